@@ -1,0 +1,100 @@
+"""The per-request GraphQL context: the unit of work, who is asking, and the DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TypeVar
+
+from sqlmodel import Session, select
+from strawberry.types import Info
+
+from facility.api.errors import ErrorResult, to_graphql
+from facility.api.loaders import BatchLoader
+from facility.auth.actor import Actor
+from facility.auth.models import Partner
+from facility.config import Settings
+from facility.errors import DomainError
+from facility.experts import service as experts
+from facility.offers import service as offers
+from facility.reference.models import Recommendation, State
+from facility.reference.search import recommendation_themes
+from facility.requests import service as requests
+
+T = TypeVar("T")
+
+
+class Loaders:
+    """One set per GraphQL request, so nothing is cached across callers."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.recommendations: BatchLoader[int, Recommendation | None] = BatchLoader(
+            self._fetch_recommendations, lambda: None
+        )
+        self.recommendation_themes: BatchLoader[int, list[str]] = BatchLoader(
+            lambda ids: recommendation_themes(session, ids), list
+        )
+        self.request_recommendation_ids: BatchLoader[int, list[int]] = BatchLoader(
+            self._fetch_request_recommendation_ids, list
+        )
+        self.request_themes: BatchLoader[int, list[str]] = BatchLoader(
+            lambda ids: requests.themes_by_request(session, ids), list
+        )
+        self.offer_themes: BatchLoader[int, list[str]] = BatchLoader(
+            lambda ids: offers.themes_by_offer(session, ids), list
+        )
+        self.expert_themes: BatchLoader[int, list[str]] = BatchLoader(
+            lambda ids: experts.themes_by_expert(session, ids), list
+        )
+        self.expert_availability = BatchLoader(
+            lambda ids: experts.availability_by_expert(session, ids), list
+        )
+        self.partners: BatchLoader[int, Partner | None] = BatchLoader(
+            lambda ids: {p.id: p for p in session.exec(
+                select(Partner).where(Partner.id.in_(ids)))},  # type: ignore[union-attr]
+            lambda: None,
+        )
+
+    @cached_property
+    def states(self) -> dict[str, State]:
+        """All States (fewer than 200 rows): one statement per GraphQL request, when needed."""
+        return {s.code: s for s in self._session.exec(select(State))}
+
+    def _fetch_recommendations(self, ids: list[int]) -> dict[int, Recommendation]:
+        rows = self._session.exec(
+            select(Recommendation).where(Recommendation.id.in_(ids))  # type: ignore[union-attr]
+        ).all()
+        self.recommendation_themes.prime(ids)
+        return {r.id: r for r in rows}  # type: ignore[misc]
+
+    def _fetch_request_recommendation_ids(self, ids: list[int]) -> dict[int, list[int]]:
+        found = requests.recommendation_ids_by_request(self._session, ids)
+        self.recommendations.prime(rid for rids in found.values() for rid in rids)
+        return found
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor | None
+    settings: Settings
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session)
+
+
+def context_of(info: Info) -> Context:
+    return info.context  # type: ignore[no-any-return]
+
+
+def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:
+    """Run one mutation in a SAVEPOINT; an expected failure undoes it and becomes a union member."""
+    session = context_of(info).session
+    try:
+        with session.begin_nested():
+            return action()
+    except DomainError as error:
+        return to_graphql(error)

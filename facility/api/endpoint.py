@@ -1,0 +1,123 @@
+"""POST /graphql: authenticate, execute in a worker thread, one unit of work, masked faults.
+
+Execution is synchronous (SQLAlchemy sessions are), so it runs in Starlette's thread pool and
+never blocks the event loop. The whole document commits when it ran without errors and rolls
+back otherwise; each mutation also runs in its own SAVEPOINT (see api.context.mutate).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+
+from facility.api.context import Context
+from facility.api.errors import PublicError
+from facility.api.schema import schema
+from facility.auth.actor import Actor
+from facility.auth.service import account_for_token
+
+log = logging.getLogger("facility.graphql")
+MAX_BODY_BYTES = 256 * 1024
+
+router = APIRouter()
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
+
+
+def _format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
+    """Client errors pass through; anything unexpected is logged and masked."""
+    original = error.original_error
+    if original is None or isinstance(original, PublicError):
+        return error.formatted
+    log.error("unexpected GraphQL error [%s]", correlation_id, exc_info=original)
+    return {
+        "message": f"Unexpected error; reference {correlation_id}",
+        "locations": error.formatted.get("locations"),
+        "path": error.formatted.get("path"),
+        "extensions": {"correlationId": correlation_id},
+    }
+
+
+def execute(app_state: Any, token: str | None, query: str, variables: dict | None,
+            operation_name: str | None) -> tuple[dict[str, Any], int]:
+    """Run one GraphQL document in one unit of work; returns (response body, HTTP status)."""
+    correlation_id = uuid.uuid4().hex[:12]
+    with app_state.open_session() as session:
+        actor = None
+        if token is not None:
+            account = account_for_token(session, token)
+            if account is None:
+                return {"errors": [{"message": "invalid or revoked API token"}]}, 401
+            actor = Actor.from_account(account)
+        context = Context(session=session, actor=actor, settings=app_state.settings)
+        try:
+            result = schema.execute_sync(query, variable_values=variables,
+                                         context_value=context, operation_name=operation_name)
+        except Exception:
+            session.rollback()
+            log.exception("GraphQL execution failed [%s]", correlation_id)
+            return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
+                                "extensions": {"correlationId": correlation_id}}]}, 500
+        if result.errors:
+            session.rollback()
+        else:
+            session.commit()
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [_format_error(e, correlation_id) for e in result.errors]
+    return body, 200
+
+
+@router.post("/graphql")
+async def graphql_post(request: Request) -> Response:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return _error(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return _error("send the query as JSON (Content-Type: application/json)", 415)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _error("the body is not valid JSON", 400)
+    if not isinstance(payload, dict):
+        return _error("send one operation per request (batching is not supported)", 400)
+    query = payload.get("query")
+    variables = payload.get("variables")
+    operation_name = payload.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        return _error("query: a GraphQL document is required", 400)
+    if variables is not None and not isinstance(variables, dict):
+        return _error("variables: must be an object", 400)
+    if operation_name is not None and not isinstance(operation_name, str):
+        return _error("operationName: must be a string", 400)
+    result, status = await run_in_threadpool(
+        execute, request.app.state, _bearer_token(request), query, variables, operation_name
+    )
+    return JSONResponse(result, status_code=status)
+
+
+@router.get("/graphql", response_model=None)
+async def graphql_get(request: Request) -> Response:
+    """The GraphiQL page in development; queries are never executed over GET."""
+    if request.app.state.settings.is_production or request.query_params.get("query"):
+        return _error("use POST for GraphQL queries", 405)
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return HTMLResponse(get_graphql_ide_html("graphiql"))

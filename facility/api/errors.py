@@ -1,0 +1,62 @@
+"""Error types of the GraphQL contract, and the mapping from domain errors to them."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from facility import errors
+
+
+class PublicError(GraphQLError):
+    """A GraphQL error whose message is meant for the client (never masked)."""
+
+
+@strawberry.type
+class FieldError:
+    field: str
+    rule: str
+    message: str
+
+
+@strawberry.type
+class ValidationError:
+    message: str
+    field: str
+    rule: str
+    errors: list[FieldError] = strawberry.field(description="every problem of the input")
+
+
+@strawberry.type(name="PermissionDenied")
+class PermissionDeniedError:
+    message: str
+
+
+@strawberry.type(name="NotFound")
+class NotFoundError:
+    message: str
+
+
+@strawberry.type(name="Conflict")
+class ConflictError:
+    message: str
+
+
+ErrorResult = ValidationError | PermissionDeniedError | NotFoundError | ConflictError
+
+
+def to_graphql(error: errors.DomainError) -> ErrorResult:
+    if isinstance(error, errors.ValidationFailed):
+        first = error.problems[0]
+        return ValidationError(
+            message=error.message, field=first.field, rule=first.rule,
+            errors=[FieldError(field=p.field, rule=p.rule, message=p.message)
+                    for p in error.problems],
+        )
+    if isinstance(error, errors.PermissionDenied):
+        return PermissionDeniedError(message=error.message)
+    if isinstance(error, errors.NotFound):
+        return NotFoundError(message=error.message)
+    if isinstance(error, errors.Conflict):
+        return ConflictError(message=error.message)
+    raise TypeError(f"no GraphQL type for {type(error).__name__}")

@@ -1,0 +1,22 @@
+"""Opaque GraphQL ids: "<Type>:<primary key>" in URL-safe base64, so clients never build them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_id(type_name: str, opaque: str) -> int | None:
+    """The primary key inside an id of this type, or None for anything else."""
+    try:
+        padded = opaque + "=" * (-len(opaque) % 4)
+        kind, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if kind != type_name or not pk.isdigit() or len(pk) > 18:
+        return None
+    return int(pk)

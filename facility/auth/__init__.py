@@ -1,0 +1,1 @@
+"""Accounts, roles, partner organisations, API tokens, and the one module that says who may do what."""

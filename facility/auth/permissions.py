@@ -1,0 +1,113 @@
+"""Who may see and do what: every visibility and permission rule lives here (domain.md, "Actors").
+
+Services call these functions; nothing else decides access. An object a caller may not see
+is answered exactly like one that does not exist (see `facility.errors.NotFound`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.experts.models import Expert
+from facility.offers.models import Offer, OfferStatus
+from facility.requests.models import CapacityRequest, RequestStatus
+
+# Once a request leaves the State's hands it is visible to the partners, the committee and the
+# secretariat; a draft (and a request withdrawn while still a draft) stays the State's own.
+NON_DRAFT_STATUSES = tuple(s for s in RequestStatus if s != RequestStatus.DRAFT)
+PUBLIC_OFFER_STATUSES = (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
+
+
+# Requests -----------------------------------------------------------------------------------
+
+def request_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """SQL condition selecting the requests this caller may see."""
+    if actor is None or actor.role == Role.EXPERT:
+        return false()
+    if actor.role == Role.STATE:
+        return CapacityRequest.state_code == actor.state_code
+    return (CapacityRequest.status.in_(NON_DRAFT_STATUSES)) & (  # type: ignore[attr-defined]
+        CapacityRequest.submitted_at.is_not(None)  # type: ignore[union-attr]
+    )
+
+
+def can_view_request(actor: Actor | None, request: CapacityRequest) -> bool:
+    if actor is None or actor.role == Role.EXPERT:
+        return False
+    if actor.role == Role.STATE:
+        return request.state_code == actor.state_code
+    return request.status != RequestStatus.DRAFT and request.submitted_at is not None
+
+
+def can_file_requests(actor: Actor | None) -> bool:
+    return actor is not None and actor.role == Role.STATE and actor.state_code is not None
+
+
+def can_change_request(actor: Actor | None, request: CapacityRequest) -> bool:
+    """Only the requesting State's own mission edits, submits or withdraws its request."""
+    return can_file_requests(actor) and request.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+# Offers -------------------------------------------------------------------------------------
+
+def offer_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    public = Offer.status.in_(PUBLIC_OFFER_STATUSES)  # type: ignore[attr-defined]
+    if actor is not None and actor.role == Role.PARTNER:
+        return or_(public, Offer.partner_id == actor.partner_id)
+    return public
+
+
+def can_view_offer(actor: Actor | None, offer: Offer) -> bool:
+    if offer.status in PUBLIC_OFFER_STATUSES:
+        return True
+    return actor is not None and actor.role == Role.PARTNER and offer.partner_id == actor.partner_id
+
+
+def can_post_offers(actor: Actor | None) -> bool:
+    return actor is not None and actor.role == Role.PARTNER and actor.partner_id is not None
+
+
+def can_change_offer(actor: Actor | None, offer: Offer) -> bool:
+    return can_post_offers(actor) and offer.partner_id == actor.partner_id  # type: ignore[union-attr]
+
+
+# Experts ------------------------------------------------------------------------------------
+
+def expert_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Signed-in callers see the roster (anonymised unless `can_view_expert_personal`)."""
+    if actor is None:
+        return false()
+    return true()
+
+
+def can_view_expert(actor: Actor | None, expert: Expert) -> bool:
+    return actor is not None
+
+
+def can_view_expert_personal(actor: Actor | None, expert: Expert) -> bool:
+    """Name, contact details and CV: the expert, their partner, the committee, the secretariat."""
+    if actor is None:
+        return False
+    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+        return True
+    if actor.role == Role.PARTNER:
+        return expert.partner_id == actor.partner_id
+    if actor.role == Role.EXPERT:
+        return expert.account_id == actor.account_id
+    return False
+
+
+def can_nominate_experts(actor: Actor | None) -> bool:
+    return can_post_offers(actor)
+
+
+def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
+    if actor is None:
+        return False
+    if actor.role == Role.PARTNER:
+        return expert.partner_id == actor.partner_id
+    if actor.role == Role.EXPERT:
+        return expert.account_id == actor.account_id
+    return False

@@ -1,0 +1,157 @@
+"""Accounts, partner organisations, passwords (Argon2) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from facility.auth.models import Account, ApiToken, Partner, PartnerKind, Role
+from facility.errors import Conflict, NotFound, Problems
+from facility.reference.models import GROUP_CODES, State
+from facility.timeutil import utcnow
+
+_hasher = PasswordHasher()
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "fac_"
+MIN_PASSWORD_LENGTH = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_or_create_partner(
+    session: Session, *, name: str, kind: PartnerKind = PartnerKind.OTHER,
+    state_code: str | None = None,
+) -> Partner:
+    """The partner organisation of that name, created on first use."""
+    partner = session.exec(select(Partner).where(Partner.name == name.strip())).first()
+    if partner is None:
+        partner = Partner(name=name.strip(), kind=kind, state_code=state_code)
+        session.add(partner)
+        session.flush()
+    return partner
+
+
+def create_account(
+    session: Session,
+    *,
+    role: Role,
+    email: str,
+    name: str,
+    state_code: str | None = None,
+    partner_name: str | None = None,
+    partner_kind: PartnerKind = PartnerKind.OTHER,
+    group_code: str | None = None,
+    password: str | None = None,
+) -> Account:
+    """Create an account bound to its tenant: a State, a partner, or a committee seat's group."""
+    problems = Problems()
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        problems.add("email", "format", f"email: {email!r} is not an e-mail address")
+    elif session.exec(select(Account).where(Account.email == email)).first():
+        problems.add("email", "unique", f"email: an account with {email} already exists")
+    if not name.strip():
+        problems.add("name", "required", "name: must not be empty")
+    if state_code is not None:
+        state_code = state_code.strip().upper()
+        if session.get(State, state_code) is None:
+            problems.add("state", "known_state", f"state: {state_code!r} is not a known ISO3 code")
+    if group_code is not None and group_code not in GROUP_CODES:
+        problems.add("group", "known_group", f"group: must be one of {', '.join(GROUP_CODES)}")
+    if role in (Role.STATE, Role.COMMITTEE) and not state_code:
+        problems.add("state", "required", f"state: a {role.value.lower()} account needs --state")
+    if role == Role.COMMITTEE and not group_code:
+        problems.add("group", "required", "group: a committee account needs --group")
+    if role in (Role.PARTNER, Role.EXPERT) and not (partner_name and partner_name.strip()):
+        problems.add("partner", "required", f"partner: a {role.value.lower()} account needs --partner")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        problems.add(
+            "password", "min_length", f"password: at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    problems.raise_if_any()
+
+    partner_id = None
+    if role in (Role.PARTNER, Role.EXPERT) and partner_name:
+        partner_id = get_or_create_partner(session, name=partner_name, kind=partner_kind).id
+    account = Account(
+        email=email,
+        name=name.strip(),
+        role=role,
+        state_code=state_code if role in (Role.STATE, Role.COMMITTEE) else None,
+        partner_id=partner_id,
+        regional_group_code=group_code if role == Role.COMMITTEE else None,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account_by_email(session: Session, email: str) -> Account:
+    account = session.exec(select(Account).where(Account.email == normalise_email(email))).first()
+    if account is None:
+        raise NotFound(f"no account with e-mail {normalise_email(email)}")
+    return account
+
+
+def _token_digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is safe here (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, account: Account, label: str = "") -> str:
+    """Issue a new API token; the plain token is returned once and never stored."""
+    if not account.active:
+        raise Conflict(f"account {account.email} is deactivated")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            account_id=account.id, token_hash=_token_digest(token),
+            prefix=token[:10], label=label,
+        )
+    )
+    session.flush()
+    return token
+
+
+def account_for_token(session: Session, token: str) -> Account | None:
+    """The active account a live token belongs to, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.exec(
+        select(ApiToken, Account)
+        .join(Account, Account.id == ApiToken.account_id)
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[1].active:
+        return None
+    return row[1]
+
+
+def revoke_token(session: Session, *, token: str) -> None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
+    if row is None:
+        raise NotFound("no such token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)

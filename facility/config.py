@@ -1,0 +1,41 @@
+"""Settings, read from the environment (prefix FACILITY_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the platform reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="FACILITY_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./facility.db"
+    secret_key: str = Field(
+        default="dev-only-insecure-secret-key-change-me",
+        description="Signs session cookies and CSRF tokens; must be set in production.",
+    )
+    env: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_page_size: int = 100
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check_production_ready(self) -> None:
+        """Refuse to run in production with the development secret."""
+        if self.is_production and self.secret_key.startswith("dev-only"):
+            raise RuntimeError(
+                "FACILITY_SECRET_KEY must be set to a long random value when FACILITY_ENV=production"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

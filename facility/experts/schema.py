@@ -1,0 +1,234 @@
+"""GraphQL types and mutations for the expert roster.
+
+Personal data sits behind one field, `personal`, resolved only for the roles that may see
+it (auth.permissions.can_view_expert_personal); every other caller gets null there, whatever
+path or alias the query uses to reach the expert.
+"""
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
+
+from facility.api.context import context_of, mutate
+from facility.api.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.auth import permissions
+from facility.errors import NotFound, ValidationFailed
+from facility.experts import models, service
+from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
+
+Seniority = strawberry.enum(models.Seniority)
+
+
+@strawberry.type
+class DateWindow:
+    start: datetime.date
+    end: datetime.date
+
+
+@strawberry.input
+class DateWindowInput:
+    start: datetime.date
+    end: datetime.date
+
+
+@strawberry.type
+class ExpertPersonal:
+    name: str
+    email: str
+    phone: str
+    cv: str
+
+
+@strawberry.type(name="Expert")
+class ExpertType:
+    model: strawberry.Private[models.Expert]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Expert", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def nationality(self, info: Info) -> StateType:
+        return state_by_code(info, self.model.nationality)  # type: ignore[return-value]
+
+    @strawberry.field
+    def regional_group(self, info: Info) -> RegionalGroupCode | None:
+        state = context_of(info).loaders.states.get(self.model.nationality)
+        code = state.regional_group_code if state else None
+        return RegionalGroupCode(code) if code else None
+
+    @strawberry.field
+    def themes(self, info: Info) -> list[str]:
+        return context_of(info).loaders.expert_themes.load(self.model.id)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def languages(self) -> list[str]:
+        return list(self.model.languages)
+
+    @strawberry.field
+    def seniority(self) -> Seniority:  # type: ignore[valid-type]
+        return self.model.seniority
+
+    @strawberry.field
+    def availability(self, info: Info) -> list[DateWindow]:
+        windows = context_of(info).loaders.expert_availability.load(self.model.id)  # type: ignore[arg-type]
+        return [DateWindow(start=s, end=e) for s, e in windows]
+
+    @strawberry.field
+    def max_assignments(self) -> int:
+        return self.model.max_assignments
+
+    @strawberry.field(description="consent to be on the roster and matched")
+    def consent_given(self) -> bool:
+        return self.model.consent_at is not None
+
+    @strawberry.field(description="name and contact details: null unless the caller may see them")
+    def personal(self, info: Info) -> ExpertPersonal | None:
+        if not permissions.can_view_expert_personal(context_of(info).actor, self.model):
+            return None
+        return ExpertPersonal(name=self.model.name, email=self.model.email,
+                              phone=self.model.phone, cv=self.model.cv)
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.model.version
+
+
+@strawberry.type
+class ExpertPayload:
+    expert: ExpertType
+
+
+ExpertResult = Annotated[
+    ExpertPayload | ValidationError | PermissionDeniedError | NotFoundError | ConflictError,
+    strawberry.union("ExpertResult"),
+]
+
+
+@strawberry.input
+class NominateExpertInput:
+    name: str
+    email: str
+    nationality: str
+    themes: list[str]
+    languages: list[str]
+    availability: list[DateWindowInput]
+    consent_given: bool = strawberry.field(
+        description="the person agreed to be on the roster and to be matched")
+    phone: str = ""
+    cv: str = ""
+    seniority: Seniority = models.Seniority.SENIOR  # type: ignore[valid-type]
+    max_assignments: int = 1
+    conflict_states: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateExpertInput:
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    cv: str | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    languages: list[str] | None = strawberry.UNSET
+    availability: list[DateWindowInput] | None = strawberry.UNSET
+    seniority: Seniority | None = strawberry.UNSET  # type: ignore[valid-type]
+    max_assignments: int | None = strawberry.UNSET
+    conflict_states: list[str] | None = strawberry.UNSET
+    expected_version: int | None = strawberry.UNSET
+
+
+_UPDATABLE = ("name", "email", "phone", "cv", "themes", "languages", "availability",
+              "seniority", "max_assignments", "conflict_states")
+
+
+def _expert_pk(id: strawberry.ID) -> int:
+    pk = decode_id("Expert", id)
+    if pk is None:
+        raise NotFound(f"no expert with id {id}")
+    return pk
+
+
+def _payload(expert: models.Expert) -> ExpertPayload:
+    return ExpertPayload(expert=ExpertType(model=expert))
+
+
+@strawberry.type
+class ExpertQuery:
+    @strawberry.field(description="the roster (a partner sees its own nominees)")
+    def experts(self, info: Info, first: int | None = None,
+                after: str | None = None) -> Connection[ExpertType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = service.list_experts(ctx.session, actor=ctx.actor, limit=limit,
+                                           offset=offset)
+        ids = [r.id for r in rows]
+        ctx.loaders.expert_themes.prime(ids)
+        ctx.loaders.expert_availability.prime(ids)
+        return connection([ExpertType(model=r) for r in rows], total=total, offset=offset)
+
+    @strawberry.field
+    def expert(self, info: Info, id: strawberry.ID) -> ExpertType | None:
+        ctx = context_of(info)
+        pk = decode_id("Expert", id)
+        try:
+            return ExpertType(model=service.get_expert(ctx.session, actor=ctx.actor,
+                                                       expert_id=pk)) if pk else None
+        except NotFound:
+            return None
+
+
+@strawberry.type
+class ExpertMutation:
+    @strawberry.mutation(description="put a person on the roster, with their consent")
+    def nominate_expert(self, info: Info, input: NominateExpertInput) -> ExpertResult:
+        ctx = context_of(info)
+
+        def action() -> ExpertPayload:
+            fields = service.ExpertFields(
+                name=input.name, email=input.email, nationality=input.nationality,
+                themes=input.themes, languages=input.languages,
+                availability=[(w.start, w.end) for w in input.availability],
+                phone=input.phone, cv=input.cv, seniority=input.seniority.value,
+                max_assignments=input.max_assignments, conflict_states=input.conflict_states,
+            )
+            return _payload(service.nominate_expert(ctx.session, actor=ctx.actor, fields=fields,
+                                                    consent_given=input.consent_given))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    def update_expert(self, info: Info, id: strawberry.ID,
+                      input: UpdateExpertInput) -> ExpertResult:
+        ctx = context_of(info)
+
+        def action() -> ExpertPayload:
+            changes = {}
+            for attr in _UPDATABLE:
+                value = getattr(input, attr)
+                if value is strawberry.UNSET:
+                    continue
+                if value is None:
+                    raise ValidationFailed.single(to_camel_case(attr), "required",
+                                                  f"{to_camel_case(attr)}: cannot be null")
+                if attr == "availability":
+                    value = [(w.start, w.end) for w in value]
+                elif attr == "seniority":
+                    value = value.value
+                changes[attr] = value
+            expected = None if input.expected_version is strawberry.UNSET \
+                else input.expected_version
+            return _payload(service.update_expert(ctx.session, actor=ctx.actor,
+                                                  expert_id=_expert_pk(id), changes=changes,
+                                                  expected_version=expected))
+
+        return mutate(info, action)  # type: ignore[return-value]

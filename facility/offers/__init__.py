@@ -1,0 +1,1 @@
+"""Offers of support posted by partners."""

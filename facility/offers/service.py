@@ -1,0 +1,234 @@
+"""Partners' offers: create, edit, publish, close."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from facility import idempotency
+from facility.auth import permissions
+from facility.auth.actor import Actor
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
+from facility.reference.models import Theme
+from facility.timeutil import utcnow
+from facility.validation import (
+    check_currency,
+    check_enum_values,
+    check_groups,
+    check_languages,
+    check_positive,
+    check_range,
+    check_states,
+    check_text,
+    check_window,
+    resolve_themes,
+)
+
+
+@dataclass
+class OfferFields:
+    title: str
+    kind: str
+    themes: list[str]
+    languages: list[str]
+    budget: int
+    currency: str
+    max_requests: int
+    window_start: date
+    window_end: date
+    eligible_groups: list[str] | None = None
+    eligible_states: list[str] | None = None
+    description: str = ""
+    conditions: str = ""
+
+
+def get_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None or not permissions.can_view_offer(actor, offer):
+        raise NotFound(f"no offer with id {offer_id}")
+    return offer
+
+
+def list_offers(session: Session, *, actor: Actor | None, status: OfferStatus | None = None,
+                limit: int, offset: int) -> tuple[list[Offer], int]:
+    condition = permissions.offer_visibility(actor)
+    if status is not None:
+        condition = condition & (Offer.status == status)
+    total = session.exec(select(func.count()).select_from(Offer).where(condition)).one()
+    rows = session.exec(
+        select(Offer).where(condition).order_by(Offer.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+    ).all()
+    return list(rows), total
+
+
+def themes_by_offer(session: Session, offer_ids: list[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = defaultdict(list)
+    rows = session.exec(
+        select(OfferTheme.offer_id, Theme.name).join(Theme, Theme.id == OfferTheme.theme_id)
+        .where(OfferTheme.offer_id.in_(offer_ids)).order_by(OfferTheme.offer_id, Theme.name)  # type: ignore[attr-defined]
+    ).all()
+    for offer_id, name in rows:
+        result[offer_id].append(name)
+    return result
+
+
+def _validate(session: Session, fields: OfferFields) -> tuple[list[Theme], OfferFields]:
+    problems = Problems()
+    check_text(problems, "title", fields.title, min_length=3, max_length=200)
+    check_text(problems, "description", fields.description, min_length=0, max_length=10_000)
+    check_text(problems, "conditions", fields.conditions, min_length=0, max_length=10_000)
+    kind = check_enum_values(problems, "kind", [fields.kind], OfferKind, required=True)
+    themes = resolve_themes(session, problems, "themes", fields.themes)
+    if not fields.themes:
+        problems.add("themes", "required", "themes: at least one theme")
+    languages = check_languages(problems, "languages", fields.languages, required=True)
+    groups = check_groups(problems, "eligibleGroups", fields.eligible_groups)
+    states = check_states(session, problems, "eligibleStates", fields.eligible_states)
+    check_positive(problems, "budget", fields.budget)
+    check_currency(problems, "currency", fields.currency)
+    check_range(problems, "maxRequests", fields.max_requests, 1, 1000)
+    check_window(problems, fields.window_start, fields.window_end,
+                 start_field="windowStart", end_field="windowEnd")
+    problems.raise_if_any()
+    cleaned = OfferFields(**{**asdict(fields), "kind": kind[0], "languages": languages,
+                             "eligible_groups": groups, "eligible_states": states,
+                             "currency": fields.currency.upper()})
+    return themes, cleaned
+
+
+def _apply(offer: Offer, fields: OfferFields) -> None:
+    offer.title = fields.title.strip()
+    offer.kind = OfferKind(fields.kind)
+    offer.description = fields.description.strip()
+    offer.conditions = fields.conditions.strip()
+    offer.languages = fields.languages
+    offer.eligible_groups = fields.eligible_groups
+    offer.eligible_states = fields.eligible_states
+    offer.budget = fields.budget
+    offer.currency = fields.currency
+    offer.max_requests = fields.max_requests
+    offer.window_start = fields.window_start
+    offer.window_end = fields.window_end
+
+
+def _store_themes(session: Session, offer: Offer, themes: list[Theme]) -> None:
+    session.exec(delete(OfferTheme).where(OfferTheme.offer_id == offer.id))  # type: ignore[call-overload]
+    for theme in themes:
+        session.add(OfferTheme(offer_id=offer.id, theme_id=theme.id))
+
+
+def create_offer(session: Session, *, actor: Actor | None, fields: OfferFields,
+                 idempotency_key: str | None = None) -> Offer:
+    """A draft offer of the caller's partner organisation."""
+    if not permissions.can_post_offers(actor):
+        raise PermissionDenied("only a partner's account can post offers")
+    assert actor is not None
+    fingerprint = idempotency.payload_fingerprint(asdict(fields))
+    if idempotency_key and (earlier := _replay(session, actor, idempotency_key, fingerprint)):
+        return earlier
+    themes, cleaned = _validate(session, fields)
+    try:
+        with session.begin_nested():
+            offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type]
+                          title="", kind=OfferKind(cleaned.kind), budget=0, currency="",
+                          max_requests=1, window_start=cleaned.window_start,
+                          window_end=cleaned.window_end)
+            _apply(offer, cleaned)
+            session.add(offer)
+            session.flush()
+            _store_themes(session, offer, themes)
+            if idempotency_key:
+                idempotency.remember(session, account_id=actor.account_id, operation="createOffer",
+                                     key=idempotency_key, payload_hash=fingerprint,
+                                     object_id=offer.id)  # type: ignore[arg-type]
+            session.flush()
+    except IntegrityError:
+        earlier = _replay(session, actor, idempotency_key or "", fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    return offer
+
+
+def _replay(session: Session, actor: Actor, key: str, fingerprint: str) -> Offer | None:
+    record = idempotency.find(session, account_id=actor.account_id, operation="createOffer", key=key)
+    if record is None:
+        return None
+    if record.payload_hash != fingerprint:
+        raise ValidationFailed.single(
+            "idempotencyKey", "reused_with_other_input",
+            "idempotencyKey: this key was already used for an offer with different content",
+        )
+    return session.get(Offer, record.object_id)
+
+
+def _own_offer(session: Session, actor: Actor | None, offer_id: int,
+               expected_version: int | None = None) -> Offer:
+    offer = get_offer(session, actor=actor, offer_id=offer_id)
+    if not permissions.can_change_offer(actor, offer):
+        raise PermissionDenied("only the partner that posted this offer can change it")
+    if expected_version is not None and expected_version != offer.version:
+        raise Conflict(f"the offer changed since you read it (version {expected_version}, "
+                       f"now {offer.version}); reload it and apply your change again")
+    return offer
+
+
+def _touch(offer: Offer) -> None:
+    offer.version += 1
+    offer.updated_at = utcnow()
+
+
+def update_offer(session: Session, *, actor: Actor | None, offer_id: int, changes: dict,
+                 expected_version: int | None = None) -> Offer:
+    offer = _own_offer(session, actor, offer_id, expected_version)
+    if offer.status == OfferStatus.CLOSED:
+        raise Conflict("a closed offer can no longer be edited")
+    current = OfferFields(
+        title=offer.title, kind=offer.kind,
+        themes=themes_by_offer(session, [offer.id])[offer.id],  # type: ignore[list-item]
+        languages=list(offer.languages), budget=offer.budget, currency=offer.currency,
+        max_requests=offer.max_requests, window_start=offer.window_start,
+        window_end=offer.window_end, eligible_groups=offer.eligible_groups,
+        eligible_states=offer.eligible_states, description=offer.description,
+        conditions=offer.conditions,
+    )
+    for name, value in changes.items():
+        setattr(current, name, value)
+    themes, cleaned = _validate(session, current)
+    _apply(offer, cleaned)
+    _store_themes(session, offer, themes)
+    _touch(offer)
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def publish_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
+    """Make a draft offer visible to States and open to matching."""
+    offer = _own_offer(session, actor, offer_id)
+    if offer.status != OfferStatus.DRAFT:
+        raise Conflict(f"only a draft offer can be published; this one is {offer.status}")
+    offer.status = OfferStatus.PUBLISHED
+    offer.published_at = utcnow()
+    _touch(offer)
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def close_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
+    """Stop an offer from being matched again (existing engagements go on)."""
+    offer = _own_offer(session, actor, offer_id)
+    if offer.status == OfferStatus.CLOSED:
+        raise Conflict("this offer is already closed")
+    offer.status = OfferStatus.CLOSED
+    _touch(offer)
+    session.add(offer)
+    session.flush()
+    return offer

@@ -1,0 +1,1 @@
+"""Reference data: regional groups, States, themes, SDGs, and the recommendations States received."""

@@ -1,0 +1,128 @@
+"""Loads the reference data shipped in reference/data/ (sources in data/SOURCES.md).
+
+Idempotent: rows are inserted when missing and updated when they differ, so that running
+`facility db upgrade` again after a data refresh brings an existing database in step.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlmodel import Session, SQLModel, select
+
+from facility.reference.models import (
+    RegionalGroup,
+    SdgGoal,
+    SdgTarget,
+    State,
+    StateAlias,
+    Theme,
+    ThemeAlias,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SDG_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh-Hans")
+
+GROUP_NAMES = {
+    "AFRICAN": "African Group",
+    "APG": "Asia-Pacific Group",
+    "EEG": "Eastern European Group",
+    "GRULAC": "Latin American and Caribbean Group",
+    "WEOG": "Western European and Others Group",
+}
+
+
+def read_csv(name: str) -> Iterator[dict[str, str]]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def normalise_theme_name(name: str) -> str:
+    """Compare theme names across spellings: no UHRI code prefix, '&' as 'and', no case."""
+    name = re.sub(r"^[A-Z]\d+\s+", "", name.strip())
+    name = name.replace("&", " and ")
+    return re.sub(r"\s+", " ", name).strip().lower()
+
+
+def _upsert(session: Session, model: type[SQLModel], key: str, rows: list[dict]) -> None:
+    existing = {getattr(obj, key): obj for obj in session.exec(select(model)).all()}
+    for row in rows:
+        obj = existing.get(row[key])
+        if obj is None:
+            session.add(model(**row))
+            continue
+        for field, value in row.items():
+            if getattr(obj, field) != value:
+                setattr(obj, field, value)
+    session.flush()
+
+
+def load_reference_data(session: Session) -> None:
+    """Insert or refresh groups, States, aliases, themes and SDGs."""
+    _upsert(
+        session, RegionalGroup, "code",
+        [{"code": code, "name": name} for code, name in GROUP_NAMES.items()],
+    )
+    states = [
+        {
+            "code": row["iso3"],
+            "iso2": row["iso2"],
+            "m49": row["m49"],
+            "name": row["name_common"],
+            "official_name": row["name_official"],
+            "regional_group_code": row["un_regional_group_code"] or None,
+            "is_observer": row["un_status"] != "member",
+        }
+        for row in read_csv("un_member_states_regional_groups.csv")
+    ]
+    _upsert(session, State, "code", states)
+
+    aliases: dict[str, str] = {}
+    for state in states:
+        aliases[state["name"]] = state["code"]
+        aliases[state["official_name"]] = state["code"]
+    for row in read_csv("country_name_aliases_to_iso3.csv"):
+        if row["iso3"]:
+            aliases[row["name_as_in_upr_data"]] = row["iso3"]
+    _upsert(
+        session, StateAlias, "name",
+        [{"name": name, "state_code": code} for name, code in sorted(aliases.items())],
+    )
+
+    theme_names = [row["name"] for row in read_csv("themes.csv")]
+    existing_themes = set(session.exec(select(Theme.name)).all())
+    for name in theme_names:
+        if name not in existing_themes:
+            session.add(Theme(name=name))
+    session.flush()
+    theme_ids = {t.name: t.id for t in session.exec(select(Theme)).all()}
+    theme_aliases = {
+        normalise_theme_name(row["uhri_theme"]): theme_ids[row["upr_info_theme"]]
+        for row in read_csv("uhri_themes_to_upr_info.csv")
+    }
+    _upsert(
+        session, ThemeAlias, "name",
+        [{"name": name, "theme_id": tid} for name, tid in sorted(theme_aliases.items())],
+    )
+
+    goals = [
+        {
+            "number": int(row["goal"]),
+            "titles": {lang: row[f"title_{lang}"] for lang in SDG_LANGUAGES},
+            "short_titles": {lang: row[f"short_{lang}"] for lang in SDG_LANGUAGES},
+        }
+        for row in read_csv("sdg_goals.csv")
+    ]
+    _upsert(session, SdgGoal, "number", goals)
+    targets = [
+        {
+            "code": row["target"],
+            "goal_number": int(row["goal"]),
+            "titles": {lang: row[f"title_{lang}"] for lang in SDG_LANGUAGES},
+        }
+        for row in read_csv("sdg_targets.csv")
+    ]
+    _upsert(session, SdgTarget, "code", targets)

@@ -1,0 +1,155 @@
+"""GraphQL types and queries for reference data and recommendations."""
+
+from enum import StrEnum
+
+import strawberry
+from strawberry.types import Info
+
+from facility.api.context import context_of
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.reference import models
+from facility.reference.search import search_recommendations
+
+RecommendationResponse = strawberry.enum(models.RecommendationResponse)
+
+
+@strawberry.enum
+class RegionalGroupCode(StrEnum):
+    AFRICAN = "AFRICAN"
+    APG = "APG"
+    EEG = "EEG"
+    GRULAC = "GRULAC"
+    WEOG = "WEOG"
+
+
+@strawberry.type(name="State")
+class StateType:
+    code: str
+    name: str
+    official_name: str
+    regional_group: RegionalGroupCode | None
+    is_observer: bool
+
+    @classmethod
+    def of(cls, state: models.State) -> "StateType":
+        return cls(
+            code=state.code, name=state.name, official_name=state.official_name,
+            regional_group=(RegionalGroupCode(state.regional_group_code)
+                             if state.regional_group_code else None),
+            is_observer=state.is_observer,
+        )
+
+
+def state_by_code(info: Info, code: str | None) -> StateType | None:
+    if code is None:
+        return None
+    state = context_of(info).loaders.states.get(code)
+    return StateType.of(state) if state else None
+
+
+@strawberry.type(name="SdgGoal")
+class SdgGoalType:
+    number: int
+    title: str
+    short_title: str
+
+
+@strawberry.type(name="Recommendation")
+class RecommendationType:
+    model: strawberry.Private[models.Recommendation]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Recommendation", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field(description="the identifier in the source database (UPR Info or UHRI)")
+    def source_id(self) -> str:
+        return self.model.source_id
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.model.text
+
+    @strawberry.field
+    def response(self) -> RecommendationResponse:  # type: ignore[valid-type]
+        return self.model.response
+
+    @strawberry.field
+    def themes(self, info: Info) -> list[str]:
+        return context_of(info).loaders.recommendation_themes.load(self.model.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="the State under review that received the recommendation")
+    def state(self, info: Info) -> StateType:
+        return state_by_code(info, self.model.state_code)  # type: ignore[return-value]
+
+    @strawberry.field
+    def recommending_state(self, info: Info) -> StateType | None:
+        return state_by_code(info, self.model.recommending_state_code)
+
+    @strawberry.field(description="the recommending State(s) or mechanism, as in the source")
+    def recommended_by(self) -> str:
+        return self.model.recommended_by
+
+    @strawberry.field
+    def mechanism(self) -> str:
+        return self.model.mechanism
+
+    @strawberry.field
+    def cycle(self) -> int | None:
+        return self.model.cycle
+
+    @strawberry.field
+    def session(self) -> int | None:
+        return self.model.session
+
+    @strawberry.field
+    def year(self) -> int | None:
+        return self.model.year
+
+
+@strawberry.type
+class ReferenceQuery:
+    @strawberry.field(description="the UN member and observer States")
+    def states(self, info: Info) -> list[StateType]:
+        states = context_of(info).loaders.states.values()
+        return [StateType.of(s) for s in sorted(states, key=lambda s: s.name)]
+
+    @strawberry.field(description="the recommendation themes (UPR Info's issues)")
+    def themes(self, info: Info) -> list[str]:
+        from sqlmodel import select
+
+        return list(context_of(info).session.exec(
+            select(models.Theme.name).order_by(models.Theme.name)).all())
+
+    @strawberry.field
+    def sdg_goals(self, info: Info, language: str = "en") -> list[SdgGoalType]:
+        from sqlmodel import select
+
+        goals = context_of(info).session.exec(
+            select(models.SdgGoal).order_by(models.SdgGoal.number)).all()
+        return [SdgGoalType(number=g.number, title=g.titles.get(language, g.titles["en"]),
+                            short_title=g.short_titles.get(language, g.short_titles["en"]))
+                for g in goals]
+
+    @strawberry.field(description="recommendations (public UN documents), filtered and searched")
+    def recommendations(
+        self, info: Info, state_code: str | None = None,
+        response: RecommendationResponse | None = None,  # type: ignore[valid-type]
+        theme: str | None = None, search: str | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[RecommendationType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = search_recommendations(
+            ctx.session, state_code=state_code.upper() if state_code else None,
+            response=response, theme=theme, search=search, limit=limit, offset=offset,
+        )
+        ctx.loaders.recommendation_themes.prime(r.id for r in rows)  # type: ignore[misc]
+        return connection([RecommendationType(model=r) for r in rows], total=total, offset=offset)
+
+    @strawberry.field
+    def recommendation(self, info: Info, id: strawberry.ID) -> RecommendationType | None:
+        pk = decode_id("Recommendation", id)
+        row = context_of(info).loaders.recommendations.load(pk) if pk is not None else None
+        return RecommendationType(model=row) if row else None

@@ -1,0 +1,1 @@
+"""Capacity-building requests filed by States."""

@@ -1,0 +1,94 @@
+"""A State's capacity-building request and its links to recommendations and themes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from facility.timeutil import utcnow
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    ELIGIBLE = "ELIGIBLE"
+    INELIGIBLE = "INELIGIBLE"
+    PROPOSED = "PROPOSED"
+    APPROVED = "APPROVED"
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class SupportKind(StrEnum):
+    EXPERT_MISSION = "EXPERT_MISSION"
+    TRAINING = "TRAINING"
+    LEGISLATIVE_DRAFTING = "LEGISLATIVE_DRAFTING"
+    INSTITUTION_BUILDING = "INSTITUTION_BUILDING"
+    REPORTING_AND_FOLLOW_UP = "REPORTING_AND_FOLLOW_UP"
+    PEER_EXCHANGE = "PEER_EXCHANGE"
+    FUNDING = "FUNDING"
+
+
+class CapacityRequest(SQLModel, table=True):
+    __tablename__ = "capacity_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_code: str = Field(foreign_key="state.code", max_length=3, index=True)
+    status: RequestStatus = Field(default=RequestStatus.DRAFT, sa_type=String(12), index=True)
+    title: str = Field(max_length=200)
+    need: str = Field(sa_column=Column(Text, nullable=False))
+    barrier: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    support_kinds: list[str] = Field(default_factory=list, sa_type=JSON)
+    languages: list[str] = Field(default_factory=list, sa_type=JSON)
+    window_start: date
+    window_end: date
+    weeks: int
+    experts_needed: int
+    budget: int
+    currency: str = Field(max_length=3)
+    priority: int
+    focal_point: str = Field(default="", max_length=300)
+    withdraw_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = Field(default=1, description="incremented on every change (optimistic locking)")
+    created_by_id: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class RequestRecommendation(SQLModel, table=True):
+    __tablename__ = "request_recommendation"
+
+    request_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("capacity_request.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    recommendation_id: int = Field(
+        foreign_key="recommendation.id", primary_key=True, index=True
+    )
+
+
+class RequestTheme(SQLModel, table=True):
+    __tablename__ = "request_theme"
+
+    request_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("capacity_request.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    theme_id: int = Field(foreign_key="theme.id", primary_key=True, index=True)

@@ -1,0 +1,299 @@
+"""GraphQL types, queries and mutations for capacity-building requests."""
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
+
+from facility.api.context import context_of, mutate
+from facility.api.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.errors import NotFound, ValidationFailed
+from facility.reference.schema import RecommendationType, StateType, state_by_code
+from facility.requests import models, service
+
+RequestStatus = strawberry.enum(models.RequestStatus)
+SupportKind = strawberry.enum(models.SupportKind)
+
+
+@strawberry.type(name="CapacityRequest")
+class CapacityRequestType:
+    model: strawberry.Private[models.CapacityRequest]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("CapacityRequest", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.model.title
+
+    @strawberry.field
+    def need(self) -> str:
+        return self.model.need
+
+    @strawberry.field(description="what stands in the way of implementation")
+    def barrier(self) -> str:
+        return self.model.barrier
+
+    @strawberry.field
+    def status(self) -> RequestStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def state(self, info: Info) -> StateType:
+        return state_by_code(info, self.model.state_code)  # type: ignore[return-value]
+
+    @strawberry.field
+    def recommendations(self, info: Info) -> list[RecommendationType]:
+        loaders = context_of(info).loaders
+        ids = loaders.request_recommendation_ids.load(self.model.id)  # type: ignore[arg-type]
+        rows = loaders.recommendations.load_many(ids)
+        return [RecommendationType(model=r) for r in rows if r is not None]
+
+    @strawberry.field
+    def themes(self, info: Info) -> list[str]:
+        return context_of(info).loaders.request_themes.load(self.model.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="ISO 639-1 codes")
+    def languages(self) -> list[str]:
+        return list(self.model.languages)
+
+    @strawberry.field
+    def support_kinds(self) -> list[SupportKind]:  # type: ignore[valid-type]
+        return [models.SupportKind(k) for k in self.model.support_kinds]
+
+    @strawberry.field(description="estimated budget, whole units of `currency`")
+    def budget(self) -> int:
+        return self.model.budget
+
+    @strawberry.field
+    def currency(self) -> str:
+        return self.model.currency
+
+    @strawberry.field(description="number of experts needed")
+    def experts(self) -> int:
+        return self.model.experts_needed
+
+    @strawberry.field(description="mission duration in weeks")
+    def weeks(self) -> int:
+        return self.model.weeks
+
+    @strawberry.field
+    def window_start(self) -> datetime.date:
+        return self.model.window_start
+
+    @strawberry.field
+    def window_end(self) -> datetime.date:
+        return self.model.window_end
+
+    @strawberry.field(description="the State's own priority, 1 (low) to 5 (high)")
+    def priority(self) -> int:
+        return self.model.priority
+
+    @strawberry.field
+    def focal_point(self) -> str:
+        return self.model.focal_point
+
+    @strawberry.field
+    def withdraw_reason(self) -> str | None:
+        return self.model.withdraw_reason
+
+    @strawberry.field(description="increases with every change; pass it back as expectedVersion")
+    def version(self) -> int:
+        return self.model.version
+
+    @strawberry.field
+    def created_at(self) -> datetime.datetime:
+        return self.model.created_at
+
+    @strawberry.field
+    def submitted_at(self) -> datetime.datetime | None:
+        return self.model.submitted_at
+
+
+@strawberry.type
+class RequestPayload:
+    request: CapacityRequestType
+
+
+RequestResult = Annotated[
+    RequestPayload | ValidationError | PermissionDeniedError | NotFoundError | ConflictError,
+    strawberry.union("RequestResult"),
+]
+
+
+@strawberry.input
+class CreateRequestInput:
+    title: str
+    need: str
+    recommendation_ids: list[strawberry.ID]
+    languages: list[str]
+    support_kinds: list[SupportKind]  # type: ignore[valid-type]
+    window_start: datetime.date
+    window_end: datetime.date
+    weeks: int
+    experts_needed: int
+    budget: int
+    currency: str
+    priority: int
+    themes: list[str] | None = strawberry.field(
+        default=None, description="defaults to the themes of the linked recommendations")
+    barrier: str = ""
+    focal_point: str = ""
+    state_code: str | None = strawberry.field(
+        default=None, description="must be the caller's own State when given")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="a retry with the same key returns the first result")
+
+
+@strawberry.input
+class UpdateRequestInput:
+    title: str | None = strawberry.UNSET
+    need: str | None = strawberry.UNSET
+    barrier: str | None = strawberry.UNSET
+    recommendation_ids: list[strawberry.ID] | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    languages: list[str] | None = strawberry.UNSET
+    support_kinds: list[SupportKind] | None = strawberry.UNSET  # type: ignore[valid-type]
+    window_start: datetime.date | None = strawberry.UNSET
+    window_end: datetime.date | None = strawberry.UNSET
+    weeks: int | None = strawberry.UNSET
+    experts_needed: int | None = strawberry.UNSET
+    budget: int | None = strawberry.UNSET
+    currency: str | None = strawberry.UNSET
+    priority: int | None = strawberry.UNSET
+    focal_point: str | None = strawberry.UNSET
+    expected_version: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="the version you read; a newer one makes the update a Conflict")
+
+
+def _recommendation_pks(ids: list[strawberry.ID]) -> list[int]:
+    pks = []
+    for index, opaque in enumerate(ids):
+        pk = decode_id("Recommendation", opaque)
+        if pk is None:
+            raise ValidationFailed.single(
+                "recommendationIds", "exists",
+                f"recommendationIds[{index}]: {opaque!r} is not a recommendation id")
+        pks.append(pk)
+    return pks
+
+
+def _request_pk(id: strawberry.ID) -> int:
+    pk = decode_id("CapacityRequest", id)
+    if pk is None:
+        raise NotFound(f"no request with id {id}")
+    return pk
+
+
+def _payload(request: models.CapacityRequest) -> RequestPayload:
+    return RequestPayload(request=CapacityRequestType(model=request))
+
+
+@strawberry.type
+class RequestQuery:
+    @strawberry.field
+    def request(self, info: Info, id: strawberry.ID) -> CapacityRequestType | None:
+        ctx = context_of(info)
+        pk = decode_id("CapacityRequest", id)
+        if pk is None:
+            return None
+        try:
+            return CapacityRequestType(
+                model=service.get_request(ctx.session, actor=ctx.actor, request_id=pk))
+        except NotFound:
+            return None
+
+    @strawberry.field(description="the requests the caller may see, newest first")
+    def requests(
+        self, info: Info, status: RequestStatus | None = None,  # type: ignore[valid-type]
+        state_code: str | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[CapacityRequestType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = service.list_requests(ctx.session, actor=ctx.actor, status=status,
+                                            state_code=state_code, limit=limit, offset=offset)
+        ids = [r.id for r in rows]
+        ctx.loaders.request_recommendation_ids.prime(ids)
+        ctx.loaders.request_themes.prime(ids)
+        return connection([CapacityRequestType(model=r) for r in rows], total=total,
+                          offset=offset)
+
+
+_UPDATABLE = (
+    "title", "need", "barrier", "themes", "languages", "support_kinds", "window_start",
+    "window_end", "weeks", "experts_needed", "budget", "currency", "priority", "focal_point",
+)
+
+
+@strawberry.type
+class RequestMutation:
+    @strawberry.mutation(description="file a draft request for the caller's own State")
+    def create_request(self, info: Info, input: CreateRequestInput) -> RequestResult:
+        ctx = context_of(info)
+
+        def action() -> RequestPayload:
+            fields = service.RequestFields(
+                title=input.title, need=input.need,
+                recommendation_ids=_recommendation_pks(input.recommendation_ids),
+                themes=input.themes, languages=input.languages,
+                support_kinds=[k.value for k in input.support_kinds],
+                window_start=input.window_start, window_end=input.window_end,
+                weeks=input.weeks, experts_needed=input.experts_needed, budget=input.budget,
+                currency=input.currency, priority=input.priority, barrier=input.barrier,
+                focal_point=input.focal_point,
+            )
+            return _payload(service.create_request(
+                ctx.session, actor=ctx.actor, fields=fields, state_code=input.state_code,
+                idempotency_key=input.idempotency_key))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="change fields of a request not yet screened")
+    def update_request(self, info: Info, id: strawberry.ID,
+                       input: UpdateRequestInput) -> RequestResult:
+        ctx = context_of(info)
+
+        def action() -> RequestPayload:
+            changes = {}
+            for attr in _UPDATABLE:
+                value = getattr(input, attr)
+                if value is strawberry.UNSET:
+                    continue
+                if value is None and attr != "themes":  # null themes: follow the recommendations
+                    raise ValidationFailed.single(
+                        to_camel_case(attr), "required", f"{to_camel_case(attr)}: cannot be null")
+                if attr == "support_kinds":
+                    value = [k.value for k in value]
+                changes[attr] = value
+            if input.recommendation_ids not in (strawberry.UNSET, None):
+                changes["recommendation_ids"] = _recommendation_pks(input.recommendation_ids)
+            expected = input.expected_version if input.expected_version is not strawberry.UNSET \
+                else None
+            return _payload(service.update_request(
+                ctx.session, actor=ctx.actor, request_id=_request_pk(id), changes=changes,
+                expected_version=expected))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="hand the request to the committee for screening")
+    def submit_request(self, info: Info, id: strawberry.ID) -> RequestResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(service.submit_request(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, request_id=_request_pk(id))))
+
+    @strawberry.mutation(description="withdraw the request (any time before support starts)")
+    def withdraw_request(self, info: Info, id: strawberry.ID, reason: str) -> RequestResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(service.withdraw_request(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, request_id=_request_pk(id), reason=reason)))

@@ -1,0 +1,356 @@
+"""Filing, editing, submitting and withdrawing capacity-building requests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from facility import idempotency
+from facility.auth import permissions
+from facility.auth.actor import Actor
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.reference.models import Recommendation, RecommendationTheme, Theme
+from facility.requests import lifecycle
+from facility.requests.models import (
+    CapacityRequest,
+    RequestRecommendation,
+    RequestStatus,
+    RequestTheme,
+    SupportKind,
+)
+from facility.timeutil import today, utcnow
+from facility.validation import (
+    check_currency,
+    check_enum_values,
+    check_languages,
+    check_positive,
+    check_range,
+    check_text,
+    check_window,
+    resolve_themes,
+)
+
+MAX_WEEKS = 104
+MAX_EXPERTS = 20
+
+
+@dataclass
+class RequestFields:
+    """Everything a State states about its need."""
+
+    title: str
+    need: str
+    recommendation_ids: list[int]
+    languages: list[str]
+    support_kinds: list[str]
+    window_start: date
+    window_end: date
+    weeks: int
+    experts_needed: int
+    budget: int
+    currency: str
+    priority: int
+    themes: list[str] | None = None  # None: the union of the linked recommendations' themes
+    barrier: str = ""
+    focal_point: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _not_found(request_id: int) -> NotFound:
+    return NotFound(f"no request with id {request_id}")
+
+
+def get_request(session: Session, *, actor: Actor | None, request_id: int) -> CapacityRequest:
+    """The request, if this caller may see it."""
+    request = session.get(CapacityRequest, request_id)
+    if request is None or not permissions.can_view_request(actor, request):
+        raise _not_found(request_id)
+    return request
+
+
+def list_requests(
+    session: Session, *, actor: Actor | None, status: RequestStatus | None = None,
+    state_code: str | None = None, limit: int, offset: int,
+) -> tuple[list[CapacityRequest], int]:
+    """A page of the requests this caller may see, newest first, and their total count."""
+    condition = permissions.request_visibility(actor)
+    if status is not None:
+        condition = condition & (CapacityRequest.status == status)
+    if state_code is not None:
+        condition = condition & (CapacityRequest.state_code == state_code.upper())
+    total = session.exec(select(func.count()).select_from(CapacityRequest).where(condition)).one()
+    rows = session.exec(
+        select(CapacityRequest).where(condition)
+        .order_by(CapacityRequest.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+    ).all()
+    return list(rows), total
+
+
+def recommendation_ids_by_request(session: Session, request_ids: list[int]) -> dict[int, list[int]]:
+    """Linked recommendation ids of many requests, in one statement."""
+    result: dict[int, list[int]] = defaultdict(list)
+    rows = session.exec(
+        select(RequestRecommendation.request_id, RequestRecommendation.recommendation_id)
+        .where(RequestRecommendation.request_id.in_(request_ids))  # type: ignore[attr-defined]
+        .order_by(RequestRecommendation.request_id, RequestRecommendation.recommendation_id)
+    ).all()
+    for request_id, recommendation_id in rows:
+        result[request_id].append(recommendation_id)
+    return result
+
+
+def themes_by_request(session: Session, request_ids: list[int]) -> dict[int, list[str]]:
+    """Theme names of many requests, in one statement."""
+    result: dict[int, list[str]] = defaultdict(list)
+    rows = session.exec(
+        select(RequestTheme.request_id, Theme.name)
+        .join(Theme, Theme.id == RequestTheme.theme_id)
+        .where(RequestTheme.request_id.in_(request_ids))  # type: ignore[attr-defined]
+        .order_by(RequestTheme.request_id, Theme.name)
+    ).all()
+    for request_id, name in rows:
+        result[request_id].append(name)
+    return result
+
+
+def _validate(
+    session: Session, *, state_code: str, fields: RequestFields, for_submission: bool
+) -> tuple[list[Theme], list[str], list[str]]:
+    """Check every field; return the themes, languages and support kinds to store."""
+    problems = Problems()
+    check_text(problems, "title", fields.title, min_length=3, max_length=200)
+    check_text(problems, "need", fields.need, max_length=10_000)
+    check_text(problems, "barrier", fields.barrier, min_length=0, max_length=10_000)
+    check_text(problems, "focalPoint", fields.focal_point, min_length=0, max_length=300)
+    languages = check_languages(problems, "languages", fields.languages, required=True)
+    kinds = check_enum_values(problems, "supportKinds", fields.support_kinds, SupportKind,
+                              required=True)
+    check_range(problems, "weeks", fields.weeks, 1, MAX_WEEKS)
+    check_range(problems, "expertsNeeded", fields.experts_needed, 0, MAX_EXPERTS)
+    check_range(problems, "priority", fields.priority, 1, 5)
+    check_positive(problems, "budget", fields.budget)
+    check_currency(problems, "currency", fields.currency)
+    check_window(problems, fields.window_start, fields.window_end, start_field="windowStart",
+                 end_field="windowEnd", weeks=fields.weeks)
+    if for_submission and fields.window_end < today():
+        problems.add("windowEnd", "future", f"windowEnd: {fields.window_end} is in the past")
+
+    recommendation_ids = list(dict.fromkeys(fields.recommendation_ids))
+    if not recommendation_ids:
+        problems.add("recommendationIds", "required",
+                     "recommendationIds: link at least one recommendation")
+    recommendations = {
+        r.id: r for r in session.exec(
+            select(Recommendation).where(Recommendation.id.in_(recommendation_ids))  # type: ignore[union-attr]
+        ).all()
+    }
+    for rid in recommendation_ids:
+        rec = recommendations.get(rid)
+        if rec is None:
+            problems.add("recommendationIds", "exists",
+                         "recommendationIds: one of the linked recommendations does not exist")
+        elif rec.state_code != state_code:
+            problems.add(
+                "recommendationIds", "addressed_to_own_state",
+                f"recommendationIds: recommendation {rec.source_id} is addressed to "
+                f"{rec.state_code}, not to {state_code}",
+            )
+
+    if fields.themes is None:
+        theme_ids = session.exec(
+            select(RecommendationTheme.theme_id).distinct()
+            .where(RecommendationTheme.recommendation_id.in_(recommendation_ids))  # type: ignore[attr-defined]
+        ).all()
+        themes = list(session.exec(select(Theme).where(Theme.id.in_(theme_ids))).all())  # type: ignore[union-attr]
+        if not themes and recommendation_ids:
+            problems.add("themes", "required",
+                         "themes: the linked recommendations carry no theme; name at least one")
+    else:
+        themes = resolve_themes(session, problems, "themes", fields.themes)
+        if not fields.themes:
+            problems.add("themes", "required", "themes: at least one theme")
+    problems.raise_if_any()
+    return themes, languages, kinds
+
+
+def _store_links(session: Session, request: CapacityRequest, fields: RequestFields,
+                 themes: list[Theme]) -> None:
+    session.exec(delete(RequestRecommendation).where(RequestRecommendation.request_id == request.id))  # type: ignore[call-overload]
+    session.exec(delete(RequestTheme).where(RequestTheme.request_id == request.id))  # type: ignore[call-overload]
+    for rid in dict.fromkeys(fields.recommendation_ids):
+        session.add(RequestRecommendation(request_id=request.id, recommendation_id=rid))
+    for theme in themes:
+        session.add(RequestTheme(request_id=request.id, theme_id=theme.id))
+
+
+def _apply(request: CapacityRequest, fields: RequestFields, languages: list[str],
+           kinds: list[str]) -> None:
+    request.title = fields.title.strip()
+    request.need = fields.need.strip()
+    request.barrier = fields.barrier.strip()
+    request.focal_point = fields.focal_point.strip()
+    request.languages = languages
+    request.support_kinds = kinds
+    request.window_start = fields.window_start
+    request.window_end = fields.window_end
+    request.weeks = fields.weeks
+    request.experts_needed = fields.experts_needed
+    request.budget = fields.budget
+    request.currency = fields.currency.upper()
+    request.priority = fields.priority
+
+
+def create_request(
+    session: Session, *, actor: Actor | None, fields: RequestFields,
+    state_code: str | None = None, idempotency_key: str | None = None,
+) -> CapacityRequest:
+    """File a draft request for the caller's own State."""
+    if not permissions.can_file_requests(actor):
+        raise PermissionDenied("only a State mission's account can file requests")
+    assert actor is not None and actor.state_code is not None
+    if state_code is not None and state_code.upper() != actor.state_code:
+        raise ValidationFailed.single(
+            "stateCode", "own_state",
+            f"stateCode: a mission of {actor.state_code} can file requests only for "
+            f"{actor.state_code}, not {state_code.upper()}",
+        )
+    fingerprint = idempotency.payload_fingerprint(asdict(fields))
+    if idempotency_key:
+        earlier = _replay(session, actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier
+
+    themes, languages, kinds = _validate(session, state_code=actor.state_code, fields=fields,
+                                         for_submission=False)
+    try:
+        with session.begin_nested():
+            request = CapacityRequest(
+                state_code=actor.state_code, created_by_id=actor.account_id,
+                title="", need="", window_start=fields.window_start,
+                window_end=fields.window_end, weeks=0, experts_needed=0, budget=0,
+                currency="", priority=1,
+            )
+            _apply(request, fields, languages, kinds)
+            session.add(request)
+            session.flush()
+            _store_links(session, request, fields, themes)
+            if idempotency_key:
+                idempotency.remember(
+                    session, account_id=actor.account_id, operation="createRequest",
+                    key=idempotency_key, payload_hash=fingerprint, object_id=request.id,  # type: ignore[arg-type]
+                )
+            session.flush()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its request.
+        earlier = _replay(session, actor=actor, key=idempotency_key or "", fingerprint=fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    return request
+
+
+def _replay(session: Session, *, actor: Actor, key: str, fingerprint: str) -> CapacityRequest | None:
+    record = idempotency.find(session, account_id=actor.account_id, operation="createRequest",
+                              key=key)
+    if record is None:
+        return None
+    if record.payload_hash != fingerprint:
+        raise ValidationFailed.single(
+            "idempotencyKey", "reused_with_other_input",
+            "idempotencyKey: this key was already used for a request with different content",
+        )
+    return session.get(CapacityRequest, record.object_id)
+
+
+def _editable(session: Session, actor: Actor | None, request_id: int,
+              expected_version: int | None) -> CapacityRequest:
+    request = get_request(session, actor=actor, request_id=request_id)
+    if not permissions.can_change_request(actor, request):
+        raise PermissionDenied("only the requesting State's mission can change this request")
+    if expected_version is not None and expected_version != request.version:
+        raise Conflict(
+            f"the request changed since you read it (version {expected_version}, "
+            f"now {request.version}); reload it and apply your change again"
+        )
+    return request
+
+
+def current_fields(session: Session, request: CapacityRequest) -> RequestFields:
+    assert request.id is not None
+    return RequestFields(
+        title=request.title, need=request.need,
+        recommendation_ids=recommendation_ids_by_request(session, [request.id])[request.id],
+        themes=themes_by_request(session, [request.id])[request.id],
+        languages=list(request.languages), support_kinds=list(request.support_kinds),
+        window_start=request.window_start, window_end=request.window_end, weeks=request.weeks,
+        experts_needed=request.experts_needed, budget=request.budget, currency=request.currency,
+        priority=request.priority, barrier=request.barrier, focal_point=request.focal_point,
+    )
+
+
+def _touch(request: CapacityRequest) -> None:
+    request.version += 1
+    request.updated_at = utcnow()
+
+
+def update_request(
+    session: Session, *, actor: Actor | None, request_id: int, changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> CapacityRequest:
+    """Change some fields of a request the State may still revise."""
+    request = _editable(session, actor, request_id, expected_version)
+    if request.status not in lifecycle.EDITABLE:
+        raise Conflict(f"a request in status {request.status} can no longer be edited")
+    fields = current_fields(session, request)
+    for name, value in changes.items():
+        setattr(fields, name, value)
+    if "recommendation_ids" in changes and "themes" not in changes:
+        fields.themes = None  # follow the new recommendations
+    themes, languages, kinds = _validate(
+        session, state_code=request.state_code, fields=fields,
+        for_submission=request.status != RequestStatus.DRAFT,
+    )
+    _apply(request, fields, languages, kinds)
+    _store_links(session, request, fields, themes)
+    _touch(request)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def submit_request(session: Session, *, actor: Actor | None, request_id: int) -> CapacityRequest:
+    """Hand a draft (or a revised ineligible request) to the committee for screening."""
+    request = _editable(session, actor, request_id, None)
+    if request.status not in lifecycle.SUBMITTABLE:
+        raise Conflict(f"a request in status {request.status} cannot be submitted")
+    _validate(session, state_code=request.state_code, fields=current_fields(session, request),
+              for_submission=True)
+    request.status = RequestStatus.SUBMITTED
+    request.submitted_at = utcnow()
+    _touch(request)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def withdraw_request(session: Session, *, actor: Actor | None, request_id: int,
+                     reason: str) -> CapacityRequest:
+    """Withdraw a request at any point before support starts."""
+    request = _editable(session, actor, request_id, None)
+    if request.status not in lifecycle.WITHDRAWABLE:
+        raise Conflict(f"a request in status {request.status} can no longer be withdrawn")
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "required", "reason: say why the request is withdrawn")
+    request.status = RequestStatus.WITHDRAWN
+    request.withdraw_reason = reason.strip()
+    request.withdrawn_at = utcnow()
+    _touch(request)
+    session.add(request)
+    session.flush()
+    return request

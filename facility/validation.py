@@ -1,0 +1,108 @@
+"""Field rules shared by requests, offers and experts (one place for each rule)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pycountry
+from sqlmodel import Session, select
+
+from facility.errors import Problems
+from facility.reference.models import GROUP_CODES, State, Theme
+
+
+def check_text(problems: Problems, field: str, value: str | None, *, max_length: int,
+               min_length: int = 1) -> None:
+    text = (value or "").strip()
+    if len(text) < min_length:
+        problems.add(field, "required", f"{field}: must not be empty"
+                     if min_length == 1 else f"{field}: at least {min_length} characters")
+    elif len(text) > max_length:
+        problems.add(field, "max_length", f"{field}: at most {max_length} characters")
+
+
+def check_range(problems: Problems, field: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        problems.add(field, "range", f"{field}: must be between {low} and {high}, got {value}")
+
+
+def check_positive(problems: Problems, field: str, value: int) -> None:
+    if value <= 0:
+        problems.add(field, "positive", f"{field}: must be a positive whole amount, got {value}")
+
+
+def check_currency(problems: Problems, field: str, value: str) -> None:
+    if pycountry.currencies.get(alpha_3=value.upper()) is None:
+        problems.add(field, "iso4217", f"{field}: {value!r} is not an ISO 4217 currency code")
+
+
+def check_languages(problems: Problems, field: str, values: list[str], *, required: bool) -> list[str]:
+    """ISO 639-1 codes, lower case, without repeats."""
+    cleaned: list[str] = []
+    for value in values:
+        code = value.strip().lower()
+        if pycountry.languages.get(alpha_2=code) is None:
+            problems.add(field, "iso639_1", f"{field}: {value!r} is not an ISO 639-1 language code")
+        elif code not in cleaned:
+            cleaned.append(code)
+    if required and not values:
+        problems.add(field, "required", f"{field}: at least one language")
+    return cleaned
+
+
+def check_window(problems: Problems, start: date, end: date, *, start_field: str,
+                 end_field: str, weeks: int | None = None, weeks_field: str = "weeks") -> None:
+    if end < start:
+        problems.add(end_field, "date_order", f"{end_field}: {end} is before {start_field} {start}")
+    elif weeks is not None and weeks > 0 and (end - start).days + 1 < 7 * weeks:
+        problems.add(
+            end_field, "window_fits_mission",
+            f"{end_field}: the window {start} to {end} is {(end - start).days + 1} days, "
+            f"shorter than the {weeks}-week mission ({7 * weeks} days)",
+        )
+
+
+def resolve_themes(session: Session, problems: Problems, field: str,
+                   names: list[str]) -> list[Theme]:
+    """The Theme rows for these names; unknown names are problems."""
+    wanted = list(dict.fromkeys(n.strip() for n in names))
+    found = {t.name: t for t in session.exec(select(Theme).where(Theme.name.in_(wanted))).all()}  # type: ignore[attr-defined]
+    for name in wanted:
+        if name not in found:
+            problems.add(field, "known_theme", f"{field}: {name!r} is not a known theme")
+    return [found[n] for n in wanted if n in found]
+
+
+def check_groups(problems: Problems, field: str, codes: list[str] | None) -> list[str] | None:
+    if codes is None:
+        return None
+    cleaned = list(dict.fromkeys(c.strip().upper() for c in codes))
+    for code in cleaned:
+        if code not in GROUP_CODES:
+            problems.add(field, "known_group",
+                         f"{field}: {code!r} is not one of {', '.join(GROUP_CODES)}")
+    return cleaned
+
+
+def check_states(session: Session, problems: Problems, field: str,
+                 codes: list[str] | None) -> list[str] | None:
+    if codes is None:
+        return None
+    cleaned = list(dict.fromkeys(c.strip().upper() for c in codes))
+    known = set(session.exec(select(State.code).where(State.code.in_(cleaned))).all())  # type: ignore[attr-defined]
+    for code in cleaned:
+        if code not in known:
+            problems.add(field, "known_state", f"{field}: {code!r} is not a known ISO3 State code")
+    return cleaned
+
+
+def check_enum_values(problems: Problems, field: str, values: list[str], allowed: type,
+                      *, required: bool) -> list[str]:
+    names = [m.value for m in allowed]  # type: ignore[attr-defined]
+    cleaned = list(dict.fromkeys(v.strip().upper() for v in values))
+    for value in cleaned:
+        if value not in names:
+            problems.add(field, "one_of", f"{field}: {value!r} is not one of {', '.join(names)}")
+    if required and not cleaned:
+        problems.add(field, "required", f"{field}: at least one value")
+    return cleaned
