@@ -21,6 +21,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     open_session: Callable[[], AbstractContextManager[Session]] | None = None,
+    demo: bool = False,
 ) -> FastAPI:
     """The app; tests pass `open_session` to run requests inside their own transaction."""
     settings = settings or get_settings()
@@ -43,6 +44,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.open_session = open_session or default_open_session
+    app.state.demo = demo  # pages then say that the data set is fictitious
     app.include_router(graphql_router)
     app.include_router(pages_router)
     return app

@@ -50,6 +50,7 @@ def home(request: Request) -> HTMLResponse:
         "offers": offers_page, "offer_total": offer_total, "partners": partners,
         "published_budget": published_budget,
         "show_graphiql": not request.app.state.settings.is_production,
+        "demo": request.app.state.demo,
     })
 
 

@@ -60,6 +60,7 @@ def create_account(
     state_code: str | None = None,
     partner_name: str | None = None,
     partner_kind: PartnerKind = PartnerKind.OTHER,
+    partner_state: str | None = None,
     group_code: str | None = None,
     password: str | None = None,
 ) -> Account:
@@ -92,7 +93,8 @@ def create_account(
 
     partner_id = None
     if role in (Role.PARTNER, Role.EXPERT) and partner_name:
-        partner_id = get_or_create_partner(session, name=partner_name, kind=partner_kind).id
+        partner_id = get_or_create_partner(session, name=partner_name, kind=partner_kind,
+                                           state_code=partner_state).id
     account = Account(
         email=email,
         name=name.strip(),

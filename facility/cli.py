@@ -1,0 +1,152 @@
+"""The `facility` command: database, server, demo, imports, accounts, tokens, optimiser."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from facility.auth.models import PartnerKind, Role
+from facility.config import get_settings
+from facility.db import make_engine, unit_of_work, upgrade
+from facility.errors import DomainError, ValidationFailed
+from facility.reference.cli import import_app
+
+app = typer.Typer(help="The Implementation Facility platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+accounts_app = typer.Typer(help="People and API clients.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for GraphQL clients.", no_args_is_help=True)
+graphql_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(graphql_app, name="graphql")
+app.add_typer(import_app, name="import")
+
+
+def _fail(error: DomainError) -> None:
+    problems = error.problems if isinstance(error, ValidationFailed) else None
+    for line in ([p.message for p in problems] if problems else [error.message]):
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema and load the reference data."""
+    settings = get_settings()
+    upgrade(make_engine(settings.database_url))
+    typer.echo(f"database up to date: {settings.database_url}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Serve the web pages and the GraphQL API."""
+    import uvicorn
+
+    from facility.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Migrate, load reference data, seed the labelled demo data if empty, and serve."""
+    import uvicorn
+
+    from facility.app import create_app
+    from facility.demo.seed import seed_demo
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with unit_of_work(engine) as session:
+        report = seed_demo(session)
+    for line in report:
+        typer.echo(line)
+    if serve_after:
+        typer.echo(f"demo running at http://{host}:{port}/  (GraphQL explorer: /graphql)")
+        uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port)
+
+
+@accounts_app.command("create")
+def accounts_create(
+    role: Annotated[Role, typer.Option(case_sensitive=False, help="the account's role")],
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    state: Annotated[str | None, typer.Option(help="ISO3 code (state and committee roles)")] = None,
+    partner: Annotated[str | None, typer.Option(help="partner organisation (created if new)")] = None,
+    partner_kind: Annotated[PartnerKind, typer.Option(case_sensitive=False)] = PartnerKind.OTHER,
+    partner_state: Annotated[str | None, typer.Option(help="ISO3 of the partner's State")] = None,
+    group: Annotated[str | None, typer.Option(help="regional group code (committee)")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="read a password from standard input")] = False,
+) -> None:
+    """Create an account bound to its State, partner or committee seat."""
+    from facility.auth.service import create_account
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    engine = make_engine(get_settings().database_url)
+    try:
+        with unit_of_work(engine) as session:
+            account = create_account(
+                session, role=role, email=email, name=name, state_code=state,
+                partner_name=partner, partner_kind=partner_kind, partner_state=partner_state,
+                group_code=group.upper() if group else None, password=password,
+            )
+            typer.echo(f"created {account.role.value.lower()} account {account.email}")
+    except DomainError as error:
+        _fail(error)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option()],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+) -> None:
+    """Issue an API token; it is printed once, as the last line."""
+    from facility.auth.service import create_token, get_account_by_email
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with unit_of_work(engine) as session:
+            token = create_token(session, account=get_account_by_email(session, email),
+                                 label=label)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(f"API token for {email} (shown once; store it safely):")
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token: Annotated[str, typer.Argument(help="the token to revoke")]) -> None:
+    """Revoke a token; it stops working at once."""
+    from facility.auth.service import revoke_token
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with unit_of_work(engine) as session:
+            revoke_token(session, token=token)
+    except DomainError as error:
+        _fail(error)
+    typer.echo("token revoked")
+
+
+@graphql_app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="where to write the SDL")] = Path(
+        "graphql/schema.graphql"),
+) -> None:
+    """Write the SDL that clients program against."""
+    from facility.api.schema import schema
+
+    output.write_text(schema.as_str() + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}")

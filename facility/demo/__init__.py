@@ -1,0 +1,1 @@
+"""The demo data set: fictitious requests, offers, experts and accounts on real recommendations."""

@@ -1,0 +1,77 @@
+"""The `facility` command as an administrator uses it, on a fresh SQLite database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from facility.auth.models import Account, Partner
+from facility.auth.service import account_for_token
+from facility.cli import app
+from facility.config import get_settings
+from facility.db import make_engine
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("FACILITY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    yield runner, make_engine(url)
+    get_settings.cache_clear()
+
+
+def test_create_accounts_and_a_token_that_works(cli_db):
+    runner, engine = cli_db
+    result = runner.invoke(app, ["accounts", "create", "--role", "state", "--email",
+                                 "Mission.KEN@example.org", "--name", "Mission of Kenya",
+                                 "--state", "ken"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["accounts", "create", "--role", "partner", "--email",
+                                 "officer@norad.example.org", "--name", "Norad officer",
+                                 "--partner", "Norad", "--partner-kind", "donor_agency",
+                                 "--partner-state", "NOR", "--password-stdin"],
+                           input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+
+    result = runner.invoke(app, ["tokens", "create", "--email", "mission.ken@example.org"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    with Session(engine) as session:
+        account = account_for_token(session, token)
+        assert account is not None and account.state_code == "KEN"
+        partner = session.exec(select(Partner).where(Partner.name == "Norad")).one()
+        assert (partner.kind, partner.state_code) == ("DONOR_AGENCY", "NOR")
+        officer = session.exec(select(Account).where(Account.partner_id == partner.id)).one()
+        assert officer.password_hash.startswith("$argon2")
+
+    assert runner.invoke(app, ["tokens", "revoke", token]).exit_code == 0
+    with Session(engine) as session:
+        assert account_for_token(session, token) is None
+
+
+def test_bad_account_input_is_refused_with_every_problem(cli_db):
+    runner, engine = cli_db
+    result = runner.invoke(app, ["accounts", "create", "--role", "committee", "--email",
+                                 "not-an-email", "--name", "X", "--state", "XXX"])
+    assert result.exit_code == 1
+    assert "email: 'not-an-email' is not an e-mail address" in result.output
+    assert "state: 'XXX' is not a known ISO3 code" in result.output
+    assert "group: a committee account needs --group" in result.output
+    with Session(engine) as session:
+        assert session.exec(select(Account)).all() == []
+
+
+def test_duplicate_email_and_unknown_account(cli_db):
+    runner, _ = cli_db
+    args = ["accounts", "create", "--role", "secretariat", "--email", "sec@example.org",
+            "--name", "Secretariat"]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "already exists" in again.output
+    missing = runner.invoke(app, ["tokens", "create", "--email", "nobody@example.org"])
+    assert missing.exit_code == 1 and "no account" in missing.output
