@@ -1,9 +1,8 @@
 """Alembic environment: migrates the connection it is handed, or FACILITY_DATABASE_URL."""
 
 from alembic import context
-
 from facility.config import get_settings
-from facility.db import make_engine, metadata
+from facility.db import include_name, make_engine, metadata
 
 config = context.config
 target_metadata = metadata()
@@ -35,7 +34,8 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # Batch mode lets ALTER TABLE work on SQLite (it rebuilds the table).
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
+        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
