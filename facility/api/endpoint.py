@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from facility.api.context import Context
@@ -22,6 +21,7 @@ from facility.api.errors import PublicError
 from facility.api.schema import schema
 from facility.auth.actor import Actor
 from facility.auth.service import account_for_token
+from graphql import GraphQLError
 
 log = logging.getLogger("facility.graphql")
 MAX_BODY_BYTES = 256 * 1024
@@ -42,9 +42,15 @@ def _bearer_token(request: Request) -> str | None:
 
 
 def _format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
-    """Client errors pass through; anything unexpected is logged and masked."""
+    """Client errors pass through; anything unexpected is logged and masked.
+
+    Client errors: syntax and validation errors (no original error), PublicError from a
+    resolver, and variable values the schema refused (a GraphQLError raised while coercing
+    the request's variables, before any resolver ran, hence without a path).
+    """
     original = error.original_error
-    if original is None or isinstance(original, PublicError):
+    if original is None or isinstance(original, PublicError) or (
+            error.path is None and isinstance(original, GraphQLError)):
         return error.formatted
     log.error("unexpected GraphQL error [%s]", correlation_id, exc_info=original)
     return {

@@ -46,7 +46,8 @@ def page_window(first: int | None, after: str | None, max_page_size: int) -> tup
     if after is not None:
         try:
             kind, _, value = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
-            if kind != "offset" or not value.isdigit():
+            # At most 18 digits, so the offset fits a 64-bit integer on every database.
+            if kind != "offset" or not value.isdigit() or len(value) > 18:
                 raise ValueError(after)
             offset = int(value) + 1
         except ValueError as exc:

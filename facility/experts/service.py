@@ -88,8 +88,12 @@ def availability_by_expert(session: Session,
     return result
 
 
-def _validate(session: Session, fields: ExpertFields) -> tuple[list[Theme], list[str], str]:
+def _validate(session: Session, fields: ExpertFields, *,
+              consent_given: bool = True) -> tuple[list[Theme], list[str], str]:
     problems = Problems()
+    if not consent_given:
+        problems.add("consentGiven", "required",
+                     "consentGiven: an expert is put on the roster only with their consent")
     check_text(problems, "name", fields.name, max_length=200)
     if not EMAIL_RE.match(fields.email.strip()):
         problems.add("email", "format", f"email: {fields.email!r} is not an e-mail address")
@@ -141,12 +145,7 @@ def nominate_expert(session: Session, *, actor: Actor | None, fields: ExpertFiel
     if not permissions.can_nominate_experts(actor):
         raise PermissionDenied("only a partner's account can nominate experts")
     assert actor is not None
-    themes, languages, seniority = _validate(session, fields)
-    if not consent_given:
-        problems = Problems()
-        problems.add("consentGiven", "required",
-                     "consentGiven: an expert is put on the roster only with their consent")
-        problems.raise_if_any()
+    themes, languages, seniority = _validate(session, fields, consent_given=consent_given)
     expert = Expert(partner_id=actor.partner_id, name="", email="", nationality="",  # type: ignore[arg-type]
                     consent_at=utcnow(), consent_version=CONSENT_VERSION,
                     consent_scope=CONSENT_SCOPE)
