@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from facility.api.context import Context
@@ -21,7 +22,6 @@ from facility.api.errors import PublicError
 from facility.api.schema import schema
 from facility.auth.actor import Actor
 from facility.auth.service import account_for_token
-from graphql import GraphQLError
 
 log = logging.getLogger("facility.graphql")
 MAX_BODY_BYTES = 256 * 1024

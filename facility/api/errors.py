@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 
 from facility import errors
-from graphql import GraphQLError
 
 
 class PublicError(GraphQLError):

@@ -1,0 +1,95 @@
+"""`facility import …`: commands that load recommendation exports into the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from facility.config import get_settings
+from facility.db import make_engine, unit_of_work
+from facility.reference.importers import (
+    ImportReport,
+    RecommendationImportError,
+    import_recommendations,
+)
+from facility.reference.importers import Progress as ProgressCallback
+
+import_app = typer.Typer(help="Import reference data and recommendations.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    UPR_INFO = "upr-info"
+    UHRI = "uhri"
+
+
+@import_app.callback()
+def _group() -> None:
+    """Import reference data and recommendations."""  # keeps `import` a group of commands
+
+
+@contextmanager
+def _progress_bar(err: Console) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    if not err.is_terminal:
+        yield None
+        return
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("writing rows", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _summary(report: ImportReport, path: Path) -> str:
+    lines = [
+        f"{path.name} ({report.fmt}): {report.rows} rows read in {report.seconds:.2f} s",
+        f"  inserted {report.inserted}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, skipped {report.skipped}",
+    ]
+    if report.unknown_themes:
+        count = sum(report.unknown_themes.values())
+        lines.append(
+            f"  unknown themes (kept as source text only): {len(report.unknown_themes)} "
+            f"names on {count} rows"
+        )
+        lines += [f"    {n} x {name}" for name, n in report.unknown_themes.most_common()]
+    return "\n".join(lines)
+
+
+@import_app.command("recommendations")
+def recommendations(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="CSV file to import"),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="the file's export format"),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="import the valid rows and list the others"
+    ),
+) -> None:
+    """Import (or refresh) recommendations from a UPR Info or UHRI CSV export."""
+    err = Console(stderr=True)
+    engine = make_engine(get_settings().database_url)
+    try:
+        with _progress_bar(err) as progress, unit_of_work(engine) as session:
+            report = import_recommendations(
+                session, path, fmt=fmt.value, skip_invalid=skip_invalid, progress=progress
+            )
+    except RecommendationImportError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{path}: refused, {len(exc.problems)} problem(s); nothing was imported.",
+                   err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        typer.echo(f"skipped: {problem}", err=True)
+    typer.echo(_summary(report, path))
