@@ -51,7 +51,7 @@ def _progress_bar(err: Console) -> Iterator[ProgressCallback | None]:
 
 def _summary(report: ImportReport, path: Path) -> str:
     lines = [
-        f"{path.name} ({report.fmt}): {report.rows} rows read in {report.seconds:.2f} s",
+        f"{path.name} ({report.fmt}): {report.rows} rows, {report.seconds:.2f} s",
         f"  inserted {report.inserted}, updated {report.updated}, "
         f"unchanged {report.unchanged}, skipped {report.skipped}",
     ]
