@@ -1,0 +1,267 @@
+"""Plain-language explanations a committee member can read.
+
+For a match: the offer (partner, shared themes, budget left), each expert (group, shared
+themes and languages) and how value and fit add up. For an unmatched request: the rule
+that left it with no eligible offer or too few eligible experts, found by applying the
+rules one at a time and naming the first that empties the field (or leaves fewer experts
+than needed), or else the capacity that went to other, higher-scoring requests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching import rules
+from matching.instance import Request
+from matching.problem import Problem
+from matching.result import Status
+
+_MAX_LISTED = 5
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def _ids(items: list[str]) -> str:
+    shown = items[:_MAX_LISTED]
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> list[str]:
+    return [x for x in a if x in set(b)]
+
+
+def _weeks(req: Request) -> str:
+    return f"{req.weeks} week{'s' if req.weeks != 1 else ''} ({7 * req.weeks} days)"
+
+
+def _window(req: Request) -> str:
+    return f"{req.window[0]} to {req.window[1]}"
+
+
+def explain_match(prob: Problem, sol: dict, r: int) -> str:
+    """Why request r is matched as it is: the offer, the experts, value and fit."""
+    enc = prob.enc
+    inst = enc.instance
+    req = inst.requests[r]
+    o, team = sol[r]
+    offer = inst.offers[o]
+    # Budget left after this match: the offer's requests are taken in request order.
+    spent = sum(inst.requests[q].budget for q, (oo, _) in sorted(sol.items()) if oo == o and q <= r)
+    themes = ", ".join(_shared(offer.themes, req.themes))
+    parts = [
+        f"Funded by offer {offer.id} ({offer.partner}: themes {themes}; "
+        f"budget left after this match {_money(offer.budget - spent)})."
+    ]
+    if team:
+        described = []
+        for e in sorted(team):
+            ex = inst.experts[e]
+            t = ", ".join(_shared(ex.themes, req.themes))
+            lang = ", ".join(_shared(ex.languages, req.languages))
+            described.append(f"{ex.id} ({ex.group}; {t}; speaks {lang})")
+        word = "Expert" if len(described) == 1 else "Experts"
+        parts.append(f"{word} {_and(described)}.")
+    c = inst.criteria
+    w = c.weights
+    months = rules.months_waiting(inst.as_of, req)
+    value = rules.request_value(c, inst.as_of, req)
+    fit = rules.fit_of(enc, r, list(team))
+    terms = [f"base {c.request_base_value}", f"priority {req.priority} x {w.priority}",
+             f"{months} months waiting x {w.waiting_month}"]
+    if req.all_supported:
+        terms.append(f"all recommendations supported {w.supported}")
+    parts.append(f"Value {value} ({' + '.join(terms)}); expert fit {fit}.")
+    if r in prob.fixed_offer:
+        parts.append("Kept fixed from an earlier approved run.")
+    return " ".join(parts)
+
+
+def _offer_funnel(prob: Problem, r: int) -> str:
+    """Name the offer rule that leaves request r with no eligible offer."""
+    enc = prob.enc
+    inst = enc.instance
+    req = inst.requests[r]
+    cols = np.arange(enc.n_offers)
+    if len(cols) == 0:
+        return "No offer is available in this run."
+    m = {k: v[0] for k, v in rules.offer_rules(enc, np.array([r]), cols).items()}
+    ids = np.array([o.id for o in inst.offers])
+    alive = m["offer_theme"]
+    if not alive.any():
+        return f"No offer shares a theme with it (its themes: {', '.join(req.themes)})."
+    themed = ids[alive].tolist()
+    if not (alive & m["offer_group"]).any():
+        return (
+            f"No offer sharing a theme ({_ids(themed)}) is open to its regional group "
+            f"{req.group}."
+        )
+    alive = alive & m["offer_group"]
+    if not (alive & m["offer_state"]).any():
+        return (
+            f"No offer sharing a theme and open to {req.group} ({_ids(ids[alive].tolist())}) "
+            f"is open to its State {req.state}."
+        )
+    alive = alive & m["offer_state"]
+    if not (alive & m["offer_window"]).any():
+        overlap = rules.overlap_days(
+            enc.r_start[r], enc.r_end[r], enc.o_start[alive], enc.o_end[alive]
+        )
+        return (
+            f"Window overlap too short: the offers sharing a theme and open to it "
+            f"({_ids(ids[alive].tolist())}) overlap its window {_window(req)} by at most "
+            f"{max(0, int(overlap.max()))} days; it needs {_weeks(req)}."
+        )
+    alive = alive & m["offer_window"]
+    budgets = enc.o_budget[alive]
+    top = int(np.argmax(budgets))
+    return (
+        f"Its budget {_money(req.budget)} is above the budget of every offer that could "
+        f"otherwise fund it (largest: {ids[alive][top]}, {_money(int(budgets[top]))})."
+    )
+
+
+_EXPERT_STEPS = (
+    ("expert_theme", "theme", "share a theme"),
+    ("expert_language", "language", "speak {langs}"),
+    ("expert_nationality", "nationality", "are not nationals of {state}"),
+    ("expert_conflict", "conflict", "have no declared conflict with {state}"),
+    ("expert_availability", "availability", "are available for {weeks} within its window"),
+)
+
+
+def _expert_funnel(prob: Problem, r: int) -> str:
+    """Name the expert rule that leaves request r with fewer eligible experts than needed."""
+    enc = prob.enc
+    inst = enc.instance
+    req = inst.requests[r]
+    n = req.experts_needed
+    cols = np.arange(enc.n_experts)
+    m = {k: v[0] for k, v in rules.expert_rules(enc, np.array([r]), cols).items()}
+    alive = np.ones(enc.n_experts, dtype=bool)
+    steps = []
+    binding = None
+    for key, name, text in _EXPERT_STEPS:
+        alive = alive & m[key]
+        count = int(alive.sum())
+        phrase = text.format(
+            langs=" or ".join(req.languages), state=req.state, weeks=_weeks(req)
+        )
+        steps.append(f"{count} {phrase}")
+        if binding is None and count < n:
+            binding = name
+    eligible = int(alive.sum())
+    return (
+        f"Fewer eligible experts than needed because of {binding}: it needs {n}, "
+        f"{eligible} {'is' if eligible == 1 else 'are'} eligible. Of {enc.n_experts} experts, "
+        + "; of those, ".join(steps) + "."
+    )
+
+
+def _diversity(prob: Problem, r: int) -> str:
+    enc = prob.enc
+    inst = enc.instance
+    req = inst.requests[r]
+    # An excluded request's pairs are not kept in the problem: ask the rules again.
+    masks = rules.expert_rules(enc, np.array([r]), np.arange(enc.n_experts))
+    eligible = np.nonzero(rules.all_hold(masks)[0])[0]
+    groups = sorted({inst.experts[int(e)].group for e in eligible})
+    k = int(prob.groups_required[r])
+    return (
+        f"Team diversity impossible: its eligible experts all come from "
+        f"{_and(groups) if groups else 'no group'}, and a team of {req.experts_needed} must "
+        f"span at least {k} regional groups."
+    )
+
+
+def explain_unmatched(prob: Problem, sol: dict, r: int, status: Status) -> list[str]:
+    """Why request r stayed unmatched: the binding rule, or the capacity it lost."""
+    reason = prob.excluded_because.get(r)
+    if reason == "no_offer":
+        return ["No eligible offer. " + _offer_funnel(prob, r)]
+    if reason == "too_few_experts":
+        # The expert pairs of excluded requests are not kept; recompute from the rules.
+        return [_expert_funnel(prob, r)]
+    if reason == "team_diversity":
+        return [_diversity(prob, r)]
+    return _capacity_reasons(prob, sol, r, status)
+
+
+def _capacity_reasons(prob: Problem, sol: dict, r: int, status: Status) -> list[str]:
+    enc = prob.enc
+    inst = enc.instance
+    req = inst.requests[r]
+    budget_left = enc.o_budget.copy()
+    count_left = enc.o_max.copy()
+    cap_left = enc.e_cap.copy()
+    funded_by: dict[int, list[int]] = {}
+    served_by: dict[int, list[int]] = {}
+    for q, (o, team) in sol.items():
+        budget_left[o] -= enc.r_budget[q]
+        count_left[o] -= 1
+        funded_by.setdefault(o, []).append(q)
+        for e in team:
+            cap_left[e] -= 1
+            served_by.setdefault(e, []).append(q)
+    reasons = []
+    xs, ys = prob.x_slices(), prob.y_slices()
+    offers = prob.x_o[xs[r]:xs[r + 1]].tolist()
+    open_offers = [o for o in offers if budget_left[o] >= req.budget and count_left[o] > 0]
+    def takers(qs: list[int]) -> str:
+        qs = sorted(qs, key=lambda q: (-int(prob.values[q]), q))
+        return _ids([f"{inst.requests[q].id} (value {int(prob.values[q])})" for q in qs])
+
+    if not open_offers:
+        details = []
+        users: list[int] = []
+        for o in offers:
+            of = inst.offers[o]
+            if count_left[o] <= 0:
+                details.append(f"{of.id} funds its maximum of {of.max_requests} requests")
+            else:
+                details.append(
+                    f"{of.id} has {_money(int(budget_left[o]))} left of {_money(of.budget)}"
+                )
+            users += funded_by.get(o, [])
+        reasons.append(
+            f"Offer capacity went to higher-scoring requests: all {len(offers)} offers that "
+            f"may fund it (budget {_money(req.budget)}) are used up: {_ids(details)}. "
+            f"They fund {takers(sorted(set(users)))}."
+        )
+    if req.experts_needed:
+        seg = np.arange(ys[r], ys[r + 1])
+        free = seg[cap_left[prob.y_e[seg]] > 0]
+        groups = set(prob.y_group[free].tolist())
+        per_group = np.bincount(prob.y_group[free], minlength=5)
+        usable = int(np.minimum(per_group, prob.group_cap[r]).sum())
+        k = int(prob.groups_required[r])
+        if usable < req.experts_needed or len(groups) < k:
+            busy = [int(e) for e in prob.y_e[seg] if cap_left[e] <= 0]
+            users = sorted({q for e in busy for q in served_by.get(e, [])})
+            reasons.append(
+                f"Expert capacity went to higher-scoring requests: of its {len(seg)} eligible "
+                f"experts, {len(busy)} are at their maximum assignments, leaving "
+                f"{len(free)} free across {len(groups)} group(s); it needs "
+                f"{req.experts_needed} from at least {max(k, 1)} group(s). "
+                f"Those experts serve {takers(users)}."
+            )
+    if reasons:
+        return reasons
+    if status is Status.OPTIMAL:
+        return [
+            "Room remains for it alone, but fitting it in would mean moving other requests' "
+            "funding or experts, and every such rearrangement scores lower (the result is "
+            "proven optimal)."
+        ]
+    return [
+        "The search stopped at the time limit before finding room for it; an offer and "
+        "experts with spare capacity remain (the result is not proven optimal)."
+    ]
