@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from facility.api.endpoint import router as graphql_router
 from facility.config import Settings, get_settings
 from facility.db import make_engine
 from facility.pages import router as pages_router
+from governance.runs import fail_interrupted_runs
 
 
 def create_app(
@@ -22,8 +24,9 @@ def create_app(
     engine: Engine | None = None,
     open_session: Callable[[], AbstractContextManager[Session]] | None = None,
     demo: bool = False,
+    run_in_background: Callable[[Callable[[], None]], object] | None = None,
 ) -> FastAPI:
-    """The app; tests pass `open_session` to run requests inside their own transaction."""
+    """The app; tests pass `open_session` and `run_in_background` to keep work in their transaction."""
     settings = settings or get_settings()
     settings.check_production_ready()
     logging.basicConfig(level=logging.INFO)
@@ -34,7 +37,17 @@ def create_app(
         with Session(engine, expire_on_commit=False) as session:
             yield session
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with app.state.open_session() as session:
+            if fail_interrupted_runs(session):
+                session.commit()
+        yield
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facility-jobs")
     app = FastAPI(
+        lifespan=lifespan,
         title="Implementation Facility",
         description="Human-rights recommendations implementation facility (A/HRC/43/37)",
         docs_url=None if settings.is_production else "/docs",
@@ -45,6 +58,8 @@ def create_app(
     app.state.engine = engine
     app.state.open_session = open_session or default_open_session
     app.state.demo = demo  # pages then say that the data set is fictitious
+    # Long work (optimiser runs) happens off the request, one job at a time.
+    app.state.run_in_background = run_in_background or (lambda job: executor.submit(job))
     app.include_router(graphql_router)
     app.include_router(pages_router)
     return app

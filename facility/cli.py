@@ -13,6 +13,8 @@ from facility.config import get_settings
 from facility.db import make_engine, unit_of_work, upgrade
 from facility.errors import DomainError, ValidationFailed
 from facility.reference.cli import import_app
+from governance.cli import audit_app
+from matching.cli import app as match_app
 
 app = typer.Typer(help="The Implementation Facility platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
@@ -24,6 +26,8 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(graphql_app, name="graphql")
 app.add_typer(import_app, name="import")
+app.add_typer(audit_app, name="audit")
+app.add_typer(match_app, name="match")
 
 
 def _fail(error: DomainError) -> None:

@@ -1,7 +1,9 @@
 """Engine creation, the unit of work, and the one command that brings a database up to date.
 
 SQLite gets foreign keys, WAL and a busy timeout, and SQLAlchemy (not pysqlite) controls
-transactions so that SAVEPOINTs work (pysqlite's own BEGIN handling breaks them).
+transactions so that SAVEPOINTs work (pysqlite's own BEGIN handling breaks them). SQLite
+transactions begin IMMEDIATE: writers queue instead of failing; PostgreSQL is the database
+for concurrent production load.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
+            # transaction that reads, then writes after another writer committed, fails at
+            # once with "database is locked" instead of waiting.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -95,9 +100,10 @@ def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the schema, then load or refresh the reference data (idempotent)."""
+    """Migrate the schema, load or refresh the reference data, put the default criteria in force."""
     from alembic import command
     from facility.reference.loader import load_reference_data
+    from governance.criteria import ensure_initial_criteria
 
     cfg = alembic_config(engine)
     with engine.begin() as connection:
@@ -105,6 +111,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
     with unit_of_work(engine) as session:
         load_reference_data(session)
+        ensure_initial_criteria(session)
 
 
 def metadata() -> MetaData:

@@ -15,6 +15,9 @@ from facility.offers import service as offers
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, RegionalGroup, State
 from facility.requests.models import CapacityRequest, RequestStatus
+from governance.committee import current_seats
+from governance.criteria import body_in_force
+from governance.publication import published_decisions
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter()
@@ -51,6 +54,25 @@ def home(request: Request) -> HTMLResponse:
         "published_budget": published_budget,
         "show_graphiql": not request.app.state.settings.is_production,
         "demo": request.app.state.demo,
+    })
+
+
+PAGE_SIZE = 50
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions(request: Request, page: int = 1) -> HTMLResponse:
+    """The committee's published decisions (never the votes), newest first."""
+    page = max(1, page)
+    with request.app.state.open_session() as session:
+        rows, total = published_decisions(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        states = {s.code: s.name for s in session.exec(select(State))}
+        seats = current_seats(session)
+        version, criteria = body_in_force(session)
+    return templates.TemplateResponse(request, "decisions.html", {
+        "decisions": rows, "total": total, "page": page,
+        "has_next": page * PAGE_SIZE < total, "states": states, "seats": seats,
+        "criteria_version": version, "criteria": criteria, "demo": request.app.state.demo,
     })
 
 

@@ -126,7 +126,8 @@ def app(db_session: Session):
         yield db_session
 
     return create_app(Settings(database_url="sqlite://", env="development"),
-                      engine=db_session.get_bind(), open_session=open_session)
+                      engine=db_session.get_bind(), open_session=open_session,
+                      run_in_background=lambda job: job())
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from facility.demo.seed import seed_demo
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests.models import CapacityRequest, RequestRecommendation
+from governance.audit import verify
+from governance.models import Engagement, OptimiserRun, Recusal
 
 
 def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
@@ -20,7 +22,8 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     assert all(r.title.startswith("[Demo] ") for r in requests)
     groups = {db_session.get(State, r.state_code).regional_group_code for r in requests}
     assert groups == {"AFRICAN", "APG", "EEG", "GRULAC", "WEOG"}
-    assert {r.status for r in requests} == {"DRAFT", "SUBMITTED", "WITHDRAWN"}
+    statuses = {r.status for r in requests}
+    assert {"DRAFT", "WITHDRAWN", "INELIGIBLE", "ACTIVE", "APPROVED", "PROPOSED"} <= statuses
     # Every request is tied to real recommendations addressed to its own State.
     for request in requests:
         states = db_session.exec(
@@ -31,6 +34,15 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     assert all(p.name.endswith("(demo)") for p in db_session.exec(select(Partner)))
     assert db_session.exec(select(func.count()).select_from(Offer)
                            .where(Offer.status == "PUBLISHED")).one() == 7
+
+    # Governance at work: a committee, adopted criteria, a run, decisions and engagements.
+    assert any(line.startswith("committee seated") for line in report)
+    assert any("criteria version 2 adopted" in line for line in report)
+    run = db_session.exec(select(OptimiserRun)).one()
+    assert run.status == "DONE" and run.solver_status == "OPTIMAL"
+    assert db_session.exec(select(func.count()).select_from(Engagement)).one() == 2
+    assert db_session.exec(select(func.count()).select_from(Recusal)).one() >= 1
+    assert verify(db_session).ok
 
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -80,7 +81,10 @@ class Context:
     session: Session
     actor: Actor | None
     settings: Settings
+    background: Callable[[Callable[[], None]], object] = field(default=lambda job: job())
+    open_session: Callable[[], AbstractContextManager[Session]] | None = None
     loaders: Loaders = field(init=False)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)

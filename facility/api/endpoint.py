@@ -72,7 +72,9 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
             if account is None:
                 return {"errors": [{"message": "invalid or revoked API token"}]}, 401
             actor = Actor.from_account(account)
-        context = Context(session=session, actor=actor, settings=app_state.settings)
+        context = Context(session=session, actor=actor, settings=app_state.settings,
+                          background=app_state.run_in_background,
+                          open_session=app_state.open_session)
         try:
             result = schema.execute_sync(query, variable_values=variables,
                                          context_value=context, operation_name=operation_name)
@@ -85,6 +87,8 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
             session.rollback()
         else:
             session.commit()
+            for job in context.after_commit:  # work that must see this request's writes
+                job()
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_format_error(e, correlation_id) for e in result.errors]

@@ -9,6 +9,7 @@ from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
+from governance.schema import GovernanceMutation, GovernanceQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -16,12 +17,12 @@ MAX_TOKENS = 3000
 
 
 @strawberry.type
-class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery):
+class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
-class Mutation(RequestMutation, OfferMutation, ExpertMutation):
+class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation):
     """Everything a client can change."""
 
 

@@ -111,3 +111,32 @@ def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
     if actor.role == Role.EXPERT:
         return expert.account_id == actor.account_id
     return False
+
+
+# Governance ---------------------------------------------------------------------------------
+
+def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: ignore[no-untyped-def]
+    """The committee and secretariat see all; a State its own requests' proposals; a partner
+    the proposals that use its offer or its experts. The public sees published decisions only
+    (through `governance.publication`, not here)."""
+    from facility.experts.models import Expert
+    from facility.offers.models import Offer
+    from facility.requests.models import CapacityRequest
+
+    if actor is None or actor.role == Role.EXPERT:
+        return False
+    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+        return True
+    if actor.role == Role.STATE:
+        request = session.get(CapacityRequest, proposal.request_id)
+        return request is not None and request.state_code == actor.state_code
+    offer = session.get(Offer, proposal.offer_id)
+    if offer is not None and offer.partner_id == actor.partner_id:
+        return True
+    return any((e := session.get(Expert, eid)) is not None and e.partner_id == actor.partner_id
+               for eid in proposal.expert_ids)
+
+
+def can_view_governance_internals(actor: Actor | None) -> bool:
+    """Runs, open motions, tallies and recusals: the committee and the secretariat."""
+    return actor is not None and actor.role in (Role.COMMITTEE, Role.SECRETARIAT)

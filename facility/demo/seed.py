@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from facility.auth.actor import Actor
 from facility.auth.models import Account, PartnerKind, Role
 from facility.auth.service import create_account
+from facility.demo.governance import seed_governance
 from facility.experts.service import ExpertFields, nominate_expert
 from facility.offers.service import OfferFields, create_offer, publish_offer
 from facility.reference.importers import import_recommendations
@@ -251,7 +252,8 @@ def seed_demo(session: Session) -> list[str]:
         report.append(f"recommendations from {path.name}: {result.inserted} new, "
                       f"{result.unchanged} already there")
 
-    _account(session, Role.SECRETARIAT, f"secretariat@{DEMO_DOMAIN}", "Secretariat officer (demo)")
+    secretariat = _account(session, Role.SECRETARIAT, f"secretariat@{DEMO_DOMAIN}",
+                           "Secretariat officer (demo)")
     partners = []
     for name, kind, state in PARTNERS:
         slug = name.split(" (")[0].lower().replace(" ", "-")
@@ -309,6 +311,9 @@ def seed_demo(session: Session) -> list[str]:
                              reason="Covered by a bilateral programme signed since (demo)")
         filed += 1
     report.append(f"{filed} requests from {len(missions)} States")
+    report += seed_governance(session, secretariat=secretariat, password=DEMO_PASSWORD,
+                              domain=DEMO_DOMAIN, missions=missions,
+                              partners={a.name: a for a in partners})
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "
                   f"norad@{DEMO_DOMAIN} and mission.bdi@{DEMO_DOMAIN}; get an API token with "
                   f"`facility tokens create --email mission.bdi@{DEMO_DOMAIN}`")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
+
+# Missions are planned for next year, so the inputs stay valid whatever the date.
+YEAR = date.today().year + 1
 
 OPERATIONS_DIR = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
@@ -26,8 +30,8 @@ def request_input(recommendation_ids: list[str], **overrides) -> dict:
         "recommendationIds": recommendation_ids,
         "languages": ["en", "sw"],
         "supportKinds": ["TRAINING", "EXPERT_MISSION"],
-        "windowStart": "2027-03-01",
-        "windowEnd": "2027-09-30",
+        "windowStart": f"{YEAR}-03-01",
+        "windowEnd": f"{YEAR}-09-30",
         "weeks": 8,
         "expertsNeeded": 2,
         "budget": 80000,
@@ -47,8 +51,8 @@ def offer_input(**overrides) -> dict:
         "budget": 500000,
         "currency": "USD",
         "maxRequests": 4,
-        "windowStart": "2027-01-01",
-        "windowEnd": "2027-12-31",
+        "windowStart": f"{YEAR}-01-01",
+        "windowEnd": f"{YEAR}-12-31",
         "eligibleGroups": ["AFRICAN", "APG"],
     }
     base.update(overrides)

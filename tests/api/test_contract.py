@@ -24,6 +24,8 @@ from graphql import (
 
 from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
+from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
+from tests.governance_api.test_governance_rules import RULES_OPERATIONS
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 REGENERATE = (
@@ -236,10 +238,13 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
 
 
 def test_every_operation_has_a_scenario():
-    assert set(SCENARIOS) == set(OPERATION_NAMES), (
-        "graphql/operations and SCENARIOS differ: add a scenario for each new document "
-        f"(missing: {sorted(set(OPERATION_NAMES) - set(SCENARIOS))}; "
-        f"stale: {sorted(set(SCENARIOS) - set(OPERATION_NAMES))})")
+    # Governance operations run in order in one story (tests/governance_api), which checks
+    # that it ran each of them; every other document has its scenario here.
+    covered = set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS
+    assert covered == set(OPERATION_NAMES), (
+        "graphql/operations and the scenarios differ: add a scenario for each new document "
+        f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "
+        f"stale: {sorted(covered - set(OPERATION_NAMES))})")
 
 
 def _success_types(name: str) -> dict[str, str]:

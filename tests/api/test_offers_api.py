@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from facility.offers.models import Offer
-from tests.api.helpers import offer_input, run
+from tests.api.helpers import YEAR, offer_input, run
 
 
 def _count_offers(db_session) -> int:
@@ -55,7 +55,7 @@ def test_partner_drafts_edits_publishes_and_closes_an_offer(gql, make_token):
     assert node["eligibleGroups"] == ["AFRICAN", "APG"]
     assert node["eligibleStates"] is None  # open to every State of those groups
     assert node["languages"] == ["en", "fr"]
-    assert (node["windowStart"], node["windowEnd"]) == ("2027-01-01", "2027-12-31")
+    assert (node["windowStart"], node["windowEnd"]) == (f"{YEAR}-01-01", f"{YEAR}-12-31")
 
     closed = run(norad, "CloseOffer", id=offer["id"])["result"]
     assert closed["__typename"] == "OfferPayload"

@@ -1,0 +1,193 @@
+"""Criteria sets: what the committee adopts, and the defaults of domain.md and matching-model.md.
+
+A criteria body is validated by `CriteriaBody`; every screening and optimiser run records
+the version in force that it used. Exactly one set is in force at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlmodel import Session, func, select
+
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from facility.reference.models import GROUP_CODES
+from facility.requests.models import SupportKind
+from facility.timeutil import utcnow
+from governance import audit
+from governance.models import CriteriaSet, CriteriaStatus, MotionKind
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Eligibility(BaseModel):
+    """Clauses a request must meet to be screened eligible."""
+
+    model_config = ConfigDict(extra="forbid")
+    require_supported: bool = Field(True, description="every linked recommendation is supported")
+    budget_ceiling: int | None = Field(250_000, gt=0)
+    min_weeks: int = Field(1, ge=1)
+    max_weeks: int = Field(26, ge=1)
+    max_experts: int = Field(6, ge=0)
+    accepted_kinds: list[SupportKind] = Field(default_factory=lambda: list(SupportKind))
+
+    @model_validator(mode="after")
+    def _weeks_in_order(self) -> Eligibility:
+        if self.max_weeks < self.min_weeks:
+            raise ValueError("max_weeks must not be below min_weeks")
+        return self
+
+
+class Weights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priority: int = Field(10, ge=0)
+    waiting_month: int = Field(2, ge=0)
+    supported: int = Field(5, ge=0)
+    theme_fit: int = Field(3, ge=0)
+    language_fit: int = Field(1, ge=0)
+
+
+class Matching(BaseModel):
+    """What the optimiser reads (matching-model.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    request_base_value: int = Field(100, ge=0)
+    weights: Weights = Field(default_factory=Weights)
+    team_min_groups: int = Field(2, ge=1, le=5)
+    group_floor_share: dict[str, Share] = Field(
+        default_factory=lambda: dict.fromkeys(GROUP_CODES, 0.3))
+    fairness_penalty: int = Field(400, ge=0)
+
+    @model_validator(mode="after")
+    def _known_groups(self) -> Matching:
+        unknown = set(self.group_floor_share) - set(GROUP_CODES)
+        if unknown:
+            raise ValueError(f"unknown regional groups {sorted(unknown)}")
+        return self
+
+
+class Voting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quorum: int = Field(3, ge=1, le=5, description="non-recused members who must vote")
+
+
+class CriteriaBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    matching: Matching = Field(default_factory=Matching)
+    voting: Voting = Field(default_factory=Voting)
+
+
+def parse_body(raw: dict) -> CriteriaBody:
+    """A criteria body, or ValidationFailed naming each bad field (e.g. `body.voting.quorum`)."""
+    try:
+        return CriteriaBody.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            FieldProblem(field="body." + ".".join(str(p) for p in e["loc"]), rule=e["type"],
+                         message=f"body.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+            for e in error.errors()
+        ]
+        raise ValidationFailed(problems) from error
+
+
+def in_force(session: Session) -> CriteriaSet:
+    criteria = session.exec(
+        select(CriteriaSet).where(CriteriaSet.status == CriteriaStatus.IN_FORCE)).first()
+    if criteria is None:
+        raise NotFound("no criteria set is in force")
+    return criteria
+
+
+def body_in_force(session: Session) -> tuple[int, CriteriaBody]:
+    criteria = in_force(session)
+    return criteria.version, CriteriaBody.model_validate(criteria.body)
+
+
+def ensure_initial_criteria(session: Session) -> None:
+    """On a new database, put the documented defaults in force as version 1."""
+    if session.exec(select(func.count()).select_from(CriteriaSet)).one():
+        return
+    criteria = CriteriaSet(version=1, title="Default criteria (domain.md and matching-model.md)",
+                           status=CriteriaStatus.IN_FORCE, body=CriteriaBody().model_dump(mode="json"),
+                           adopted_at=utcnow())
+    session.add(criteria)
+    session.flush()
+    audit.record(session, actor_account_id=None, action="criteria.initial",
+                 subject_type="criteria_set", subject_id=criteria.id, payload={"version": 1})
+
+
+def _require_committee(actor: Actor | None) -> Actor:
+    if actor is None or actor.role != Role.COMMITTEE:
+        raise PermissionDenied("only committee members draft criteria")
+    return actor
+
+
+def draft_criteria(session: Session, *, actor: Actor | None, title: str, body: dict,
+                   notes: str = "") -> CriteriaSet:
+    """A new draft version, starting from the given body (defaults fill what is left out)."""
+    actor = _require_committee(actor)
+    if not title.strip():
+        raise ValidationFailed.single("title", "required", "title: must not be empty")
+    parsed = parse_body(body)
+    latest = session.exec(select(func.max(CriteriaSet.version))).one() or 0
+    criteria = CriteriaSet(version=latest + 1, title=title.strip(),
+                           body=parsed.model_dump(mode="json"), notes=notes.strip(),
+                           created_by_id=actor.account_id)
+    session.add(criteria)
+    session.flush()
+    return criteria
+
+
+def get_criteria(session: Session, *, version: int) -> CriteriaSet:
+    criteria = session.exec(select(CriteriaSet).where(CriteriaSet.version == version)).first()
+    if criteria is None:
+        raise NotFound(f"no criteria version {version}")
+    return criteria
+
+
+def update_draft(session: Session, *, actor: Actor | None, version: int, expected_row_version: int,
+                 title: str | None = None, body: dict | None = None,
+                 notes: str | None = None) -> CriteriaSet:
+    """Edit a draft; a stale `expected_row_version` is a Conflict, never a lost update."""
+    _require_committee(actor)
+    criteria = get_criteria(session, version=version)
+    if criteria.status != CriteriaStatus.DRAFT:
+        raise Conflict(f"criteria version {version} is {criteria.status}, no longer a draft")
+    from governance.motions import motion_open_for  # motions build on this module
+
+    if motion_open_for(session, MotionKind.CRITERIA, criteria.id):  # type: ignore[arg-type]
+        raise Conflict(f"criteria version {version} is being voted on; it cannot change now")
+    if criteria.row_version != expected_row_version:
+        raise Conflict(f"criteria draft {version} was changed by someone else (your copy is "
+                       f"edit {expected_row_version}, the draft is at edit {criteria.row_version}); "
+                       f"reload it and apply your change again")
+    if body is not None:
+        criteria.body = parse_body(body).model_dump(mode="json")
+    if title is not None:
+        if not title.strip():
+            raise ValidationFailed.single("title", "required", "title: must not be empty")
+        criteria.title = title.strip()
+    if notes is not None:
+        criteria.notes = notes.strip()
+    criteria.row_version += 1
+    session.add(criteria)
+    session.flush()
+    return criteria
+
+
+def adopt(session: Session, criteria: CriteriaSet, *, actor_account_id: int | None) -> None:
+    """Put a draft in force (after a passed vote); the set in force before is superseded."""
+    for current in session.exec(select(CriteriaSet).where(CriteriaSet.status == CriteriaStatus.IN_FORCE)):
+        current.status = CriteriaStatus.SUPERSEDED
+        session.add(current)
+    criteria.status = CriteriaStatus.IN_FORCE
+    criteria.adopted_at = utcnow()
+    session.add(criteria)
+    session.flush()
+    audit.record(session, actor_account_id=actor_account_id, action="criteria.adopted",
+                 subject_type="criteria_set", subject_id=criteria.id,
+                 payload={"version": criteria.version})

@@ -1,0 +1,96 @@
+"""What a decided motion does: screening outcomes, criteria adoption, proposal approval."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.errors import Conflict, PermissionDenied
+from facility.requests.models import CapacityRequest, RequestStatus
+from facility.timeutil import utcnow
+from governance.criteria import adopt, body_in_force, get_criteria
+from governance.models import (
+    CriteriaSet,
+    CriteriaStatus,
+    MatchProposal,
+    Motion,
+    MotionKind,
+    ProposalStatus,
+    Screening,
+    Vote,
+    VoteChoice,
+)
+from governance.motions import motion_open_for, open_motion
+
+
+def _screening_decided(session: Session, motion: Motion, passed: bool, reasons: str,
+                       actor_account_id: int) -> None:
+    request = session.get(CapacityRequest, motion.subject_id)
+    screening = session.exec(select(Screening).where(Screening.motion_id == motion.id)).one()
+    assert request is not None
+    if not passed and not reasons:
+        # The State must be able to read why: the clauses it failed, and the members' comments.
+        comments = [v.comment for v in session.exec(
+            select(Vote).where(Vote.motion_id == motion.id, Vote.choice == VoteChoice.REJECT))
+            if v.comment]
+        reasons = "; ".join([c["message"] for c in screening.failed_clauses] + comments) \
+            or "The committee did not find the request eligible."
+    screening.reasons = reasons
+    request.status = RequestStatus.ELIGIBLE if passed else RequestStatus.INELIGIBLE
+    request.version += 1
+    request.updated_at = utcnow()
+    session.add_all([screening, request])
+
+
+def _criteria_decided(session: Session, motion: Motion, passed: bool, reasons: str,
+                      actor_account_id: int) -> None:
+    criteria = session.get(CriteriaSet, motion.subject_id)
+    assert criteria is not None
+    if passed:
+        adopt(session, criteria, actor_account_id=actor_account_id)
+    else:
+        criteria.status = CriteriaStatus.REJECTED
+        session.add(criteria)
+
+
+def _proposal_decided(session: Session, motion: Motion, passed: bool, reasons: str,
+                      actor_account_id: int) -> None:
+    proposal = session.get(MatchProposal, motion.subject_id)
+    assert proposal is not None
+    request = session.get(CapacityRequest, proposal.request_id)
+    assert request is not None
+    proposal.status = ProposalStatus.APPROVED if passed else ProposalStatus.REJECTED
+    proposal.decided_at = utcnow()
+    # A rejected proposal releases its capacity; the request waits for the next run.
+    request.status = RequestStatus.APPROVED if passed else RequestStatus.ELIGIBLE
+    request.version += 1
+    request.updated_at = utcnow()
+    session.add_all([proposal, request])
+
+
+_EFFECTS = {
+    MotionKind.SCREENING: _screening_decided,
+    MotionKind.CRITERIA: _criteria_decided,
+    MotionKind.PROPOSAL: _proposal_decided,
+}
+
+
+def apply_decision(session: Session, motion: Motion, *, passed: bool, reasons: str,
+                   actor_account_id: int) -> None:
+    """Carry a decided motion's outcome over to its subject, in the same transaction."""
+    _EFFECTS[motion.kind](session, motion, passed, reasons, actor_account_id)
+
+
+def propose_criteria(session: Session, *, actor: Actor | None, version: int) -> Motion:
+    """Put a criteria draft to the committee's vote (under the quorum rules in force)."""
+    if actor is None or actor.role != Role.COMMITTEE:
+        raise PermissionDenied("only committee members propose criteria")
+    criteria = get_criteria(session, version=version)
+    if criteria.status != CriteriaStatus.DRAFT:
+        raise Conflict(f"criteria version {version} is {criteria.status}, not a draft")
+    if motion_open_for(session, MotionKind.CRITERIA, criteria.id):  # type: ignore[arg-type]
+        raise Conflict(f"criteria version {version} is already put to the vote")
+    in_force_version, _ = body_in_force(session)
+    return open_motion(session, kind=MotionKind.CRITERIA, subject_id=criteria.id,  # type: ignore[arg-type]
+                       criteria_version=in_force_version, actor=actor)

@@ -1,0 +1,231 @@
+"""Tables of the committee's work. Votes, recusals and audit entries are append-only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from facility.timeutil import utcnow
+
+
+def _at(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class CommitteeSeat(SQLModel, table=True):
+    """One of the five seats, held by a member for a period; history is kept."""
+
+    __tablename__ = "committee_seat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_code: str = Field(foreign_key="regional_group.code", max_length=8, index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    state_code: str = Field(foreign_key="state.code", max_length=3)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    ended_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+
+
+class CriteriaStatus(StrEnum):
+    DRAFT = "DRAFT"
+    IN_FORCE = "IN_FORCE"
+    SUPERSEDED = "SUPERSEDED"
+    REJECTED = "REJECTED"
+
+
+class CriteriaSet(SQLModel, table=True):
+    """A version of the criteria; `body` follows governance.criteria.CriteriaBody."""
+
+    __tablename__ = "criteria_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(unique=True)
+    title: str = Field(max_length=200)
+    status: CriteriaStatus = Field(default=CriteriaStatus.DRAFT, sa_type=String(12), index=True)
+    body: dict = Field(sa_type=JSON)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    row_version: int = Field(default=1, description="optimistic locking of drafts")
+    created_by_id: int | None = Field(default=None, foreign_key="account.id",
+                                      description="null for the initial defaults")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    adopted_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+
+
+class MotionKind(StrEnum):
+    SCREENING = "SCREENING"
+    PROPOSAL = "PROPOSAL"
+    CRITERIA = "CRITERIA"
+
+
+class MotionStatus(StrEnum):
+    OPEN = "OPEN"
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+
+
+class Motion(SQLModel, table=True):
+    """A question put to the committee's vote: screen a request, approve a proposal, adopt criteria."""
+
+    __tablename__ = "motion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: MotionKind = Field(sa_type=String(12), index=True)
+    subject_id: int = Field(index=True)
+    status: MotionStatus = Field(default=MotionStatus.OPEN, sa_type=String(8))
+    criteria_version: int
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    decided_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    outcome_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class VoteChoice(StrEnum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    ABSTAIN = "ABSTAIN"
+
+
+class Vote(SQLModel, table=True):
+    """A vote as cast; a changed vote is a new row, and the latest per seat counts."""
+
+    __tablename__ = "vote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    motion_id: int = Field(foreign_key="motion.id", index=True)
+    seat_id: int = Field(foreign_key="committee_seat.id")
+    account_id: int = Field(foreign_key="account.id")
+    choice: VoteChoice = Field(sa_type=String(8))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    cast_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class Recusal(SQLModel, table=True):
+    __tablename__ = "recusal"
+    __table_args__ = (UniqueConstraint("motion_id", "seat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    motion_id: int = Field(foreign_key="motion.id", index=True)
+    seat_id: int = Field(foreign_key="committee_seat.id")
+    automatic: bool
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class Screening(SQLModel, table=True):
+    """The automatic check of a submitted request against the criteria in force."""
+
+    __tablename__ = "screening"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True)
+    criteria_version: int
+    failed_clauses: list[dict] = Field(default_factory=list, sa_type=JSON)
+    motion_id: int = Field(foreign_key="motion.id")
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False, default=""),
+                         description="the committee's reasons, readable by the State")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class RunStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+
+
+class OptimiserRun(SQLModel, table=True):
+    __tablename__ = "optimiser_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: RunStatus = Field(default=RunStatus.QUEUED, sa_type=String(10), index=True)
+    criteria_version: int
+    time_limit: float
+    started_by_id: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    finished_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    cancel_requested: bool = False
+    progress: list[dict] = Field(default_factory=list, sa_type=JSON)
+    solver_status: str | None = Field(default=None, max_length=12)
+    score: int | None = None
+    bound: int | None = None
+    seconds: float | None = None
+    fairness: dict = Field(default_factory=dict, sa_type=JSON)
+    unmatched: list[dict] = Field(default_factory=list, sa_type=JSON)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ProposalStatus(StrEnum):
+    PROPOSED = "PROPOSED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+
+
+class MatchProposal(SQLModel, table=True):
+    __tablename__ = "match_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="optimiser_run.id", index=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True)
+    offer_id: int = Field(foreign_key="offer.id", index=True)
+    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    value: int
+    fit: int
+    explanation: str = Field(sa_column=Column(Text, nullable=False))
+    status: ProposalStatus = Field(default=ProposalStatus.PROPOSED, sa_type=String(10), index=True)
+    state_confirmed_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    partner_confirmed_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    declined_by: str | None = Field(default=None, max_length=10)
+    decline_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+
+
+class EngagementStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+class Engagement(SQLModel, table=True):
+    __tablename__ = "engagement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="match_proposal.id", unique=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True)
+    offer_id: int = Field(foreign_key="offer.id", index=True)
+    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    start: date
+    end: date
+    budget: int
+    currency: str = Field(max_length=3)
+    status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One link of the hash chain; see governance.audit."""
+
+    __tablename__ = "audit_entry"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    recorded_at: datetime = Field(sa_column=_at())
+    actor_account_id: int | None = Field(default=None)
+    action: str = Field(max_length=40, index=True)
+    subject_type: str = Field(max_length=30)
+    subject_id: int | None = None
+    payload: dict = Field(sa_type=JSON)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link: appends lock this single row, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)

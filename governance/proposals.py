@@ -1,0 +1,111 @@
+"""After the committee approves a proposal: the State and the partner confirm or decline it,
+and when both confirm, the engagement is created and the request becomes active."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from facility.auth import permissions
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.offers.models import Offer
+from facility.requests.models import CapacityRequest, RequestStatus
+from facility.timeutil import today, utcnow
+from governance import audit
+from governance.models import Engagement, MatchProposal, ProposalStatus
+
+
+def get_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
+    proposal = session.get(MatchProposal, proposal_id)
+    if proposal is None or not permissions.can_view_proposal(session, actor, proposal):
+        raise NotFound(f"no proposal with id {proposal_id}")
+    return proposal
+
+
+def _side(session: Session, actor: Actor | None, proposal: MatchProposal) -> str:
+    """Which party the caller speaks for: "STATE" or "PARTNER"."""
+    request = session.get(CapacityRequest, proposal.request_id)
+    offer = session.get(Offer, proposal.offer_id)
+    if actor is not None and actor.role == Role.STATE and request and request.state_code == actor.state_code:
+        return "STATE"
+    if actor is not None and actor.role == Role.PARTNER and offer and offer.partner_id == actor.partner_id:
+        return "PARTNER"
+    raise PermissionDenied("only the requesting State and the offer's partner confirm a proposal")
+
+
+def confirm_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
+    """One party accepts; once both have, the engagement is scheduled."""
+    proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
+    side = _side(session, actor, proposal)
+    if proposal.status != ProposalStatus.APPROVED:
+        raise Conflict(f"only an approved proposal can be confirmed; this one is {proposal.status}")
+    if side == "STATE":
+        if proposal.state_confirmed_at:
+            raise Conflict("the State has already confirmed this proposal")
+        proposal.state_confirmed_at = utcnow()
+    else:
+        if proposal.partner_confirmed_at:
+            raise Conflict("the partner has already confirmed this proposal")
+        proposal.partner_confirmed_at = utcnow()
+    session.add(proposal)
+    session.flush()
+    audit.record(session, actor_account_id=actor.account_id, action="proposal.confirmed",  # type: ignore[union-attr]
+                 subject_type="match_proposal", subject_id=proposal.id, payload={"side": side})
+    if proposal.state_confirmed_at and proposal.partner_confirmed_at:
+        _create_engagement(session, proposal, actor_account_id=actor.account_id)  # type: ignore[union-attr]
+    return proposal
+
+
+def decline_proposal(session: Session, *, actor: Actor | None, proposal_id: int,
+                     reason: str) -> MatchProposal:
+    """One party declines (with a reason); the capacity is released for the next run."""
+    proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
+    side = _side(session, actor, proposal)
+    if proposal.status != ProposalStatus.APPROVED:
+        raise Conflict(f"only an approved proposal can be declined; this one is {proposal.status}")
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "required", "reason: say why the proposal is declined")
+    proposal.status = ProposalStatus.DECLINED
+    proposal.declined_by = side
+    proposal.decline_reason = reason.strip()
+    request = session.get(CapacityRequest, proposal.request_id)
+    assert request is not None
+    request.status = RequestStatus.ELIGIBLE
+    request.version += 1
+    request.updated_at = utcnow()
+    session.add_all([proposal, request])
+    session.flush()
+    audit.record(session, actor_account_id=actor.account_id, action="proposal.declined",  # type: ignore[union-attr]
+                 subject_type="match_proposal", subject_id=proposal.id,
+                 payload={"side": side, "reason": proposal.decline_reason})
+    return proposal
+
+
+def _create_engagement(session: Session, proposal: MatchProposal, *, actor_account_id: int) -> Engagement:
+    request = session.get(CapacityRequest, proposal.request_id)
+    offer = session.get(Offer, proposal.offer_id)
+    assert request is not None and offer is not None
+    start = max(request.window_start, offer.window_start, today())
+    engagement = Engagement(proposal_id=proposal.id, request_id=request.id, offer_id=offer.id,  # type: ignore[arg-type]
+                            expert_ids=list(proposal.expert_ids), start=start,
+                            end=start + timedelta(days=7 * request.weeks - 1),
+                            budget=request.budget, currency=request.currency)
+    proposal.status = ProposalStatus.CONFIRMED
+    request.status = RequestStatus.ACTIVE
+    request.version += 1
+    request.updated_at = utcnow()
+    session.add_all([engagement, proposal, request])
+    session.flush()
+    audit.record(session, actor_account_id=actor_account_id, action="engagement.created",
+                 subject_type="engagement", subject_id=engagement.id,
+                 payload={"proposal": proposal.id, "request": request.id, "offer": offer.id,
+                          "experts": engagement.expert_ids, "start": start.isoformat(),
+                          "end": engagement.end.isoformat(), "budget": engagement.budget})
+    return engagement
+
+
+def engagement_for(session: Session, proposal_id: int) -> Engagement | None:
+    return session.exec(select(Engagement).where(Engagement.proposal_id == proposal_id)).first()

@@ -1,0 +1,305 @@
+"""Optimiser runs: the instance built from the database, the background run, its proposals.
+
+A run reads every eligible request, every published offer and every consenting expert, keeps
+approved and confirmed matches fixed (they hold their capacity), and calls `matching.solve`
+under the criteria in force. Budgets are compared in one currency, so the run takes the
+requests and offers in `RUN_CURRENCY`; the others are reported as not considered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+import matching
+from facility.auth.actor import Actor
+from facility.auth.models import Partner
+from facility.errors import Conflict, NotFound, ValidationFailed
+from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
+from facility.offers.models import Offer, OfferStatus, OfferTheme
+from facility.reference.models import Recommendation, State, Theme
+from facility.requests.models import (
+    CapacityRequest,
+    RequestRecommendation,
+    RequestStatus,
+    RequestTheme,
+)
+from facility.timeutil import today, utcnow
+from governance import audit
+from governance.committee import require_secretariat
+from governance.criteria import CriteriaBody, body_in_force, get_criteria
+from governance.models import (
+    MatchProposal,
+    MotionKind,
+    OptimiserRun,
+    ProposalStatus,
+    RunStatus,
+)
+from governance.motions import open_motion
+
+log = logging.getLogger("facility.optimiser")
+RUN_CURRENCY = "USD"
+MAX_TIME_LIMIT = 600.0
+OpenSession = Callable[[], AbstractContextManager[Session]]
+
+
+class RunCancelled(Exception):
+    """Raised from the progress callback when the secretariat cancels a run."""
+
+
+def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0) -> OptimiserRun:
+    """Queue a run; the caller starts `execute_run` once this transaction has committed."""
+    actor = require_secretariat(actor, "run the optimiser")
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        raise ValidationFailed.single("timeLimit", "range",
+                                      f"timeLimit: between 1 and {MAX_TIME_LIMIT:.0f} seconds")
+    busy = session.exec(select(OptimiserRun).where(
+        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))).first()  # type: ignore[attr-defined]
+    if busy is not None:
+        raise Conflict(f"run {busy.id} is still {busy.status.lower()}; wait for it or cancel it")
+    version, _ = body_in_force(session)
+    run = OptimiserRun(criteria_version=version, time_limit=time_limit,
+                       started_by_id=actor.account_id)
+    session.add(run)
+    session.flush()
+    audit.record(session, actor_account_id=actor.account_id, action="run.started",
+                 subject_type="optimiser_run", subject_id=run.id,
+                 payload={"criteria_version": version, "time_limit": time_limit})
+    return run
+
+
+def cancel_run(session: Session, *, actor: Actor | None, run_id: int) -> OptimiserRun:
+    actor = require_secretariat(actor, "cancel optimiser runs")
+    run = session.get(OptimiserRun, run_id)
+    if run is None:
+        raise NotFound(f"no optimiser run with id {run_id}")
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise Conflict(f"run {run_id} is already {run.status.lower()}")
+    run.cancel_requested = True
+    if run.status == RunStatus.QUEUED:
+        run.status = RunStatus.CANCELLED
+        run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    audit.record(session, actor_account_id=actor.account_id, action="run.cancel_requested",
+                 subject_type="optimiser_run", subject_id=run.id, payload={})
+    return run
+
+
+def _by_key(rows: Iterator[tuple[int, str]]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {}
+    for key, value in rows:
+        result.setdefault(key, []).append(value)
+    return result
+
+
+def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
+                   ) -> tuple[dict[str, Any], list[matching.FixedMatch], list[dict]]:
+    """The `facility-matching/1` document of the live data, the fixed matches, and what was left out."""
+    groups = {s.code: s.regional_group_code for s in session.exec(select(State))}
+    fixed_proposals = list(session.exec(select(MatchProposal).where(
+        MatchProposal.status.in_([ProposalStatus.APPROVED, ProposalStatus.CONFIRMED]))))  # type: ignore[attr-defined]
+    offers = {o.id: o for o in session.exec(select(Offer).where(Offer.status == OfferStatus.PUBLISHED))}
+    fixed_proposals = [p for p in fixed_proposals if p.offer_id in offers]
+    fixed_request_ids = {p.request_id for p in fixed_proposals}
+    requests = list(session.exec(select(CapacityRequest).where(
+        (CapacityRequest.status == RequestStatus.ELIGIBLE)
+        | CapacityRequest.id.in_(fixed_request_ids))))  # type: ignore[union-attr]
+    left_out: list[dict] = []
+    kept = []
+    for r in requests:
+        if r.currency != RUN_CURRENCY:
+            left_out.append({"request": r.id, "reasons": [
+                f"budget in {r.currency}: this run compares budgets in {RUN_CURRENCY} only"]})
+        elif groups.get(r.state_code) is None:
+            left_out.append({"request": r.id, "reasons": ["the State belongs to no regional group"]})
+        else:
+            kept.append(r)
+    requests = kept
+    request_ids = [r.id for r in requests]
+    themes = _by_key(session.exec(select(RequestTheme.request_id, Theme.name).join(
+        Theme, Theme.id == RequestTheme.theme_id).where(RequestTheme.request_id.in_(request_ids))))  # type: ignore[attr-defined]
+    noted = set(session.exec(
+        select(RequestRecommendation.request_id).join(
+            Recommendation, Recommendation.id == RequestRecommendation.recommendation_id)
+        .where(RequestRecommendation.request_id.in_(request_ids),  # type: ignore[attr-defined]
+               Recommendation.response != "SUPPORTED")))
+
+    offers = {k: o for k, o in offers.items() if o.currency == RUN_CURRENCY}
+    partners = {p.id: p for p in session.exec(select(Partner))}
+    offer_themes = _by_key(session.exec(select(OfferTheme.offer_id, Theme.name).join(
+        Theme, Theme.id == OfferTheme.theme_id).where(OfferTheme.offer_id.in_(list(offers)))))  # type: ignore[attr-defined]
+
+    experts = list(session.exec(select(Expert).where(Expert.consent_at.is_not(None))))  # type: ignore[union-attr]
+    experts = [e for e in experts if groups.get(e.nationality)]
+    expert_ids = [e.id for e in experts]
+    expert_themes = _by_key(session.exec(select(ExpertTheme.expert_id, Theme.name).join(
+        Theme, Theme.id == ExpertTheme.theme_id).where(ExpertTheme.expert_id.in_(expert_ids))))  # type: ignore[attr-defined]
+    windows: dict[int, list[list[str]]] = {}
+    for w in session.exec(select(ExpertAvailability).where(
+            ExpertAvailability.expert_id.in_(expert_ids))):  # type: ignore[attr-defined]
+        windows.setdefault(w.expert_id, []).append([w.start.isoformat(), w.end.isoformat()])
+
+    m = criteria.matching
+    document = {
+        "format": "facility-matching/1",
+        "as_of": as_of.isoformat(),
+        "criteria": {
+            "request_base_value": m.request_base_value, "weights": m.weights.model_dump(),
+            "team_min_groups": m.team_min_groups, "group_floor_share": m.group_floor_share,
+            "fairness_penalty": m.fairness_penalty,
+        },
+        "requests": [{
+            "id": f"R{r.id}", "state": r.state_code, "group": groups[r.state_code],
+            "themes": themes.get(r.id, []), "languages": list(r.languages),
+            "window": [r.window_start.isoformat(), r.window_end.isoformat()], "weeks": r.weeks,
+            "budget": r.budget, "experts_needed": r.experts_needed, "priority": r.priority,
+            "submitted": (r.submitted_at or r.created_at).date().isoformat(),
+            "all_supported": r.id not in noted,
+        } for r in requests if themes.get(r.id)],
+        "offers": [{
+            "id": f"O{o.id}", "partner": partners[o.partner_id].name,
+            "partner_state": partners[o.partner_id].state_code,
+            "themes": offer_themes.get(o.id, []), "groups": o.eligible_groups,
+            "states": o.eligible_states,
+            "window": [o.window_start.isoformat(), o.window_end.isoformat()],
+            "budget": o.budget, "max_requests": o.max_requests,
+        } for o in offers.values() if offer_themes.get(o.id)],
+        "experts": [{
+            "id": f"E{e.id}", "nationality": e.nationality, "group": groups[e.nationality],
+            "themes": expert_themes.get(e.id, []), "languages": list(e.languages),
+            "available": windows.get(e.id, []), "max_assignments": e.max_assignments,
+            "conflicts": list(e.conflict_states),
+        } for e in experts if expert_themes.get(e.id) and windows.get(e.id)],
+    }
+    fixed = [matching.FixedMatch(request=f"R{p.request_id}", offer=f"O{p.offer_id}",
+                                 experts=tuple(f"E{e}" for e in p.expert_ids))
+             for p in fixed_proposals]
+    return document, fixed, left_out
+
+
+def _progress_recorder(open_session: OpenSession, run_id: int,
+                       ) -> Callable[[matching.Progress], None]:
+    """Stores progress points (at most one a second) and stops the solver once cancelled."""
+    last = {"at": -1.0}
+
+    def on_progress(point: matching.Progress) -> None:
+        if point.seconds - last["at"] < 1.0 and point.phase != "done":
+            return
+        last["at"] = point.seconds
+        with open_session() as session:
+            run = session.get(OptimiserRun, run_id, populate_existing=True)
+            assert run is not None
+            if run.cancel_requested:
+                raise RunCancelled
+            run.progress = [*run.progress, {"phase": point.phase, "seconds": round(point.seconds, 2),
+                                            "score": point.score, "bound": point.bound}]
+            session.add(run)
+            session.commit()
+
+    return on_progress
+
+
+def execute_run(open_session: OpenSession, run_id: int) -> None:
+    """Solve and store the proposals; runs in the background, each step in its own transaction."""
+    with open_session() as session:
+        run = session.get(OptimiserRun, run_id)
+        if run is None or run.status != RunStatus.QUEUED:
+            return
+        run.status = RunStatus.RUNNING
+        session.add(run)
+        session.commit()
+        criteria = CriteriaBody.model_validate(get_criteria(session, version=run.criteria_version).body)
+        document, fixed, left_out = build_instance(session, criteria, as_of=today())
+        time_limit = run.time_limit
+    try:
+        instance = matching.parse_instance(document)
+        result = matching.solve(instance, time_limit=time_limit, fixed=fixed,
+                                progress=_progress_recorder(open_session, run_id))
+    except RunCancelled:
+        _finish(open_session, run_id, RunStatus.CANCELLED)
+        return
+    except Exception as error:  # the run must end in a visible state, whatever happened
+        log.exception("optimiser run %s failed", run_id)
+        _finish(open_session, run_id, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        return
+    with open_session() as session:
+        store_result(session, run_id, result, fixed, left_out)
+        session.commit()
+
+
+def _finish(open_session: OpenSession, run_id: int, status: RunStatus, error: str | None = None) -> None:
+    with open_session() as session:
+        run = session.get(OptimiserRun, run_id, populate_existing=True)
+        assert run is not None
+        run.status = status
+        run.error = error
+        run.finished_at = utcnow()
+        session.add(run)
+        audit.record(session, actor_account_id=None, action=f"run.{status.lower()}",
+                     subject_type="optimiser_run", subject_id=run_id, payload={"error": error})
+        session.commit()
+
+
+def _pk(opaque: str) -> int:
+    return int(opaque[1:])
+
+
+def store_result(session: Session, run_id: int, result: matching.Result,
+                 fixed: list[matching.FixedMatch], left_out: list[dict]) -> None:
+    """Proposals for the new matches (each put to the committee's vote), and the run's record."""
+    run = session.get(OptimiserRun, run_id, populate_existing=True)
+    assert run is not None
+    fixed_requests = {f.request for f in fixed}
+    system = Actor(account_id=run.started_by_id, role="SECRETARIAT", name="optimiser")  # type: ignore[arg-type]
+    new = 0
+    for match in result.matches:
+        if match.request in fixed_requests:
+            continue
+        request = session.get(CapacityRequest, _pk(match.request))
+        assert request is not None
+        proposal = MatchProposal(run_id=run_id, request_id=request.id, offer_id=_pk(match.offer),  # type: ignore[arg-type]
+                                 expert_ids=[_pk(e) for e in match.experts], value=match.value,
+                                 fit=match.fit, explanation=match.explanation)
+        session.add(proposal)
+        request.status = RequestStatus.PROPOSED
+        request.version += 1
+        request.updated_at = utcnow()
+        session.add(request)
+        session.flush()
+        open_motion(session, kind=MotionKind.PROPOSAL, subject_id=proposal.id,  # type: ignore[arg-type]
+                    criteria_version=run.criteria_version, actor=system)
+        new += 1
+    run.status = RunStatus.DONE
+    run.solver_status = result.status.value
+    run.score = result.score
+    run.bound = result.bound
+    run.seconds = round(result.seconds, 3)
+    run.fairness = {g: {"requests": row.requests, "matched": row.matched, "floor": row.floor,
+                        "shortfall": row.shortfall} for g, row in result.groups.items()}
+    run.unmatched = [{"request": _pk(u.request), "reasons": list(u.reasons)}
+                     for u in result.unmatched] + left_out
+    run.finished_at = utcnow()
+    session.add(run)
+    audit.record(session, actor_account_id=None, action="run.done", subject_type="optimiser_run",
+                 subject_id=run_id, payload={"status": run.solver_status, "score": run.score,
+                                             "bound": run.bound, "proposals": new})
+
+
+def fail_interrupted_runs(session: Session) -> int:
+    """Runs left queued or running by a stopped server can never finish: mark them failed."""
+    stale = list(session.exec(select(OptimiserRun).where(
+        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))))  # type: ignore[attr-defined]
+    for run in stale:
+        run.status = RunStatus.FAILED
+        run.error = "interrupted: the server stopped before the run finished; start a new run"
+        run.finished_at = utcnow()
+        session.add(run)
+        audit.record(session, actor_account_id=None, action="run.failed",
+                     subject_type="optimiser_run", subject_id=run.id, payload={"error": run.error})
+    return len(stale)

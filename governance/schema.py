@@ -1,0 +1,703 @@
+"""GraphQL types, queries and mutations of governance."""
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from sqlmodel import select
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from facility.api.context import context_of, mutate
+from facility.api.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.auth import permissions
+from facility.auth.models import Account
+from facility.errors import NotFound, PermissionDenied
+from facility.experts.models import Expert
+from facility.experts.schema import ExpertType
+from facility.offers.models import Offer
+from facility.offers.schema import OfferType
+from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
+from facility.requests import service as requests_service
+from facility.requests.models import CapacityRequest
+from facility.requests.schema import CapacityRequestType
+from governance import committee, criteria, models, motions, proposals, publication, runs, screening
+from governance import decisions as _decisions
+
+MotionKind = strawberry.enum(models.MotionKind)
+MotionStatus = strawberry.enum(models.MotionStatus)
+VoteChoice = strawberry.enum(models.VoteChoice)
+CriteriaStatus = strawberry.enum(models.CriteriaStatus)
+RunStatus = strawberry.enum(models.RunStatus)
+ProposalStatus = strawberry.enum(models.ProposalStatus)
+EngagementStatus = strawberry.enum(models.EngagementStatus)
+
+
+def _pk(kind: str, id: strawberry.ID) -> int:
+    pk = decode_id(kind, id)
+    if pk is None:
+        raise NotFound(f"no {kind} with id {id}")
+    return pk
+
+
+def _internal(info: Info) -> None:
+    if not permissions.can_view_governance_internals(context_of(info).actor):
+        raise PermissionDenied("only the committee and the secretariat see this")
+
+
+@strawberry.type(name="CommitteeSeat")
+class SeatType:
+    model: strawberry.Private[models.CommitteeSeat]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("CommitteeSeat", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def regional_group(self) -> RegionalGroupCode:
+        return RegionalGroupCode(self.model.group_code)
+
+    @strawberry.field(description="the State the member represents")
+    def state(self, info: Info) -> StateType:
+        return state_by_code(info, self.model.state_code)  # type: ignore[return-value]
+
+    @strawberry.field
+    def member_name(self, info: Info) -> str:
+        account = context_of(info).session.get(Account, self.model.account_id)
+        return account.name if account else ""
+
+    @strawberry.field
+    def started_at(self) -> datetime.datetime:
+        return self.model.started_at
+
+    @strawberry.field
+    def ended_at(self) -> datetime.datetime | None:
+        return self.model.ended_at
+
+
+@strawberry.type(name="CriteriaSet")
+class CriteriaSetType:
+    model: strawberry.Private[models.CriteriaSet]
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.model.version
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.model.title
+
+    @strawberry.field
+    def status(self) -> CriteriaStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field(description="eligibility, matching and voting rules (see docs)")
+    def body(self) -> JSON:
+        return self.model.body
+
+    @strawberry.field
+    def notes(self) -> str:
+        return self.model.notes
+
+    @strawberry.field(description="pass it back as expectedRowVersion when editing a draft")
+    def row_version(self) -> int:
+        return self.model.row_version
+
+    @strawberry.field
+    def adopted_at(self) -> datetime.datetime | None:
+        return self.model.adopted_at
+
+
+@strawberry.type
+class Tally:
+    approve: int
+    reject: int
+    abstain: int
+    recused: int
+    quorum: int
+    quorum_met: bool
+
+
+@strawberry.type(name="Recusal")
+class RecusalType:
+    regional_group: RegionalGroupCode
+    automatic: bool
+    reason: str
+
+
+@strawberry.type(name="Vote")
+class VoteType:
+    regional_group: RegionalGroupCode
+    choice: VoteChoice  # type: ignore[valid-type]
+    comment: str
+    cast_at: datetime.datetime
+
+
+@strawberry.type(name="Motion")
+class MotionType:
+    model: strawberry.Private[models.Motion]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Motion", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def kind(self) -> MotionKind:  # type: ignore[valid-type]
+        return self.model.kind
+
+    @strawberry.field
+    def status(self) -> MotionStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def criteria_version(self) -> int:
+        return self.model.criteria_version
+
+    @strawberry.field
+    def opened_at(self) -> datetime.datetime:
+        return self.model.opened_at
+
+    @strawberry.field
+    def decided_at(self) -> datetime.datetime | None:
+        return self.model.decided_at
+
+    @strawberry.field
+    def outcome_note(self) -> str:
+        return self.model.outcome_note
+
+    @strawberry.field
+    def tally(self, info: Info) -> Tally:
+        t = motions.tally(context_of(info).session, self.model)
+        return Tally(approve=t.approve, reject=t.reject, abstain=t.abstain, recused=t.recused,
+                     quorum=t.quorum, quorum_met=t.quorum_met)
+
+    @strawberry.field
+    def recusals(self, info: Info) -> list[RecusalType]:
+        session = context_of(info).session
+        rows = session.exec(select(models.Recusal, models.CommitteeSeat.group_code).join(
+            models.CommitteeSeat, models.CommitteeSeat.id == models.Recusal.seat_id)
+            .where(models.Recusal.motion_id == self.model.id)).all()
+        return [RecusalType(regional_group=RegionalGroupCode(g), automatic=r.automatic,
+                            reason=r.reason) for r, g in rows]
+
+    @strawberry.field(description="every vote as cast, in order (a changed vote appears twice)")
+    def votes(self, info: Info) -> list[VoteType]:
+        session = context_of(info).session
+        rows = session.exec(select(models.Vote, models.CommitteeSeat.group_code).join(
+            models.CommitteeSeat, models.CommitteeSeat.id == models.Vote.seat_id)
+            .where(models.Vote.motion_id == self.model.id).order_by(models.Vote.id)).all()  # type: ignore[arg-type]
+        return [VoteType(regional_group=RegionalGroupCode(g), choice=v.choice, comment=v.comment,
+                         cast_at=v.cast_at) for v, g in rows]
+
+    @strawberry.field
+    def request(self, info: Info) -> CapacityRequestType | None:
+        if self.model.kind != models.MotionKind.SCREENING:
+            return None
+        row = context_of(info).session.get(CapacityRequest, self.model.subject_id)
+        return CapacityRequestType(model=row) if row else None
+
+    @strawberry.field
+    def proposal(self, info: Info) -> "ProposalType | None":
+        if self.model.kind != models.MotionKind.PROPOSAL:
+            return None
+        row = context_of(info).session.get(models.MatchProposal, self.model.subject_id)
+        return ProposalType(model=row) if row else None
+
+    @strawberry.field
+    def criteria_set(self, info: Info) -> CriteriaSetType | None:
+        if self.model.kind != models.MotionKind.CRITERIA:
+            return None
+        row = context_of(info).session.get(models.CriteriaSet, self.model.subject_id)
+        return CriteriaSetType(model=row) if row else None
+
+
+@strawberry.type
+class FailedClause:
+    clause: str
+    message: str
+
+
+@strawberry.type(name="Screening")
+class ScreeningType:
+    model: strawberry.Private[models.Screening]
+
+    @strawberry.field
+    def criteria_version(self) -> int:
+        return self.model.criteria_version
+
+    @strawberry.field(description="the criteria clauses the request fails (automatic check)")
+    def failed_clauses(self) -> list[FailedClause]:
+        return [FailedClause(**c) for c in self.model.failed_clauses]
+
+    @strawberry.field(description="the committee's reasons, readable by the State")
+    def reasons(self) -> str:
+        return self.model.reasons
+
+    @strawberry.field
+    def motion(self, info: Info) -> MotionType:
+        return MotionType(model=context_of(info).session.get(models.Motion, self.model.motion_id))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class ProgressPoint:
+    phase: str
+    seconds: float
+    score: int | None
+    bound: int | None
+
+
+@strawberry.type
+class GroupFairness:
+    regional_group: RegionalGroupCode
+    requests: int
+    matched: int
+    floor: int
+    shortfall: int
+
+
+@strawberry.type
+class UnmatchedRequest:
+    request: CapacityRequestType | None
+    reasons: list[str]
+
+
+@strawberry.type(name="Engagement")
+class EngagementType:
+    model: strawberry.Private[models.Engagement]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Engagement", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def status(self) -> EngagementStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def start(self) -> datetime.date:
+        return self.model.start
+
+    @strawberry.field
+    def end(self) -> datetime.date:
+        return self.model.end
+
+    @strawberry.field
+    def budget(self) -> int:
+        return self.model.budget
+
+    @strawberry.field
+    def currency(self) -> str:
+        return self.model.currency
+
+    @strawberry.field
+    def request(self, info: Info) -> CapacityRequestType:
+        return CapacityRequestType(model=context_of(info).session.get(CapacityRequest, self.model.request_id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def offer(self, info: Info) -> OfferType:
+        return OfferType(model=context_of(info).session.get(Offer, self.model.offer_id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def experts(self, info: Info) -> list[ExpertType]:
+        session = context_of(info).session
+        return [ExpertType(model=e) for e in (session.get(Expert, i) for i in self.model.expert_ids) if e]
+
+
+@strawberry.type(name="MatchProposal")
+class ProposalType:
+    model: strawberry.Private[models.MatchProposal]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("MatchProposal", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def status(self) -> ProposalStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def request(self, info: Info) -> CapacityRequestType:
+        return CapacityRequestType(model=context_of(info).session.get(CapacityRequest, self.model.request_id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def offer(self, info: Info) -> OfferType:
+        return OfferType(model=context_of(info).session.get(Offer, self.model.offer_id))  # type: ignore[arg-type]
+
+    @strawberry.field(description="personal data per the usual rules (Expert.personal)")
+    def experts(self, info: Info) -> list[ExpertType]:
+        session = context_of(info).session
+        return [ExpertType(model=e) for e in (session.get(Expert, i) for i in self.model.expert_ids) if e]
+
+    @strawberry.field(description="the request's value under the criteria")
+    def value(self) -> int:
+        return self.model.value
+
+    @strawberry.field(description="the experts' theme and language fit")
+    def fit(self) -> int:
+        return self.model.fit
+
+    @strawberry.field
+    def explanation(self) -> str:
+        return self.model.explanation
+
+    @strawberry.field
+    def state_confirmed(self) -> bool:
+        return self.model.state_confirmed_at is not None
+
+    @strawberry.field
+    def partner_confirmed(self) -> bool:
+        return self.model.partner_confirmed_at is not None
+
+    @strawberry.field
+    def declined_by(self) -> str | None:
+        return self.model.declined_by
+
+    @strawberry.field
+    def decline_reason(self) -> str | None:
+        return self.model.decline_reason
+
+    @strawberry.field
+    def motion(self, info: Info) -> MotionType | None:
+        row = context_of(info).session.exec(select(models.Motion).where(
+            models.Motion.kind == models.MotionKind.PROPOSAL,
+            models.Motion.subject_id == self.model.id)).first()
+        return MotionType(model=row) if row else None
+
+    @strawberry.field
+    def engagement(self, info: Info) -> EngagementType | None:
+        row = proposals.engagement_for(context_of(info).session, self.model.id)  # type: ignore[arg-type]
+        return EngagementType(model=row) if row else None
+
+
+@strawberry.type(name="OptimiserRun")
+class RunType:
+    model: strawberry.Private[models.OptimiserRun]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("OptimiserRun", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def status(self) -> RunStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def criteria_version(self) -> int:
+        return self.model.criteria_version
+
+    @strawberry.field
+    def time_limit(self) -> float:
+        return self.model.time_limit
+
+    @strawberry.field
+    def progress(self) -> list[ProgressPoint]:
+        return [ProgressPoint(**p) for p in self.model.progress]
+
+    @strawberry.field(description="OPTIMAL (proven) or FEASIBLE")
+    def solver_status(self) -> str | None:
+        return self.model.solver_status
+
+    @strawberry.field
+    def score(self) -> int | None:
+        return self.model.score
+
+    @strawberry.field(description="best proven upper bound on the score")
+    def bound(self) -> int | None:
+        return self.model.bound
+
+    @strawberry.field
+    def seconds(self) -> float | None:
+        return self.model.seconds
+
+    @strawberry.field
+    def error(self) -> str | None:
+        return self.model.error
+
+    @strawberry.field
+    def fairness(self) -> list[GroupFairness]:
+        return [GroupFairness(regional_group=RegionalGroupCode(g), **row)
+                for g, row in sorted(self.model.fairness.items())]
+
+    @strawberry.field
+    def unmatched(self, info: Info) -> list[UnmatchedRequest]:
+        session = context_of(info).session
+        rows = [(session.get(CapacityRequest, u["request"]), u["reasons"]) for u in self.model.unmatched]
+        return [UnmatchedRequest(request=CapacityRequestType(model=r) if r else None, reasons=reasons)
+                for r, reasons in rows]
+
+    @strawberry.field
+    def proposals(self, info: Info) -> list[ProposalType]:
+        rows = context_of(info).session.exec(select(models.MatchProposal).where(
+            models.MatchProposal.run_id == self.model.id).order_by(models.MatchProposal.id)).all()  # type: ignore[arg-type]
+        return [ProposalType(model=p) for p in rows]
+
+
+@strawberry.type
+class PublishedDecision:
+    request_title: str
+    state: StateType
+    partner: str | None
+    kind: MotionKind  # type: ignore[valid-type]
+    decision: str
+    decided_at: datetime.datetime
+
+
+def _union(name: str, payload: type) -> object:
+    return Annotated[
+        payload | ValidationError | PermissionDeniedError | NotFoundError | ConflictError,
+        strawberry.union(name),
+    ]
+
+
+@strawberry.type
+class SeatPayload:
+    seat: SeatType
+
+
+@strawberry.type
+class CriteriaPayload:
+    criteria_set: CriteriaSetType
+
+
+@strawberry.type
+class MotionPayload:
+    motion: MotionType
+
+
+@strawberry.type
+class ScreeningPayload:
+    screening: ScreeningType
+
+
+@strawberry.type
+class RunPayload:
+    run: RunType
+
+
+@strawberry.type
+class ProposalPayload:
+    proposal: ProposalType
+
+
+SeatResult = _union("SeatResult", SeatPayload)
+CriteriaResult = _union("CriteriaResult", CriteriaPayload)
+MotionResult = _union("MotionResult", MotionPayload)
+ScreeningResult = _union("ScreeningResult", ScreeningPayload)
+RunResult = _union("RunResult", RunPayload)
+ProposalResult = _union("ProposalResult", ProposalPayload)
+
+
+@strawberry.type
+class GovernanceQuery:
+    @strawberry.field(description="the five seats as held now")
+    def committee(self, info: Info) -> list[SeatType]:
+        return [SeatType(model=s) for s in committee.current_seats(context_of(info).session)]
+
+    @strawberry.field(description="the criteria set in force (public)")
+    def criteria_in_force(self, info: Info) -> CriteriaSetType:
+        return CriteriaSetType(model=criteria.in_force(context_of(info).session))
+
+    @strawberry.field(description="every version; drafts only for the committee and secretariat")
+    def criteria_sets(self, info: Info) -> list[CriteriaSetType]:
+        ctx = context_of(info)
+        query = select(models.CriteriaSet).order_by(models.CriteriaSet.version)
+        if not permissions.can_view_governance_internals(ctx.actor):
+            query = query.where(models.CriteriaSet.status != models.CriteriaStatus.DRAFT)
+        return [CriteriaSetType(model=c) for c in ctx.session.exec(query)]
+
+    @strawberry.field(description="motions put to the committee (committee and secretariat)")
+    def motions(self, info: Info, kind: MotionKind | None = None,  # type: ignore[valid-type]
+                status: MotionStatus | None = None,  # type: ignore[valid-type]
+                first: int | None = None, after: str | None = None) -> Connection[MotionType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        if not permissions.can_view_governance_internals(ctx.actor):
+            return connection([], total=0, offset=0)
+        query = select(models.Motion)
+        if kind is not None:
+            query = query.where(models.Motion.kind == kind)
+        if status is not None:
+            query = query.where(models.Motion.status == status)
+        rows = list(ctx.session.exec(query.order_by(models.Motion.id)))  # type: ignore[arg-type]
+        return connection([MotionType(model=m) for m in rows[offset:offset + limit]],
+                          total=len(rows), offset=offset)
+
+    @strawberry.field(description="the latest screening of a request the caller may see")
+    def screening(self, info: Info, request_id: strawberry.ID) -> ScreeningType | None:
+        ctx = context_of(info)
+        pk = decode_id("CapacityRequest", request_id)
+        try:
+            request = requests_service.get_request(ctx.session, actor=ctx.actor, request_id=pk or 0)
+        except NotFound:
+            return None
+        row = ctx.session.exec(select(models.Screening).where(
+            models.Screening.request_id == request.id).order_by(models.Screening.id.desc())).first()  # type: ignore[union-attr]
+        return ScreeningType(model=row) if row else None
+
+    @strawberry.field(description="optimiser runs, newest first (committee and secretariat)")
+    def optimiser_runs(self, info: Info, first: int | None = None,
+                       after: str | None = None) -> Connection[RunType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        if not permissions.can_view_governance_internals(ctx.actor):
+            return connection([], total=0, offset=0)
+        rows = list(ctx.session.exec(select(models.OptimiserRun).order_by(models.OptimiserRun.id.desc())))  # type: ignore[union-attr]
+        return connection([RunType(model=r) for r in rows[offset:offset + limit]],
+                          total=len(rows), offset=offset)
+
+    @strawberry.field
+    def optimiser_run(self, info: Info, id: strawberry.ID) -> RunType | None:
+        ctx = context_of(info)
+        if not permissions.can_view_governance_internals(ctx.actor):
+            return None
+        row = ctx.session.get(models.OptimiserRun, decode_id("OptimiserRun", id) or 0)
+        return RunType(model=row) if row else None
+
+    @strawberry.field(description="proposals the caller may see")
+    def proposals(self, info: Info, status: ProposalStatus | None = None,  # type: ignore[valid-type]
+                  first: int | None = None, after: str | None = None) -> Connection[ProposalType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        query = select(models.MatchProposal).order_by(models.MatchProposal.id.desc())  # type: ignore[union-attr]
+        if status is not None:
+            query = query.where(models.MatchProposal.status == status)
+        rows = [p for p in ctx.session.exec(query)
+                if permissions.can_view_proposal(ctx.session, ctx.actor, p)]
+        return connection([ProposalType(model=p) for p in rows[offset:offset + limit]],
+                          total=len(rows), offset=offset)
+
+    @strawberry.field
+    def proposal(self, info: Info, id: strawberry.ID) -> ProposalType | None:
+        ctx = context_of(info)
+        try:
+            return ProposalType(model=proposals.get_proposal(
+                ctx.session, actor=ctx.actor, proposal_id=decode_id("MatchProposal", id) or 0))
+        except NotFound:
+            return None
+
+    @strawberry.field(description="decisions of the committee, as published (public)")
+    def published_decisions(self, info: Info, first: int | None = None,
+                            after: str | None = None) -> Connection[PublishedDecision]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = publication.published_decisions(ctx.session, limit=limit, offset=offset)
+        return connection([PublishedDecision(
+            request_title=d.request_title, state=state_by_code(info, d.state_code),  # type: ignore[arg-type]
+            partner=d.partner, kind=d.kind, decision=d.decision, decided_at=d.decided_at)
+            for d in rows], total=total, offset=offset)
+
+
+@strawberry.input
+class CriteriaDraftInput:
+    title: str
+    body: JSON = strawberry.field(description="omitted parts take the documented defaults")
+    notes: str = ""
+
+
+@strawberry.type
+class GovernanceMutation:
+    @strawberry.mutation(description="give a regional group's seat to a committee account")
+    def seat_committee_member(self, info: Info, regional_group: str, member_email: str) -> SeatResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: SeatPayload(seat=SeatType(model=committee.seat_member(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, group_code=regional_group, member_email=member_email))))
+
+    @strawberry.mutation(description="start a new criteria version as a draft")
+    def draft_criteria(self, info: Info, input: CriteriaDraftInput) -> CriteriaResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        def action() -> CriteriaPayload:
+            draft = criteria.draft_criteria(ctx.session, actor=ctx.actor, title=input.title,
+                                            body=input.body or {}, notes=input.notes)
+            return CriteriaPayload(criteria_set=CriteriaSetType(model=draft))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="edit a draft; a stale expectedRowVersion is a Conflict")
+    def update_criteria_draft(self, info: Info, version: int, expected_row_version: int,
+                              title: str | None = None, body: JSON | None = None,
+                              notes: str | None = None) -> CriteriaResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: CriteriaPayload(criteria_set=CriteriaSetType(model=criteria.update_draft(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, version=version, expected_row_version=expected_row_version,
+            title=title, body=body, notes=notes))))
+
+    @strawberry.mutation(description="put a criteria draft to the committee's vote")
+    def propose_criteria(self, info: Info, version: int) -> MotionResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.propose_criteria(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, version=version))))
+
+    @strawberry.mutation(description="check a submitted request against the criteria and open its vote")
+    def open_screening(self, info: Info, request_id: strawberry.ID) -> ScreeningResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: ScreeningPayload(screening=ScreeningType(model=screening.open_screening(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, request_id=_pk("CapacityRequest", request_id)))))
+
+    @strawberry.mutation(description="vote for your own seat; a new vote replaces your earlier one")
+    def cast_vote(self, info: Info, motion_id: strawberry.ID, choice: VoteChoice,  # type: ignore[valid-type]
+                  comment: str = "") -> MotionResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+
+        def action() -> MotionPayload:
+            vote = motions.cast_vote(ctx.session, actor=ctx.actor, motion_id=_pk("Motion", motion_id),
+                                     choice=models.VoteChoice(choice.value), comment=comment)
+            return MotionPayload(motion=MotionType(model=motions.get_motion(ctx.session, vote.motion_id)))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="recuse yourself from a motion")
+    def declare_recusal(self, info: Info, motion_id: strawberry.ID, reason: str) -> MotionResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+
+        def action() -> MotionPayload:
+            recusal = motions.declare_recusal(ctx.session, actor=ctx.actor,
+                                              motion_id=_pk("Motion", motion_id), reason=reason)
+            return MotionPayload(motion=MotionType(model=motions.get_motion(ctx.session, recusal.motion_id)))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="close the vote and apply the outcome (needs the quorum)")
+    def decide_motion(self, info: Info, motion_id: strawberry.ID, reasons: str = "") -> MotionResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: MotionPayload(motion=MotionType(model=motions.decide(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, motion_id=_pk("Motion", motion_id), reasons=reasons))))
+
+    @strawberry.mutation(description="run the optimiser in the background; returns at once")
+    def start_optimiser_run(self, info: Info, time_limit: float = 30.0) -> RunResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+
+        def action() -> RunPayload:
+            run = runs.start_run(ctx.session, actor=ctx.actor, time_limit=time_limit)
+            run_id, open_session = run.id, ctx.open_session
+            # The job starts once this request has committed the queued run.
+            ctx.after_commit.append(
+                lambda: ctx.background(lambda: runs.execute_run(open_session, run_id)))  # type: ignore[arg-type]
+            return RunPayload(run=RunType(model=run))
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    def cancel_optimiser_run(self, info: Info, id: strawberry.ID) -> RunResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: RunPayload(run=RunType(model=runs.cancel_run(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, run_id=_pk("OptimiserRun", id)))))
+
+    @strawberry.mutation(description="the State or the partner accepts an approved proposal")
+    def confirm_proposal(self, info: Info, id: strawberry.ID) -> ProposalResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.confirm_proposal(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, proposal_id=_pk("MatchProposal", id)))))
+
+    @strawberry.mutation(description="the State or the partner declines, with a reason")
+    def decline_proposal(self, info: Info, id: strawberry.ID, reason: str) -> ProposalResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.decline_proposal(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, proposal_id=_pk("MatchProposal", id), reason=reason))))
+

@@ -1,0 +1,189 @@
+"""Each governance rule on its own: majority and ties, abstentions, who may vote, recusal,
+seats changing hands, declining a proposal, cancelling a run."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from governance.models import CommitteeSeat, OptimiserRun, RunStatus
+from governance.runs import execute_run
+from tests.api.helpers import request_input, run
+from tests.governance_api.conftest import World, nominate, publish_offer
+
+# Contract operations these tests run (the rest run in test_governance_e2e).
+RULES_OPERATIONS = {"CancelOptimiserRun", "DeclineProposal"}
+
+
+def _screening_motion(w: World, recs, key: str = "TEST-KEN-1") -> str:
+    request = run(w.kenya, "CreateRequest", input=request_input([recs[key]]))["result"]["request"]
+    run(w.kenya, "SubmitRequest", id=request["id"])
+    opened = run(w.secretariat, "OpenScreening", requestId=request["id"])["result"]
+    return opened["screening"]["motion"]["id"]
+
+
+def _vote(w: World, group: str, motion_id: str, choice: str) -> dict:
+    return run(w.members[group], "CastVote", motionId=motion_id, choice=choice)["result"]
+
+
+@pytest.mark.parametrize(("choices", "outcome"), [
+    ({"APG": "APPROVE", "EEG": "APPROVE", "GRULAC": "REJECT"}, "PASSED"),
+    ({"APG": "APPROVE", "EEG": "REJECT", "GRULAC": "REJECT", "WEOG": "APPROVE"}, "FAILED"),  # tie
+    ({"APG": "APPROVE", "EEG": "ABSTAIN", "GRULAC": "ABSTAIN"}, "PASSED"),
+    ({"APG": "ABSTAIN", "EEG": "ABSTAIN", "GRULAC": "ABSTAIN"}, "FAILED"),  # 0 > 0 is false
+])
+def test_majority_among_votes_cast(world, recs, choices, outcome):
+    motion_id = _screening_motion(world, recs)
+    for group, choice in choices.items():
+        assert _vote(world, group, motion_id, choice)["__typename"] == "MotionPayload"
+    decided = run(world.secretariat, "DecideMotion", motionId=motion_id)["result"]
+    assert decided["motion"]["status"] == outcome
+
+
+def test_only_seated_members_vote_and_only_for_their_own_seat(world, recs, make_token, gql):
+    motion_id = _screening_motion(world, recs)
+    unseated = gql.as_(make_token("COMMITTEE", state="JPN", group="APG"))
+    refused = run(unseated, "CastVote", motionId=motion_id, choice="APPROVE")["result"]
+    assert refused["__typename"] == "PermissionDenied"  # a committee account without a seat
+    refused = run(world.secretariat, "CastVote", motionId=motion_id, choice="APPROVE")["result"]
+    assert refused["__typename"] == "PermissionDenied"  # the secretariat never votes
+    refused = run(world.kenya, "CastVote", motionId=motion_id, choice="APPROVE")["result"]
+    assert refused["__typename"] == "PermissionDenied"
+    # A member's vote counts once for their seat, however often they vote.
+    for _ in range(3):
+        _vote(world, "APG", motion_id, "APPROVE")
+    motions = run(world.members["APG"], "Motions", kind="SCREENING")["motions"]["edges"]
+    assert motions[0]["node"]["tally"]["approve"] == 1
+    assert len(motions[0]["node"]["votes"]) == 3  # every vote kept, in order
+
+
+def test_a_declared_recusal_blocks_the_vote(world, recs):
+    motion_id = _screening_motion(world, recs)
+    run(world.members["EEG"], "DeclareRecusal", motionId=motion_id, reason="Family ties")
+    assert _vote(world, "EEG", motion_id, "APPROVE")["__typename"] == "PermissionDenied"
+    again = run(world.members["EEG"], "DeclareRecusal", motionId=motion_id, reason="x")["result"]
+    assert again["__typename"] == "Conflict"
+    empty = run(world.members["APG"], "DeclareRecusal", motionId=motion_id, reason=" ")["result"]
+    assert (empty["__typename"], empty["field"]) == ("ValidationError", "reason")
+
+
+def test_a_seat_changes_hands_and_history_is_kept(world, make_token, db_session):
+    make_token("COMMITTEE", state="JPN", group="APG")
+    email = [e for e in _committee_emails(db_session) if e.endswith("@example.org")][-1]
+    result = run(world.secretariat, "SeatCommitteeMember", regionalGroup="APG", memberEmail=email)
+    assert result["result"]["seat"]["state"]["code"] == "JPN"
+    seats = db_session.exec(select(CommitteeSeat).where(CommitteeSeat.group_code == "APG")
+                            .order_by(CommitteeSeat.id)).all()
+    assert [s.state_code for s in seats] == ["IND", "JPN"]
+    assert seats[0].ended_at is not None and seats[1].ended_at is None
+    # India's former member no longer votes; a non-member of the group cannot take the seat.
+    wrong = run(world.secretariat, "SeatCommitteeMember", regionalGroup="EEG",
+                memberEmail=email)["result"]
+    assert wrong["__typename"] == "ValidationError" and wrong["rule"] == "state_in_group"
+    refused = run(world.members["APG"], "SeatCommitteeMember", regionalGroup="APG",
+                  memberEmail=email)["result"]
+    assert refused["__typename"] == "PermissionDenied"
+
+
+def _committee_emails(db_session) -> list[str]:
+    from facility.auth.models import Account, Role
+
+    return [a.email for a in db_session.exec(
+        select(Account).where(Account.role == Role.COMMITTEE).order_by(Account.id))]
+
+
+def _approved_proposal(w: World, recs) -> dict:
+    motion_id = _screening_motion(w, recs)
+    for group in ("APG", "EEG", "GRULAC"):
+        _vote(w, group, motion_id, "APPROVE")
+    run(w.secretariat, "DecideMotion", motionId=motion_id)
+    publish_offer(w, themes=["Justice"], eligibleGroups=None)
+    nominate(w, "BRA", ["Justice"], ["en"])
+    nominate(w, "FRA", ["Justice"], ["en"])
+    started = run(w.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
+    [proposal] = run(w.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]["proposals"]
+    for group in ("APG", "EEG", "GRULAC"):
+        _vote(w, group, proposal["motion"]["id"], "APPROVE")
+    run(w.secretariat, "DecideMotion", motionId=proposal["motion"]["id"])
+    return proposal
+
+
+def test_declining_needs_a_reason_and_releases_the_request(world, recs):
+    proposal = _approved_proposal(world, recs)
+    silent = run(world.kenya, "DeclineProposal", id=proposal["id"], reason="")["result"]
+    assert (silent["__typename"], silent["field"]) == ("ValidationError", "reason")
+    declined = run(world.norad, "DeclineProposal", id=proposal["id"],
+                   reason="Our experts are committed elsewhere")["result"]["proposal"]
+    assert declined["status"] == "DECLINED" and declined["declinedBy"] == "PARTNER"
+    assert declined["request"]["status"] == "ELIGIBLE"
+    late = run(world.kenya, "ConfirmProposal", id=proposal["id"])["result"]
+    assert late["__typename"] == "Conflict"
+    # The next run may propose the request again.
+    again = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
+    rerun = run(world.secretariat, "OptimiserRun", id=again["id"])["optimiserRun"]
+    assert [p["request"]["id"] for p in rerun["proposals"]] == [proposal["request"]["id"]]
+
+
+def test_a_queued_run_can_be_cancelled_and_a_running_one_stops(world, app, db_session):
+    queued: list = []
+    app.state.run_in_background = queued.append  # hold the job instead of running it
+    started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
+    assert started["status"] == "QUEUED" and len(queued) == 1
+    busy = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]
+    assert busy["__typename"] == "Conflict"
+    cancelled = run(world.secretariat, "CancelOptimiserRun", id=started["id"])["result"]
+    assert cancelled["run"]["status"] == "CANCELLED"
+    queued[0]()  # the job finds its run cancelled and does nothing
+    assert run(world.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]["status"] == \
+        "CANCELLED"
+
+    # A cancel that arrives while the solver runs stops it at its next progress report.
+    from facility.auth.models import Account, Role
+
+    secretariat = db_session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).first()
+    running = OptimiserRun(criteria_version=1, time_limit=5, started_by_id=secretariat.id,
+                           cancel_requested=True)
+    db_session.add(running)
+    db_session.flush()
+    execute_run(app.state.open_session, running.id)
+    db_session.refresh(running)
+    assert running.status == RunStatus.CANCELLED
+
+
+def test_only_the_secretariat_runs_the_optimiser(world):
+    for client in (world.kenya, world.norad, world.members["APG"], world.gql):
+        result = run(client, "StartOptimiserRun", timeLimit=5)["result"]
+        assert result["__typename"] == "PermissionDenied"
+    bad = run(world.secretariat, "StartOptimiserRun", timeLimit=0)["result"]
+    assert (bad["__typename"], bad["field"]) == ("ValidationError", "timeLimit")
+
+
+def test_a_run_interrupted_by_a_restart_is_marked_failed(world, app, db_session):
+    from fastapi.testclient import TestClient
+
+    from facility.auth.models import Account, Role
+
+    secretariat = db_session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).first()
+    stuck = OptimiserRun(criteria_version=1, time_limit=5, started_by_id=secretariat.id,
+                         status=RunStatus.RUNNING)
+    db_session.add(stuck)
+    db_session.commit()
+    with TestClient(app):  # the server starts again
+        pass
+    db_session.refresh(stuck)
+    assert stuck.status == RunStatus.FAILED and "interrupted" in stuck.error
+    started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]
+    assert started["__typename"] == "RunPayload"  # no longer blocked by the stuck run
+
+
+def test_the_public_decisions_page(world, recs, gql):
+    motion_id = _screening_motion(world, recs)
+    for group in ("APG", "EEG", "GRULAC"):
+        _vote(world, group, motion_id, "APPROVE")
+    run(world.secretariat, "DecideMotion", motionId=motion_id)
+    page = gql.http.get("/decisions")
+    assert page.status_code == 200
+    assert "Judicial training on international standards" in page.text
+    assert "Kenya" in page.text and "eligible" in page.text
+    assert "Poland" in page.text  # the EEG seat
+    assert "APPROVE" not in page.text  # votes are not published
