@@ -187,3 +187,51 @@ def test_the_public_decisions_page(world, recs, gql):
     assert "Kenya" in page.text and "eligible" in page.text
     assert "Poland" in page.text  # the EEG seat
     assert "APPROVE" not in page.text  # votes are not published
+
+
+def test_an_expert_from_a_partner_of_the_members_state_means_recusal(world, recs, make_token, gql):
+    motion_id = _screening_motion(world, recs)
+    for group in ("APG", "EEG", "GRULAC"):
+        _vote(world, group, motion_id, "APPROVE")
+    run(world.secretariat, "DecideMotion", motionId=motion_id)
+    # The offer now comes from OHCHR (no State); the experts are still Norad's nominees.
+    ohchr = gql.as_(make_token("PARTNER", partner="OHCHR"))
+    offer = run(ohchr, "CreateOffer", input=_offer_open_to_all())["result"]["offer"]
+    run(ohchr, "PublishOffer", id=offer["id"])
+    nominate(world, "BRA", ["Justice"], ["en"])
+    nominate(world, "FRA", ["Justice"], ["en"])
+    started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
+    [proposal] = run(world.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]["proposals"]
+    assert proposal["offer"]["partner"]["name"] == "OHCHR"
+    nodes = run(world.members["APG"], "Motions", kind="PROPOSAL")["motions"]["edges"]
+    reasons = {r["regionalGroup"]: r["reason"] for r in nodes[0]["node"]["recusals"]}
+    assert set(reasons) == {"AFRICAN", "WEOG"}
+    assert "expert was nominated by Norad" in reasons["WEOG"]
+
+
+def _offer_open_to_all() -> dict:
+    from tests.api.helpers import offer_input
+
+    return offer_input(themes=["Justice"], eligibleGroups=None, title="OHCHR justice fund")
+
+
+def test_a_fault_between_a_vote_and_its_audit_entry_leaves_neither(world, recs, monkeypatch,
+                                                                   db_session):
+    from governance import audit
+    from governance.models import AuditEntry, Vote
+
+    motion_id = _screening_motion(world, recs)
+    db_session.commit()
+    entries = len(db_session.exec(select(AuditEntry)).all())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "record", broken)
+    response = world.members["APG"].post(
+        'mutation($m: ID!) { castVote(motionId: $m, choice: APPROVE) { __typename } }',
+        {"m": motion_id}).json()
+    assert "Unexpected error" in response["errors"][0]["message"]
+    monkeypatch.undo()
+    assert db_session.exec(select(Vote)).all() == []
+    assert len(db_session.exec(select(AuditEntry)).all()) == entries
