@@ -268,6 +268,19 @@ class UnmatchedRequest:
     reasons: list[str]
 
 
+def _request_of(info: Info, request_id: int) -> CapacityRequestType:
+    return CapacityRequestType(model=context_of(info).session.get(CapacityRequest, request_id))  # type: ignore[arg-type]
+
+
+def _offer_of(info: Info, offer_id: int) -> OfferType:
+    return OfferType(model=context_of(info).session.get(Offer, offer_id))  # type: ignore[arg-type]
+
+
+def _experts_of(info: Info, expert_ids: list[int]) -> list[ExpertType]:
+    session = context_of(info).session
+    return [ExpertType(model=e) for e in (session.get(Expert, i) for i in expert_ids) if e]
+
+
 @strawberry.type(name="Engagement")
 class EngagementType:
     model: strawberry.Private[models.Engagement]
@@ -298,16 +311,15 @@ class EngagementType:
 
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
-        return CapacityRequestType(model=context_of(info).session.get(CapacityRequest, self.model.request_id))  # type: ignore[arg-type]
+        return _request_of(info, self.model.request_id)
 
     @strawberry.field
     def offer(self, info: Info) -> OfferType:
-        return OfferType(model=context_of(info).session.get(Offer, self.model.offer_id))  # type: ignore[arg-type]
+        return _offer_of(info, self.model.offer_id)
 
-    @strawberry.field
+    @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        session = context_of(info).session
-        return [ExpertType(model=e) for e in (session.get(Expert, i) for i in self.model.expert_ids) if e]
+        return _experts_of(info, self.model.expert_ids)
 
 
 @strawberry.type(name="MatchProposal")
@@ -324,16 +336,15 @@ class ProposalType:
 
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
-        return CapacityRequestType(model=context_of(info).session.get(CapacityRequest, self.model.request_id))  # type: ignore[arg-type]
+        return _request_of(info, self.model.request_id)
 
     @strawberry.field
     def offer(self, info: Info) -> OfferType:
-        return OfferType(model=context_of(info).session.get(Offer, self.model.offer_id))  # type: ignore[arg-type]
+        return _offer_of(info, self.model.offer_id)
 
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        session = context_of(info).session
-        return [ExpertType(model=e) for e in (session.get(Expert, i) for i in self.model.expert_ids) if e]
+        return _experts_of(info, self.model.expert_ids)
 
     @strawberry.field(description="the request's value under the criteria")
     def value(self) -> int:
