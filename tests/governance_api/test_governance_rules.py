@@ -235,3 +235,27 @@ def test_a_fault_between_a_vote_and_its_audit_entry_leaves_neither(world, recs, 
     monkeypatch.undo()
     assert db_session.exec(select(Vote)).all() == []
     assert len(db_session.exec(select(AuditEntry)).all()) == entries
+
+
+def test_approved_matches_stay_fixed_and_keep_their_capacity_in_later_runs(world, recs):
+    proposal = _approved_proposal(world, recs)  # Kenya's request: Norad's offer, both experts
+    second = run(world.kenya, "CreateRequest", input=request_input(
+        [recs["TEST-KEN-2"]], themes=["Justice"], title="Second justice request"))["result"]["request"]
+    run(world.kenya, "SubmitRequest", id=second["id"])
+    motion_id = run(world.secretariat, "OpenScreening", requestId=second["id"])["result"][
+        "screening"]["motion"]["id"]
+    for group in ("APG", "EEG", "GRULAC"):
+        _vote(world, group, motion_id, "APPROVE")
+    run(world.secretariat, "DecideMotion", motionId=motion_id)
+
+    started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
+    later = run(world.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]
+    assert later["status"] == "DONE"
+    # Nothing new for the approved request, and its experts (one assignment each) are taken.
+    assert later["proposals"] == []
+    assert [u["request"]["id"] for u in later["unmatched"]] == [second["id"]]
+    approved = run(world.kenya, "Request", id=proposal["request"]["id"])["request"]
+    assert approved["status"] == "APPROVED"
+    # The fixed match counts in the fairness table: one AFRICAN request matched of two.
+    african = [g for g in later["fairness"] if g["regionalGroup"] == "AFRICAN"][0]
+    assert (african["requests"], african["matched"]) == (2, 1)
