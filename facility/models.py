@@ -1,6 +1,7 @@
 """Imports every table so that SQLModel.metadata (Alembic's target) knows them all."""
 
 from facility.auth.models import Account, ApiToken, Partner
+from facility.engagements.models import EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.offers.models import Offer, OfferTheme
@@ -40,9 +41,11 @@ __all__ = [
     "CommitteeSeat",
     "CriteriaSet",
     "Engagement",
+    "EngagementChange",
     "Expert",
     "ExpertAvailability",
     "ExpertTheme",
+    "FollowUpReport",
     "IdempotencyRecord",
     "MatchProposal",
     "Motion",

@@ -5,6 +5,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from facility.auth.schema import AuthQuery
+from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
@@ -17,12 +18,14 @@ MAX_TOKENS = 3000
 
 
 @strawberry.type
-class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery):
+class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
+            FollowUpQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
-class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation):
+class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
+               FollowUpMutation):
     """Everything a client can change."""
 
 

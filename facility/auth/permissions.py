@@ -6,7 +6,7 @@ is answered exactly like one that does not exist (see `facility.errors.NotFound`
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -140,3 +140,62 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
 def can_view_governance_internals(actor: Actor | None) -> bool:
     """Runs, open motions, tallies and recusals: the committee and the secretariat."""
     return actor is not None and actor.role in (Role.COMMITTEE, Role.SECRETARIAT)
+
+
+# Engagements and follow-up reports ------------------------------------------------------------
+
+def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """The committee and secretariat see every engagement; a State those of its own requests;
+    a partner those its offers fund."""
+    from governance.models import Engagement
+
+    if actor is None or actor.role == Role.EXPERT:
+        return false()
+    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+        return true()
+    if actor.role == Role.STATE:
+        own = select(CapacityRequest.id).where(CapacityRequest.state_code == actor.state_code)
+        return Engagement.request_id.in_(own)  # type: ignore[attr-defined]
+    funded = select(Offer.id).where(Offer.partner_id == actor.partner_id)
+    return Engagement.offer_id.in_(funded)  # type: ignore[attr-defined]
+
+
+def can_view_engagement(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    if actor is None or actor.role == Role.EXPERT:
+        return False
+    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+        return True
+    if actor.role == Role.STATE:
+        request = session.get(CapacityRequest, engagement.request_id)
+        return request is not None and request.state_code == actor.state_code
+    offer = session.get(Offer, engagement.offer_id)
+    return offer is not None and offer.partner_id == actor.partner_id
+
+
+def can_record_engagement_progress(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """Progress and amendments: the secretariat, or the partner whose offer funds it."""
+    if actor is None:
+        return False
+    if actor.role == Role.SECRETARIAT:
+        return True
+    if actor.role == Role.PARTNER:
+        offer = session.get(Offer, engagement.offer_id)
+        return offer is not None and offer.partner_id == actor.partner_id
+    return False
+
+
+def follow_up_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """A follow-up report is visible exactly when its engagement is."""
+    from facility.engagements.models import FollowUpReport
+    from governance.models import Engagement
+
+    visible = select(Engagement.id).where(engagement_visibility(actor))
+    return FollowUpReport.engagement_id.in_(visible)  # type: ignore[attr-defined]
+
+
+def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """Only the mission of the State that received the support files its reports."""
+    if not can_file_requests(actor):
+        return False
+    request = session.get(CapacityRequest, engagement.request_id)
+    return request is not None and request.state_code == actor.state_code  # type: ignore[union-attr]

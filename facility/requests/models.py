@@ -55,6 +55,11 @@ class CapacityRequest(SQLModel, table=True):
     focal_point: str = Field(default="", max_length=300)
     withdraw_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     version: int = Field(default=1, description="incremented on every change (optimistic locking)")
+    # No foreign key on purpose: adding one on SQLite rebuilds this table, and dropping the old
+    # table cascades into request_recommendation; the service only ever sets an existing id.
+    follows_engagement_id: int | None = Field(
+        default=None, index=True,
+        description="the engagement whose follow-up report's further needs this request states")
     created_by_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -24,6 +24,7 @@ from graphql import (
 
 from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
+from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
 from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
 from tests.governance_api.test_governance_rules import RULES_OPERATIONS
 
@@ -238,9 +239,10 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
 
 
 def test_every_operation_has_a_scenario():
-    # Governance operations run in order in one story (tests/governance_api), which checks
-    # that it ran each of them; every other document has its scenario here.
-    covered = set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS
+    # Governance and follow-up operations run in order in stories (tests/governance_api,
+    # tests/follow_up), which check that they ran each of them; every other document has its
+    # scenario here.
+    covered = set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

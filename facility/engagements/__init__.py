@@ -1,0 +1,1 @@
+"""Engagements as they run, and the follow-up reports that close the loop."""

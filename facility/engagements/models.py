@@ -1,0 +1,90 @@
+"""Tables of an engagement's history and of its follow-up reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from facility.timeutil import utcnow
+
+
+def _at(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class EngagementChangeKind(StrEnum):
+    PROGRESS = "PROGRESS"
+    AMENDMENT = "AMENDMENT"
+
+
+class EngagementChange(SQLModel, table=True):
+    """One recorded progress step or amendment; `changes` maps a field to [before, after]."""
+
+    __tablename__ = "engagement_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    kind: EngagementChangeKind = Field(sa_type=String(10))
+    changes: dict = Field(default_factory=dict, sa_type=JSON)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    account_id: int = Field(foreign_key="account.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class ReportKind(StrEnum):
+    TWELVE_MONTHS = "TWELVE_MONTHS"
+    TWENTY_FOUR_MONTHS = "TWENTY_FOUR_MONTHS"
+
+
+class ReportStatus(StrEnum):
+    DUE = "DUE"
+    SUBMITTED = "SUBMITTED"
+    OVERDUE = "OVERDUE"
+
+
+class ImplementationStatus(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    PARTIALLY_IMPLEMENTED = "PARTIALLY_IMPLEMENTED"
+    FULLY_IMPLEMENTED = "FULLY_IMPLEMENTED"
+
+
+class IndicatorType(StrEnum):
+    """OHCHR's indicator framework (HR/PUB/12/5)."""
+
+    STRUCTURAL = "STRUCTURAL"
+    PROCESS = "PROCESS"
+    OUTCOME = "OUTCOME"
+
+
+class FollowUpReport(SQLModel, table=True):
+    """One version of a follow-up report; a correction after submission is the next version.
+
+    `recommendations` holds {recommendation_id, status, evidence, links} and `indicators`
+    {type, name, unit, baseline, target, current}; both are validated by the service.
+    """
+
+    __tablename__ = "follow_up_report"
+    __table_args__ = (UniqueConstraint("engagement_id", "kind", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("engagement.id"), nullable=False, index=True))
+    kind: ReportKind = Field(sa_type=String(20))
+    due_date: date = Field(index=True)
+    version: int = Field(default=1, description="1, then one more for every correction")
+    superseded: bool = Field(default=False, description="a later version exists")
+    recommendations: list[dict] = Field(default_factory=list, sa_type=JSON)
+    indicators: list[dict] = Field(default_factory=list, sa_type=JSON)
+    narrative: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    further_needs: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    row_version: int = Field(default=1, description="optimistic locking of the draft")
+    on_time: bool | None = Field(default=None, description="of the first submission")
+    first_submitted_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    submitted_at: datetime | None = Field(default=None, sa_column=_at(nullable=True),
+                                          description="when this version was locked")
+    submitted_by_id: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_at())

@@ -1,0 +1,360 @@
+"""GraphQL types, queries and mutations for engagement progress and follow-up reports."""
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from facility.api.context import context_of, mutate
+from facility.api.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.engagements import lifecycle, models, reports, service
+from facility.errors import NotFound
+from facility.reference.schema import RecommendationType
+from facility.requests.schema import CapacityRequestType
+from governance.models import Engagement
+from governance.models import EngagementStatus as EngagementStatusEnum
+from governance.schema import EngagementStatus, EngagementType
+
+ReportKind = strawberry.enum(models.ReportKind)
+ReportStatus = strawberry.enum(models.ReportStatus)
+ImplementationStatus = strawberry.enum(models.ImplementationStatus)
+IndicatorType = strawberry.enum(models.IndicatorType)
+EngagementChangeKind = strawberry.enum(models.EngagementChangeKind)
+
+
+def _pk(kind: str, id: strawberry.ID, what: str) -> int:
+    pk = decode_id(kind, id)
+    if pk is None:
+        raise NotFound(f"no {what} with id {id}")
+    return pk
+
+
+@strawberry.type(name="EngagementChange")
+class EngagementChangeType:
+    model: strawberry.Private[models.EngagementChange]
+
+    @strawberry.field
+    def kind(self) -> EngagementChangeKind:  # type: ignore[valid-type]
+        return self.model.kind
+
+    @strawberry.field(description="{field: [before, after]}")
+    def changes(self) -> JSON:
+        return self.model.changes
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.model.reason
+
+    @strawberry.field
+    def recorded_at(self) -> datetime.datetime:
+        return self.model.recorded_at
+
+
+@strawberry.type
+class RecommendationImplementation:
+    recommendation: RecommendationType | None
+    status: ImplementationStatus  # type: ignore[valid-type]
+    evidence: str
+    links: list[str]
+
+
+@strawberry.type
+class Indicator:
+    type: IndicatorType  # type: ignore[valid-type]
+    name: str
+    unit: str
+    baseline: str
+    target: str
+    current: str
+
+
+@strawberry.type(name="FollowUpReport")
+class FollowUpReportType:
+    model: strawberry.Private[models.FollowUpReport]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("FollowUpReport", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def engagement(self, info: Info) -> EngagementType:
+        return EngagementType(model=context_of(info).session.get(Engagement, self.model.engagement_id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def kind(self) -> ReportKind:  # type: ignore[valid-type]
+        return self.model.kind
+
+    @strawberry.field
+    def due_date(self) -> datetime.date:
+        return self.model.due_date
+
+    @strawberry.field(description="DUE, SUBMITTED, or OVERDUE once the due date has passed")
+    def status(self) -> ReportStatus:  # type: ignore[valid-type]
+        return lifecycle.report_status(self.model)
+
+    @strawberry.field(description="whether the first submission came by the due date")
+    def on_time(self) -> bool | None:
+        return self.model.on_time
+
+    @strawberry.field(description="1, then one more for every correction after submission")
+    def version(self) -> int:
+        return self.model.version
+
+    @strawberry.field(description="increases with every save; pass it back as expectedRowVersion")
+    def row_version(self) -> int:
+        return self.model.row_version
+
+    @strawberry.field(description="this version is submitted and can no longer change")
+    def locked(self) -> bool:
+        return self.model.submitted_at is not None
+
+    @strawberry.field(description="a later version of this report exists")
+    def superseded(self) -> bool:
+        return self.model.superseded
+
+    @strawberry.field
+    def recommendations(self, info: Info) -> list[RecommendationImplementation]:
+        loader = context_of(info).loaders.recommendations
+        items = self.model.recommendations
+        found = loader.load_many([r["recommendation_id"] for r in items])
+        return [RecommendationImplementation(
+            recommendation=RecommendationType(model=rec) if rec is not None else None,
+            status=models.ImplementationStatus(r["status"]), evidence=r["evidence"],
+            links=list(r["links"])) for r, rec in zip(items, found, strict=True)]
+
+    @strawberry.field
+    def indicators(self) -> list[Indicator]:
+        return [Indicator(type=models.IndicatorType(i["type"]), name=i["name"], unit=i["unit"],
+                          baseline=i["baseline"], target=i["target"], current=i["current"])
+                for i in self.model.indicators]
+
+    @strawberry.field
+    def narrative(self) -> str:
+        return self.model.narrative
+
+    @strawberry.field
+    def further_needs(self) -> str:
+        return self.model.further_needs
+
+    @strawberry.field(description="when this version was submitted")
+    def submitted_at(self) -> datetime.datetime | None:
+        return self.model.submitted_at
+
+    @strawberry.field
+    def previous_version(self, info: Info) -> "FollowUpReportType | None":
+        row = reports.previous_version(context_of(info).session, self.model)
+        return FollowUpReportType(model=row) if row else None
+
+
+@strawberry.type
+class EngagementPayload:
+    engagement: EngagementType
+    change: EngagementChangeType | None
+
+
+@strawberry.type
+class FollowUpReportPayload:
+    report: FollowUpReportType
+
+
+@strawberry.type
+class FurtherNeedsRequestPayload:
+    request: CapacityRequestType
+    engagement: EngagementType
+
+
+_Errors = ValidationError | PermissionDeniedError | NotFoundError | ConflictError
+EngagementResult = Annotated[EngagementPayload | _Errors, strawberry.union("EngagementResult")]
+FollowUpReportResult = Annotated[FollowUpReportPayload | _Errors,
+                                 strawberry.union("FollowUpReportResult")]
+FurtherNeedsResult = Annotated[FurtherNeedsRequestPayload | _Errors,
+                               strawberry.union("FurtherNeedsResult")]
+
+
+@strawberry.input
+class AmendEngagementInput:
+    reason: str
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    expert_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="the experts deployed, replacing the list")
+
+
+@strawberry.input
+class RecommendationImplementationInput:
+    recommendation_id: strawberry.ID
+    status: ImplementationStatus  # type: ignore[valid-type]
+    evidence: str = ""
+    links: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class IndicatorInput:
+    type: IndicatorType  # type: ignore[valid-type]
+    name: str
+    unit: str = ""
+    baseline: str = ""
+    target: str = ""
+    current: str = ""
+
+
+@strawberry.input
+class SaveFollowUpReportInput:
+    recommendations: list[RecommendationImplementationInput] | None = None
+    indicators: list[IndicatorInput] | None = None
+    narrative: str | None = None
+    further_needs: str | None = None
+    expected_row_version: int | None = strawberry.field(
+        default=None, description="the rowVersion you read; a newer one makes the save a Conflict")
+
+
+def _engagement_payload(session, engagement: Engagement) -> EngagementPayload:  # type: ignore[no-untyped-def]
+    changes = service.changes_of(session, engagement.id)  # type: ignore[arg-type]
+    return EngagementPayload(engagement=EngagementType(model=engagement),
+                             change=EngagementChangeType(model=changes[-1]) if changes else None)
+
+
+def _report_payload(report: models.FollowUpReport) -> FollowUpReportPayload:
+    return FollowUpReportPayload(report=FollowUpReportType(model=report))
+
+
+def _expert_pks(ids: list[strawberry.ID]) -> list[int]:
+    # An id that is no expert's becomes 0, which the service reports with every other problem.
+    return [decode_id("Expert", opaque) or 0 for opaque in ids]
+
+
+def _report_changes(input: SaveFollowUpReportInput) -> reports.ReportChanges:
+    recommendations = None
+    if input.recommendations is not None:
+        # An id that is not a recommendation's is kept as None, so the service names its index.
+        recommendations = [{"recommendation_id": decode_id("Recommendation", r.recommendation_id),
+                            "status": r.status.value, "evidence": r.evidence,
+                            "links": r.links} for r in input.recommendations]
+    indicators = None
+    if input.indicators is not None:
+        indicators = [{"type": i.type.value, "name": i.name, "unit": i.unit,
+                       "baseline": i.baseline, "target": i.target, "current": i.current}
+                      for i in input.indicators]
+    return reports.ReportChanges(recommendations=recommendations, indicators=indicators,
+                                 narrative=input.narrative, further_needs=input.further_needs)
+
+
+@strawberry.type
+class FollowUpQuery:
+    @strawberry.field(description="the engagements the caller may see, newest first")
+    def engagements(self, info: Info, first: int | None = None,
+                    after: str | None = None) -> Connection[EngagementType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = service.list_engagements(ctx.session, actor=ctx.actor, limit=limit,
+                                               offset=offset)
+        return connection([EngagementType(model=r) for r in rows], total=total, offset=offset)
+
+    @strawberry.field
+    def engagement(self, info: Info, id: strawberry.ID) -> EngagementType | None:
+        ctx = context_of(info)
+        pk = decode_id("Engagement", id)
+        try:
+            return None if pk is None else EngagementType(
+                model=service.get_engagement(ctx.session, actor=ctx.actor, engagement_id=pk))
+        except NotFound:
+            return None
+
+    @strawberry.field(description="the latest version of each report the caller may see, "
+                                  "soonest due first")
+    def follow_up_reports(
+        self, info: Info, status: ReportStatus | None = None,  # type: ignore[valid-type]
+        engagement_id: strawberry.ID | None = None, first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FollowUpReportType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        engagement_pk = None
+        if engagement_id is not None:
+            # An id that is no engagement's matches nothing, like one the caller may not see.
+            engagement_pk = decode_id("Engagement", engagement_id) or 0
+        rows, total = reports.list_reports(ctx.session, actor=ctx.actor, status=status,
+                                           engagement_id=engagement_pk, limit=limit,
+                                           offset=offset)
+        return connection([FollowUpReportType(model=r) for r in rows], total=total,
+                          offset=offset)
+
+    @strawberry.field(description="any version of a report, by its id")
+    def follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportType | None:
+        ctx = context_of(info)
+        pk = decode_id("FollowUpReport", id)
+        try:
+            return None if pk is None else FollowUpReportType(
+                model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk))
+        except NotFound:
+            return None
+
+
+@strawberry.type
+class FollowUpMutation:
+    @strawberry.mutation(description="move an engagement one step on: IN_PROGRESS, then "
+                                     "COMPLETED (which makes its follow-up reports due)")
+    def record_engagement_progress(self, info: Info, id: strawberry.ID,
+                                   status: EngagementStatus) -> EngagementResult:  # type: ignore[valid-type]
+        ctx = context_of(info)
+        return mutate(info, lambda: _engagement_payload(ctx.session, service.record_progress(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
+            status=EngagementStatusEnum(status.value))))
+
+    @strawberry.mutation(description="change an engagement's dates or experts, with a reason")
+    def amend_engagement(self, info: Info, id: strawberry.ID,
+                         input: AmendEngagementInput) -> EngagementResult:
+        ctx = context_of(info)
+
+        def action() -> EngagementPayload:
+            engagement = service.amend_engagement(
+                ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
+                reason=input.reason, start=input.start, end=input.end,
+                expert_ids=None if input.expert_ids is None else _expert_pks(input.expert_ids))
+            return _engagement_payload(ctx.session, engagement)
+
+        return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="save the draft of a follow-up report")
+    def save_follow_up_report(self, info: Info, id: strawberry.ID,
+                              input: SaveFollowUpReportInput) -> FollowUpReportResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _report_payload(reports.save_report(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, report_id=_pk("FollowUpReport", id, "follow-up report"),
+            changes=_report_changes(input), expected_row_version=input.expected_row_version)))
+
+    @strawberry.mutation(description="submit the report; this version is then locked")
+    def submit_follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _report_payload(reports.submit_report(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor,
+            report_id=_pk("FollowUpReport", id, "follow-up report"))))
+
+    @strawberry.mutation(description="open the next version of a submitted report as a draft")
+    def revise_follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _report_payload(reports.revise_report(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor,
+            report_id=_pk("FollowUpReport", id, "follow-up report"))))
+
+    @strawberry.mutation(description="file the report's further needs as a new draft request")
+    def request_from_further_needs(self, info: Info, report_id: strawberry.ID) -> FurtherNeedsResult:
+        ctx = context_of(info)
+
+        def action() -> FurtherNeedsRequestPayload:
+            request, engagement = reports.request_from_further_needs(
+                ctx.session, actor=ctx.actor,
+                report_id=_pk("FollowUpReport", report_id, "follow-up report"))
+            return FurtherNeedsRequestPayload(request=CapacityRequestType(model=request),
+                                              engagement=EngagementType(model=engagement))
+
+        return mutate(info, action)  # type: ignore[return-value]

@@ -1,0 +1,152 @@
+"""Reading engagements, recording their progress and amending their dates and experts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from facility.auth import permissions
+from facility.auth.actor import Actor
+from facility.engagements import lifecycle
+from facility.engagements.models import (
+    EngagementChange,
+    EngagementChangeKind,
+    FollowUpReport,
+    ReportKind,
+)
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems
+from facility.experts.models import Expert
+from facility.requests.models import CapacityRequest, RequestStatus
+from facility.timeutil import utcnow
+from governance import audit
+from governance.models import Engagement, EngagementStatus
+
+
+def get_engagement(session: Session, *, actor: Actor | None, engagement_id: int) -> Engagement:
+    """The engagement, if this caller may see it."""
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None or not permissions.can_view_engagement(session, actor, engagement):
+        raise NotFound(f"no engagement with id {engagement_id}")
+    return engagement
+
+
+def list_engagements(session: Session, *, actor: Actor | None, limit: int,
+                     offset: int) -> tuple[list[Engagement], int]:
+    """A page of the engagements this caller may see, newest first, and their total count."""
+    condition = permissions.engagement_visibility(actor)
+    total = session.exec(select(func.count()).select_from(Engagement).where(condition)).one()
+    rows = session.exec(select(Engagement).where(condition)
+                        .order_by(Engagement.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
+    return list(rows), total
+
+
+def _changeable(session: Session, actor: Actor | None, engagement_id: int) -> Engagement:
+    engagement = get_engagement(session, actor=actor, engagement_id=engagement_id)
+    if not permissions.can_record_engagement_progress(session, actor, engagement):
+        raise PermissionDenied(
+            "only the secretariat or the partner funding the engagement records its progress")
+    return engagement
+
+
+def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
+                    status: EngagementStatus) -> Engagement:
+    """Move the engagement one step on; completing it makes its two follow-up reports due."""
+    engagement = _changeable(session, actor, engagement_id)
+    if lifecycle.NEXT_STATUS.get(engagement.status) != status:
+        raise Conflict(f"an engagement {engagement.status} cannot become {status}")
+    before = engagement.status
+    engagement.status = status
+    session.add(engagement)
+    _log(session, actor, engagement, EngagementChangeKind.PROGRESS,
+         {"status": [str(before), str(status)]}, reason="")
+    if status == EngagementStatus.COMPLETED:
+        _complete(session, actor, engagement)
+    session.flush()
+    return engagement
+
+
+def _complete(session: Session, actor: Actor | None, engagement: Engagement) -> None:
+    request = session.get(CapacityRequest, engagement.request_id)
+    assert request is not None
+    request.status = RequestStatus.COMPLETED
+    request.version += 1
+    request.updated_at = utcnow()
+    session.add(request)
+    for kind in ReportKind:
+        report = FollowUpReport(engagement_id=engagement.id, kind=kind,  # type: ignore[arg-type]
+                                due_date=lifecycle.due_date(engagement.end, kind))
+        session.add(report)
+        session.flush()
+        audit.record(session, actor_account_id=actor.account_id,  # type: ignore[union-attr]
+                     action="follow_up.due", subject_type="follow_up_report",
+                     subject_id=report.id, payload={"engagement": engagement.id,
+                                                    "kind": kind.value,
+                                                    "due": report.due_date.isoformat()})
+
+
+def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: int,
+                     reason: str, start: date | None = None, end: date | None = None,
+                     expert_ids: list[int] | None = None) -> Engagement:
+    """Change the dates or the experts deployed, with a reason; due dates follow a new end."""
+    engagement = _changeable(session, actor, engagement_id)
+    problems = Problems()
+    if not reason.strip():
+        problems.add("reason", "required", "reason: say why the engagement is amended")
+    new_start = start or engagement.start
+    new_end = end or engagement.end
+    if new_end < new_start:
+        problems.add("end", "after_start", f"end: {new_end} is before start {new_start}")
+    if expert_ids is not None:
+        found = set(session.exec(select(Expert.id).where(Expert.id.in_(expert_ids))).all())  # type: ignore[union-attr]
+        if any(i not in found for i in expert_ids):
+            problems.add("expertIds", "exists", "expertIds: one of the experts does not exist")
+        if len(set(expert_ids)) != len(expert_ids):
+            problems.add("expertIds", "unique", "expertIds: an expert is named twice")
+    problems.raise_if_any()
+
+    changes: dict[str, list] = {}
+    if new_start != engagement.start:
+        changes["start"] = [engagement.start.isoformat(), new_start.isoformat()]
+    if new_end != engagement.end:
+        changes["end"] = [engagement.end.isoformat(), new_end.isoformat()]
+    if expert_ids is not None and list(expert_ids) != list(engagement.expert_ids):
+        changes["experts"] = [list(engagement.expert_ids), list(expert_ids)]
+    if not changes:
+        raise Conflict("the amendment changes nothing")
+    engagement.start, engagement.end = new_start, new_end
+    if expert_ids is not None:
+        engagement.expert_ids = list(expert_ids)
+    session.add(engagement)
+    if "end" in changes:
+        _move_due_dates(session, engagement)
+    _log(session, actor, engagement, EngagementChangeKind.AMENDMENT, changes, reason=reason.strip())
+    session.flush()
+    return engagement
+
+
+def _move_due_dates(session: Session, engagement: Engagement) -> None:
+    # A report already submitted keeps the due date it was judged against.
+    for report in session.exec(select(FollowUpReport).where(
+            FollowUpReport.engagement_id == engagement.id,
+            FollowUpReport.first_submitted_at.is_(None))):  # type: ignore[union-attr]
+        report.due_date = lifecycle.due_date(engagement.end, report.kind)
+        session.add(report)
+
+
+def _log(session: Session, actor: Actor | None, engagement: Engagement,
+         kind: EngagementChangeKind, changes: dict, *, reason: str) -> None:
+    assert actor is not None
+    session.add(EngagementChange(engagement_id=engagement.id, kind=kind, changes=changes,  # type: ignore[arg-type]
+                                 reason=reason, account_id=actor.account_id))
+    # The reason is free text and may name people: the audit payload keeps ids and values only.
+    audit.record(session, actor_account_id=actor.account_id,
+                 action=f"engagement.{'progress' if kind == EngagementChangeKind.PROGRESS else 'amended'}",
+                 subject_type="engagement", subject_id=engagement.id, payload=changes)
+
+
+def changes_of(session: Session, engagement_id: int) -> list[EngagementChange]:
+    return list(session.exec(select(EngagementChange)
+                             .where(EngagementChange.engagement_id == engagement_id)
+                             .order_by(EngagementChange.id)).all())  # type: ignore[arg-type]
