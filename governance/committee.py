@@ -36,6 +36,21 @@ def seat_of(session: Session, actor: Actor | None) -> CommitteeSeat | None:
     ).first()
 
 
+def holds_seat(session: Session, account_id: int | None) -> bool:
+    """Whether the account holds a committee seat now."""
+    return session.exec(select(CommitteeSeat.id).where(
+        CommitteeSeat.account_id == account_id, CommitteeSeat.ended_at.is_(None))  # type: ignore[union-attr]
+    ).first() is not None
+
+
+def require_member(session: Session, actor: Actor | None, doing: str) -> CommitteeSeat:
+    """The caller's current seat; only seated members act as the committee."""
+    seat = seat_of(session, actor)
+    if seat is None:
+        raise PermissionDenied(f"only committee members holding a seat can {doing}")
+    return seat
+
+
 def seat_member(session: Session, *, actor: Actor | None, group_code: str,
                 member_email: str) -> CommitteeSeat:
     """Give the group's seat to a committee account; the previous holder's term ends now."""

@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlmodel import Session, func, select
 
 from facility.auth.actor import Actor
-from facility.auth.models import Role
-from facility.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from facility.reference.models import GROUP_CODES
 from facility.requests.models import SupportKind
 from facility.timeutil import utcnow
@@ -120,16 +119,17 @@ def ensure_initial_criteria(session: Session) -> None:
                  subject_type="criteria_set", subject_id=criteria.id, payload={"version": 1})
 
 
-def _require_committee(actor: Actor | None) -> Actor:
-    if actor is None or actor.role != Role.COMMITTEE:
-        raise PermissionDenied("only committee members draft criteria")
-    return actor
+def _require_committee(session: Session, actor: Actor | None) -> Actor:
+    from governance.committee import require_member  # committee builds on nothing here
+
+    require_member(session, actor, "draft criteria")
+    return actor  # type: ignore[return-value]
 
 
 def draft_criteria(session: Session, *, actor: Actor | None, title: str, body: dict,
                    notes: str = "") -> CriteriaSet:
     """A new draft version, starting from the given body (defaults fill what is left out)."""
-    actor = _require_committee(actor)
+    actor = _require_committee(session, actor)
     if not title.strip():
         raise ValidationFailed.single("title", "required", "title: must not be empty")
     parsed = parse_body(body)
@@ -153,7 +153,7 @@ def update_draft(session: Session, *, actor: Actor | None, version: int, expecte
                  title: str | None = None, body: dict | None = None,
                  notes: str | None = None) -> CriteriaSet:
     """Edit a draft; a stale `expected_row_version` is a Conflict, never a lost update."""
-    _require_committee(actor)
+    _require_committee(session, actor)
     criteria = get_criteria(session, version=version)
     if criteria.status != CriteriaStatus.DRAFT:
         raise Conflict(f"criteria version {version} is {criteria.status}, no longer a draft")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from facility.auth.actor import Actor
-from facility.auth.models import Role
-from facility.errors import Conflict, PermissionDenied
+from facility.errors import Conflict
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
+from governance.committee import require_member
 from governance.criteria import adopt, body_in_force, get_criteria
 from governance.models import (
     CriteriaSet,
@@ -84,8 +84,7 @@ def apply_decision(session: Session, motion: Motion, *, passed: bool, reasons: s
 
 def propose_criteria(session: Session, *, actor: Actor | None, version: int) -> Motion:
     """Put a criteria draft to the committee's vote (under the quorum rules in force)."""
-    if actor is None or actor.role != Role.COMMITTEE:
-        raise PermissionDenied("only committee members propose criteria")
+    require_member(session, actor, "propose criteria")
     criteria = get_criteria(session, version=version)
     if criteria.status != CriteriaStatus.DRAFT:
         raise Conflict(f"criteria version {version} is {criteria.status}, not a draft")

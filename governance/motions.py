@@ -20,7 +20,7 @@ from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
 from facility.timeutil import utcnow
 from governance import audit
-from governance.committee import current_seats, seat_of
+from governance.committee import current_seats, require_member
 from governance.criteria import CriteriaBody, get_criteria
 from governance.models import (
     CommitteeSeat,
@@ -101,21 +101,18 @@ def _recused_seat_ids(session: Session, motion_id: int) -> set[int]:
     return set(session.exec(select(Recusal.seat_id).where(Recusal.motion_id == motion_id)))
 
 
-def _member_seat(session: Session, actor: Actor | None, motion: Motion) -> CommitteeSeat:
-    if actor is None or actor.role != Role.COMMITTEE:
-        raise PermissionDenied("only committee members vote")
-    seat = seat_of(session, actor)
-    if seat is None:
-        raise PermissionDenied("you hold no committee seat")
+def _member_seat(session: Session, actor: Actor | None, motion_id: int) -> tuple[CommitteeSeat, Motion]:
+    # Who is asking comes first, so that a non-member learns nothing about motion ids.
+    seat = require_member(session, actor, "vote")
+    motion = get_motion(session, motion_id)
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"voting on this motion is closed ({motion.status})")
-    return seat
+    return seat, motion
 
 
 def declare_recusal(session: Session, *, actor: Actor | None, motion_id: int, reason: str) -> Recusal:
     """A member recuses themself; from then on their seat cannot vote on this motion."""
-    motion = get_motion(session, motion_id)
-    seat = _member_seat(session, actor, motion)
+    seat, motion = _member_seat(session, actor, motion_id)
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", "reason: say why you recuse yourself")
     if seat.id in _recused_seat_ids(session, motion_id):
@@ -127,8 +124,7 @@ def declare_recusal(session: Session, *, actor: Actor | None, motion_id: int, re
 def cast_vote(session: Session, *, actor: Actor | None, motion_id: int, choice: VoteChoice,
               comment: str = "") -> Vote:
     """The member's vote for their own seat; a later vote replaces an earlier one."""
-    motion = get_motion(session, motion_id)
-    seat = _member_seat(session, actor, motion)
+    seat, motion = _member_seat(session, actor, motion_id)
     if seat.id in _recused_seat_ids(session, motion_id):
         raise PermissionDenied("you are recused from this motion and cannot vote")
     reason = conflict_of(session, motion, seat)
@@ -194,8 +190,10 @@ def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool
 
 def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: str = "") -> Motion:
     """Close the vote and apply the outcome; refused while the quorum is not reached."""
-    if actor is None or actor.role not in (Role.SECRETARIAT, Role.COMMITTEE):
-        raise PermissionDenied("only the secretariat or a committee member records decisions")
+    if actor is None or actor.role != Role.SECRETARIAT:
+        seat = require_member(session, actor, "record decisions")
+        if seat.id in _recused_seat_ids(session, motion_id):
+            raise PermissionDenied("you are recused from this motion and cannot close its vote")
     motion = get_motion(session, motion_id)
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"this motion was already decided ({motion.status})")

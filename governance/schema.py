@@ -187,8 +187,11 @@ class MotionType:
         return [RecusalType(regional_group=RegionalGroupCode(g), automatic=r.automatic,
                             reason=r.reason) for r, g in rows]
 
-    @strawberry.field(description="every vote as cast, in order (a changed vote appears twice)")
-    def votes(self, info: Info) -> list[VoteType]:
+    @strawberry.field(description="every vote as cast, in order (a changed vote appears twice); "
+                                  "null unless the caller is on the committee or the secretariat")
+    def votes(self, info: Info) -> list[VoteType] | None:
+        if not permissions.can_view_governance_internals(context_of(info).actor):
+            return None
         session = context_of(info).session
         rows = session.exec(select(models.Vote, models.CommitteeSeat.group_code).join(
             models.CommitteeSeat, models.CommitteeSeat.id == models.Vote.seat_id)
@@ -547,6 +550,8 @@ class GovernanceQuery:
         try:
             request = requests_service.get_request(ctx.session, actor=ctx.actor, request_id=pk or 0)
         except NotFound:
+            return None
+        if not permissions.can_view_screening(ctx.actor, request):
             return None
         row = ctx.session.exec(select(models.Screening).where(
             models.Screening.request_id == request.id).order_by(models.Screening.id.desc())).first()  # type: ignore[union-attr]

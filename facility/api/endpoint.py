@@ -22,6 +22,7 @@ from facility.api.errors import PublicError
 from facility.api.schema import schema
 from facility.auth.actor import Actor
 from facility.auth.service import account_for_token
+from governance.committee import holds_seat
 
 log = logging.getLogger("facility.graphql")
 MAX_BODY_BYTES = 256 * 1024
@@ -71,7 +72,7 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
             account = account_for_token(session, token)
             if account is None:
                 return {"errors": [{"message": "invalid or revoked API token"}]}, 401
-            actor = Actor.from_account(account)
+            actor = Actor.from_account(account, seated=holds_seat(session, account.id))
         context = Context(session=session, actor=actor, settings=app_state.settings,
                           background=app_state.run_in_background,
                           open_session=app_state.open_session)

@@ -86,11 +86,16 @@ def can_view_expert(actor: Actor | None, expert: Expert) -> bool:
     return actor is not None
 
 
+def is_committee_member(actor: Actor | None) -> bool:
+    """A committee account acts as the committee only while it holds a seat."""
+    return actor is not None and actor.role == Role.COMMITTEE and actor.seated
+
+
 def can_view_expert_personal(actor: Actor | None, expert: Expert) -> bool:
     """Name, contact details and CV: the expert, their partner, the committee, the secretariat."""
     if actor is None:
         return False
-    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+    if actor.role == Role.SECRETARIAT or is_committee_member(actor):
         return True
     if actor.role == Role.PARTNER:
         return expert.partner_id == actor.partner_id
@@ -125,11 +130,13 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
 
     if actor is None or actor.role == Role.EXPERT:
         return False
-    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+    if can_view_governance_internals(actor):
         return True
     if actor.role == Role.STATE:
         request = session.get(CapacityRequest, proposal.request_id)
         return request is not None and request.state_code == actor.state_code
+    if actor.role != Role.PARTNER:
+        return False  # a committee account without a seat
     offer = session.get(Offer, proposal.offer_id)
     if offer is not None and offer.partner_id == actor.partner_id:
         return True
@@ -138,8 +145,16 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
 
 
 def can_view_governance_internals(actor: Actor | None) -> bool:
-    """Runs, open motions, tallies and recusals: the committee and the secretariat."""
-    return actor is not None and actor.role in (Role.COMMITTEE, Role.SECRETARIAT)
+    """Runs, motions and the members' votes, draft criteria: the seated committee and the
+    secretariat."""
+    return actor is not None and (actor.role == Role.SECRETARIAT or is_committee_member(actor))
+
+
+def can_view_screening(actor: Actor | None, request) -> bool:  # type: ignore[no-untyped-def]
+    """A request's screening: the requesting State, the committee and the secretariat."""
+    if can_view_governance_internals(actor):
+        return True
+    return actor is not None and actor.role == Role.STATE and request.state_code == actor.state_code
 
 
 # Engagements and follow-up reports ------------------------------------------------------------
@@ -151,7 +166,7 @@ def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
 
     if actor is None or actor.role == Role.EXPERT:
         return false()
-    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+    if can_view_governance_internals(actor):
         return true()
     if actor.role == Role.STATE:
         own = select(CapacityRequest.id).where(CapacityRequest.state_code == actor.state_code)
@@ -163,7 +178,7 @@ def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
 def can_view_engagement(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
     if actor is None or actor.role == Role.EXPERT:
         return False
-    if actor.role in (Role.COMMITTEE, Role.SECRETARIAT):
+    if can_view_governance_internals(actor):
         return True
     if actor.role == Role.STATE:
         request = session.get(CapacityRequest, engagement.request_id)

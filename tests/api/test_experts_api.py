@@ -147,8 +147,16 @@ def test_bad_nominations_name_the_field(norad, db_session, overrides, field, rul
     ("COMMITTEE", {"state": "BRA", "group": "GRULAC"}),
     ("SECRETARIAT", {}),
 ])
-def test_personal_data_is_shown_to_those_who_may_see_it(gql, make_token, nominee, role, extra):
+def test_personal_data_is_shown_to_those_who_may_see_it(gql, make_token, nominee, role, extra,
+                                                        db_session):
     client = gql.as_(make_token(role, **extra))
+    if role == "COMMITTEE":  # committee rights come with a seat
+        from facility.auth.models import Account
+        from governance.models import CommitteeSeat
+
+        member = db_session.exec(select(Account).where(Account.role == "COMMITTEE")).one()
+        db_session.add(CommitteeSeat(group_code="GRULAC", account_id=member.id, state_code="BRA"))
+        db_session.flush()
     by_id = _personal_by_id(client, nominee["id"])
     assert by_id[0] == {**PERSONAL, "cv": "Former judge; trainer on fair-trial guarantees."}
     assert by_id[1:] == [{"e": PERSONAL["email"]}, {"name": PERSONAL["name"]},

@@ -13,7 +13,13 @@ from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today_is
-from governance.models import Engagement, MatchProposal, OptimiserRun, ProposalStatus
+from governance.models import (
+    CommitteeSeat,
+    Engagement,
+    MatchProposal,
+    OptimiserRun,
+    ProposalStatus,
+)
 from tests.api.conftest import recs  # noqa: F401  (re-exported fixture)
 from tests.api.helpers import offer_input, request_input, run
 
@@ -136,10 +142,14 @@ def loop(gql, make_token, db_session, recs) -> Loop:  # noqa: F811
                             currency="USD")
     db_session.add(engagement)
     db_session.flush()
+    committee = gql.as_(make_token("COMMITTEE", state="IND", group="APG"))
+    member = db_session.exec(select(Account).where(Account.role == Role.COMMITTEE)).one()
+    db_session.add(CommitteeSeat(group_code="APG", account_id=member.id, state_code="IND"))
+    db_session.flush()  # committee rights come with a seat
     return Loop(
         anonymous=gql, kenya=kenya, ghana=gql.as_(make_token("STATE", state="GHA")),
         norad=norad, sida=gql.as_(make_token("PARTNER", partner="Sida")),
-        committee=gql.as_(make_token("COMMITTEE", state="IND", group="APG")),
+        committee=committee,
         secretariat=secretariat, expert_ids=experts, recs=recs, engagement=engagement,
         request_id=request["id"],
     )

@@ -257,5 +257,5 @@ def test_approved_matches_stay_fixed_and_keep_their_capacity_in_later_runs(world
     approved = run(world.kenya, "Request", id=proposal["request"]["id"])["request"]
     assert approved["status"] == "APPROVED"
     # The fixed match counts in the fairness table: one AFRICAN request matched of two.
-    african = [g for g in later["fairness"] if g["regionalGroup"] == "AFRICAN"][0]
+    african = next(g for g in later["fairness"] if g["regionalGroup"] == "AFRICAN")
     assert (african["requests"], african["matched"]) == (2, 1)
