@@ -14,6 +14,7 @@ from sqlmodel import Session
 from facility.api.endpoint import router as graphql_router
 from facility.config import Settings, get_settings
 from facility.db import make_engine
+from facility.exports.pages import router as exports_router
 from facility.pages import router as pages_router
 from governance.runs import fail_interrupted_runs
 
@@ -62,4 +63,5 @@ def create_app(
     app.state.run_in_background = run_in_background or (lambda job: executor.submit(job))
     app.include_router(graphql_router)
     app.include_router(pages_router)
+    app.include_router(exports_router)
     return app

@@ -12,6 +12,7 @@ from facility.auth.models import PartnerKind, Role
 from facility.config import get_settings
 from facility.db import make_engine, unit_of_work, upgrade
 from facility.errors import DomainError, ValidationFailed
+from facility.exports.cli import export_app
 from facility.reference.cli import import_app
 from governance.cli import audit_app
 from matching.cli import app as match_app
@@ -28,6 +29,7 @@ app.add_typer(graphql_app, name="graphql")
 app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(match_app, name="match")
+app.add_typer(export_app, name="export")
 
 
 def _fail(error: DomainError) -> None:

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = 100
+    # IATI publication (`facility export iati`): the reporting organisation. The identifier is
+    # the organisation's IATI identifier (registration agency prefix + number, e.g.
+    # "XM-DAC-41313"); it has no default because a made-up one must never be published.
+    iati_organisation_id: str | None = None
+    iati_organisation_name: str = (
+        "Office of the United Nations High Commissioner for Human Rights (OHCHR): "
+        "Human Rights Recommendations Implementation Facility")
+    iati_organisation_type: str = Field(default="40", description="IATI OrganisationType code")
 
     @property
     def is_production(self) -> bool:

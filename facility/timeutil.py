@@ -38,3 +38,10 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
+
+
+def utc_iso(moment: datetime) -> str:
+    """An instant as ISO 8601 in UTC ("2027-03-01T09:30:00Z"); SQLite hands back naive
+    datetimes, and every instant the platform stores is UTC."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
