@@ -58,11 +58,13 @@ def export_iati(
         _fail([f"--schema: {schema} holds no iati-activities-schema.xsd"])
     with unit_of_work(make_engine(settings.database_url)) as session:
         document = iati.build_document(session, reporter=reporter)
+    summary = iati.summary_of(document)
+    if summary.offers == 0:  # IATI files hold at least one activity
+        _fail(["nothing to publish: the facility has no published offer yet"])
     xml = iati.serialise(document)
     if schema is not None and (errors := iati.schema_errors(xml, schema)):
         _fail([f"the file would not validate against {schema}:", *errors])
     write_atomically(output, xml)
-    summary = iati.summary_of(document)
     typer.echo(f"wrote {output}: {summary.offers} offers and {summary.engagements} engagements "
                f"as IATI {iati.IATI_VERSION} activities"
                + (" (valid against the schema)" if schema is not None else ""))

@@ -100,7 +100,8 @@ def build_world(session: Session) -> World:
                              session=35, text=text, response="SUPPORTED")
         session.add(rec)
         session.flush()
-        session.add_all([RecommendationTheme(recommendation_id=rec.id, theme_id=themes[n]) for n in theme_names])
+        session.add_all([RecommendationTheme(recommendation_id=rec.id, theme_id=themes[n])
+                         for n in theme_names])
         session.add_all([RecommendationSdg(recommendation_id=rec.id, goal_number=g) for g in goals])
         recs[source_id] = rec
 

@@ -1,0 +1,140 @@
+"""`facility export iati` and `facility export public` as an operator runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from facility.cli import app
+from facility.config import get_settings
+from facility.db import make_engine, upgrade
+from facility.exports import iati
+from tests.exports.world import SECRET_TEXTS, build_world
+
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "iati" / "schema-2.03"
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory):
+    """Migrated SQLite files, made once per module: an empty facility and the seeded world."""
+    folder = tmp_path_factory.mktemp("export-cli")
+    empty, seeded = folder / "empty.db", folder / "seeded.db"
+    engine = make_engine(f"sqlite:///{empty}")
+    upgrade(engine)
+    engine.dispose()  # closing the last connection folds the WAL into the file we copy
+    shutil.copy(empty, seeded)
+    engine = make_engine(f"sqlite:///{seeded}")
+    with Session(engine, expire_on_commit=False) as session:
+        world = build_world(session)
+        session.commit()
+    engine.dispose()
+    return {"empty": empty, "seeded": seeded}, world
+
+
+def _database(templates, which: str, tmp_path: Path, monkeypatch) -> CliRunner:
+    path = tmp_path / f"{which}.db"
+    shutil.copy(templates[0][which], path)
+    monkeypatch.setenv("FACILITY_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.delenv("FACILITY_IATI_ORGANISATION_ID", raising=False)
+    get_settings.cache_clear()
+    return CliRunner()
+
+
+@pytest.fixture
+def cli_db(templates, tmp_path, monkeypatch):
+    yield _database(templates, "empty", tmp_path, monkeypatch), None
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def seeded(templates, tmp_path, monkeypatch):
+    yield _database(templates, "seeded", tmp_path, monkeypatch), templates[1]
+    get_settings.cache_clear()
+
+
+def test_export_iati_writes_a_valid_file(seeded, tmp_path, monkeypatch):
+    runner, world = seeded
+    monkeypatch.setenv("FACILITY_IATI_ORGANISATION_ID", "XM-DAC-41313")
+    get_settings.cache_clear()
+    out = tmp_path / "out" / "activities.xml"
+    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--schema", str(SCHEMA)])
+    assert result.exit_code == 0, result.output
+    assert "3 offers and 4 engagements" in result.output and "valid against the schema" in result.output
+    assert iati.schema_errors(out.read_bytes(), SCHEMA) == []
+    root = etree.parse(str(out)).getroot()
+    assert root.xpath("//iati-identifier/text()")[0] == f"XM-DAC-41313-OFFER-{world.offers['norad_pub'].id}"
+
+
+def test_export_iati_needs_the_organisation_identifier_and_writes_nothing_without(seeded, tmp_path):
+    runner, _ = seeded
+    out = tmp_path / "activities.xml"
+    result = runner.invoke(app, ["export", "iati", "--output", str(out)])
+    assert result.exit_code == 1
+    assert "FACILITY_IATI_ORGANISATION_ID" in result.output
+    assert not out.exists()
+    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--organisation-id", "not an id"])
+    assert result.exit_code == 1 and "is not an IATI organisation identifier" in result.output
+    assert not out.exists()
+
+
+def test_a_file_that_would_not_validate_is_not_written(seeded, tmp_path, monkeypatch):
+    runner, _ = seeded
+    out = tmp_path / "activities.xml"
+    out.write_bytes(b"the previous file")
+    real = iati.serialise
+
+    def broken(document):
+        root = document.getroot()
+        root[0].remove(root[0].find("reporting-org"))
+        return real(document)
+
+    monkeypatch.setattr(iati, "serialise", broken)
+    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
+                                 "XM-DAC-41313", "--schema", str(SCHEMA)])
+    assert result.exit_code == 1
+    assert "would not validate" in result.output and "reporting-org" in result.output
+    assert out.read_bytes() == b"the previous file"
+
+
+def test_export_iati_refuses_a_facility_with_nothing_published(cli_db, tmp_path):
+    runner, _ = cli_db
+    out = tmp_path / "activities.xml"
+    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--organisation-id", "XM-DAC-41313"])
+    assert result.exit_code == 1 and "nothing to publish" in result.output
+    assert not out.exists()
+    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
+                                 "XM-DAC-41313", "--schema", str(tmp_path)])
+    assert result.exit_code == 1 and "holds no iati-activities-schema.xsd" in result.output
+
+
+@pytest.mark.parametrize("format", ["csv", "json"])
+def test_export_public_writes_only_public_data(seeded, tmp_path, format):
+    runner, world = seeded
+    result = runner.invoke(app, ["export", "public", "--format", format, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir() if p.suffix == f".{format}")
+    assert names == sorted(f"{n}.{format}" for n in ("offers", "decisions", "criteria"))
+    for path in tmp_path.glob(f"*.{format}"):
+        text = path.read_text(encoding="utf-8")
+        for secret in SECRET_TEXTS:
+            assert secret not in text, (path.name, secret)
+    if format == "csv":
+        offers = list(csv.DictReader((tmp_path / "offers.csv").open(encoding="utf-8")))
+    else:
+        offers = json.loads((tmp_path / "offers.json").read_text(encoding="utf-8"))["rows"]
+    assert sorted(o["title"] for o in offers) == sorted(
+        o.title for o in world.offers.values() if o.status != "DRAFT")
+
+
+def test_export_public_refuses_an_unknown_format(cli_db, tmp_path):
+    runner, _ = cli_db
+    result = runner.invoke(app, ["export", "public", "--format", "xml", "--output", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "--format: 'xml' is not one of csv, json" in result.output
+    assert not (tmp_path / "x").exists()
