@@ -28,8 +28,19 @@ from facility.reference.schema import RegionalGroupCode, StateType, state_by_cod
 from facility.requests import service as requests_service
 from facility.requests.models import CapacityRequest
 from facility.requests.schema import CapacityRequestType
-from governance import committee, criteria, models, motions, proposals, publication, runs, screening
+from governance import (
+    committee,
+    coordination,
+    criteria,
+    models,
+    motions,
+    proposals,
+    publication,
+    runs,
+    screening,
+)
 from governance import decisions as _decisions
+from governance.coordination_schema import DuplicateSupportType
 
 MotionKind = strawberry.enum(models.MotionKind)
 MotionStatus = strawberry.enum(models.MotionStatus)
@@ -388,6 +399,13 @@ class ProposalType:
     def engagement(self, info: Info) -> EngagementType | None:
         row = proposals.engagement_for(context_of(info).session, self.model.id)  # type: ignore[arg-type]
         return EngagementType(model=row) if row else None
+
+    @strawberry.field(description="a warning, not a block: existing engagements and approved "
+                                  "proposals that already support recommendations of this "
+                                  "proposal's request")
+    def duplicate_support(self, info: Info) -> list[DuplicateSupportType]:
+        overlaps = coordination.duplicate_support(context_of(info).session, self.model)
+        return [DuplicateSupportType(model=o) for o in overlaps]
 
 
 @strawberry.type(name="OptimiserRun")

@@ -10,6 +10,7 @@ from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
+from governance.coordination_schema import CoordinationQuery
 from governance.schema import GovernanceMutation, GovernanceQuery
 
 MAX_DEPTH = 10
@@ -19,7 +20,7 @@ MAX_TOKENS = 3000
 
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
-            FollowUpQuery):
+            FollowUpQuery, CoordinationQuery):
     """Everything a client can read."""
 
 

@@ -157,6 +157,18 @@ def can_view_screening(actor: Actor | None, request) -> bool:  # type: ignore[no
     return actor is not None and actor.role == Role.STATE and request.state_code == actor.state_code
 
 
+# Donor coordination ---------------------------------------------------------------------------
+
+def can_view_support_map(actor: Actor | None, state_code: str) -> bool:
+    """Who supports which recommendation of a State: the partners (to avoid funding a need
+    twice), the seated committee and the secretariat for every State; a State for its own."""
+    if actor is None:
+        return False
+    if can_view_governance_internals(actor) or actor.role == Role.PARTNER:
+        return True
+    return actor.role == Role.STATE and actor.state_code == state_code
+
+
 # Engagements and follow-up reports ------------------------------------------------------------
 
 def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:

@@ -207,6 +207,12 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "publishedDecisions":
         return "visible" if q("{ publishedDecisions { totalCount } }")["publishedDecisions"][
             "totalCount"] > 0 else "null"
+    if name == "supportMap":
+        found = q("query($s: String!) { supportMap(stateCode: $s) { state { code } "
+                  "recommendations { supports { partner { name } } } } }", s=target)["supportMap"]
+        if found is not None:  # the approved proposal of the State's request is its support
+            assert found["recommendations"] and found["recommendations"][0]["supports"], found
+        return _one(found)
     if name == "recommendations":
         tid = ids["recs"][target]
         data = q("query { recommendations(stateCode: \"GHA\", first: 100) { edges { node { id } } } }")

@@ -1,0 +1,115 @@
+"""GraphQL types and the query of donor coordination (governance/coordination.py)."""
+
+import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from facility.api.context import context_of
+from facility.auth.schema import PartnerType
+from facility.errors import NotFound
+from facility.offers.schema import OfferType
+from facility.reference.schema import RecommendationType, StateType
+from facility.requests.schema import CapacityRequestType
+from governance import coordination
+
+SupportSource = strawberry.enum(coordination.SupportSource)
+
+
+@strawberry.type(name="Support")
+class SupportType:
+    model: strawberry.Private[coordination.Support]
+
+    @strawberry.field(description="ENGAGEMENT (confirmed by both sides) or APPROVED_PROPOSAL "
+                                  "(approved by the committee, awaiting confirmation)")
+    def source(self) -> SupportSource:  # type: ignore[valid-type]
+        return self.model.source
+
+    @strawberry.field
+    def partner(self) -> PartnerType:
+        return PartnerType.of(self.model.partner)
+
+    @strawberry.field
+    def offer(self) -> OfferType:
+        return OfferType(model=self.model.offer)
+
+    @strawberry.field
+    def request(self) -> CapacityRequestType:
+        return CapacityRequestType(model=self.model.request)
+
+    @strawberry.field(description="the engagement's status, or APPROVED_PROPOSAL")
+    def status(self) -> str:
+        return self.model.status
+
+    @strawberry.field(description="the engagement's dates; null before there is one")
+    def start(self) -> datetime.date | None:
+        return self.model.start
+
+    @strawberry.field
+    def end(self) -> datetime.date | None:
+        return self.model.end
+
+    @strawberry.field(description="committed by the engagement, else the request's estimate")
+    def budget(self) -> int:
+        return self.model.budget
+
+    @strawberry.field
+    def currency(self) -> str:
+        return self.model.currency
+
+
+@strawberry.type(name="RecommendationSupport")
+class RecommendationSupportType:
+    model: strawberry.Private[coordination.RecommendationSupport]
+
+    @strawberry.field
+    def recommendation(self) -> RecommendationType:
+        return RecommendationType(model=self.model.recommendation)
+
+    @strawberry.field
+    def supports(self) -> list[SupportType]:
+        return [SupportType(model=s) for s in self.model.supports]
+
+    @strawberry.field(description="supported more than once (by one partner or several)")
+    def duplicated(self) -> bool:
+        return self.model.duplicated
+
+
+@strawberry.type(name="SupportMap")
+class SupportMapType:
+    model: strawberry.Private[coordination.SupportMap]
+
+    @strawberry.field
+    def state(self) -> StateType:
+        return StateType.of(self.model.state)
+
+    @strawberry.field(description="the State's recommendations that have support, by source id")
+    def recommendations(self) -> list[RecommendationSupportType]:
+        return [RecommendationSupportType(model=r) for r in self.model.recommendations]
+
+
+@strawberry.type(name="DuplicateSupport")
+class DuplicateSupportType:
+    model: strawberry.Private[coordination.Overlap]
+
+    @strawberry.field
+    def support(self) -> SupportType:
+        return SupportType(model=self.model.support)
+
+    @strawberry.field(description="the recommendations both would support")
+    def recommendations(self) -> list[RecommendationType]:
+        return [RecommendationType(model=r) for r in self.model.recommendations]
+
+
+@strawberry.type
+class CoordinationQuery:
+    @strawberry.field(description="who supports which recommendation of a State: partners, the "
+                                  "committee and the secretariat for any State, a State for its "
+                                  "own; null otherwise")
+    def support_map(self, info: Info, state_code: str) -> SupportMapType | None:
+        ctx = context_of(info)
+        try:
+            return SupportMapType(model=coordination.support_map(
+                ctx.session, actor=ctx.actor, state_code=state_code))
+        except NotFound:
+            return None
