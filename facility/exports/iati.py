@@ -1,6 +1,6 @@
 """The IATI 2.03 activity file: published offers and engagements as IATI activities.
 
-Shape (docs/iati.md explains every mapping and what is deliberately left out):
+Shape (docs/publishing.md explains every mapping and what is deliberately left out):
 - each published or closed offer is a parent activity (hierarchy 1), `<org-id>-OFFER-<id>`;
 - each engagement is a child activity (hierarchy 2) of its offer, `<org-id>-ENGAGEMENT-<id>`,
   whose recipient country is the requesting State;

@@ -247,3 +247,18 @@ def test_the_identifier_comes_from_the_settings_unless_given():
     settings = Settings(iati_organisation_id="GB-GOV-1", iati_organisation_name="Facility")
     assert iati.reporter_from(settings).identifier == "GB-GOV-1"
     assert iati.reporter_from(settings, "XM-DAC-41313").identifier == "XM-DAC-41313"
+
+
+def test_the_theme_to_sector_map_covers_every_theme_with_active_dac_codes():
+    from facility.exports.iati_data import sector_by_theme
+    from facility.reference.loader import read_csv
+
+    themes = {row["name"] for row in read_csv("themes.csv")}
+    mapping = sector_by_theme()
+    assert set(mapping) == themes
+    with (DATA / "codelists" / "Sector.csv").open(encoding="utf-8") as handle:
+        sectors = {row["code"]: row for row in csv.DictReader(handle)}
+    for theme, (code, name) in mapping.items():
+        assert sectors[code]["status"] == "active", theme
+        assert sectors[code]["name"] == name, theme
+        assert sectors[code]["category"] in {"111", "121", "140", "151", "160", "410", "430"}, theme
