@@ -102,10 +102,16 @@ def reporter_from(settings: Settings, identifier: str | None = None) -> Reporter
 
 # Building blocks ----------------------------------------------------------------------------
 
+# Characters XML 1.0 cannot carry (C0 controls other than tab and newlines, surrogates...):
+# free text typed by users may hold them, and lxml refuses them outright.
+NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+    element = etree.SubElement(parent, tag, {k.replace("_", "-"): NOT_XML.sub("", v)
+                                             for k, v in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = NOT_XML.sub("", text)
     return element
 
 

@@ -262,3 +262,16 @@ def test_the_theme_to_sector_map_covers_every_theme_with_active_dac_codes():
         assert sectors[code]["status"] == "active", theme
         assert sectors[code]["name"] == name, theme
         assert sectors[code]["category"] in {"111", "121", "140", "151", "160", "410", "430"}, theme
+
+
+def test_control_characters_typed_in_free_text_do_not_break_the_file(world):
+    offer = world.offers["norad_pub"]
+    offer.title = "Justice\x0b sector\x00 support\x1f"
+    offer.description = "Grants\x08 for reform"
+    world.session.add(offer)
+    world.session.flush()
+    with today_is(TODAY):
+        xml = iati.serialise(iati.build_document(world.session, reporter=REPORTER))
+    assert iati.schema_errors(xml, SCHEMA) == []
+    node = activity(etree.fromstring(xml), "OFFER", offer.id)
+    assert node.xpath("title/narrative/text()") == ["Justice sector support"]
