@@ -266,7 +266,7 @@ def test_the_theme_to_sector_map_covers_every_theme_with_active_dac_codes():
 
 def test_control_characters_typed_in_free_text_do_not_break_the_file(world):
     offer = world.offers["norad_pub"]
-    offer.title = "Justice\x0b sector\x00 support\x1f"
+    offer.title = "Justice\x0b sector\x01 support\x1f"  # PostgreSQL refuses NUL itself
     offer.description = "Grants\x08 for reform"
     world.session.add(offer)
     world.session.flush()
