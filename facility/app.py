@@ -15,7 +15,7 @@ from facility.api.endpoint import router as graphql_router
 from facility.config import Settings, get_settings
 from facility.db import make_engine
 from facility.exports.pages import router as exports_router
-from facility.pages import router as pages_router
+from facility.web import install as install_pages
 from governance.runs import fail_interrupted_runs
 
 
@@ -62,6 +62,6 @@ def create_app(
     # Long work (optimiser runs) happens off the request, one job at a time.
     app.state.run_in_background = run_in_background or (lambda job: executor.submit(job))
     app.include_router(graphql_router)
-    app.include_router(pages_router)
     app.include_router(exports_router)
+    install_pages(app)
     return app

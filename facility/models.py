@@ -1,6 +1,6 @@
 """Imports every table so that SQLModel.metadata (Alembic's target) knows them all."""
 
-from facility.auth.models import Account, ApiToken, Partner
+from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
 from facility.engagements.models import EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
@@ -47,6 +47,7 @@ __all__ = [
     "ExpertTheme",
     "FollowUpReport",
     "IdempotencyRecord",
+    "LoginAttempt",
     "MatchProposal",
     "Motion",
     "Offer",
@@ -68,4 +69,5 @@ __all__ = [
     "Theme",
     "ThemeAlias",
     "Vote",
+    "WebSession",
 ]

@@ -78,3 +78,41 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random id, only its SHA-256 is stored.
+
+    Kept server-side so that logout, a password change or deactivation ends it at once.
+    The CSRF token of every form shown to this browser is bound to the session.
+    """
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_created_at())
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, for rate limiting across restarts and workers.
+
+    Neither the e-mail address nor the IP address is stored: both are keyed hashes (HMAC with
+    the secret key), enough to count failures per account and per address.
+    """
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email_key: str = Field(max_length=64, index=True)
+    ip_key: str = Field(max_length=64, index=True)
+    succeeded: bool
+    attempted_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )

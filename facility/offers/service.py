@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import delete, func
+from sqlalchemy import String, cast, delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -56,10 +56,27 @@ def get_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
 
 
 def list_offers(session: Session, *, actor: Actor | None, status: OfferStatus | None = None,
-                limit: int, offset: int) -> tuple[list[Offer], int]:
+                limit: int, offset: int, theme_id: int | None = None, group_code: str | None = None,
+                kind: OfferKind | None = None) -> tuple[list[Offer], int]:
+    """A page of the offers the caller may see, newest first, optionally filtered; and the total.
+
+    `group_code` keeps offers open to that regional group (those open to every group included).
+    """
     condition = permissions.offer_visibility(actor)
     if status is not None:
         condition = condition & (Offer.status == status)
+    if kind is not None:
+        condition = condition & (Offer.kind == kind)
+    if theme_id is not None:
+        condition = condition & Offer.id.in_(  # type: ignore[union-attr]
+            select(OfferTheme.offer_id).where(OfferTheme.theme_id == theme_id))
+    if group_code is not None:
+        # eligible_groups is a JSON list of codes (or null: every group). Codes are plain upper-case
+        # words, so matching the quoted code in the JSON text is exact on both databases.
+        groups_text = cast(Offer.eligible_groups, String)
+        condition = condition & or_(Offer.eligible_groups.is_(None),  # type: ignore[union-attr]
+                                    groups_text == "null",
+                                    groups_text.like(f'%"{group_code}"%'))
     total = session.exec(select(func.count()).select_from(Offer).where(condition)).one()
     rows = session.exec(
         select(Offer).where(condition).order_by(Offer.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]

@@ -1,0 +1,211 @@
+"""Sign-in for people in the browser: server-side sessions, rate limiting, password change.
+
+A session is a row in `web_session`; the browser's cookie holds a random id of 256 bits and the
+table only its SHA-256, so a leaked database does not sign anyone in. Revoking the row (logout,
+password change, deactivation) ends the session at the next request.
+
+Rate limiting counts failed attempts in the database (`login_attempt`), so that it survives a
+restart and holds across workers: at most `MAX_FAILURES_PER_ACCOUNT` failures for one e-mail
+address and `MAX_FAILURES_PER_ADDRESS` for one client address within `FAILURE_WINDOW`. A
+success clears the account's count. Refusals because of the limit are not counted again (so
+the lock ends `FAILURE_WINDOW` after the last real failure), and are only logged.
+
+Every sign-in, failure, sign-out and password change is an audit entry (ids and a reason,
+never a password, an e-mail address or an IP address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from facility.auth.models import Account, LoginAttempt, WebSession
+from facility.auth.service import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    normalise_email,
+    verify_password,
+)
+from facility.errors import DomainError, Problems
+from facility.timeutil import utcnow
+from governance import audit
+
+log = logging.getLogger("facility.auth.sign_in")
+
+SESSION_LIFETIME = timedelta(hours=8)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+# Higher than per account: several people of one mission may share an address.
+MAX_FAILURES_PER_ADDRESS = 20
+MAX_PASSWORD_LENGTH = 1024  # Argon2 takes any length; this bounds the work an attacker can ask for
+# Verified for unknown e-mail addresses so that a failure takes as long either way.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class SignInRefused(DomainError):
+    """Wrong e-mail address or password, or an account that cannot sign in (one message for all)."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failures for this account or address; try again later."""
+
+    def __init__(self, message: str, *, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    session_id: str  # the cookie value; returned once, only its hash is stored
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _key(secret: str, kind: str, value: str) -> str:
+    """A keyed hash: counts attempts per account or address without storing either."""
+    return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _failures_since(session: Session, column, key: str, since: datetime) -> tuple[int, datetime | None]:
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.attempted_at))
+        .where(column == key, LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+               LoginAttempt.attempted_at >= since)
+    ).one()
+    return count, last
+
+
+def _check_rate(session: Session, *, email_key: str, ip_key: str, now: datetime) -> None:
+    window_start = now - FAILURE_WINDOW
+    last_success = session.exec(
+        select(func.max(LoginAttempt.attempted_at))
+        .where(LoginAttempt.email_key == email_key, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
+    ).one()
+    since = max(window_start, _aware(last_success)) if last_success else window_start
+    for column, key, limit in ((LoginAttempt.email_key, email_key, MAX_FAILURES_PER_ACCOUNT),
+                               (LoginAttempt.ip_key, ip_key, MAX_FAILURES_PER_ADDRESS)):
+        count, last = _failures_since(session, column, key, since)
+        if count >= limit:
+            retry_after = _aware(last) + FAILURE_WINDOW - now  # type: ignore[arg-type]
+            minutes = max(1, int(retry_after.total_seconds() // 60) + 1)
+            log.warning("sign-in refused: too many failures for this %s",
+                        "account" if column is LoginAttempt.email_key else "address")
+            raise TooManyAttempts(
+                f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
+                retry_after=retry_after)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sign_in(session: Session, *, email: str, password: str, client_address: str, secret: str,
+            previous_session_id: str | None = None) -> SignedIn:
+    """Check the password and open a new session (a new id: never reuse the one sent before).
+
+    The caller commits in both outcomes: a failure is recorded before `SignInRefused` is raised.
+    """
+    now = utcnow()
+    email = normalise_email(email)
+    email_key = _key(secret, "email", email)
+    ip_key = _key(secret, "ip", client_address)
+    _check_rate(session, email_key=email_key, ip_key=ip_key, now=now)
+    account = session.exec(select(Account).where(Account.email == email)).first() if email else None
+    if len(password) > MAX_PASSWORD_LENGTH:
+        ok = False
+    elif account is None:
+        verify_password(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = verify_password(account.password_hash, password) and account.active
+    session.add(LoginAttempt(email_key=email_key, ip_key=ip_key, succeeded=ok, attempted_at=now))
+    if not ok:
+        reason = ("unknown_account" if account is None else
+                  "inactive" if not account.active else "wrong_password")
+        audit.record(session, actor_account_id=None, action="account.sign_in_failed",
+                     subject_type="account", subject_id=account.id if account else None,
+                     payload={"reason": reason})
+        raise SignInRefused("The e-mail address or the password is not correct.")
+    assert account is not None and account.id is not None
+    if previous_session_id:
+        end_session(session, session_id=previous_session_id, record=False)
+    session_id = secrets.token_urlsafe(32)
+    session.add(WebSession(session_hash=_digest(session_id), account_id=account.id,
+                           csrf_token=secrets.token_urlsafe(32), created_at=now,
+                           expires_at=now + SESSION_LIFETIME))
+    audit.record(session, actor_account_id=account.id, action="account.signed_in",
+                 subject_type="account", subject_id=account.id)
+    return SignedIn(account=account, session_id=session_id)
+
+
+def resolve(session: Session, session_id: str) -> tuple[WebSession, Account] | None:
+    """The live session and its active account for a cookie value, in one statement."""
+    row = session.exec(
+        select(WebSession, Account).join(Account, Account.id == WebSession.account_id)
+        .where(WebSession.session_hash == _digest(session_id),
+               WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
+               WebSession.expires_at > utcnow(), Account.active.is_(True))  # type: ignore[attr-defined]
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def end_session(session: Session, *, session_id: str, record: bool = True) -> None:
+    """Revoke the session with this cookie value (sign-out); unknown values are ignored."""
+    web_session = session.exec(
+        select(WebSession).where(WebSession.session_hash == _digest(session_id),
+                                 WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    if web_session is None:
+        return
+    web_session.revoked_at = utcnow()
+    session.add(web_session)
+    if record:
+        audit.record(session, actor_account_id=web_session.account_id, action="account.signed_out",
+                     subject_type="account", subject_id=web_session.account_id)
+
+
+def password_problems(new_password: str, confirmation: str, *, current_password: str) -> Problems:
+    """Every rule a new password breaks (the messages name the field and the rule)."""
+    problems = Problems()
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        problems.add("new_password", "min_length",
+                     f"New password: at least {MIN_PASSWORD_LENGTH} characters.")
+    elif len(new_password) > MAX_PASSWORD_LENGTH:
+        problems.add("new_password", "max_length",
+                     f"New password: at most {MAX_PASSWORD_LENGTH} characters.")
+    elif new_password == current_password:
+        problems.add("new_password", "changed", "New password: must differ from the current one.")
+    if confirmation != new_password:
+        problems.add("confirmation", "matches", "Confirm the new password: must repeat it exactly.")
+    return problems
+
+
+def change_password(session: Session, *, account: Account, current_password: str, new_password: str,
+                    confirmation: str, keep_session_id: str) -> None:
+    """Set a new password; every other session of the account ends (this one stays signed in)."""
+    problems = Problems()
+    if not verify_password(account.password_hash, current_password[:MAX_PASSWORD_LENGTH]):
+        problems.add("current_password", "correct", "Current password: is not correct.")
+    problems.items += password_problems(new_password, confirmation,
+                                        current_password=current_password).items
+    problems.raise_if_any()
+    account.password_hash = hash_password(new_password)
+    session.add(account)
+    session.execute(
+        update(WebSession)
+        .where(WebSession.account_id == account.id, WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
+               WebSession.session_hash != _digest(keep_session_id))
+        .values(revoked_at=utcnow()))
+    audit.record(session, actor_account_id=account.id, action="account.password_changed",
+                 subject_type="account", subject_id=account.id)

@@ -1,0 +1,127 @@
+"""Sign-in, sign-out, the account page and the password change."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from facility.auth import web_sessions
+from facility.auth.models import Role
+from facility.auth.service import MIN_PASSWORD_LENGTH
+from facility.errors import ValidationFailed
+from facility.web import security
+from facility.web.deps import SessionDep, Viewer, ViewerDep, page_router, require_role
+from facility.web.i18n import gettext_for
+from facility.web.templating import render
+
+router = page_router()
+ANY_ROLE = tuple(Role)
+
+
+def _client_address(request: Request) -> str:
+    # Behind a reverse proxy, configure uvicorn's --forwarded-allow-ips so this is the client's.
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/account/sign-in")
+def sign_in_form(request: Request, next: str | None = None) -> Response:
+    # Shown to a signed-in viewer too: signing in again (as someone else) replaces the session.
+    return render(request, "account/sign_in.html", {"next": security.safe_next(next), "errors": [],
+                                                    "email": ""})
+
+
+@router.post("/account/sign-in")
+def sign_in(request: Request, db: SessionDep, email: Annotated[str, Form()] = "",
+            password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    errors = []
+    if not email.strip():
+        errors.append(("email", _("E-mail address: enter the address of your account.")))
+    if not password:
+        errors.append(("password", _("Password: enter your password.")))
+    status = 422
+    if not errors:
+        try:
+            signed_in = web_sessions.sign_in(
+                db, email=email, password=password, client_address=_client_address(request),
+                secret=request.app.state.settings.secret_key,
+                previous_session_id=security.session_cookie(request))
+        except web_sessions.TooManyAttempts as refused:
+            minutes = max(1, int(refused.retry_after.total_seconds() // 60) + 1)
+            errors.append(("email", _("Too many failed sign-in attempts for this account or from "
+                                      "this network. Try again in %(minutes)s minutes.")
+                           % {"minutes": minutes}))
+            status = 429
+        except web_sessions.SignInRefused:
+            db.commit()  # the failure counts towards the limit and is audited
+            errors.append(("password", _("The e-mail address or the password is not correct.")))
+            status = 401
+        else:
+            db.commit()
+            response = RedirectResponse(security.safe_next(next), status_code=303)
+            security.set_session_cookie(request, response, signed_in.session_id)
+            return response
+    return render(request, "account/sign_in.html",
+                  {"next": security.safe_next(next), "errors": errors, "email": email},
+                  status_code=status)
+
+
+@router.post("/account/sign-out")
+def sign_out(request: Request, db: SessionDep) -> Response:
+    cookie = security.session_cookie(request)
+    if cookie:
+        web_sessions.end_session(db, session_id=cookie)
+        db.commit()
+    response = RedirectResponse("/", status_code=303)
+    security.clear_session_cookie(request, response)
+    return response
+
+
+AnyAccount = Annotated[object, Depends(require_role(*ANY_ROLE, seated=False))]
+
+
+@router.get("/account")
+def account_page(request: Request, _actor: AnyAccount, changed: str | None = None) -> Response:
+    return render(request, "account/account.html", {"password_changed": changed == "password"})
+
+
+@router.get("/account/password")
+def password_form(request: Request, _actor: AnyAccount) -> Response:
+    return render(request, "account/password.html", {"errors": [], "min_length": MIN_PASSWORD_LENGTH})
+
+
+def _password_messages(request: Request, failure: ValidationFailed) -> list[tuple[str, str]]:
+    """The rule each problem names, in the page's language."""
+    _ = gettext_for(request)
+    wording = {
+        ("current_password", "correct"): _("Current password: is not correct."),
+        ("new_password", "min_length"): _("New password: at least %(n)s characters.")
+        % {"n": MIN_PASSWORD_LENGTH},
+        ("new_password", "max_length"): _("New password: at most %(n)s characters.")
+        % {"n": web_sessions.MAX_PASSWORD_LENGTH},
+        ("new_password", "changed"): _("New password: must differ from the current one."),
+        ("confirmation", "matches"): _("Confirm the new password: must repeat it exactly."),
+    }
+    return [(p.field, wording.get((p.field, p.rule), p.message)) for p in failure.problems]
+
+
+@router.post("/account/password")
+def change_password(request: Request, db: SessionDep, viewer: ViewerDep, _actor: AnyAccount,
+                    current_password: Annotated[str, Form()] = "",
+                    new_password: Annotated[str, Form()] = "",
+                    confirmation: Annotated[str, Form()] = "") -> Response:
+    assert isinstance(viewer, Viewer)
+    try:
+        web_sessions.change_password(
+            db, account=viewer.account, current_password=current_password,
+            new_password=new_password, confirmation=confirmation,
+            keep_session_id=security.session_cookie(request) or "")
+    except ValidationFailed as failure:
+        db.rollback()
+        return render(request, "account/password.html",
+                      {"errors": _password_messages(request, failure),
+                       "min_length": MIN_PASSWORD_LENGTH}, status_code=422)
+    db.commit()
+    return RedirectResponse("/account?changed=password", status_code=303)

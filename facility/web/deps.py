@@ -1,0 +1,129 @@
+"""What page routes depend on: the unit of work, who is viewing, role checks, CSRF.
+
+Every audience router is made with `page_router()`, which loads the viewer and checks the
+CSRF token of every unsafe request before the route runs, so no form can forget it.
+
+    router = page_router()
+
+    @router.get("/state/requests")
+    def my_requests(request: Request, db: SessionDep,
+                    actor: Annotated[Actor, Depends(require_role(Role.STATE))]) -> Response: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session
+
+from facility.auth import web_sessions
+from facility.auth.actor import Actor
+from facility.auth.models import Account, Role, WebSession
+from facility.web import security
+from facility.web.i18n import gettext_for
+from governance.committee import holds_seat
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per page request; POST routes commit at their end, nothing else does."""
+    with request.app.state.open_session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person: the same Actor the GraphQL API builds, and the browser session."""
+
+    actor: Actor
+    account: Account
+    web_session: WebSession
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class PageError(Exception):
+    """A refusal shown as a page: status, title and an explanation (already translated)."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code, self.title, self.message = status_code, title, message
+
+
+def load_viewer(request: Request, db: SessionDep) -> Viewer | None:
+    """The signed-in viewer from the session cookie (2 statements), or None."""
+    if hasattr(request.state, "viewer"):
+        return request.state.viewer
+    viewer = None
+    cookie = security.session_cookie(request)
+    if cookie:
+        found = web_sessions.resolve(db, cookie)
+        if found is not None:
+            web_session, account = found
+            seated = account.role == Role.COMMITTEE and holds_seat(db, account.id)
+            viewer = Viewer(actor=Actor.from_account(account, seated=seated), account=account,
+                            web_session=web_session)
+    request.state.viewer = viewer
+    return viewer
+
+
+ViewerDep = Annotated[Viewer | None, Depends(load_viewer)]
+
+
+def current_actor(viewer: ViewerDep) -> Actor | None:
+    """The Actor the services receive (None for the public)."""
+    return viewer.actor if viewer else None
+
+
+ActorDep = Annotated[Actor | None, Depends(current_actor)]
+
+
+def require_role(*roles: Role, seated: bool = True) -> Callable[..., Actor]:
+    """A dependency giving the Actor of a signed-in account with one of `roles`.
+
+    Not signed in: redirected to the sign-in page (and back afterwards). Another role: a 403
+    page. A committee account counts only while it holds a seat, unless `seated=False`.
+    """
+    allowed = frozenset(roles)
+
+    def dependency(request: Request, viewer: ViewerDep) -> Actor:
+        _ = gettext_for(request)
+        if viewer is None:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(path)
+        actor = viewer.actor
+        if actor.role not in allowed or (seated and actor.role == Role.COMMITTEE and not actor.seated):
+            raise PageError(403, _("Not available to your account"),
+                            _("This page is for other accounts than yours. If you think you "
+                              "should see it, ask the secretariat."))
+        return actor
+
+    return dependency
+
+
+async def csrf_protect(request: Request, viewer: ViewerDep) -> None:
+    """Refuse an unsafe request whose form does not carry this browser's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    form = await request.form()  # Starlette keeps the parsed form for the route
+    submitted = form.get(security.CSRF_FIELD)
+    if not security.csrf_valid(request, submitted if isinstance(submitted, str) else None):
+        _ = gettext_for(request)
+        raise PageError(403, _("This form has expired"),
+                        _("The form was not sent from a page of this site in this browser, or "
+                          "it is too old. Go back, reload the page and send the form again."))
+
+
+def page_router() -> APIRouter:
+    """The router of an audience's pages: viewer loaded, CSRF checked on every unsafe request."""
+    return APIRouter(dependencies=[Depends(csrf_protect)])

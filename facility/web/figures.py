@@ -1,0 +1,101 @@
+"""The public figures of the home page, each in one grouped statement.
+
+Public figures count only what left the State's hands: submitted requests (never drafts,
+never a request withdrawn before submission). When facility/statistics lands with the
+canonical definitions, these queries should call it instead of keeping their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from facility.engagements.models import FollowUpReport
+from facility.offers.models import Offer, OfferStatus
+from facility.reference.models import Recommendation, RegionalGroup, State
+from facility.requests.models import CapacityRequest, RequestStatus
+from facility.timeutil import today
+from governance.models import Engagement
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    code: str
+    name: str
+    requests: int
+    funded: int  # requests with an engagement
+
+    @property
+    def funded_share(self) -> float:
+        return self.funded / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True)
+class Compliance:
+    on_time: int
+    late: int
+    overdue: int
+    not_yet_due: int
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.overdue
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    recommendations: int
+    states_with_recommendations: int
+    published_offers: int
+    groups: list[GroupFigure]
+    compliance: Compliance
+
+
+def _submitted():
+    return CapacityRequest.submitted_at.is_not(None) & (  # type: ignore[union-attr]
+        CapacityRequest.status != RequestStatus.WITHDRAWN)
+
+
+def requests_by_group(session: Session) -> list[GroupFigure]:
+    """Submitted requests and funded requests (with an engagement) per regional group."""
+    funded = (select(Engagement.request_id).distinct()).subquery()
+    rows = session.exec(
+        select(RegionalGroup.code, RegionalGroup.name, func.count(CapacityRequest.id),
+               func.count(funded.c.request_id))
+        .select_from(RegionalGroup)
+        .join(State, State.regional_group_code == RegionalGroup.code, isouter=True)
+        .join(CapacityRequest, (CapacityRequest.state_code == State.code) & _submitted(), isouter=True)
+        .join(funded, funded.c.request_id == CapacityRequest.id, isouter=True)
+        .group_by(RegionalGroup.code, RegionalGroup.name).order_by(RegionalGroup.code)
+    ).all()
+    return [GroupFigure(code, name, requests, funded) for code, name, requests, funded in rows]
+
+
+def follow_up_compliance(session: Session) -> Compliance:
+    """First versions of follow-up reports: submitted on time, late, overdue, not yet due."""
+    now = today()
+    first = FollowUpReport.version == 1
+    on_time, late, overdue, not_yet_due = session.exec(
+        select(
+            func.count(case((FollowUpReport.on_time.is_(True), 1))),  # type: ignore[attr-defined]
+            func.count(case((FollowUpReport.on_time.is_(False), 1))),  # type: ignore[attr-defined]
+            func.count(case(((FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
+                             & (FollowUpReport.due_date < now), 1))),
+            func.count(case(((FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
+                             & (FollowUpReport.due_date >= now), 1))),
+        ).where(first)
+    ).one()
+    return Compliance(on_time, late, overdue, not_yet_due)
+
+
+def home_figures(session: Session) -> HomeFigures:
+    recommendations, states = session.exec(
+        select(func.count(), func.count(func.distinct(Recommendation.state_code)))
+        .select_from(Recommendation)).one()
+    published = session.exec(select(func.count()).select_from(Offer)
+                             .where(Offer.status == OfferStatus.PUBLISHED)).one()
+    return HomeFigures(recommendations=recommendations, states_with_recommendations=states,
+                       published_offers=published, groups=requests_by_group(session),
+                       compliance=follow_up_compliance(session))

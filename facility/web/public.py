@@ -1,0 +1,126 @@
+"""Public pages: the figures, the offers catalogue, decisions, the criteria in force, the mandate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import select
+
+from facility.auth.models import Partner
+from facility.offers import service as offers
+from facility.offers.models import OfferKind, OfferStatus
+from facility.reference.models import GROUP_CODES, RegionalGroup, State, Theme
+from facility.web.deps import SessionDep, page_router
+from facility.web.figures import home_figures
+from facility.web.templating import render
+from governance.committee import current_seats
+from governance.criteria import body_in_force
+from governance.publication import published_decisions
+
+router = page_router()
+
+OFFERS_PAGE_SIZE = 20
+DECISIONS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where a paginated list stands; `link(n)` keeps the filters."""
+
+    number: int
+    size: int
+    total: int
+    query: dict[str, str]
+
+    @property
+    def count(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    def link(self, number: int) -> str:
+        return "?" + urlencode({**self.query, "page": number})
+
+
+def _page_number(raw: str | None) -> int:
+    # A bad or huge page number shows the first page rather than an error page.
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+@router.get("/")
+def home(request: Request, db: SessionDep) -> Response:
+    figures = home_figures(db)
+    latest, _total = offers.list_offers(db, actor=None, status=OfferStatus.PUBLISHED, limit=5, offset=0)
+    partners = _partner_names(db, [o.partner_id for o in latest])
+    return render(request, "public/home.html", {"figures": figures, "latest": latest,
+                                                "partners": partners})
+
+
+def _partner_names(db, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {p.id: p.name for p in db.exec(select(Partner).where(Partner.id.in_(ids)))}  # type: ignore[union-attr,misc]
+
+
+@router.get("/offers")
+def offers_catalogue(request: Request, db: SessionDep, theme: str | None = None,
+                     group: str | None = None, kind: str | None = None,
+                     page: str | None = None) -> Response:
+    """Published offers, filtered by theme, regional group and kind; 20 a page."""
+    themes = list(db.exec(select(Theme).order_by(Theme.name)))
+    groups = list(db.exec(select(RegionalGroup).order_by(RegionalGroup.code)))
+    theme_id = int(theme) if theme and theme.isdigit() and any(t.id == int(theme) for t in themes) else None
+    group_code = group if group in GROUP_CODES else None
+    offer_kind = OfferKind(kind) if kind in OfferKind.__members__ else None
+    query = {k: v for k, v in (("theme", str(theme_id or "")), ("group", group_code or ""),
+                               ("kind", offer_kind.value if offer_kind else "")) if v}
+    number = _page_number(page)
+    rows, total = offers.list_offers(db, actor=None, status=OfferStatus.PUBLISHED,
+                                     limit=OFFERS_PAGE_SIZE, offset=(number - 1) * OFFERS_PAGE_SIZE,
+                                     theme_id=theme_id, group_code=group_code, kind=offer_kind)
+    ids = [o.id for o in rows]
+    return render(request, "public/offers.html", {
+        "offers": rows, "themes": themes, "groups": groups, "kinds": list(OfferKind),
+        "selected": {"theme": theme_id, "group": group_code, "kind": offer_kind},
+        "offer_themes": offers.themes_by_offer(db, ids) if ids else {},  # type: ignore[arg-type]
+        "partners": _partner_names(db, [o.partner_id for o in rows]),
+        "group_names": {g.code: g.name for g in groups},
+        "pages": Pages(number, OFFERS_PAGE_SIZE, total, query),
+    })
+
+
+@router.get("/decisions")
+def decisions(request: Request, db: SessionDep, page: str | None = None) -> Response:
+    """The committee's published decisions (never the votes), newest first."""
+    number = _page_number(page)
+    rows, total = published_decisions(db, limit=DECISIONS_PAGE_SIZE,
+                                      offset=(number - 1) * DECISIONS_PAGE_SIZE)
+    return render(request, "public/decisions.html", {
+        "decisions": rows, "states": {s.code: s.name for s in db.exec(select(State))},
+        "seats": current_seats(db), "pages": Pages(number, DECISIONS_PAGE_SIZE, total, {}),
+    })
+
+
+@router.get("/criteria")
+def criteria(request: Request, db: SessionDep) -> Response:
+    """The criteria the committee adopted and applies now."""
+    version, body = body_in_force(db)
+    groups = {g.code: g.name for g in db.exec(select(RegionalGroup))}
+    return render(request, "public/criteria.html", {"version": version, "criteria": body,
+                                                    "group_names": groups})
+
+
+@router.get("/about")
+def about(request: Request) -> Response:
+    return render(request, "public/about.html")
+
+
+@router.get("/healthz")
+def healthz(db: SessionDep) -> JSONResponse:
+    db.exec(select(1)).one()
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,87 @@
+"""The Jinja2 environment of the pages and `render()`, which every page route returns.
+
+Templates are translated with the i18n extension in its "new style": `{{ _("Text") }}` and
+`{% trans %}` blocks; placeholders are `%(name)s` and are escaped. The language is the one
+chosen for the request (see i18n.choose_language), read from the template's `request`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from facility.web import i18n
+from facility.web.labels import LABELS
+from facility.web.security import attach_cookies, csrf_token_for
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(),
+                  extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+templates = Jinja2Templates(env=env)
+
+
+def _language(context: Context) -> str:
+    return i18n.language_of(context["request"])
+
+
+def _escape_result(context: Context, text: str, variables: dict[str, Any]) -> str:
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables else text
+
+
+@pass_context
+def _gettext(context: Context, message: str, **variables: Any) -> str:
+    return _escape_result(context, i18n.translations(_language(context)).gettext(message), variables)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    text = i18n.translations(_language(context)).ngettext(singular, plural, n)
+    return _escape_result(context, text, variables)
+
+
+env.newstyle_gettext = True  # type: ignore[attr-defined]
+env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, languages=i18n.LANGUAGES)
+
+
+@pass_context
+def _label(context: Context, value: object) -> str:
+    words = LABELS.get(str(value))
+    if words is None:
+        return str(value)
+    return i18n.translations(_language(context)).gettext(words)
+
+
+env.globals["label"] = _label
+env.filters.update(
+    number=pass_context(lambda c, v: i18n.number(v, _language(c))),
+    percent=pass_context(lambda c, v: i18n.percent(v, _language(c))),
+    money=pass_context(lambda c, v, currency: i18n.money(v, currency, _language(c))),
+    long_date=pass_context(lambda c, v: i18n.long_date(v, _language(c))),
+)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> Response:
+    """A page: the template with what every page needs (viewer, CSRF token, language, demo)."""
+    values = {
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf_token": csrf_token_for(request),
+        "language": i18n.language_of(request),
+        "demo": request.app.state.demo,
+        "show_graphiql": not request.app.state.settings.is_production,
+    }
+    values.update(context or {})
+    response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    attach_cookies(request, response)
+    return response
