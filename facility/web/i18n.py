@@ -90,8 +90,9 @@ def percent(value: float, language: str) -> str:
 
 
 def money(amount: int | float, currency: str, language: str) -> str:
-    return format_currency(amount, currency, locale=language, currency_digits=False,
-                           format_type="standard", decimal_quantization=False)
+    """An amount in whole currency units (budgets have no cents), in the language's pattern."""
+    pattern = Locale.parse(language).currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(amount, currency, format=pattern, locale=language, currency_digits=False)
 
 
 def long_date(value: date | datetime, language: str) -> str:

@@ -86,3 +86,37 @@ def person(db_session: Session):
         return account
 
     return make
+
+
+@pytest.fixture
+def offers_of(db_session: Session, person):
+    """Publish `n` offers of one partner (fields varied by index) and return them."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
+    from facility.reference.models import Theme
+
+    themes = list(db_session.exec(select(Theme).order_by(Theme.name).limit(3)))
+    kinds = list(OfferKind)
+
+    def make(n: int, *, partner: str = "Test partner", **fields) -> list[Offer]:
+        author = person(Role.PARTNER, partner_name=partner)
+        made = []
+        for i in range(n):
+            offer = Offer(partner_id=author.partner_id, status=OfferStatus.PUBLISHED,
+                          title=f"Offer {i} (demo)", kind=kinds[i % len(kinds)],
+                          eligible_groups=None if i % 2 == 0 else ["AFRICAN", "GRULAC"],
+                          budget=1_234_567 + i, currency="USD", max_requests=3,
+                          window_start=date(2027, 1, 15), window_end=date(2027, 12, 31),
+                          created_by_id=author.id, **fields)
+            db_session.add(offer)
+            db_session.flush()
+            db_session.add(OfferTheme(offer_id=offer.id, theme_id=themes[i % len(themes)].id))
+            made.append(offer)
+        db_session.flush()
+        return made
+
+    make.themes = themes  # type: ignore[attr-defined]
+    return make
