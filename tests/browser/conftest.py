@@ -93,8 +93,9 @@ def _seed(url: str) -> People:
         account(Role.STATE, "locked@demo.example.org", state_code="GHA")
         account(Role.STATE, "changer@demo.example.org", state_code="BRA")
         kinds = list(OfferKind)
-        for i, title in enumerate(["Support to national human rights institutions", "Treaty reporting workshop",
-                                   "Legal aid reform: expert mission", "Peer exchange on prison monitoring"]):
+        titles = ["Support to national human rights institutions", "Treaty reporting workshop",
+                  "Legal aid reform: expert mission", "Peer exchange on prison monitoring"]
+        for i, title in enumerate(titles):
             session.add(Offer(partner_id=partner.partner_id, status=OfferStatus.PUBLISHED,
                               title=f"{title} (demo)", kind=kinds[i], budget=50_000 * (i + 1), currency="USD",
                               max_requests=3, window_start=date(2027, 1, 1), window_end=date(2027, 12, 31),

@@ -44,7 +44,7 @@ def test_offers_filter_without_javascript(chromium, live_server):
 def test_language_switch_to_french_and_back(page):
     page.goto("/offers")
     page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Offres d’appui"
+    assert page.get_by_role("heading", level=1).inner_text() == "Offres d\u2019appui"
     assert page.locator("html").get_attribute("lang") == "fr"
     page.get_by_role("link", name="À propos").click()  # the choice is kept from page to page
     assert page.get_by_role("heading", level=1).inner_text() == "À propos du mécanisme"
