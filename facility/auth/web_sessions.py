@@ -7,8 +7,10 @@ password change, deactivation) ends the session at the next request.
 Rate limiting counts failed attempts in the database (`login_attempt`), so that it survives a
 restart and holds across workers: at most `MAX_FAILURES_PER_ACCOUNT` failures for one e-mail
 address and `MAX_FAILURES_PER_ADDRESS` for one client address within `FAILURE_WINDOW`. A
-success clears the account's count. Refusals because of the limit are not counted again (so
-the lock ends `FAILURE_WINDOW` after the last real failure), and are only logged.
+success clears the account's count (never the address's). Refusals because of the limit are
+not counted again (so the lock ends `FAILURE_WINDOW` after the last real failure), and are only
+logged. Concurrent attempts are not serialised, so a burst can overshoot a limit by at most the
+number of requests in flight at once.
 
 Every sign-in, failure, sign-out and password change is an audit entry (ids and a reason,
 never a password, an e-mail address or an IP address).
@@ -91,9 +93,12 @@ def _check_rate(session: Session, *, email_key: str, ip_key: str, now: datetime)
         select(func.max(LoginAttempt.attempted_at))
         .where(LoginAttempt.email_key == email_key, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
     ).one()
-    since = max(window_start, _aware(last_success)) if last_success else window_start
-    for column, key, limit in ((LoginAttempt.email_key, email_key, MAX_FAILURES_PER_ACCOUNT),
-                               (LoginAttempt.ip_key, ip_key, MAX_FAILURES_PER_ADDRESS)):
+    account_since = max(window_start, _aware(last_success)) if last_success else window_start
+    # An address's count is never cleared by a success: signing in to one account of one's own
+    # must not reopen guessing at others from the same address.
+    for column, key, limit, since in (
+            (LoginAttempt.email_key, email_key, MAX_FAILURES_PER_ACCOUNT, account_since),
+            (LoginAttempt.ip_key, ip_key, MAX_FAILURES_PER_ADDRESS, window_start)):
         count, last = _failures_since(session, column, key, since)
         if count >= limit:
             retry_after = _aware(last) + FAILURE_WINDOW - now  # type: ignore[arg-type]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urlencode
-
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import select
@@ -15,6 +12,7 @@ from facility.offers.models import OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, State, Theme
 from facility.web.deps import SessionDep, page_router
 from facility.web.figures import home_figures
+from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance.committee import current_seats
 from governance.criteria import body_in_force
@@ -24,32 +22,6 @@ router = page_router()
 
 OFFERS_PAGE_SIZE = 20
 DECISIONS_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class Pages:
-    """Where a paginated list stands; `link(n)` keeps the filters."""
-
-    number: int
-    size: int
-    total: int
-    query: dict[str, str]
-
-    @property
-    def count(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
-
-    def link(self, number: int) -> str:
-        return "?" + urlencode({**self.query, "page": number})
-
-
-def _page_number(raw: str | None) -> int:
-    # A bad or huge page number shows the first page rather than an error page.
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 @router.get("/")
@@ -79,7 +51,7 @@ def offers_catalogue(request: Request, db: SessionDep, theme: str | None = None,
     offer_kind = OfferKind(kind) if kind in OfferKind.__members__ else None
     query = {k: v for k, v in (("theme", str(theme_id or "")), ("group", group_code or ""),
                                ("kind", offer_kind.value if offer_kind else "")) if v}
-    number = _page_number(page)
+    number = page_number(page)
     rows, total = offers.list_offers(db, actor=None, status=OfferStatus.PUBLISHED,
                                      limit=OFFERS_PAGE_SIZE, offset=(number - 1) * OFFERS_PAGE_SIZE,
                                      theme_id=theme_id, group_code=group_code, kind=offer_kind)
@@ -97,7 +69,7 @@ def offers_catalogue(request: Request, db: SessionDep, theme: str | None = None,
 @router.get("/decisions")
 def decisions(request: Request, db: SessionDep, page: str | None = None) -> Response:
     """The committee's published decisions (never the votes), newest first."""
-    number = _page_number(page)
+    number = page_number(page)
     rows, total = published_decisions(db, limit=DECISIONS_PAGE_SIZE,
                                       offset=(number - 1) * DECISIONS_PAGE_SIZE)
     return render(request, "public/decisions.html", {

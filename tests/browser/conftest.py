@@ -26,6 +26,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "browser-test-password"
+THEMES = ["Justice", "NHRI", "Torture and other CID", "Women's rights", "Right to education",
+          "Detention conditions", "Treaty bodies", "Freedom of opinion and expression"]
 
 try:
     from playwright.sync_api import Page, sync_playwright
@@ -70,12 +72,13 @@ class People:
 
 def _seed(url: str) -> People:
     """Reference data, a few accounts with a password, and labelled demo offers and requests."""
-    from sqlmodel import Session
+    from sqlmodel import Session, select
 
     from facility.auth.models import PartnerKind, Role
     from facility.auth.service import create_account
     from facility.db import make_engine, upgrade
-    from facility.offers.models import Offer, OfferKind, OfferStatus
+    from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
+    from facility.reference.models import Theme
     from facility.requests.models import CapacityRequest, RequestStatus
     from facility.timeutil import utcnow
 
@@ -93,6 +96,7 @@ def _seed(url: str) -> People:
         account(Role.STATE, "locked@demo.example.org", state_code="GHA")
         account(Role.STATE, "changer@demo.example.org", state_code="BRA")
         kinds = list(OfferKind)
+        themes = list(session.exec(select(Theme).where(Theme.name.in_(THEMES)).order_by(Theme.name)))
         titles = ["Support to national human rights institutions", "Treaty reporting workshop",
                   "Legal aid reform: expert mission", "Peer exchange on prison monitoring"]
         for i, title in enumerate(titles):
@@ -101,6 +105,10 @@ def _seed(url: str) -> People:
                               max_requests=3, window_start=date(2027, 1, 1), window_end=date(2027, 12, 31),
                               eligible_groups=None if i % 2 == 0 else ["AFRICAN", "APG"],
                               created_by_id=partner.id))
+            session.flush()
+            offer_id = session.exec(select(Offer.id).order_by(Offer.id.desc())).first()
+            for theme in themes[i::4][:2]:
+                session.add(OfferTheme(offer_id=offer_id, theme_id=theme.id))
         for state, n in (("KEN", 3), ("IND", 2), ("POL", 1), ("BRA", 2), ("NOR", 1)):
             for i in range(n):
                 session.add(CapacityRequest(
