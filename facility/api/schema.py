@@ -11,6 +11,7 @@ from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
 from governance.coordination_schema import CoordinationQuery
+from governance.demand_schema import DemandQuery
 from governance.schema import GovernanceMutation, GovernanceQuery
 
 MAX_DEPTH = 10
@@ -20,7 +21,7 @@ MAX_TOKENS = 3000
 
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
-            FollowUpQuery, CoordinationQuery):
+            FollowUpQuery, CoordinationQuery, DemandQuery):
     """Everything a client can read."""
 
 

@@ -169,6 +169,13 @@ def can_view_support_map(actor: Actor | None, state_code: str) -> bool:
     return actor.role == Role.STATE and actor.state_code == state_code
 
 
+def can_view_unmet_demand(actor: Actor | None) -> bool:
+    """What the last run left unmatched and what would help: the partners (the donors it is
+    for), the seated committee and the secretariat. Partners get causes and figures only
+    (governance/demand.py)."""
+    return can_view_governance_internals(actor) or (actor is not None and actor.role == Role.PARTNER)
+
+
 # Engagements and follow-up reports ------------------------------------------------------------
 
 def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:

@@ -28,6 +28,7 @@ from tests.exports.test_coordination import COORDINATION_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
 from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
 from tests.governance_api.test_governance_rules import RULES_OPERATIONS
+from tests.governance_api.test_unmet_demand import DEMAND_OPERATIONS
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 REGENERATE = (
@@ -244,7 +245,7 @@ def test_every_operation_has_a_scenario():
     # (tests/governance_api, tests/follow_up, tests/exports/test_coordination.py); every other
     # document has its scenario here.
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
-               | COORDINATION_OPERATIONS)
+               | COORDINATION_OPERATIONS | DEMAND_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

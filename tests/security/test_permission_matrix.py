@@ -213,6 +213,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         if found is not None:  # the approved proposal of the State's request is its support
             assert found["recommendations"] and found["recommendations"][0]["supports"], found
         return _one(found)
+    if name == "unmetDemand":
+        return _one(q("query($id: ID) { u: unmetDemand(runId: $id) { runId } }", id=tid)["u"])
     if name == "recommendations":
         tid = ids["recs"][target]
         data = q("query { recommendations(stateCode: \"GHA\", first: 100) { edges { node { id } } } }")
