@@ -1,7 +1,7 @@
 """unmet demand: the analysis stored on each optimiser run
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0012'
-down_revision: str | None = '0004'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
