@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import matching  # noqa: E402
-from matching.demand import _candidates, analyse  # noqa: E402
+from matching.demand import candidate_additions, analyse  # noqa: E402
 
 EXAMPLES = ROOT / "tests/matching/instances"
 
@@ -38,7 +38,7 @@ def measure(name: str, runs: int, per_solve: float) -> str:
     t0 = time.perf_counter()
     result = matching.solve(inst, time_limit=60)
     solve_s = time.perf_counter() - t0
-    total = len(_candidates(inst, result)[0])
+    total = len(candidate_additions(inst, result)[0])
     pruned = []
     for _ in range(runs):
         t0 = time.perf_counter()

@@ -188,7 +188,7 @@ def _reach(inst: Instance, addition: Addition, unmatched: Sequence[int]) -> int:
     return int(ok.sum())
 
 
-def _candidates(inst: Instance, result: Result) -> tuple[list[Addition], list[int]]:
+def candidate_additions(inst: Instance, result: Result) -> tuple[list[Addition], list[int]]:
     """Every distinct candidate addition the unmatched requests' causes call for."""
     enc = encode(inst)
     causes = {u.request: set(u.causes) for u in result.unmatched}
@@ -243,7 +243,7 @@ def analyse(
     stop the analysis).
     """
     start = dt.datetime.now()
-    additions, unmatched = _candidates(inst, result)
+    additions, unmatched = candidate_additions(inst, result)
     if not unmatched:
         return DemandAnalysis((), 0, 0.0)
     reached = [(a, _reach(inst, a, unmatched)) for a in additions]
