@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import matching  # noqa: E402
-from matching.demand import candidate_additions, analyse  # noqa: E402
+from matching.demand import analyse, candidate_additions  # noqa: E402
 
 EXAMPLES = ROOT / "tests/matching/instances"
 
