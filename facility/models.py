@@ -18,6 +18,7 @@ from facility.reference.models import (
     ThemeAlias,
 )
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
+from facility.semantic.models import RecommendationEmbedding
 from governance.models import (
     AuditEntry,
     AuditHead,
@@ -55,6 +56,7 @@ __all__ = [
     "OptimiserRun",
     "Partner",
     "Recommendation",
+    "RecommendationEmbedding",
     "RecommendationSdg",
     "RecommendationTheme",
     "Recusal",

@@ -7,9 +7,11 @@ from strawberry.schema.config import StrawberryConfig
 from facility.auth.schema import AuthQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
+from facility.needs.schema import NeedsQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
+from facility.semantic.schema import SemanticQuery
 from governance.coordination_schema import CoordinationQuery
 from governance.demand_schema import DemandQuery
 from governance.schema import GovernanceMutation, GovernanceQuery
@@ -21,7 +23,7 @@ MAX_TOKENS = 3000
 
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
-            FollowUpQuery, CoordinationQuery, DemandQuery):
+            FollowUpQuery, CoordinationQuery, DemandQuery, SemanticQuery, NeedsQuery):
     """Everything a client can read."""
 
 

@@ -233,3 +233,18 @@ def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # typ
         return False
     request = session.get(CapacityRequest, engagement.request_id)
     return request is not None and request.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+# Needs assessment and recommendation suggestions ------------------------------------------------
+
+def can_view_needs_assessment(actor: Actor | None, state_code: str) -> bool:
+    """A State's needs assessment: its own mission, the seated committee, the secretariat.
+    (It shows the State's requests and engagements, so partners and the public get none.)"""
+    if can_view_governance_internals(actor):
+        return True
+    return actor is not None and actor.role == Role.STATE and actor.state_code == state_code
+
+
+def can_get_recommendation_suggestions(actor: Actor | None) -> bool:
+    """Suggestions while filling a request are for the mission filing it, on its own State."""
+    return can_file_requests(actor)

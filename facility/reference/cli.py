@@ -73,6 +73,10 @@ def recommendations(
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="import the valid rows and list the others"
     ),
+    embed: bool = typer.Option(
+        True, "--embed/--no-embed",
+        help="compute the embeddings for semantic search (when the model is installed)"
+    ),
 ) -> None:
     """Import (or refresh) recommendations from a UPR Info or UHRI CSV export."""
     err = Console(stderr=True)
@@ -82,6 +86,7 @@ def recommendations(
             report = import_recommendations(
                 session, path, fmt=fmt.value, skip_invalid=skip_invalid, progress=progress
             )
+        embedded = _embed_after_import(engine, err) if embed else None
     except RecommendationImportError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
@@ -93,3 +98,16 @@ def recommendations(
     for problem in report.problems:
         typer.echo(f"skipped: {problem}", err=True)
     typer.echo(_summary(report, path))
+    if embedded:
+        typer.echo(f"  {embedded}")
+
+
+def _embed_after_import(engine, err: Console) -> str:  # type: ignore[no-untyped-def]
+    """Embeds the new and changed rows for semantic search; says so when the model is absent."""
+    from facility.semantic.cli import embed_all, summary
+    from facility.semantic.encoder import runtime_available
+
+    if not runtime_available():
+        return ("no embeddings computed: the embedding model is not installed "
+                "(semantic search falls back to full-text search)")
+    return summary(embed_all(engine, batch_size=256, console=err))

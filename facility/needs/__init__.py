@@ -1,0 +1,1 @@
+"""A State's needs assessment: its recommendations clustered, their coverage, requests to file."""

@@ -1,0 +1,1 @@
+"""Semantic search over recommendations: a sentence-embedding model run offline with NumPy."""

@@ -1,0 +1,169 @@
+"""Finding recommendations by meaning, by words, or both.
+
+Modes:
+- LEXICAL: the full-text index (FTS5 on SQLite, tsvector on PostgreSQL), as
+  `facility.reference.search` does for the `recommendations` query;
+- SEMANTIC: cosine similarity between the query's embedding and every stored recommendation
+  embedding (a matrix product over the cached `VectorIndex`);
+- HYBRID: both ranked lists fused by reciprocal rank (score = sum of 1 / (60 + rank));
+- AUTO: HYBRID for queries of at least MIN_SEMANTIC_WORDS words, LEXICAL for shorter ones
+  (one or two words are better matched literally than embedded).
+Whenever the embedding model is not installed or no embedding is stored yet, every mode falls
+back to LEXICAL and the result says why. docs/benchmarks.md has the retrieval quality of each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from facility.errors import ValidationFailed
+from facility.reference.models import (
+    Recommendation,
+    RecommendationResponse,
+    RecommendationTheme,
+    Theme,
+)
+from facility.reference.search import parse_response, search_recommendations
+from facility.semantic.encoder import get_encoder
+from facility.semantic.store import vector_index
+
+MIN_SEMANTIC_WORDS = 3
+MAX_QUERY_LENGTH = 2000
+MAX_RESULTS = 100
+RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al., 2009)
+FUSION_DEPTH = 100  # how deep each list goes into the fusion
+
+
+class SearchMode(StrEnum):
+    AUTO = "AUTO"
+    LEXICAL = "LEXICAL"
+    SEMANTIC = "SEMANTIC"
+    HYBRID = "HYBRID"
+
+
+@dataclass(frozen=True)
+class Hit:
+    recommendation: Recommendation
+    score: float | None  # cosine similarity (SEMANTIC), fused rank score (HYBRID), None (LEXICAL)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    mode: SearchMode  # the mode that actually ran
+    hits: list[Hit]
+    fallback_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    state_code: str | None = None
+    response: RecommendationResponse | None = None
+    theme: str | None = None
+
+
+def check_query(field: str, text: str | None, limit: int, max_length: int = MAX_QUERY_LENGTH) -> str:
+    """The stripped text, or a ValidationFailed naming the field and the rule."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed.single(field, "required", f"{field}: must not be empty")
+    if len(text) > max_length:
+        raise ValidationFailed.single(
+            field, "max_length", f"{field}: at most {max_length} characters, got {len(text)}")
+    if not 1 <= limit <= MAX_RESULTS:
+        raise ValidationFailed.single(
+            "first", "range", f"first: must be between 1 and {MAX_RESULTS}, got {limit}")
+    return text
+
+
+def _lexical(session: Session, query: str, filters: Filters, limit: int) -> list[Hit]:
+    rows, _ = search_recommendations(
+        session, state_code=filters.state_code, response=filters.response, theme=filters.theme,
+        search=query, limit=limit)
+    return [Hit(r, None) for r in rows]
+
+
+def _semantic_ranking(session: Session, query: str, filters: Filters,
+                      limit: int) -> list[tuple[int, float]] | None:
+    """(recommendation id, cosine) best first; None when the model or the vectors are missing."""
+    encoder = get_encoder()
+    if encoder is None:
+        return None
+    index = vector_index(session, encoder.name)
+    if not len(index):
+        return None
+    mask = np.ones(len(index), dtype=bool)
+    if filters.state_code:
+        mask &= index.states == filters.state_code
+    if filters.response:
+        mask &= index.supported == (filters.response == RecommendationResponse.SUPPORTED)
+    if filters.theme:
+        themed = session.execute(
+            select(RecommendationTheme.recommendation_id)
+            .join(Theme, Theme.id == RecommendationTheme.theme_id)
+            .where(func.lower(Theme.name) == filters.theme.strip().lower())
+        ).scalars().all()
+        mask &= np.isin(index.ids, np.fromiter(themed, dtype=np.int64, count=len(themed)))
+    positions = np.flatnonzero(mask)
+    if not len(positions):
+        return []
+    vector = encoder.encode([query])[0]
+    scores = index.matrix[positions] @ vector if len(positions) < len(index) \
+        else index.matrix @ vector
+    k = min(limit, len(positions))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(index.ids[positions[i]]), float(scores[i])) for i in top]
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Recommendation]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Recommendation).where(Recommendation.id.in_(ids))).scalars()
+    return {r.id: r for r in rows}  # type: ignore[misc]
+
+
+def find_recommendations(
+    session: Session, *, query: str, mode: SearchMode = SearchMode.AUTO,
+    state_code: str | None = None, response: RecommendationResponse | str | None = None,
+    theme: str | None = None, limit: int = 20, field: str = "query",
+    max_length: int = MAX_QUERY_LENGTH,
+) -> SearchResult:
+    """The recommendations best matching the query, best first (at most `limit`)."""
+    query = check_query(field, query, limit, max_length)
+    filters = Filters(state_code.strip().upper() if state_code else None,
+                      parse_response(response) if response else None, theme)
+    wanted = mode
+    if mode == SearchMode.AUTO:
+        if len(re.findall(r"\w+", query)) < MIN_SEMANTIC_WORDS:
+            return SearchResult(SearchMode.LEXICAL, _lexical(session, query, filters, limit),
+                                f"fewer than {MIN_SEMANTIC_WORDS} words: full-text search")
+        wanted = SearchMode.HYBRID
+    if wanted == SearchMode.LEXICAL:
+        return SearchResult(SearchMode.LEXICAL, _lexical(session, query, filters, limit))
+    depth = limit if wanted == SearchMode.SEMANTIC else max(limit, FUSION_DEPTH)
+    ranking = _semantic_ranking(session, query, filters, depth)
+    if ranking is None:
+        reason = ("the embedding model is not installed: full-text search"
+                  if get_encoder() is None else
+                  "no recommendation embeddings stored (run `facility recommendations embed`): "
+                  "full-text search")
+        return SearchResult(SearchMode.LEXICAL, _lexical(session, query, filters, limit), reason)
+    if wanted == SearchMode.SEMANTIC:
+        rows = _load(session, [rid for rid, _ in ranking])
+        return SearchResult(SearchMode.SEMANTIC,
+                            [Hit(rows[rid], score) for rid, score in ranking if rid in rows])
+    lexical = _lexical(session, query, filters, depth)
+    fused: dict[int, float] = {}
+    for ranked in ([rid for rid, _ in ranking], [h.recommendation.id for h in lexical]):
+        for rank, rid in enumerate(ranked, start=1):
+            fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank)  # type: ignore[index]
+    best = sorted(fused, key=lambda rid: (-fused[rid], rid))[:limit]
+    rows = {h.recommendation.id: h.recommendation for h in lexical}
+    rows.update(_load(session, [rid for rid in best if rid not in rows]))
+    return SearchResult(SearchMode.HYBRID, [Hit(rows[rid], fused[rid]) for rid in best])
