@@ -3,7 +3,7 @@ which are supported or noted, which a request or an engagement already covers (w
 engagement's progress and follow-up reports), and the requests worth filing next.
 
 The recommendations carry SDG *goals* (UHRI tags goals, not targets; UPR Info tags neither),
-so the SDG grouping is by goal. The whole view costs a fixed number of statements (seven),
+so the SDG grouping is by goal. The whole view costs a fixed number of statements (eight),
 whatever the number of recommendations, requests and engagements.
 """
 

@@ -217,6 +217,27 @@ def _experts(s: Scenario) -> dict:
     return data
 
 
+def _search_recommendations(s: Scenario) -> dict:
+    data = run(s.anonymous, "SearchRecommendations", query="independence of the judiciary",
+               mode="LEXICAL", first=5)
+    hits = data["searchRecommendations"]["hits"]
+    assert [h["recommendation"]["id"] for h in hits] == [s.recs["TEST-KEN-1"]]
+    return data
+
+
+def _suggest_recommendations(s: Scenario) -> dict:
+    data = run(s.kenya, "SuggestRecommendations", need="train judges on international standards")
+    assert data["result"]["__typename"] == "RecommendationSuggestions"
+    assert s.recs["TEST-KEN-1"] in [h["recommendation"]["id"] for h in data["result"]["hits"]]
+    return data
+
+
+def _needs_assessment(s: Scenario) -> dict:
+    data = run(s.kenya, "NeedsAssessment")
+    assert (data["result"]["stateCode"], data["result"]["total"]) == ("KEN", 3)
+    return data
+
+
 # One scenario per document in graphql/operations: {operation name: what runs it}.
 SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
@@ -237,6 +258,9 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "NominateExpert": _nominate_expert,
     "UpdateExpert": _update_expert,
     "Experts": _experts,
+    "SearchRecommendations": _search_recommendations,
+    "SuggestRecommendations": _suggest_recommendations,
+    "NeedsAssessment": _needs_assessment,
 }
 
 

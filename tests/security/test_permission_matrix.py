@@ -219,6 +219,18 @@ def _probe(w: World, client, name: str, target: str) -> str:
         tid = ids["recs"][target]
         data = q("query { recommendations(stateCode: \"GHA\", first: 100) { edges { node { id } } } }")
         return _listed([e["node"] for e in data["recommendations"]["edges"]], tid)
+    if name == "searchRecommendations":
+        data = q('query { searchRecommendations(query: "Recommendation", stateCode: "GHA", '
+                 'first: 100) { hits { recommendation { id } } } }')["searchRecommendations"]
+        return _listed([h["recommendation"] for h in data["hits"]], ids["recs"][target])
+    if name == "suggestRecommendations":
+        data = q('query { s: suggestRecommendations(need: "Recommendation", first: 100) { '
+                 '... on RecommendationSuggestions { hits { recommendation { id } } } } }')["s"]
+        return _listed([h["recommendation"] for h in data.get("hits", [])], ids["recs"][target])
+    if name == "needsAssessment":
+        data = q("query($code: String) { n: needsAssessment(stateCode: $code) { __typename "
+                 "... on NeedsAssessment { stateCode } } }", code=target)["n"]
+        return "visible" if data.get("stateCode") == target else "null"
     if name == "recommendation":
         return _one(q("query($id: ID!) { recommendation(id: $id) { id } }",
                       id=ids["recs"][target])["recommendation"])
