@@ -67,6 +67,10 @@ def demo(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    embed: Annotated[bool, typer.Option(
+        "--embed/--no-embed",
+        help="compute the embeddings for semantic search (a few minutes, when the model is "
+             "installed)")] = True,
 ) -> None:
     """Migrate, load reference data, seed the labelled demo data if empty, and serve."""
     import uvicorn
@@ -81,6 +85,16 @@ def demo(
         report = seed_demo(session)
     for line in report:
         typer.echo(line)
+    if embed:
+        from rich.console import Console
+
+        from facility.semantic.cli import MISSING_MODEL, embed_all, summary
+        from facility.semantic.encoder import runtime_available
+
+        if runtime_available():
+            typer.echo(summary(embed_all(engine, batch_size=256, console=Console(stderr=True))))
+        else:
+            typer.echo(f"semantic search falls back to full-text search: {MISSING_MODEL}")
     if serve_after:
         typer.echo(f"demo running at http://{host}:{port}/  (GraphQL explorer: /graphql)")
         uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from facility.auth.models import Partner
+from facility.auth.actor import Actor
+from facility.auth.models import Account, Partner, Role
 from facility.demo.seed import seed_demo
+from facility.needs.service import needs_assessment
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests.models import CapacityRequest, RequestRecommendation
@@ -43,6 +45,19 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     assert db_session.exec(select(func.count()).select_from(Engagement)).one() == 2
     assert db_session.exec(select(func.count()).select_from(Recusal)).one() >= 1
     assert verify(db_session).ok
+
+    # The needs view works for the demo's States: each mission sees its requests as coverage
+    # and gets requests worth filing; one with an engagement sees it.
+    with_engagement = {db_session.get(CapacityRequest, e.request_id).state_code
+                       for e in db_session.exec(select(Engagement))}
+    for code in sorted({r.state_code for r in requests})[:3] + sorted(with_engagement):
+        mission = db_session.exec(select(Account).where(Account.state_code == code,
+                                                      Account.role == Role.STATE)).one()
+        view = needs_assessment(db_session, actor=Actor.from_account(mission))
+        assert view.recommendations and view.theme_clusters and view.suggestions, code
+        assert any(r.covered_by_request for r in view.recommendations), code
+        if code in with_engagement:
+            assert any(r.engagements for r in view.recommendations), code
 
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)
