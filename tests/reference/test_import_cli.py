@@ -45,7 +45,8 @@ def _count(url: str) -> int:
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(app, ["import", "recommendations", *args])
+    # Embedding after import has its own test (tests/semantic/test_embed_cli.py).
+    return CliRunner().invoke(app, ["import", "recommendations", "--no-embed", *args])
 
 
 def test_import_then_reimport(database: str) -> None:
