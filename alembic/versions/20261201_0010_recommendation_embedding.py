@@ -29,11 +29,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('recommendation_id', name=op.f('pk_recommendation_embedding'))
     )
     with op.batch_alter_table('recommendation_embedding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recommendation_embedding_embedded_at'), ['embedded_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_recommendation_embedding_text_sha256'), ['text_sha256'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('recommendation_embedding', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recommendation_embedding_text_sha256'))
+        batch_op.drop_index(batch_op.f('ix_recommendation_embedding_embedded_at'))
 
     op.drop_table('recommendation_embedding')

@@ -23,6 +23,8 @@ class RecommendationEmbedding(SQLModel, table=True):
     model: str = Field(max_length=40, description="the embedding model's name")
     text_sha256: str = Field(max_length=64, index=True)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Indexed: the search cache's signature reads max(embedded_at) on every query.
     embedded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True),
     )

@@ -97,18 +97,20 @@ def _semantic_ranking(session: Session, query: str, filters: Filters,
     index = vector_index(session, encoder.name)
     if not len(index):
         return None
-    mask = np.ones(len(index), dtype=bool)
+    conditions = []
     if filters.state_code:
-        mask &= index.states == filters.state_code
+        conditions.append(Recommendation.state_code == filters.state_code)
     if filters.response:
-        mask &= index.supported == (filters.response == RecommendationResponse.SUPPORTED)
+        conditions.append(Recommendation.response == filters.response)
     if filters.theme:
-        themed = session.execute(
+        conditions.append(Recommendation.id.in_(
             select(RecommendationTheme.recommendation_id)
             .join(Theme, Theme.id == RecommendationTheme.theme_id)
-            .where(func.lower(Theme.name) == filters.theme.strip().lower())
-        ).scalars().all()
-        mask &= np.isin(index.ids, np.fromiter(themed, dtype=np.int64, count=len(themed)))
+            .where(func.lower(Theme.name) == filters.theme.strip().lower())))
+    mask = np.ones(len(index), dtype=bool)
+    if conditions:  # one statement for every filter together
+        allowed = session.execute(select(Recommendation.id).where(*conditions)).scalars().all()
+        mask = np.isin(index.ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
     positions = np.flatnonzero(mask)
     if not len(positions):
         return []

@@ -123,12 +123,12 @@ def embed_recommendations(
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """Every stored vector of one model with the columns searches filter on."""
+    """Every stored vector of one model, by recommendation id. Filters (State, response,
+    theme) are applied by SQL at query time, so that a recommendation whose State or response
+    changes needs no reload."""
 
     signature: tuple
-    ids: np.ndarray  # recommendation ids, int64
-    states: np.ndarray  # state codes, str
-    supported: np.ndarray  # bool: response is SUPPORTED
+    ids: np.ndarray  # recommendation ids, int64, ascending
     matrix: np.ndarray  # (n, 384) float32, unit rows
 
     def __len__(self) -> int:
@@ -140,41 +140,33 @@ _index_lock = threading.Lock()
 
 
 def _signature(session: Session, model: str) -> tuple:
-    """Changes whenever an embedding or a recommendation is added, changed or deleted."""
-    emb, rec = RecommendationEmbedding.__table__.c, Recommendation.__table__.c
-    of_model = emb.model == model
-    row = session.execute(select(
-        select(func.count()).select_from(RecommendationEmbedding.__table__).where(of_model)
-        .scalar_subquery(),
-        select(func.max(emb.embedded_at)).where(of_model).scalar_subquery(),
-        select(func.count()).select_from(Recommendation.__table__).scalar_subquery(),
-        select(func.max(rec.imported_at)).scalar_subquery(),
-    )).one()
-    return tuple(row)
+    """Changes whenever an embedding is written or deleted (deleting a recommendation deletes
+    its embedding). Both aggregates are answered from indexes: about a millisecond at 41,000
+    rows, where a scan of the vectors took a second."""
+    # No WHERE on the model: it would read every row. Any write to the table changes it.
+    emb = RecommendationEmbedding.__table__.c
+    return (model, *session.execute(
+        select(func.count(), func.max(emb.embedded_at)).select_from(RecommendationEmbedding)
+    ).one())
 
 
 def vector_index(session: Session, model: str) -> VectorIndex:
     """The cached index of this database, reloaded (one more statement) when stale."""
-    emb, rec = RecommendationEmbedding.__table__.c, Recommendation.__table__.c
+    emb = RecommendationEmbedding.__table__.c
     signature = _signature(session, model)
     key = (str(session.get_bind().engine.url), model)
     cached = _indexes.get(key)
     if cached is not None and cached.signature == signature:
         return cached
     rows = session.execute(
-        select(emb.recommendation_id, rec.state_code, rec.response, emb.vector)
-        .join(Recommendation.__table__, rec.id == emb.recommendation_id)
-        .where(emb.model == model).order_by(emb.recommendation_id)
+        select(emb.recommendation_id, emb.vector).where(emb.model == model)
+        .order_by(emb.recommendation_id)
     ).all()
-    matrix = np.empty((len(rows), DIMENSIONS), dtype=np.float32)
-    for i, row in enumerate(rows):
-        matrix[i] = from_bytes(row.vector)
+    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(
+        len(rows), DIMENSIONS)
     index = VectorIndex(
         signature=signature,
         ids=np.fromiter((r.recommendation_id for r in rows), dtype=np.int64, count=len(rows)),
-        states=np.array([r.state_code for r in rows], dtype="<U3"),
-        supported=np.fromiter((r.response == "SUPPORTED" for r in rows), dtype=bool,
-                              count=len(rows)),
         matrix=matrix,
     )
     with _index_lock:
