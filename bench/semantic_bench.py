@@ -23,6 +23,7 @@ Prints a markdown section for docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -193,7 +194,8 @@ def main() -> None:
         "",
         f"`.venv/bin/python bench/semantic_bench.py --rows {args.rows} --passes {args.passes}`",
         "",
-        f"- Machine: {machine()}; model {MODEL_NAME} run with NumPy (facility/semantic/encoder.py).",
+        f"- Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end of the run; "
+        f"model {MODEL_NAME} run with NumPy (facility/semantic/encoder.py).",
         f"- Quality: {n_queries} paraphrased needs ({len(QUERIES)} themes x 2, "
         "bench/semantic_queries.py, no query word shares its first five letters with its "
         f"theme's name) over the {real:,} real UPR Info rows; relevant = tagged with the "
@@ -216,7 +218,7 @@ def main() -> None:
         p90 = sorted(values)[int(0.9 * (len(values) - 1))]
         lines.append(f"| {name} | {statistics.median(values) * 1000:.1f} ms | {p90 * 1000:.1f} ms |")
     lines += ["", f"- Encoding recommendations: {throughput:.1f} texts/s (256 distinct real "
-              "texts, one BLAS thread), so embedding the {len(distinct):,} distinct texts of the "
+              f"texts, one BLAS thread), so embedding the {len(distinct):,} distinct texts of the "
               f"sample takes about {len(distinct) / throughput / 60:.0f} min; replicated texts are "
               "copied, not encoded again."]
     print("\n".join(lines))
