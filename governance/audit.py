@@ -49,6 +49,16 @@ def entry_hash(prev_hash: str, *, seq: int, recorded_at: datetime, actor_account
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """Take the chain head's row lock now (it is held until the transaction ends).
+
+    For governance writes that check for a clash across rows before writing (is a run
+    already queued? which criteria version is next?): concurrent ones queue here, as their
+    audit appends would anyway, and the second sees what the first wrote.
+    """
+    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+
+
 def record(session: Session, *, actor_account_id: int | None, action: str, subject_type: str,
            subject_id: int | None, payload: dict[str, Any] | None = None) -> AuditEntry:
     """Append an entry in the caller's transaction."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth.actor import Actor
 from facility.auth.models import Partner, Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -104,7 +105,9 @@ def _recused_seat_ids(session: Session, motion_id: int) -> set[int]:
 def _member_seat(session: Session, actor: Actor | None, motion_id: int) -> tuple[CommitteeSeat, Motion]:
     # Who is asking comes first, so that a non-member learns nothing about motion ids.
     seat = require_member(session, actor, "vote")
-    motion = get_motion(session, motion_id)
+    # Votes, recusals and the decision on one motion queue on its row: no vote is lost to a
+    # decision taken at the same moment, and no motion is decided twice.
+    motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"voting on this motion is closed ({motion.status})")
     return seat, motion
@@ -194,7 +197,7 @@ def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: st
         seat = require_member(session, actor, "record decisions")
         if seat.id in _recused_seat_ids(session, motion_id):
             raise PermissionDenied("you are recused from this motion and cannot close its vote")
-    motion = get_motion(session, motion_id)
+    motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"this motion was already decided ({motion.status})")
     result = tally(session, motion)

@@ -76,10 +76,12 @@ def can_change_offer(actor: Actor | None, offer: Offer) -> bool:
 # Experts ------------------------------------------------------------------------------------
 
 def expert_visibility(actor: Actor | None) -> ColumnElement[bool]:
-    """Signed-in callers see the roster (anonymised unless `can_view_expert_personal`)."""
+    """Signed-in callers see the roster (anonymised unless `can_view_expert_personal`); an
+    erased person is no longer on it (their pseudonymised entry stays reachable from the
+    proposals and engagements that name them)."""
     if actor is None:
         return false()
-    return true()
+    return Expert.erased_at.is_(None)  # type: ignore[union-attr]
 
 
 def can_view_expert(actor: Actor | None, expert: Expert) -> bool:

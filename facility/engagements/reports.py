@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, select
 
+from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements.models import (
@@ -86,7 +87,7 @@ def _own_report(session: Session, actor: Actor | None, report_id: int) -> tuple[
     if not permissions.can_file_follow_up(session, actor, engagement):
         raise PermissionDenied("only the mission of the State that received the support files "
                                "its follow-up reports")
-    return report, engagement
+    return locking.lock(session, report), engagement  # saves and submissions queue on the row
 
 
 def _draft(session: Session, actor: Actor | None, report_id: int) -> tuple[FollowUpReport, Engagement]:
@@ -254,10 +255,20 @@ def previous_version(session: Session, report: FollowUpReport) -> FollowUpReport
         FollowUpReport.version == report.version - 1)).first()
 
 
-def request_from_further_needs(session: Session, *, actor: Actor | None,
-                               report_id: int) -> tuple[CapacityRequest, Engagement]:
+def request_from_further_needs(session: Session, *, actor: Actor | None, report_id: int,
+                               idempotency_key: str | None = None,
+                               ) -> tuple[CapacityRequest, Engagement]:
     """A new draft request stating the report's further needs, linked to the engagement."""
     report, engagement = _own_report(session, actor, report_id)
+    request = idempotency.create_once(
+        session, account_id=actor.account_id, operation="requestFromFurtherNeeds",  # type: ignore[union-attr]
+        key=idempotency_key, payload={"report": report_id}, what="a request from further needs",
+        model=CapacityRequest, create=lambda: _file_further_needs(session, actor, report, engagement))
+    return request, engagement
+
+
+def _file_further_needs(session: Session, actor: Actor | None, report: FollowUpReport,
+                        engagement: Engagement) -> CapacityRequest:
     if not report.further_needs:
         raise ValidationFailed.single("furtherNeeds", "required",
                                       "furtherNeeds: the report states no further needs")
@@ -278,5 +289,5 @@ def request_from_further_needs(session: Session, *, actor: Actor | None,
                  action="follow_up.request_filed", subject_type="capacity_request",
                  subject_id=request.id, payload={"report": report.id,
                                                  "engagement": engagement.id})
-    return request, engagement
+    return request
 

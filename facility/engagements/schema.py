@@ -347,13 +347,15 @@ class FollowUpMutation:
             report_id=_pk("FollowUpReport", id, "follow-up report"))))
 
     @strawberry.mutation(description="file the report's further needs as a new draft request")
-    def request_from_further_needs(self, info: Info, report_id: strawberry.ID) -> FurtherNeedsResult:
+    def request_from_further_needs(self, info: Info, report_id: strawberry.ID,
+                                   idempotency_key: str | None = None) -> FurtherNeedsResult:
         ctx = context_of(info)
 
         def action() -> FurtherNeedsRequestPayload:
             request, engagement = reports.request_from_further_needs(
                 ctx.session, actor=ctx.actor,
-                report_id=_pk("FollowUpReport", report_id, "follow-up report"))
+                report_id=_pk("FollowUpReport", report_id, "follow-up report"),
+                idempotency_key=idempotency_key)
             return FurtherNeedsRequestPayload(request=CapacityRequestType(model=request),
                                               engagement=EngagementType(model=engagement))
 

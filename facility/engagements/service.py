@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements import lifecycle
@@ -47,7 +48,7 @@ def _changeable(session: Session, actor: Actor | None, engagement_id: int) -> En
     if not permissions.can_record_engagement_progress(session, actor, engagement):
         raise PermissionDenied(
             "only the secretariat or the partner funding the engagement records its progress")
-    return engagement
+    return locking.lock(session, engagement)  # progress and amendments queue on the row
 
 
 def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
