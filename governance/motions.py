@@ -69,7 +69,7 @@ def _record_recusal(session: Session, motion: Motion, seat: CommitteeSeat, *, au
     audit.record(session, actor_account_id=actor_account_id, action="recusal.recorded",
                  subject_type="motion", subject_id=motion.id,
                  payload={"seat": seat.id, "group": seat.group_code, "automatic": automatic,
-                          "reason": reason})
+                          "reason_sha256": audit.text_digest(reason)})
     return recusal
 
 
@@ -141,7 +141,8 @@ def cast_vote(session: Session, *, actor: Actor | None, motion_id: int, choice: 
     audit.record(session, actor_account_id=actor.account_id, action="vote.cast",  # type: ignore[union-attr]
                  subject_type="motion", subject_id=motion_id,
                  payload={"vote": vote.id, "seat": seat.id, "group": seat.group_code,
-                          "choice": choice.value, "comment": vote.comment})
+                          "choice": choice.value,
+                          "comment_sha256": audit.text_digest(vote.comment)})
     return vote
 
 

@@ -82,7 +82,8 @@ def decline_proposal(session: Session, *, actor: Actor | None, proposal_id: int,
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="proposal.declined",  # type: ignore[union-attr]
                  subject_type="match_proposal", subject_id=proposal.id,
-                 payload={"side": side, "reason": proposal.decline_reason})
+                 payload={"side": side,
+                          "reason_sha256": audit.text_digest(proposal.decline_reason)})
     return proposal
 
 

@@ -216,6 +216,15 @@ def _experts(s: Scenario) -> dict:
     return data
 
 
+def _set_expert_consent(s: Scenario) -> dict:
+    expert = s.expert()
+    data = run(s.norad, "SetExpertConsent", id=expert["id"], input={"scopes": ["ROSTER"]})
+    consent = data["result"]["expert"]["consent"]
+    assert consent["scopes"] == ["ROSTER"] and consent["textVersion"] == "roster-consent/1"
+    assert data["result"]["expert"]["consentGiven"] is True
+    return data
+
+
 # One scenario per document in graphql/operations: {operation name: what runs it}.
 SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
@@ -236,6 +245,7 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "NominateExpert": _nominate_expert,
     "UpdateExpert": _update_expert,
     "Experts": _experts,
+    "SetExpertConsent": _set_expert_consent,
 }
 
 

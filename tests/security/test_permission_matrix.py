@@ -121,6 +121,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
                           "consentGiven": True}}
     if name == "updateExpert":
         return {"id": ids[target], "input": {"phone": "+1 555 0100"}}
+    if name == "setExpertConsent":
+        return {"id": ids[target], "input": {"scopes": ["ROSTER"]}}
     if name == "seatCommitteeMember":
         return {"regionalGroup": "APG", "memberEmail": ids["ex_committee_email"]}
     if name == "draftCriteria":
@@ -173,6 +175,8 @@ def _listed(nodes, target_id) -> str:
 def _personal(experts, target_id) -> str:
     for expert in experts or []:
         if expert["id"] == target_id:
+            # What the person consented to is personal too: shown exactly with the rest.
+            assert (expert["who"] is None) == (expert["agreed"] is None), expert
             return "anonymised" if expert["who"] is None else "personal"
     return "absent"
 
@@ -183,7 +187,7 @@ def _votes(motion) -> str:
     return "votes" if motion["ballots"] else "hidden"
 
 
-PERSONAL = "id who: personal { name email phone cv }"
+PERSONAL = "id who: personal { name email phone cv } agreed: consent { scopes textVersion }"
 TEAM = f"team: experts {{ {PERSONAL} }}"
 VOTES = "m: motion { ballots: votes { choice comment } }"
 
