@@ -94,7 +94,9 @@ def create_once(session: Session, *, account_id: int, operation: str, key: str |
     """Run `create` once per (account, operation, key); a retry gets the first object back.
 
     `what` names the object in the error ("a request"); `create` validates, writes and
-    flushes, and must not commit.
+    flushes, and must not commit. If `create` refuses on what a concurrent call may have just
+    written (a run already queued), the caller takes the lock that serialises them *before*
+    calling this, so that the retry waits and then finds the first call's record.
     """
     key = check_key(key)
     if key is None:

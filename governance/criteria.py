@@ -131,6 +131,8 @@ def draft_criteria(session: Session, *, actor: Actor | None, title: str, body: d
                    notes: str = "", idempotency_key: str | None = None) -> CriteriaSet:
     """A new draft version, starting from the given body (defaults fill what is left out)."""
     actor = _require_committee(session, actor)
+    # Two drafts started at once would both take max + 1: queue them on the chain's lock.
+    audit.lock_chain(session)
     return idempotency.create_once(
         session, account_id=actor.account_id, operation="draftCriteria", key=idempotency_key,
         payload={"title": title, "body": body, "notes": notes}, what="a criteria draft",
@@ -141,8 +143,6 @@ def _new_draft(session: Session, actor: Actor, title: str, body: dict, notes: st
     if not title.strip():
         raise ValidationFailed.single("title", "required", "title: must not be empty")
     parsed = parse_body(body)
-    # Two drafts started at once would both take max + 1: queue them on the chain's lock.
-    audit.lock_chain(session)
     latest = session.exec(select(func.max(CriteriaSet.version))).one() or 0
     criteria = CriteriaSet(version=latest + 1, title=title.strip(),
                            body=parsed.model_dump(mode="json"), notes=notes.strip(),

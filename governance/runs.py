@@ -66,6 +66,9 @@ def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
         raise ValidationFailed.single("timeLimit", "range",
                                       f"timeLimit: between 1 and {MAX_TIME_LIMIT:.0f} seconds")
+    # Two starts at once queue here; the second then finds the first (a retry with the same
+    # key gets it back, any other start sees it busy).
+    audit.lock_chain(session)
     return idempotency.create_once(
         session, account_id=actor.account_id, operation="startOptimiserRun",
         key=idempotency_key, payload={"time_limit": time_limit}, what="an optimiser run",
@@ -73,7 +76,6 @@ def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0
 
 
 def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRun:
-    audit.lock_chain(session)  # two runs started at once: the second sees the first as busy
     busy = session.exec(select(OptimiserRun).where(
         OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))).first()  # type: ignore[attr-defined]
     if busy is not None:
