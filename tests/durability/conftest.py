@@ -23,7 +23,9 @@ from facility.auth.service import create_account, create_token
 from facility.db import unit_of_work
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.conftest import POSTGRES_URL_VAR
-from tests.governance.conftest import FreshDatabase, fresh_database
+from tests.governance.conftest import FreshDatabase, audit_verify_cli, fresh_database
+
+__all__ = ["audit_verify_cli"]  # `facility audit verify` as the operator runs it (a fixture)
 
 needs_postgres = [
     pytest.mark.postgres,
