@@ -71,6 +71,7 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
         if token is not None:
             account = account_for_token(session, token)
             if account is None:
+                log.info("refused a request: invalid or revoked API token [%s]", correlation_id)
                 return {"errors": [{"message": "invalid or revoked API token"}]}, 401
             actor = Actor.from_account(account, seated=holds_seat(session, account.id))
         context = Context(session=session, actor=actor, settings=app_state.settings,

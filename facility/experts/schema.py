@@ -25,6 +25,7 @@ from facility.auth import permissions
 from facility.errors import NotFound, ValidationFailed
 from facility.experts import consent, models, service
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
+from facility.timeutil import as_utc
 
 Seniority = strawberry.enum(models.Seniority)
 ConsentScope = strawberry.enum(consent.ConsentScope, description=(
@@ -108,10 +109,10 @@ class ExpertType:
         if not permissions.can_view_expert_personal(context_of(info).actor, self.model) \
                 or self.model.consent_at is None:
             return None
-        return ExpertConsent(given_at=self.model.consent_at,
+        return ExpertConsent(given_at=as_utc(self.model.consent_at),  # type: ignore[arg-type]
                              scopes=consent.scopes_of(self.model),  # type: ignore[arg-type]
                              text_version=self.model.consent_version or "",
-                             withdrawn_at=self.model.consent_withdrawn_at)
+                             withdrawn_at=as_utc(self.model.consent_withdrawn_at))
 
     @strawberry.field(description="name and contact details: null unless the caller may see them")
     def personal(self, info: Info) -> ExpertPersonal | None:
