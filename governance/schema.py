@@ -323,6 +323,10 @@ class EngagementType:
     def currency(self) -> str:
         return self.model.currency
 
+    @strawberry.field(description="send it back as expectedVersion when amending")
+    def version(self) -> int:
+        return self.model.version
+
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
         return _request_of(info, self.model.request_id)

@@ -1,4 +1,4 @@
-"""expert consent: withdrawal and erasure times; consent scopes as scope names
+"""expert consent: withdrawal and erasure times; consent scopes as scope names; engagement version
 
 The columns are added and dropped with plain ALTER TABLE (no batch rebuild: on SQLite a
 rebuild drops the old table with foreign keys on, which would cascade into expert_theme and
@@ -29,6 +29,9 @@ def upgrade() -> None:
     op.add_column('expert', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE expert SET consent_scope = 'MATCHING,ROSTER' "
                "WHERE consent_scope = 'roster-and-matching'")
+    # Optimistic locking of amendments; engagements stored before start at 1.
+    op.add_column('engagement', sa.Column('version', sa.Integer(), nullable=False,
+                                          server_default='1'))
 
 
 def downgrade() -> None:
@@ -38,5 +41,6 @@ def downgrade() -> None:
                "OR consent_scope IS NULL OR consent_scope NOT LIKE '%MATCHING%'")
     op.execute("UPDATE expert SET consent_scope = 'roster-and-matching' "
                "WHERE consent_scope = 'MATCHING,ROSTER'")
+    op.drop_column('engagement', 'version')
     op.drop_column('expert', 'erased_at')
     op.drop_column('expert', 'consent_withdrawn_at')

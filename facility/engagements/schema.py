@@ -187,6 +187,8 @@ class AmendEngagementInput:
     end: datetime.date | None = None
     expert_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="the experts deployed, replacing the list")
+    expected_version: int | None = strawberry.field(
+        default=None, description="the version amended; a stale one is a Conflict")
 
 
 @strawberry.input
@@ -319,6 +321,7 @@ class FollowUpMutation:
             engagement = service.amend_engagement(
                 ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
                 reason=input.reason, start=input.start, end=input.end,
+                expected_version=input.expected_version,
                 expert_ids=None if input.expert_ids is None else _expert_pks(input.expert_ids))
             return _engagement_payload(ctx.session, engagement)
 
