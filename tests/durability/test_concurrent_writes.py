@@ -20,13 +20,15 @@ from sqlmodel import select
 
 from facility.api.endpoint import execute
 from facility.app import create_app
+from facility.auth.models import Account, Role
+from facility.auth.service import create_account
 from facility.config import Settings
 from facility.db import unit_of_work
 from facility.experts.models import Expert
 from facility.idempotency import IdempotencyRecord
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest, RequestRecommendation
-from governance.models import Motion, OptimiserRun
+from governance.models import CommitteeSeat, Motion, OptimiserRun
 from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.durability.conftest import Callers, seed_callers
 
@@ -177,3 +179,25 @@ def test_one_screening_when_it_is_opened_twice_at_once(api):
                                      requestId=request["id"])] * 4)
     assert sorted(r["__typename"] for r in results) == ["Conflict"] * 3 + ["ScreeningPayload"]
     assert count(db, Motion) == 1
+
+
+def test_one_seat_holder_when_a_seat_is_given_twice_at_once(api):
+    db, callers, call = api
+    with unit_of_work(db.engine) as session:
+        for state in ("KEN", "GHA", "SEN", "NGA"):
+            create_account(session, role=Role.COMMITTEE, email=f"member.{state.lower()}@durability.example",
+                           name=f"Member for {state}", state_code=state, group_code="AFRICAN")
+    results = at_once(*[(lambda s=s: call(callers.secretariat, "SeatCommitteeMember",
+                                          regionalGroup="AFRICAN",
+                                          memberEmail=f"member.{s.lower()}@durability.example"))
+                        for s in ("KEN", "GHA", "SEN", "NGA")])
+    assert {r["__typename"] for r in results} == {"SeatPayload"}, results
+    assert count(db, CommitteeSeat, CommitteeSeat.group_code == "AFRICAN",
+                 CommitteeSeat.ended_at.is_(None)) == 1
+    # Seating the holder again (a retry) keeps the term: still one seat, no new term.
+    with unit_of_work(db.engine) as session:
+        holder = session.exec(select(CommitteeSeat).where(CommitteeSeat.ended_at.is_(None))).one()
+        email = session.get(Account, holder.account_id).email
+    again = call(callers.secretariat, "SeatCommitteeMember", regionalGroup="AFRICAN", memberEmail=email)
+    assert again["__typename"] == "SeatPayload"
+    assert count(db, CommitteeSeat) == 4
