@@ -20,7 +20,9 @@ T = TypeVar("T")
 
 
 def lock(session: Session, obj: T) -> T:
-    """Take the row lock of a loaded object and reload it as committed by earlier writers."""
+    """Take the row lock of a loaded object and reload it as committed by earlier writers
+    (this transaction's own pending changes are flushed first, so none is lost)."""
+    session.flush()
     session.refresh(obj, with_for_update=True)
     return obj
 

@@ -27,6 +27,7 @@ from facility.validation import (
     check_window,
     resolve_themes,
 )
+from governance import audit
 
 
 @dataclass
@@ -168,9 +169,7 @@ def nominate_expert(session: Session, *, actor: Actor | None, fields: ExpertFiel
 
 
 def _record_consent(session: Session, actor: Actor, expert: Expert) -> None:
-    # Ids and scope names only: the audit chain must never hold personal data (see erase).
-    from governance import audit
-
+    # Ids and scope names only: the audit chain must never hold personal data (see erasure).
     audit.record(session, actor_account_id=actor.account_id, action="expert.consent",
                  subject_type="expert", subject_id=expert.id,
                  payload={"scopes": consent.scopes_of(expert),
