@@ -159,7 +159,7 @@ def experts_erase(
     engine = make_engine(get_settings().database_url)
     try:
         with unit_of_work(engine) as session:
-            erasure = erase_expert(session, email=email)
+            erasure = erase_expert(session, email=email, secret=get_settings().secret_key)
     except DomainError as error:
         _fail(error)
     with unit_of_work(engine) as session:

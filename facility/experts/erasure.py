@@ -5,7 +5,8 @@ id) but everything that identifies the person is replaced: name and e-mail by a 
 derived from the id, phone and CV emptied, availability windows and declared conflicts
 deleted, consent withdrawn (so no run ever considers them again), and the entry leaves the
 roster list. Their expert account gets the same treatment: pseudonymised, password removed,
-deactivated, every live token revoked. What stays is the anonymised profile (nationality,
+deactivated, every live token and web session revoked, and the sign-in attempts counted
+under the address (keyed hashes of it) deleted. What stays is the anonymised profile (nationality,
 languages, seniority, themes) that past decisions were based on.
 
 Nothing has to be rewritten in the audit chain: its payloads hold ids and scope names,
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from facility import locking
-from facility.auth.models import Account, ApiToken, Role
+from facility.auth.models import Account, ApiToken, LoginAttempt, Role, WebSession
 from facility.auth.service import normalise_email, revoke
+from facility.auth.web_sessions import email_key
 from facility.errors import NotFound
 from facility.experts.models import Expert, ExpertAvailability
 from facility.timeutil import utcnow
@@ -42,8 +44,12 @@ def pseudonym_email(kind: str, row_id: int) -> str:
     return f"erased-{kind}-{row_id}@{PSEUDONYM_DOMAIN}"
 
 
-def erase_expert(session: Session, *, email: str, actor_account_id: int | None = None) -> Erasure:
-    """Pseudonymise every roster entry with this e-mail address and the person's account."""
+def erase_expert(session: Session, *, email: str, secret: str,
+                 actor_account_id: int | None = None) -> Erasure:
+    """Pseudonymise every roster entry with this e-mail address and the person's account.
+
+    `secret` is the settings' secret key, under which sign-in attempts are counted.
+    """
     email = normalise_email(email)
     experts = list(session.exec(select(Expert).where(Expert.email == email,
                                                      Expert.erased_at.is_(None))))  # type: ignore[union-attr]
@@ -86,6 +92,10 @@ def erase_expert(session: Session, *, email: str, actor_account_id: int | None =
             if token.revoked_at is None:
                 revoke(session, token, actor_account_id=actor_account_id)
                 revoked += 1
+        session.execute(update(WebSession).where(
+            WebSession.account_id == account_id, WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .values(revoked_at=now))
+    session.exec(delete(LoginAttempt).where(LoginAttempt.email_key == email_key(secret, email)))  # type: ignore[call-overload]
     session.flush()
     for expert in experts:
         audit.record(session, actor_account_id=actor_account_id, action="expert.erased",

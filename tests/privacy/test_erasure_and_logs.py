@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, text
@@ -18,8 +19,9 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from facility.auth.actor import Actor
-from facility.auth.models import Account, Role
+from facility.auth.models import Account, LoginAttempt, Role, WebSession
 from facility.auth.service import create_account, create_token
+from facility.auth.web_sessions import SignInRefused, email_key, sign_in
 from facility.cli import app
 from facility.config import get_settings
 from facility.db import make_engine, unit_of_work
@@ -27,7 +29,7 @@ from facility.errors import NotFound
 from facility.experts.erasure import erase_expert
 from facility.experts.models import Expert
 from facility.experts.service import ExpertFields, nominate_expert
-from facility.timeutil import today
+from facility.timeutil import today, utcnow
 from governance.audit import verify
 from governance.criteria import body_in_force
 from governance.models import AuditEntry
@@ -36,6 +38,7 @@ from tests.api.helpers import YEAR, run
 from tests.privacy.conftest import AMINA, JONAS
 
 PERSONAL_FIELDS = ("name", "email", "phone", "cv")
+SECRET = "test-secret-key"
 
 
 def everything(session: Session) -> str:
@@ -97,7 +100,16 @@ def test_erasure_leaves_no_personal_data_and_no_log_names_anyone(people, caplog)
     before = everything(session)
     assert all(AMINA[f] in before for f in PERSONAL_FIELDS)  # the scan does see the data
 
-    erasure = erase_expert(session, email=AMINA["email"].upper())
+    # She once signed in on the web and once mistyped her password there.
+    session.add(WebSession(session_hash="0" * 64, account_id=people.amina_account_id,
+                           csrf_token="c" * 32, expires_at=utcnow() + timedelta(days=1)))
+    with pytest.raises(SignInRefused):
+        sign_in(session, email=AMINA["email"], password="wrong password", client_address="10.0.0.1",
+                secret=SECRET)
+    assert session.exec(select(LoginAttempt).where(
+        LoginAttempt.email_key == email_key(SECRET, AMINA["email"]))).all()
+
+    erasure = erase_expert(session, email=AMINA["email"].upper(), secret=SECRET)
     assert len(erasure.expert_ids) == 1 and erasure.account_ids == [people.amina_account_id]
     assert erasure.tokens_revoked == 1
 
@@ -107,6 +119,10 @@ def test_erasure_leaves_no_personal_data_and_no_log_names_anyone(people, caplog)
     assert all(JONAS[f] in after for f in PERSONAL_FIELDS)  # no one else was touched
     # Her account is dead at once; her entry is off the roster; the chain still verifies.
     assert people.amina_account.post("{ me { role } }").status_code == 401
+    assert all(s.revoked_at is not None for s in session.exec(
+        select(WebSession).where(WebSession.account_id == people.amina_account_id)))
+    assert not session.exec(select(LoginAttempt).where(
+        LoginAttempt.email_key == email_key(SECRET, AMINA["email"]))).all()
     roster = people.secretariat("{ experts(first: 100) { edges { node { id } } } }")
     assert [e["node"]["id"] for e in roster["experts"]["edges"]] == [jonas["id"]]
     erased = people.secretariat('query($id: ID!) { expert(id: $id) { consentGiven availability '
@@ -123,7 +139,7 @@ def test_erasure_leaves_no_personal_data_and_no_log_names_anyone(people, caplog)
         refused = run(client, "UpdateExpert", id=amina["id"], input={"cv": AMINA["cv"]})["result"]
         assert refused["__typename"] in ("Conflict", "PermissionDenied")
     with pytest.raises(NotFound):
-        erase_expert(session, email=AMINA["email"])
+        erase_expert(session, email=AMINA["email"], secret=SECRET)
 
     # The logs of the whole scenario: refusals are there, personal data is not.
     logged = caplog.text + "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
