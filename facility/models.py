@@ -4,6 +4,7 @@ from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSe
 from facility.engagements.models import EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
+from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
 from facility.reference.models import (
     Recommendation,
@@ -50,6 +51,7 @@ __all__ = [
     "LoginAttempt",
     "MatchProposal",
     "Motion",
+    "Notification",
     "Offer",
     "OfferTheme",
     "OptimiserRun",

@@ -7,6 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 from facility.auth.schema import AuthQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
+from facility.notifications.schema import NotificationMutation, NotificationQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
@@ -20,13 +21,14 @@ MAX_TOKENS = 3000
 
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
-            FollowUpQuery, CoordinationQuery):
+            FollowUpQuery, CoordinationQuery,
+            NotificationQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
-               FollowUpMutation):
+               FollowUpMutation, NotificationMutation):
     """Everything a client can change."""
 
 

@@ -226,3 +226,26 @@ def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # typ
         return False
     request = session.get(CapacityRequest, engagement.request_id)
     return request is not None and request.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+def can_view_follow_up_compliance(actor: Actor | None) -> bool:
+    """Compliance by State and regional group: the secretariat and the seated committee, who
+    already see every report; States and partners see their own reports only."""
+    return can_view_governance_internals(actor)
+
+
+def follow_up_content_visible(actor: Actor | None, report, engagement, session) -> bool:  # type: ignore[no-untyped-def]
+    """A report's content (statuses, indicators, narrative, further needs) is the State's own
+    until a version is submitted: others see that it exists and when it is due, not the draft."""
+    return report.submitted_at is not None or can_file_follow_up(session, actor, engagement)
+
+
+# Notifications ----------------------------------------------------------------------------
+
+def notification_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Every account sees its own notifications and nobody else's, whatever its role."""
+    from facility.notifications.models import Notification
+
+    if actor is None:
+        return false()
+    return Notification.account_id == actor.account_id  # type: ignore[return-value]
