@@ -18,6 +18,13 @@ from facility.notifications import models, service
 NotificationKind = strawberry.enum(models.NotificationKind)
 
 
+def _utc(moment: datetime.datetime | None) -> datetime.datetime | None:
+    # SQLite returns the stored UTC moments without their zone: answer the same on both databases.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
 @strawberry.type(name="Notification")
 class NotificationType:
     model: strawberry.Private[models.Notification]
@@ -57,15 +64,15 @@ class NotificationType:
 
     @strawberry.field
     def created_at(self) -> datetime.datetime:
-        return self.model.created_at
+        return _utc(self.model.created_at)  # type: ignore[return-value]
 
     @strawberry.field
     def read_at(self) -> datetime.datetime | None:
-        return self.model.read_at
+        return _utc(self.model.read_at)
 
     @strawberry.field(description="when it was e-mailed to the caller; null if not (yet)")
     def emailed_at(self) -> datetime.datetime | None:
-        return self.model.email_sent_at
+        return _utc(self.model.email_sent_at)
 
 
 @strawberry.type
