@@ -6,7 +6,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from facility.auth.models import Partner
+from facility.demo.follow_up import describe_reports
 from facility.demo.seed import seed_demo
+from facility.notifications.models import Notification
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests.models import CapacityRequest, RequestRecommendation
@@ -38,11 +40,23 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     # Governance at work: a committee, adopted criteria, a run, decisions and engagements.
     assert any(line.startswith("committee seated") for line in report)
     assert any("criteria version 2 adopted" in line for line in report)
-    run = db_session.exec(select(OptimiserRun)).one()
+    # The first run is this round's; the second holds the earlier round's confirmed matches.
+    run, _earlier = db_session.exec(select(OptimiserRun).order_by(OptimiserRun.id)).all()
     assert run.status == "DONE" and run.solver_status == "OPTIMAL"
-    assert db_session.exec(select(func.count()).select_from(Engagement)).one() == 2
+    assert db_session.exec(select(func.count()).select_from(Engagement)
+                           .where(Engagement.status == "SCHEDULED")).one() == 2
     assert db_session.exec(select(func.count()).select_from(Recusal)).one() >= 1
     assert verify(db_session).ok
 
+    # The loop closed: earlier engagements completed, reports in every status, reminders.
+    assert any("5 earlier engagements completed" in line for line in report), report
+    assert describe_reports(db_session) == {"DUE": 4, "OVERDUE": 2, "SUBMITTED_LATE": 1,
+                                            "SUBMITTED_ON_TIME": 3}
+    assert {n.kind for n in db_session.exec(select(Notification))} == {"REPORT_DUE",
+                                                                        "REPORT_OVERDUE"}
+    assert db_session.exec(select(func.count()).select_from(Engagement)
+                           .where(Engagement.status == "COMPLETED")).one() == 5
+
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)
+
