@@ -15,8 +15,10 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from facility.auth.actor import Actor
+from facility.config import get_settings
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
+from facility.engagements.lifecycle import report_status
 from facility.engagements.models import FollowUpReport, ReportKind
 from facility.experts.models import Expert
 from facility.notifications.reminders import queue_reminders
@@ -113,18 +115,15 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
                                       changes=_report_content(session, engagement))
                 follow_up.submit_report(session, actor=missions[state], report_id=report.id)  # type: ignore[arg-type]
             filed += 1
-    from facility.config import get_settings
-
     queued = queue_reminders(session, on=today(), offsets=get_settings().reminder_offsets)
     return [f"{len(states)} earlier engagements completed ({', '.join(states)}): {filed} "
-            f"follow-up reports filed, others due or overdue; {len(queued)} reminders queued "
+            f"follow-up reports filed, others due or overdue; reminders queued for "
+            f"{len(queued)} reports "
             "(run `facility reminders run` daily to queue and e-mail them)"]
 
 
 def describe_reports(session: Session) -> dict[str, int]:
     """How many of the demo's reports are in each status today (for the tests and the CLI)."""
-    from facility.engagements.lifecycle import report_status
-
     counts: dict[str, int] = {}
     for report in session.exec(select(FollowUpReport).where(~FollowUpReport.superseded)):  # type: ignore[arg-type]
         key = str(report_status(report))
