@@ -68,8 +68,9 @@ def _message(notice: Notice, *, report: FollowUpReport, title: str, state: str,
         lead = f"The {label} follow-up report of {state} was due on {due} and has not been submitted."
     else:
         days = (report.due_date - on).days
-        subject = f"Follow-up report due in {days} days, on {due} ({state})"
-        lead = f"The {label} follow-up report of {state} is due on {due}, in {days} days."
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+        subject = f"Follow-up report due {when}, on {due} ({state})"
+        lead = f"The {label} follow-up report of {state} is due on {due}, {when}."
     body = (f"{lead}\n\nEngagement: {title}\n"
             f"Report id (GraphQL followUpReport): {encode_id('FollowUpReport', report.id)}\n\n"
             "The State's mission files the report in the Implementation Facility. This notice "

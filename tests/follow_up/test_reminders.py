@@ -142,6 +142,8 @@ def test_queuing_the_same_notice_again_inserts_nothing(loop: Loop, db_session):
     assert [q.recipients for q in first] == [2]
     # Another run on the same day (a retried cron job, or one overlapping this one).
     assert queue_reminders(db_session, on=on, offsets=[60, 14]) == []
+    subjects = {n.subject for n in db_session.exec(select(Notification))}
+    assert subjects == {f"Follow-up report due in 3 days, on {DUE_12} (Kenya)"}
     assert queue_reminders(db_session, on=on + timedelta(days=1), offsets=[60, 14]) == []
     assert len(_notices(db_session)) == 2
 
@@ -230,3 +232,12 @@ def test_the_cli_runs_the_reminders(loop: Loop, clock, db_session, monkeypatch):
     assert result.exit_code == 0, result.output
     assert f"reminders for {DUE_12 - timedelta(days=60)}: 1 notices queued" in result.output
     assert "KEN 12-month report" in result.output and "2 accounts" in result.output
+
+
+@pytest.mark.parametrize("days_left, words", [(0, "due today"), (1, "due tomorrow"),
+                                              (2, "due in 2 days")])
+def test_the_message_says_when_in_words(loop: Loop, db_session, days_left, words):
+    loop.complete()
+    queue_reminders(db_session, on=DUE_12 - timedelta(days=days_left), offsets=[60, 14])
+    [subject] = {n.subject for n in db_session.exec(select(Notification))}
+    assert subject == f"Follow-up report {words}, on {DUE_12} (Kenya)"
