@@ -10,6 +10,8 @@ from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
 from facility.requests.schema import RequestMutation, RequestQuery
+from facility.statistics.schema import StatisticsQuery
+from facility.stories.schema import StoryMutation, StoryQuery
 from governance.coordination_schema import CoordinationQuery
 from governance.demand_schema import DemandQuery
 from governance.schema import GovernanceMutation, GovernanceQuery
@@ -21,13 +23,13 @@ MAX_TOKENS = 3000
 
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
-            FollowUpQuery, CoordinationQuery, DemandQuery):
+            FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
-               FollowUpMutation):
+               FollowUpMutation, StoryMutation):
     """Everything a client can change."""
 
 

@@ -233,3 +233,36 @@ def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # typ
         return False
     request = session.get(CapacityRequest, engagement.request_id)
     return request is not None and request.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+# Success stories ----------------------------------------------------------------------------
+
+def can_manage_stories(actor: Actor | None) -> bool:
+    """Proposing and publishing success stories is the secretariat's."""
+    return actor is not None and actor.role == Role.SECRETARIAT
+
+
+def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Everyone sees published stories; the secretariat every proposal; a State its own.
+    Other States, partners, experts and the committee never see an unpublished proposal."""
+    from facility.stories.models import StoryStatus, SuccessStory
+
+    published = SuccessStory.status == StoryStatus.PUBLISHED
+    if can_manage_stories(actor):
+        return true()
+    if actor is not None and actor.role == Role.STATE:
+        return or_(published, SuccessStory.state_code == actor.state_code)
+    return published  # type: ignore[return-value]
+
+
+def can_view_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+    from facility.stories.models import StoryStatus
+
+    if story.status == StoryStatus.PUBLISHED or can_manage_stories(actor):
+        return True
+    return can_answer_story(actor, story)
+
+
+def can_answer_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+    """Consent, decline and withdrawal of consent belong to the State whose report it is."""
+    return can_file_requests(actor) and story.state_code == actor.state_code  # type: ignore[union-attr]
