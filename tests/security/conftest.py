@@ -28,6 +28,7 @@ from facility.experts.models import Expert
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
+from tests.security.world_stories import build_stories
 
 YEAR = date.today().year + 1
 
@@ -211,6 +212,8 @@ def _build(session: Session, gql: GraphQLClient) -> World:
     ids["prop_gha_experts"] = [e["id"] for e in by_request[ids["gha_match"]]["experts"]]
     assert ids["prop_ken_experts"] == [ids["expert_own"]], done
     assert ids["prop_gha_experts"] == [ids["expert_other"]], done
+
+    build_stories(session, ids)
 
     clients = {"anonymous": gql, "STATE": kenya, "PARTNER": norad, "EXPERT": expert,
                "COMMITTEE": members["AFRICAN"], "EX_COMMITTEE": former,
