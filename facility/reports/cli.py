@@ -40,5 +40,6 @@ def item10(
         output.write_bytes(render_pdf(html))
     else:
         output.write_text(html, encoding="utf-8")
-    typer.echo(f"wrote {output} ({format.value}, {data.requests} requests, "
-               f"{len(data.stories)} success stories{', demo data' if data.demo else ''})")
+    stories = len(data.stories)
+    typer.echo(f"wrote {output} ({format.value}, {data.requests} requests, {stories} success "
+               f"stor{'y' if stories == 1 else 'ies'}{', demo data' if data.demo else ''})")

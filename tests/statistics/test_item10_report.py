@@ -149,7 +149,7 @@ def test_the_command_writes_html_and_pdf(tmp_path, monkeypatch):
         result = runner.invoke(app, ["report", "item10", "--year", str(YEAR), "--format", "html",
                                      "--output", str(out)])
         assert result.exit_code == 0, result.output
-        assert "4 requests, 1 success stories" in result.output
+        assert "4 requests, 1 success story" in result.output
         assert _parse(out.read_text(encoding="utf-8")).figures["requests.AFRICAN"] == "3"
         pdf = tmp_path / "item10.pdf"
         result = runner.invoke(app, ["report", "item10", "--year", str(YEAR), "--format", "pdf",
