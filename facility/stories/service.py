@@ -103,6 +103,12 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
                        "a draft")
     siblings = select(FollowUpReport.id).where(FollowUpReport.engagement_id == report.engagement_id,
                                                FollowUpReport.kind == report.kind)
+    corrected = session.exec(select(FollowUpReport.version).where(
+        FollowUpReport.id.in_(siblings), FollowUpReport.version > report.version,  # type: ignore[union-attr]
+        FollowUpReport.submitted_at.is_not(None))).first()  # type: ignore[union-attr]
+    if corrected is not None:
+        raise Conflict(f"version {corrected} of this report corrects this one; propose the "
+                       "latest submitted version")
     active = session.exec(select(SuccessStory.id).where(
         SuccessStory.report_id.in_(siblings),  # type: ignore[attr-defined]
         SuccessStory.status.in_(ACTIVE))).first()  # type: ignore[attr-defined]

@@ -149,9 +149,18 @@ def test_a_proposal_names_its_bad_fields_and_needs_a_submitted_report(loop, cloc
     for client in (loop.kenya, loop.norad, loop.committee, loop.anonymous):
         answer = loop.result(client, "ProposeSuccessStory", reportId=twelve["id"], input=PROPOSAL)
         assert answer["__typename"] == "PermissionDenied"
+    # A version a later submitted correction replaces is not proposed; the correction is.
+    revised = loop.result(loop.kenya, "ReviseFollowUpReport", id=twelve["id"])["report"]
+    pending = _propose(loop, twelve["id"])
+    assert pending["__typename"] == "SuccessStoryPayload", "the draft correction does not count"
+    loop.result(loop.kenya, "DeclineSuccessStory", id=pending["story"]["id"], reason="Wait")
+    loop.result(loop.kenya, "SubmitFollowUpReport", id=revised["id"])
+    outdated = _propose(loop, twelve["id"])
+    assert outdated["__typename"] == "Conflict" and "version 2" in outdated["message"]
+    assert _propose(loop, revised["id"])["__typename"] == "SuccessStoryPayload"
     unknown = _propose(loop, encode_id("FollowUpReport", 999999))
     assert unknown["__typename"] == "NotFound"
-    assert loop.op(loop.secretariat, "SuccessStories")["successStories"]["totalCount"] == 0
+    assert loop.op(loop.secretariat, "SuccessStories")["successStories"]["totalCount"] == 2
 
 
 def test_every_story_operation_ran(loop, submitted):

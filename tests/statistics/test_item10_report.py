@@ -163,3 +163,20 @@ def test_the_command_writes_html_and_pdf(tmp_path, monkeypatch):
         assert missing.exit_code == 1 and "does not exist" in missing.output
     finally:
         get_settings.cache_clear()
+
+
+def test_story_contents_cost_six_statements_for_any_number_of_stories(db_session: Session):
+    from facility.stories.service import story_contents
+    from tests.api.test_query_cost import counted
+
+    data = build(db_session)
+    db_session.flush()
+    with counted(db_session) as one:
+        story_contents(db_session, [data.published_story])
+    with counted(db_session) as two:
+        contents = story_contents(db_session, [data.published_story, data.proposed_story])
+    assert len(one) == len(two) == 6, two
+    published = contents[data.published_story.id]
+    assert (published.state.code, published.experts_deployed) == ("BRA", 0)
+    assert [r.status for r in published.recommendations] == ["FULLY_IMPLEMENTED"]
+    assert contents[data.proposed_story.id].narrative is None  # no part chosen: summary only
