@@ -29,7 +29,8 @@ def _short(label: str) -> str:
 
 def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequence[str],
               width: int = 660, label_width: int = 230, bar_height: int = 20,
-              number: Callable[[float], str] = lambda v: f"{v:,.0f}") -> str:
+              number: Callable[[float], str] = lambda v: f"{v:,.0f}",
+              colors: Sequence[str] = PALETTE) -> str:
     """A horizontal bar chart; several series stack within a bar, with a legend above."""
     gap, top = 8, (28 if len(series) > 1 else 6)
     value_width = 110
@@ -44,7 +45,7 @@ def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequ
         needed = sum(28 + 7 * len(name) for name in series)
         x = label_width if label_width + needed <= width else max(4, width - needed)
         for i, name in enumerate(series):
-            out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>')
+            out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colors[i % len(colors)]}"/>')
             out.append(f'<text x="{x + 16}" y="16">{escape(name)}</text>')
             x += 28 + 7 * len(name)
     for n, row in enumerate(rows):
@@ -56,7 +57,7 @@ def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequ
             w = plot * value / largest
             if w > 0:
                 out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}" '
-                           f'fill="{PALETTE[i % len(PALETTE)]}"/>')
+                           f'fill="{colors[i % len(colors)]}"/>')
             x += w
         label = row.note if row.note is not None else number(sum(row.values))
         out.append(f'<text x="{x + 6:.1f}" y="{y + bar_height * 0.7:.1f}">{escape(label)}</text>')

@@ -120,7 +120,8 @@ def charts(data: Item10) -> dict[str, Markup]:
         description="; ".join(f"{c.name}: {c.on_time} on time, {c.late} late, {c.overdue} "
                               f"overdue, {c.due} not yet due" for c in groups),
         rows=[Row(c.name, [c.on_time, c.late, c.overdue, c.due]) for c in groups],
-        series=["Submitted on time", "Submitted late", "Overdue", "Not yet due"])
+        series=["Submitted on time", "Submitted late", "Overdue", "Not yet due"],
+        colors=["#0072B2", "#E69F00", "#D55E00", "#B0C4D8"])
     implementation = svg(
         title="Implementation status of the recommendations reported on",
         description="; ".join(f"{KIND_LABELS[i.kind]}: {i.fully_implemented} fully, "
@@ -128,7 +129,8 @@ def charts(data: Item10) -> dict[str, Markup]:
                               for i in data.implementation),
         rows=[Row(KIND_LABELS[i.kind], [i.fully_implemented, i.partially_implemented,
                                          i.not_started]) for i in data.implementation],
-        series=["Fully implemented", "Partially implemented", "Not started"])
+        series=["Fully implemented", "Partially implemented", "Not started"],
+        colors=["#009E73", "#E69F00", "#A0A0A0"])
     return {"by_group": by_group, "by_theme": by_theme, "funding": funded,
             "compliance": compliance, "implementation": implementation}
 

@@ -8,7 +8,7 @@ caller's transaction; free-text reasons stay out of the audit payload (they may 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -65,8 +65,8 @@ def published_in(session: Session, year: int | None) -> list[SuccessStory]:
     query = select(SuccessStory).where(SuccessStory.status == StoryStatus.PUBLISHED)
     if year is not None:
         query = query.where(
-            SuccessStory.published_at >= datetime(year, 1, 1),  # type: ignore[operator]
-            SuccessStory.published_at < datetime(year + 1, 1, 1))  # type: ignore[operator]
+            SuccessStory.published_at >= datetime(year, 1, 1, tzinfo=UTC),  # type: ignore[operator]
+            SuccessStory.published_at < datetime(year + 1, 1, 1, tzinfo=UTC))  # type: ignore[operator]
     return list(session.exec(query.order_by(SuccessStory.published_at, SuccessStory.id)).all())  # type: ignore[arg-type]
 
 
