@@ -1,7 +1,7 @@
 """success stories: a submitted follow-up report proposed for publication, with the State's consent
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
