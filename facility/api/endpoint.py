@@ -16,10 +16,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+from facility.api import disclosure
 from facility.api.context import Context
 from facility.api.errors import PublicError
-from facility.api.schema import schema
+from facility.api.schema import production_schema, schema
 from facility.auth.actor import Actor
 from facility.auth.service import account_for_token
 from governance.committee import holds_seat
@@ -42,17 +44,24 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
 
 
-def _format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
+def _format_error(error: GraphQLError, correlation_id: str, *,
+                  production_document: str | None) -> dict[str, Any]:
     """Client errors pass through; anything unexpected is logged and masked.
 
     Client errors: syntax and validation errors (no original error), PublicError from a
     resolver, and variable values the schema refused (a GraphQLError raised while coercing
-    the request's variables, before any resolver ran, hence without a path).
+    the request's variables, before any resolver ran, hence without a path). In production
+    (`production_document` is the request's document) their messages are redacted.
     """
     original = error.original_error
     if original is None or isinstance(original, PublicError) or (
             error.path is None and isinstance(original, GraphQLError)):
-        return error.formatted
+        formatted = error.formatted
+        if production_document is not None:
+            formatted["message"] = disclosure.redact(
+                formatted["message"], schema=production_schema._schema,
+                document=production_document)
+        return formatted
     log.error("unexpected GraphQL error [%s]", correlation_id, exc_info=original)
     return {
         "message": f"Unexpected error; reference {correlation_id}",
@@ -66,6 +75,7 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
             operation_name: str | None) -> tuple[dict[str, Any], int]:
     """Run one GraphQL document in one unit of work; returns (response body, HTTP status)."""
     correlation_id = uuid.uuid4().hex[:12]
+    production = app_state.settings.is_production
     with app_state.open_session() as session:
         actor = None
         if token is not None:
@@ -77,8 +87,16 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
                           background=app_state.run_in_background,
                           open_session=app_state.open_session)
         try:
-            result = schema.execute_sync(query, variable_values=variables,
-                                         context_value=context, operation_name=operation_name)
+            result = (production_schema if production else schema).execute_sync(
+                query, variable_values=variables, context_value=context,
+                operation_name=operation_name)
+        except CannotGetOperationTypeError:
+            # A client error strawberry raises instead of returning: no operation to run (only
+            # fragments) or no operation of the given operationName.
+            session.rollback()
+            return {"errors": [{"message": "operationName: the document has no operation "
+                                           "of that name" if operation_name else
+                                "query: the document has no operation to run"}]}, 400
         except Exception:
             session.rollback()
             log.exception("GraphQL execution failed [%s]", correlation_id)
@@ -92,7 +110,9 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
                 job()
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
-        body["errors"] = [_format_error(e, correlation_id) for e in result.errors]
+        body["errors"] = [_format_error(e, correlation_id,
+                                        production_document=query if production else None)
+                          for e in result.errors]
     return body, 200
 
 

@@ -285,3 +285,25 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
         rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
         dump[table] = sorted(tuple(map(repr, r)) for r in rows)
     return dump
+
+
+# The endpoint as it runs in production ---------------------------------------------------
+
+PRODUCTION = Settings(database_url="sqlite://", env="production", secret_key="p" * 48)
+
+
+def production_app(engine, open_session):
+    """The app with FACILITY_ENV=production, on the test's own session."""
+    return create_app(PRODUCTION, engine=engine, open_session=open_session,
+                      run_in_background=lambda job: job())
+
+
+@pytest.fixture
+def prod(db_session: Session) -> Iterator[GraphQLClient]:
+    """An anonymous client of the production app; `.as_(token)` for a signed-in one."""
+    @contextmanager
+    def open_session():
+        yield db_session
+
+    with TestClient(production_app(db_session.get_bind(), open_session)) as http:
+        yield GraphQLClient(http)
