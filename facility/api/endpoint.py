@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from facility.api import disclosure
+from facility.api import disclosure, limits
 from facility.api.context import Context
 from facility.api.errors import PublicError
 from facility.api.schema import production_schema, schema
@@ -67,7 +67,7 @@ def _format_error(error: GraphQLError, correlation_id: str, *,
         "message": f"Unexpected error; reference {correlation_id}",
         "locations": error.formatted.get("locations"),
         "path": error.formatted.get("path"),
-        "extensions": {"correlationId": correlation_id},
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "correlationId": correlation_id},
     }
 
 
@@ -101,7 +101,8 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
             session.rollback()
             log.exception("GraphQL execution failed [%s]", correlation_id)
             return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
-                                "extensions": {"correlationId": correlation_id}}]}, 500
+                                "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                               "correlationId": correlation_id}}]}, 500
         if result.errors:
             session.rollback()
         else:
@@ -138,6 +139,8 @@ async def graphql_post(request: Request) -> Response:
         return _error("variables: must be an object", 400)
     if operation_name is not None and not isinstance(operation_name, str):
         return _error("operationName: must be a string", 400)
+    if variables and (where := limits.nul_in_variables(variables)):
+        return _error(f"{where}: {limits.NUL_MESSAGE}", 400)
     result, status = await run_in_threadpool(
         execute, request.app.state, _bearer_token(request), query, variables, operation_name
     )

@@ -1,9 +1,13 @@
-"""Limits on the shape of a GraphQL document that graphql-core does not enforce by itself.
+"""Limits on the shape and content of a GraphQL request that graphql-core does not enforce.
 
 Two kinds of overloading cost the server work out of proportion to the request and serve no
 client: the same directive stacked on one location (`__typename @a @a @a …`, which the standard
 rules answer with one error per directive) and the same field asked for many times in one
 selection (`{ me me me … }`, which the executor merges only after validating every copy).
+
+A third limit is on content: no string may hold the NUL character. PostgreSQL cannot store or
+even compare it (any statement carrying one fails), so an argument holding one would reach
+the database as a fault; it is refused up front, in literals and in variables alike.
 
 The rules here run in a pass of their own *before* the standard validation (see
 `CheapLimitsFirst`), so a flood is answered with one short error instead of one error per
@@ -23,6 +27,7 @@ from graphql import (
     FieldNode,
     GraphQLError,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
     validate,
 )
@@ -77,7 +82,37 @@ class FieldRepetitionRule(ASTValidationRule):
         return None
 
 
-CHEAP_RULES = (DirectiveLimitRule, FieldRepetitionRule)
+NUL_MESSAGE = "strings must not contain the NUL character (U+0000)"
+
+
+class NulCharacterRule(ASTValidationRule):
+    """Refuses a string literal that holds NUL."""
+
+    def enter_string_value(self, node: StringValueNode, *_args):  # type: ignore[no-untyped-def]
+        if "\x00" in node.value:
+            self.report_error(GraphQLError(NUL_MESSAGE, node))
+            return BREAK
+        return None
+
+
+def nul_in_variables(value: object, path: str = "variables") -> str | None:
+    """The path of the first variable value (or key) holding NUL, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return path
+            if found := nul_in_variables(item, f"{path}.{key}"):
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := nul_in_variables(item, f"{path}[{index}]"):
+                return found
+    return None
+
+
+CHEAP_RULES = (DirectiveLimitRule, FieldRepetitionRule, NulCharacterRule)
 
 
 class CheapLimitsFirst(SchemaExtension):
