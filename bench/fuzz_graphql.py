@@ -134,6 +134,8 @@ def main() -> int:
     args = parser.parse_args()
     # strawberry logs every refused document with a traceback: thousands of them here.
     logging.getLogger("strawberry.execution").disabled = True
+    for client_log in ("httpx", "httpx2"):  # one line per request otherwise
+        logging.getLogger(client_log).setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.postgres or f"sqlite:///{Path(tmp) / 'fuzz.db'}"
         result = run(url, args.examples, args.seed)

@@ -20,7 +20,7 @@ from tests.security.conftest import World, production_app
 from tests.security.fuzzing import cases, check_response, send
 
 SEED = 20261201
-EXAMPLES = {GenerationMode.POSITIVE: 40, GenerationMode.NEGATIVE: 15}
+EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 8}
 CALLERS = ("anonymous", "STATE", "PARTNER", "SECRETARIAT")
 
 
