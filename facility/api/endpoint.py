@@ -71,10 +71,29 @@ def _format_error(error: GraphQLError, correlation_id: str, *,
     }
 
 
+def _fault(correlation_id: str) -> tuple[dict[str, Any], int]:
+    return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                       "correlationId": correlation_id}}]}, 500
+
+
 def execute(app_state: Any, token: str | None, query: str, variables: dict | None,
             operation_name: str | None) -> tuple[dict[str, Any], int]:
-    """Run one GraphQL document in one unit of work; returns (response body, HTTP status)."""
+    """Run one GraphQL document in one unit of work; returns (response body, HTTP status).
+
+    A fault anywhere (opening the session, looking up the token, executing, committing) is
+    logged and answered masked under one correlation id, never as a bare 500 page.
+    """
     correlation_id = uuid.uuid4().hex[:12]
+    try:
+        return _execute(app_state, token, query, variables, operation_name, correlation_id)
+    except Exception:
+        log.exception("GraphQL request failed [%s]", correlation_id)
+        return _fault(correlation_id)
+
+
+def _execute(app_state: Any, token: str | None, query: str, variables: dict | None,
+             operation_name: str | None, correlation_id: str) -> tuple[dict[str, Any], int]:
     production = app_state.settings.is_production
     with app_state.open_session() as session:
         actor = None
@@ -99,14 +118,15 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
                                 "query: the document has no operation to run"}]}, 400
         except Exception:
             session.rollback()
-            log.exception("GraphQL execution failed [%s]", correlation_id)
-            return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
-                                "extensions": {"code": "INTERNAL_SERVER_ERROR",
-                                               "correlationId": correlation_id}}]}, 500
+            raise
         if result.errors:
             session.rollback()
         else:
-            session.commit()
+            try:
+                session.commit()
+            except Exception:
+                session.rollback()
+                raise
             for job in context.after_commit:  # work that must see this request's writes
                 job()
     body: dict[str, Any] = {"data": result.data}

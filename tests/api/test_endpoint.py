@@ -388,3 +388,38 @@ def test_an_unexpected_fault_in_a_mutation_is_masked_and_writes_nothing(gql, mak
     assert response.status_code == 200
     _assert_masked(response, caplog)
     assert _count_offers(db_session) == 0
+
+
+def test_a_fault_before_execution_is_masked_too(gql, make_token, monkeypatch, caplog):
+    # e.g. the database is unreachable when the token is looked up
+    caplog.set_level(logging.ERROR, logger="facility.graphql")
+    token = make_token("STATE", state="KEN")
+    monkeypatch.setattr(endpoint, "account_for_token", _raise_secret)
+    response = gql.as_(token).post(ME)
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert "data" not in body
+    assert "secret detail" not in response.text
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    reference = error["extensions"]["correlationId"]
+    assert [r for r in caplog.records if reference in r.getMessage()
+            and "secret detail" in str(r.exc_info[1])]
+
+
+def test_a_commit_the_database_refuses_is_masked_and_keeps_nothing(gql, make_token, db_session,
+                                                                    monkeypatch, caplog):
+    caplog.set_level(logging.ERROR, logger="facility.graphql")
+    norad = gql.as_(make_token("PARTNER", partner="Norad"))
+    settle(db_session)
+    monkeypatch.setattr(db_session, "commit", _raise_secret)
+    response = norad.post(
+        "mutation($i: CreateOfferInput!) { createOffer(input: $i) { __typename } }",
+        {"i": offer_input()})
+    assert response.status_code == 500
+    assert "secret detail" not in response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    monkeypatch.undo()
+    assert _count_offers(db_session) == 0
+
