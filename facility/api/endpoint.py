@@ -3,6 +3,8 @@
 Execution is synchronous (SQLAlchemy sessions are), so it runs in Starlette's thread pool and
 never blocks the event loop. The whole document commits when it ran without errors and rolls
 back otherwise; each mutation also runs in its own SAVEPOINT (see api.context.mutate).
+With FACILITY_ENV=production the production schema build runs (no introspection) and client
+errors are redacted (api.disclosure); the limits on documents are in api.schema and api.limits.
 """
 
 from __future__ import annotations
