@@ -307,7 +307,9 @@ def test_a_query_at_the_depth_limit_is_served(prod, make_token):
 def test_no_ide_or_api_explorer_in_production(prod, path):
     response = prod.http.get(path, headers={"Accept": "text/html"})
     assert response.status_code in (404, 405), (path, response.status_code)
-    lowered = response.text.lower()
+    # The not-found page echoes the path it was asked for (in its language links): that is
+    # not an explorer, so the path itself is left out of the search for one.
+    lowered = response.text.lower().replace(path, "")
     for ide in ("graphiql", "playground", "altair", "swagger", "redoc"):
         assert ide not in lowered, (path, ide)
 
