@@ -25,6 +25,7 @@ from facility.api.context import Context
 from facility.api.errors import PublicError
 from facility.api.schema import production_schema, schema
 from facility.auth.actor import Actor
+from facility.auth.models import Role
 from facility.auth.service import account_for_token
 from governance.committee import holds_seat
 
@@ -103,7 +104,9 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
             account = account_for_token(session, token)
             if account is None:
                 return {"errors": [{"message": "invalid or revoked API token"}]}, 401
-            actor = Actor.from_account(account, seated=holds_seat(session, account.id))
+            # Only a committee account can hold a seat: no lookup for everyone else.
+            seated = account.role == Role.COMMITTEE and holds_seat(session, account.id)
+            actor = Actor.from_account(account, seated=seated)
         context = Context(session=session, actor=actor, settings=app_state.settings,
                           background=app_state.run_in_background,
                           open_session=app_state.open_session)

@@ -10,10 +10,12 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
 
+from facility.api.document_cache import MAX_DOCUMENTS, ValidatedDocumentCache
 from facility.api.limits import CheapLimitsFirst
 from facility.auth.schema import AuthQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
@@ -54,6 +56,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
+    # Parse and validate each document once per process (facility/api/document_cache.py); the
+    # validation cache is keyed by schema, so the two builds never share an outcome.
+    extensions += [lambda: ParserCache(maxsize=MAX_DOCUMENTS), ValidatedDocumentCache]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
