@@ -288,10 +288,12 @@ def main() -> None:
                           f"{total['p99_ms']:g} ms, {total['failures']}/{total['requests']} "
                           f"failed, load {load_before[0]:.2f}", flush=True)
         finally:
-            for sampler in samplers.values():
-                sampler.stop()
-            for process in servers.values():
-                stop_server(process)
+            try:
+                for sampler in samplers.values():
+                    sampler.stop()
+            finally:
+                for process in servers.values():
+                    stop_server(process)
         results["phases"] = {label: {
             "median": {k: median_of(items, k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
             "failures": sum(r["total"]["failures"] for r in items),
