@@ -20,7 +20,8 @@ What it does, in order:
      (and, with --saturate, `reads` and `baseline` again with no think time: capacity);
   4. samples each server's RSS (all its processes, psutil) every half second throughout;
   5. writes a results JSON: per phase and repeat the locust figures (throughput, p50, p95, p99,
-     failures), medians over repeats, RSS at start/end/peak, machine and load average.
+     failures) and the server's CPU time per request, medians over repeats, RSS at
+     start/end/peak, machine and load average.
 
 Ports 8501 (product) and 8502 (baseline) by default. The database is dropped at the end.
 """
@@ -277,9 +278,13 @@ def main() -> None:
                                        duration=args.duration, think=think,
                                        max_requests=args.max_requests, data_file=data_file,
                                        prefix=work / f"{label.replace(' ', '_')}_{repeat}")
+                    cpu = samplers[server].cpu_seconds() - cpu_before
                     stats.update(repeat=repeat, load_average_before=load_before,
-                                 load_average_after=os.getloadavg(),
-                                 server_cpu_seconds=round(samplers[server].cpu_seconds() - cpu_before, 1))
+                                 load_average_after=os.getloadavg(), server_cpu_seconds=round(cpu, 1),
+                                 # CPU the server spent per request: what the code costs, much
+                                 # less sensitive than latency to what else the machine runs.
+                                 server_cpu_ms_per_request=round(
+                                     cpu * 1000 / max(1, stats["total"]["requests"]), 1))
                     runs.setdefault(label, []).append(stats)
                     samplers[server].label = "idle"
                     total = stats["total"]
@@ -295,7 +300,9 @@ def main() -> None:
                 for process in servers.values():
                     stop_server(process)
         results["phases"] = {label: {
-            "median": {k: median_of(items, k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
+            "median": {**{k: median_of(items, k) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")},
+                       "server_cpu_ms_per_request": statistics.median(
+                           r["server_cpu_ms_per_request"] for r in items)},
             "failures": sum(r["total"]["failures"] for r in items),
             "requests": sum(r["total"]["requests"] for r in items),
             "runs": items,
@@ -311,7 +318,8 @@ def main() -> None:
     for label, phase in results["phases"].items():
         m = phase["median"]
         print(f"  {label}: median {m['rps']} req/s, p50 {m['p50_ms']:g}, p95 {m['p95_ms']:g}, "
-              f"p99 {m['p99_ms']:g} ms; {phase['failures']}/{phase['requests']} failed")
+              f"p99 {m['p99_ms']:g} ms, server CPU {m['server_cpu_ms_per_request']:g} ms/request; "
+              f"{phase['failures']}/{phase['requests']} failed")
     for server, rss in results["rss"].items():
         print(f"  {server} RSS: start {rss['start_mib']} MiB, end {rss['end_mib']} MiB, "
               f"peak {rss['peak_mib']} MiB")
