@@ -15,6 +15,7 @@ from facility.errors import DomainError, ValidationFailed
 from facility.exports.cli import export_app
 from facility.notifications.cli import reminders_app
 from facility.reference.cli import import_app
+from facility.reports.cli import report_app
 from governance.cli import audit_app
 from matching.cli import app as match_app
 
@@ -32,6 +33,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(match_app, name="match")
 app.add_typer(export_app, name="export")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(report_app, name="report")
 
 
 def _fail(error: DomainError) -> None:

@@ -19,6 +19,7 @@ from facility.reference.models import (
     ThemeAlias,
 )
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
+from facility.stories.models import SuccessStory
 from governance.models import (
     AuditEntry,
     AuditHead,
@@ -68,6 +69,7 @@ __all__ = [
     "SdgTarget",
     "State",
     "StateAlias",
+    "SuccessStory",
     "Theme",
     "ThemeAlias",
     "Vote",

@@ -11,9 +11,13 @@ from facility.demo.seed import seed_demo
 from facility.notifications.models import Notification
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
+from facility.reports.item10 import collect, render_html
 from facility.requests.models import CapacityRequest, RequestRecommendation
+from facility.stories import service as stories
+from facility.stories.models import StoryStatus, SuccessStory
+from facility.timeutil import today
 from governance.audit import verify
-from governance.models import Engagement, OptimiserRun, Recusal
+from governance.models import AuditEntry, Engagement, OptimiserRun, Recusal
 
 
 def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
@@ -56,6 +60,16 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
                                                                         "REPORT_OVERDUE"}
     assert db_session.exec(select(func.count()).select_from(Engagement)
                            .where(Engagement.status == "COMPLETED")).one() == 5
+    # One success story, consented and published (facility/demo/stories.py), and the item 10
+    # report generated from the demo says it is demo data.
+    [story] = db_session.exec(select(SuccessStory)).all()
+    assert story.status == StoryStatus.PUBLISHED and story.title.startswith("[Demo] ")
+    assert [s.id for s in stories.list_stories(db_session, actor=None, limit=5, offset=0)[0]] == [story.id]
+    assert db_session.exec(select(AuditEntry.action).where(
+        AuditEntry.subject_type == "success_story").order_by(AuditEntry.seq)).all() == [
+        "success_story.proposed", "success_story.consented", "success_story.published"]
+    html = render_html(collect(db_session, year=today().year))
+    assert "Demonstration data." in html and story.title in html
 
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)

@@ -4,7 +4,7 @@ The unique key (report, kind, offset, account) is what makes a reminder impossib
 twice, even when two reminder runs overlap.
 
 Revision ID: 0005
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0005'
-down_revision: str | None = '0008'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

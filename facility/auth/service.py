@@ -16,7 +16,7 @@ from facility.reference.models import GROUP_CODES, State
 from facility.timeutil import utcnow
 
 _hasher = PasswordHasher()
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 TOKEN_PREFIX = "fac_"
 MIN_PASSWORD_LENGTH = 12
 

@@ -28,6 +28,7 @@ from facility.experts.models import Expert
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
+from tests.security.world_stories import build_stories
 
 YEAR = date.today().year + 1
 
@@ -213,6 +214,7 @@ def _build(session: Session, gql: GraphQLClient) -> World:
     assert ids["prop_gha_experts"] == [ids["expert_other"]], done
 
     _follow_up(session, ids, secretariat=secretariat, kenya=kenya, ghana=ghana)
+    build_stories(session, ids)
 
     clients = {"anonymous": gql, "STATE": kenya, "PARTNER": norad, "EXPERT": expert,
                "COMMITTEE": members["AFRICAN"], "EX_COMMITTEE": former,
@@ -351,3 +353,25 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
         rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
         dump[table] = sorted(tuple(map(repr, r)) for r in rows)
     return dump
+
+
+# The endpoint as it runs in production ---------------------------------------------------
+
+PRODUCTION = Settings(database_url="sqlite://", env="production", secret_key="p" * 48)
+
+
+def production_app(engine, open_session):
+    """The app with FACILITY_ENV=production, on the test's own session."""
+    return create_app(PRODUCTION, engine=engine, open_session=open_session,
+                      run_in_background=lambda job: job())
+
+
+@pytest.fixture
+def prod(db_session: Session) -> Iterator[GraphQLClient]:
+    """An anonymous client of the production app; `.as_(token)` for a signed-in one."""
+    @contextmanager
+    def open_session():
+        yield db_session
+
+    with TestClient(production_app(db_session.get_bind(), open_session)) as http:
+        yield GraphQLClient(http)

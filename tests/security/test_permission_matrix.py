@@ -16,6 +16,7 @@ import pytest
 
 from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.security.conftest import ROLES, World, snapshot
+from tests.security.world_stories import story_probe, story_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "permissions.md"
@@ -145,6 +146,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"id": ids[target]}
     if name == "requestFromFurtherNeeds":
         return {"reportId": ids[target]}
+    if (variables := story_variables(ids, name, target)) is not None:
+        return variables
     raise AssertionError(f"no variables for {name}")
 
 
@@ -218,6 +221,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         if found is not None:  # the approved proposal of the State's request is its support
             assert found["recommendations"] and found["recommendations"][0]["supports"], found
         return _one(found)
+    if name == "unmetDemand":
+        return _one(q("query($id: ID) { u: unmetDemand(runId: $id) { runId } }", id=tid)["u"])
     if name == "recommendations":
         tid = ids["recs"][target]
         data = q("query { recommendations(stateCode: \"GHA\", first: 100) { edges { node { id } } } }")
@@ -265,6 +270,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "proposal.motion.votes":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {VOTES} }} }}", id=tid)["p"]
         return "null" if p is None else _votes(p["m"])
+    if (answer := story_probe(ids, q, name, target)) is not None:
+        return answer
     expert_id = ids[f"{target}_experts"][0]
     if name == "proposal.experts.personal":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {TEAM} }} }}", id=tid)["p"]
