@@ -13,7 +13,9 @@ from facility.config import get_settings
 from facility.db import make_engine, unit_of_work, upgrade
 from facility.errors import DomainError, ValidationFailed
 from facility.exports.cli import export_app
+from facility.notifications.cli import reminders_app
 from facility.reference.cli import import_app
+from facility.reports.cli import report_app
 from governance.cli import audit_app
 from matching.cli import app as match_app
 
@@ -32,6 +34,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(match_app, name="match")
 app.add_typer(export_app, name="export")
+app.add_typer(reminders_app, name="reminders")
+app.add_typer(report_app, name="report")
 
 
 def _fail(error: DomainError) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 import matching
+import matching.demand
 from facility import idempotency
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
@@ -132,10 +133,11 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     kept = []
     for r in requests:
         if r.currency != RUN_CURRENCY:
-            left_out.append({"request": r.id, "reasons": [
+            left_out.append({"request": r.id, "causes": ["other_currency"], "reasons": [
                 f"budget in {r.currency}: this run compares budgets in {RUN_CURRENCY} only"]})
         elif groups.get(r.state_code) is None:
-            left_out.append({"request": r.id, "reasons": ["the State belongs to no regional group"]})
+            left_out.append({"request": r.id, "causes": ["no_regional_group"],
+                             "reasons": ["the State belongs to no regional group"]})
         else:
             kept.append(r)
     requests = kept
@@ -250,6 +252,52 @@ def execute_run(open_session: OpenSession, run_id: int) -> None:
     with open_session() as session:
         store_result(session, run_id, result, fixed, left_out)
         session.commit()
+    analyse_unmet_demand(open_session, run_id, instance, result, fixed, time_limit)
+
+
+def analyse_unmet_demand(open_session: OpenSession, run_id: int, instance: matching.Instance,
+                         result: matching.Result, fixed: list[matching.FixedMatch],
+                         time_limit: float) -> None:
+    """Re-solve the run with candidate additions (matching.demand) and store what they unlock.
+
+    Runs after the proposals are stored, in its own transaction: the committee can already vote
+    while it works, and a failure leaves the run DONE with an analysis that says it failed.
+    """
+    try:
+        analysis = matching.demand.analyse(instance, result, fixed=fixed,
+                                           time_limit=max(1.0, min(10.0, time_limit / 4)))
+        stored: dict[str, Any] = demand_record(analysis)
+    except Exception as error:  # the run itself succeeded; the analysis must not undo that
+        log.exception("unmet-demand analysis of run %s failed", run_id)
+        stored = {"error": f"{type(error).__name__}: {error}", "suggestions": [],
+                  "candidates_tried": 0, "seconds": 0.0}
+    stored["analysed_at"] = utcnow().isoformat()
+    with open_session() as session:
+        run = session.get(OptimiserRun, run_id, populate_existing=True)
+        assert run is not None
+        run.demand = stored
+        session.add(run)
+        session.commit()
+
+
+def demand_record(analysis: matching.demand.DemandAnalysis) -> dict[str, Any]:
+    """The analysis as stored on the run: database ids, dates as ISO strings."""
+    return {
+        "candidates_tried": analysis.candidates_tried,
+        "seconds": round(analysis.seconds, 3),
+        "error": None,
+        "suggestions": [{
+            "kind": s.addition.kind, "theme": s.addition.theme, "language": s.addition.language,
+            "group": s.addition.group,
+            "window": [d.isoformat() for d in s.addition.window] if s.addition.window else None,
+            "budget": s.addition.budget, "requests": s.addition.requests,
+            "offer": _pk(s.addition.offer) if s.addition.offer else None,
+            "description": s.addition.description, "reach": s.reach,
+            "newly_matched": [_pk(r) for r in s.newly_matched],
+            "no_longer_matched": [_pk(r) for r in s.no_longer_matched],
+            "score_gain": s.score_gain, "proven": s.proven,
+        } for s in analysis.suggestions],
+    }
 
 
 def _finish(open_session: OpenSession, run_id: int, status: RunStatus, error: str | None = None) -> None:
@@ -301,7 +349,7 @@ def store_result(session: Session, run_id: int, result: matching.Result,
     run.seconds = round(result.seconds, 3)
     run.fairness = {g: {"requests": row.requests, "matched": row.matched, "floor": row.floor,
                         "shortfall": row.shortfall} for g, row in result.groups.items()}
-    run.unmatched = [{"request": _pk(u.request), "reasons": list(u.reasons)}
+    run.unmatched = [{"request": _pk(u.request), "reasons": list(u.reasons), "causes": list(u.causes)}
                      for u in result.unmatched] + left_out
     run.finished_at = utcnow()
     session.add(run)

@@ -2,6 +2,7 @@
 
     facility match INSTANCE.json [--time-limit S] [--output RESULT.json]
     facility match check INSTANCE.json RESULT.json
+    facility match demand INSTANCE.json [--time-limit S] [--per-solve S] [--candidates N]
 
 The first form has no subcommand name: a group that routes anything that is not a known
 subcommand to `solve` makes both forms work (`facility match solve ...` works too).
@@ -18,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from matching.checker import check, recompute_score
+from matching.demand import analyse
 from matching.instance import InstanceError, load_instance
 from matching.progress import live_progress
 from matching.result import ResultFormatError, load_result, result_to_json
@@ -100,3 +102,36 @@ def check_command(
         typer.echo(f"{len(violations)} violation(s)")
         raise typer.Exit(1)
     typer.echo("valid")
+
+
+@app.command("demand")
+def demand_command(
+    instance: Annotated[Path, typer.Argument(help="Instance file (facility-matching/1).")],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", "-t", min=0.1, help="Seconds for the run itself.")
+    ] = 60.0,
+    per_solve: Annotated[
+        float, typer.Option("--per-solve", min=0.1, help="Seconds for each re-solve.")
+    ] = 10.0,
+    candidates: Annotated[
+        int, typer.Option("--candidates", min=1, help="Candidate additions to re-solve.")
+    ] = 12,
+) -> None:
+    """Solve INSTANCE, then re-solve it with candidate additions: which would match more."""
+    try:
+        inst = load_instance(instance)
+    except InstanceError as exc:
+        _fail(exc.problems)
+    result = solve(inst, time_limit=time_limit)
+    typer.echo(f"{result.status.value}: {len(result.matches)} matched, "
+               f"{len(result.unmatched)} unmatched, score {result.score:,}")
+    with typer.progressbar(length=candidates, label="re-solving", file=sys.stderr) as bar:
+        analysis = analyse(inst, result, time_limit=per_solve, max_candidates=candidates,
+                           on_candidate=lambda done, total: bar.update(1))
+    typer.echo(f"{analysis.candidates_tried} candidate additions re-solved in "
+               f"{analysis.seconds:.1f} s; {len(analysis.suggestions)} match more requests:")
+    for s in analysis.suggestions:
+        lost = f", loses {', '.join(s.no_longer_matched)}" if s.no_longer_matched else ""
+        proven = "" if s.proven else " (re-solve not proven optimal)"
+        typer.echo(f"  +{s.gain}: {s.addition.description} -> matches "
+                   f"{', '.join(s.newly_matched)}{lost}; score +{s.score_gain:,}{proven}")

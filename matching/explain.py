@@ -5,9 +5,14 @@ themes and languages) and how value and fit add up. For an unmatched request: th
 that left it with no eligible offer or too few eligible experts, found by applying the
 rules one at a time and naming the first that empties the field (or leaves fewer experts
 than needed), or else the capacity that went to other, higher-scoring requests.
+
+Each reason carries a stable cause code (`CAUSES`) beside its text, so that unmet demand can be
+counted by cause (`matching.demand`) without parsing sentences.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,6 +22,22 @@ from matching.problem import Problem
 from matching.result import Status
 
 _MAX_LISTED = 5
+
+#: Why a request stayed unmatched, one code per rule or capacity that binds.
+CAUSES = (
+    "no_offer_theme", "no_offer_group", "no_offer_state", "offer_window", "offer_budget",
+    "expert_theme", "expert_language", "expert_nationality", "expert_conflict",
+    "expert_availability", "team_diversity", "offer_capacity", "expert_capacity",
+    "tradeoff", "time_limit",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason a request stayed unmatched: its cause code and its plain-language text."""
+
+    cause: str
+    text: str
 
 
 def _money(amount: int) -> str:
@@ -85,48 +106,49 @@ def explain_match(prob: Problem, sol: dict, r: int) -> str:
     return " ".join(parts)
 
 
-def _offer_funnel(prob: Problem, r: int) -> str:
+def _offer_funnel(prob: Problem, r: int) -> Reason:
     """Name the offer rule that leaves request r with no eligible offer."""
     enc = prob.enc
     inst = enc.instance
     req = inst.requests[r]
     cols = np.arange(enc.n_offers)
     if len(cols) == 0:
-        return "No offer is available in this run."
+        return Reason("no_offer_theme", "No offer is available in this run.")
     m = {k: v[0] for k, v in rules.offer_rules(enc, np.array([r]), cols).items()}
     ids = np.array([o.id for o in inst.offers])
     alive = m["offer_theme"]
     if not alive.any():
-        return f"No offer shares a theme with it (its themes: {', '.join(req.themes)})."
+        return Reason("no_offer_theme",
+                      f"No offer shares a theme with it (its themes: {', '.join(req.themes)}).")
     themed = ids[alive].tolist()
     if not (alive & m["offer_group"]).any():
-        return (
+        return Reason("no_offer_group", (
             f"No offer sharing a theme ({_ids(themed)}) is open to its regional group "
             f"{req.group}."
-        )
+        ))
     alive = alive & m["offer_group"]
     if not (alive & m["offer_state"]).any():
-        return (
+        return Reason("no_offer_state", (
             f"No offer sharing a theme and open to {req.group} ({_ids(ids[alive].tolist())}) "
             f"is open to its State {req.state}."
-        )
+        ))
     alive = alive & m["offer_state"]
     if not (alive & m["offer_window"]).any():
         overlap = rules.overlap_days(
             enc.r_start[r], enc.r_end[r], enc.o_start[alive], enc.o_end[alive]
         )
-        return (
+        return Reason("offer_window", (
             f"Window overlap too short: the offers sharing a theme and open to it "
             f"({_ids(ids[alive].tolist())}) overlap its window {_window(req)} by at most "
             f"{max(0, int(overlap.max()))} days; it needs {_weeks(req)}."
-        )
+        ))
     alive = alive & m["offer_window"]
     budgets = enc.o_budget[alive]
     top = int(np.argmax(budgets))
-    return (
+    return Reason("offer_budget", (
         f"Its budget {_money(req.budget)} is above the budget of every offer that could "
         f"otherwise fund it (largest: {ids[alive][top]}, {_money(int(budgets[top]))})."
-    )
+    ))
 
 
 _EXPERT_STEPS = (
@@ -138,7 +160,7 @@ _EXPERT_STEPS = (
 )
 
 
-def _expert_funnel(prob: Problem, r: int) -> str:
+def _expert_funnel(prob: Problem, r: int) -> Reason:
     """Name the expert rule that leaves request r with fewer eligible experts than needed."""
     enc = prob.enc
     inst = enc.instance
@@ -149,6 +171,7 @@ def _expert_funnel(prob: Problem, r: int) -> str:
     alive = np.ones(enc.n_experts, dtype=bool)
     steps = []
     binding = None
+    cause = "expert_availability"
     for key, name, text in _EXPERT_STEPS:
         alive = alive & m[key]
         count = int(alive.sum())
@@ -157,16 +180,16 @@ def _expert_funnel(prob: Problem, r: int) -> str:
         )
         steps.append(f"{count} {phrase}")
         if binding is None and count < n:
-            binding = name
+            binding, cause = name, key
     eligible = int(alive.sum())
-    return (
+    return Reason(cause, (
         f"Fewer eligible experts than needed because of {binding}: it needs {n}, "
         f"{eligible} {'is' if eligible == 1 else 'are'} eligible. Of {enc.n_experts} experts, "
         + "; of those, ".join(steps) + "."
-    )
+    ))
 
 
-def _diversity(prob: Problem, r: int) -> str:
+def _diversity(prob: Problem, r: int) -> Reason:
     enc = prob.enc
     inst = enc.instance
     req = inst.requests[r]
@@ -175,18 +198,19 @@ def _diversity(prob: Problem, r: int) -> str:
     eligible = np.nonzero(rules.all_hold(masks)[0])[0]
     groups = sorted({inst.experts[int(e)].group for e in eligible})
     k = int(prob.groups_required[r])
-    return (
+    return Reason("team_diversity", (
         f"Team diversity impossible: its eligible experts all come from "
         f"{_and(groups) if groups else 'no group'}, and a team of {req.experts_needed} must "
         f"span at least {k} regional groups."
-    )
+    ))
 
 
-def explain_unmatched(prob: Problem, sol: dict, r: int, status: Status) -> list[str]:
+def explain_unmatched(prob: Problem, sol: dict, r: int, status: Status) -> list[Reason]:
     """Why request r stayed unmatched: the binding rule, or the capacity it lost."""
     reason = prob.excluded_because.get(r)
     if reason == "no_offer":
-        return ["No eligible offer. " + _offer_funnel(prob, r)]
+        funnel = _offer_funnel(prob, r)
+        return [Reason(funnel.cause, "No eligible offer. " + funnel.text)]
     if reason == "too_few_experts":
         # The expert pairs of excluded requests are not kept; recompute from the rules.
         return [_expert_funnel(prob, r)]
@@ -195,7 +219,7 @@ def explain_unmatched(prob: Problem, sol: dict, r: int, status: Status) -> list[
     return _capacity_reasons(prob, sol, r, status)
 
 
-def _capacity_reasons(prob: Problem, sol: dict, r: int, status: Status) -> list[str]:
+def _capacity_reasons(prob: Problem, sol: dict, r: int, status: Status) -> list[Reason]:
     enc = prob.enc
     inst = enc.instance
     req = inst.requests[r]
@@ -231,11 +255,11 @@ def _capacity_reasons(prob: Problem, sol: dict, r: int, status: Status) -> list[
                     f"{of.id} has {_money(int(budget_left[o]))} left of {_money(of.budget)}"
                 )
             users += funded_by.get(o, [])
-        reasons.append(
+        reasons.append(Reason("offer_capacity", (
             f"Offer capacity went to higher-scoring requests: all {len(offers)} offers that "
             f"may fund it (budget {_money(req.budget)}) are used up: {_ids(details)}. "
             f"They fund {takers(sorted(set(users)))}."
-        )
+        )))
     if req.experts_needed:
         seg = np.arange(ys[r], ys[r + 1])
         free = seg[cap_left[prob.y_e[seg]] > 0]
@@ -246,22 +270,22 @@ def _capacity_reasons(prob: Problem, sol: dict, r: int, status: Status) -> list[
         if usable < req.experts_needed or len(groups) < k:
             busy = [int(e) for e in prob.y_e[seg] if cap_left[e] <= 0]
             users = sorted({q for e in busy for q in served_by.get(e, [])})
-            reasons.append(
+            reasons.append(Reason("expert_capacity", (
                 f"Expert capacity went to higher-scoring requests: of its {len(seg)} eligible "
                 f"experts, {len(busy)} are at their maximum assignments, leaving "
                 f"{len(free)} free across {len(groups)} group(s); it needs "
                 f"{req.experts_needed} from at least {max(k, 1)} group(s). "
                 f"Those experts serve {takers(users)}."
-            )
+            )))
     if reasons:
         return reasons
     if status is Status.OPTIMAL:
-        return [
+        return [Reason("tradeoff", (
             "Room remains for it alone, but fitting it in would mean moving other requests' "
             "funding or experts, and every such rearrangement scores lower (the result is "
             "proven optimal)."
-        ]
-    return [
+        ))]
+    return [Reason("time_limit", (
         "The search stopped at the time limit before finding room for it; an offer and "
         "experts with spare capacity remain (the result is not proven optimal)."
-    ]
+    ))]

@@ -33,10 +33,12 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Unmatched:
-    """An unmatched request and the reasons it stayed unmatched."""
+    """An unmatched request, the reasons it stayed unmatched and their cause codes."""
 
     request: str
     reasons: tuple[str, ...] = ()
+    # One code per reason (`matching.explain.CAUSES`); empty in files written before codes.
+    causes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,8 @@ def result_to_dict(result: Result) -> dict[str, Any]:
             }
             for m in result.matches
         ],
-        "unmatched": [{"request": u.request, "reasons": list(u.reasons)} for u in result.unmatched],
+        "unmatched": [{"request": u.request, "reasons": list(u.reasons), "causes": list(u.causes)}
+                      for u in result.unmatched],
         "groups": {
             g: {"requests": row.requests, "matched": row.matched, "floor": row.floor,
                 "shortfall": row.shortfall}
@@ -135,7 +138,9 @@ def parse_result(data: Any) -> Result:
     for i, u in enumerate(_get(data, "unmatched", list, where)):
         w = f"unmatched[{i}]"
         reasons = u.get("reasons", []) if isinstance(u, Mapping) else []
-        unmatched.append(Unmatched(_get(u, "request", str, w), tuple(str(x) for x in reasons)))
+        causes = u.get("causes", []) if isinstance(u, Mapping) else []
+        unmatched.append(Unmatched(_get(u, "request", str, w), tuple(str(x) for x in reasons),
+                                   tuple(str(x) for x in causes)))
     groups = {}
     for g, row in _get(data, "groups", Mapping, where).items():
         w = f'groups["{g}"]'

@@ -217,11 +217,12 @@ def _build_result(
         out_matches.append(
             Match(rid, oid, experts, value, fit, explain_match(prob, sol, r))
         )
-    unmatched = [
-        Unmatched(inst.requests[r].id, tuple(explain_unmatched(prob, sol, r, status)))
-        for r in range(prob.n_requests)
-        if r not in sol
-    ]
+    unmatched = []
+    for r in range(prob.n_requests):
+        if r not in sol:
+            reasons = explain_unmatched(prob, sol, r, status)
+            unmatched.append(Unmatched(inst.requests[r].id, tuple(x.text for x in reasons),
+                                       tuple(x.cause for x in reasons)))
     groups = {
         g: GroupRow(t.requests, t.matched, t.floor, t.shortfall) for g, t in tallies.items()
     }

@@ -6,7 +6,7 @@ expert_availability). Consent recorded before this revision, as 'roster-and-matc
 'MATCHING,ROSTER' (the same two scopes, spelt as experts.consent stores them).
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0008'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,7 +17,7 @@ from facility.timeutil import utcnow
 from governance import audit
 
 _hasher = PasswordHasher()
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 TOKEN_PREFIX = "fac_"
 MIN_PASSWORD_LENGTH = 12
 

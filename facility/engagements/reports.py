@@ -20,6 +20,7 @@ from facility.engagements.models import (
     ReportStatus,
 )
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.reference.models import State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today, utcnow
@@ -64,15 +65,35 @@ def _status_condition(status: ReportStatus) -> ColumnElement[bool]:
     return and_(unsubmitted, FollowUpReport.due_date >= today())
 
 
+def _of_requests(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Reports of engagements whose request meets `condition`."""
+    engagements = (select(Engagement.id)
+                   .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+                   .where(condition))
+    return FollowUpReport.engagement_id.in_(engagements)  # type: ignore[attr-defined]
+
+
 def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus | None = None,
-                 engagement_id: int | None = None, limit: int,
+                 engagement_id: int | None = None, state_code: str | None = None,
+                 regional_group: str | None = None, on_time: bool | None = None, limit: int,
                  offset: int) -> tuple[list[FollowUpReport], int]:
-    """The latest version of each report this caller may see, soonest due first."""
+    """The latest version of each report this caller may see, soonest due first.
+
+    `on_time` keeps the submitted reports that came (True) or did not come (False) by their
+    due date; with the State and group filters it lists what the compliance view counts.
+    """
     condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded  # type: ignore[operator]
     if status is not None:
         condition = condition & _status_condition(status)
     if engagement_id is not None:
         condition = condition & (FollowUpReport.engagement_id == engagement_id)
+    if state_code is not None:
+        condition = condition & _of_requests(CapacityRequest.state_code == state_code.upper())
+    if regional_group is not None:
+        in_group = select(State.code).where(State.regional_group_code == regional_group.upper())
+        condition = condition & _of_requests(CapacityRequest.state_code.in_(in_group))  # type: ignore[attr-defined]
+    if on_time is not None:
+        condition = condition & (FollowUpReport.on_time.is_(on_time))  # type: ignore[union-attr]
     total = session.exec(select(func.count()).select_from(FollowUpReport).where(condition)).one()
     rows = session.exec(select(FollowUpReport).where(condition)
                         .order_by(FollowUpReport.due_date, FollowUpReport.id)  # type: ignore[arg-type]
