@@ -1,4 +1,4 @@
-"""The `facility` command: database, server, demo, imports, accounts, tokens, optimiser."""
+"""The `facility` command: database, server, demo, imports, accounts, tokens, experts, optimiser."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from facility.config import get_settings
 from facility.db import make_engine, unit_of_work, upgrade
 from facility.errors import DomainError, ValidationFailed
 from facility.exports.cli import export_app
+from facility.notifications.cli import reminders_app
 from facility.reference.cli import import_app
+from facility.reports.cli import report_app
 from facility.semantic.cli import recommendations_app
 from governance.cli import audit_app
 from matching.cli import app as match_app
@@ -23,15 +25,19 @@ db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help
 accounts_app = typer.Typer(help="People and API clients.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for GraphQL clients.", no_args_is_help=True)
 graphql_app = typer.Typer(help="The GraphQL contract.", no_args_is_help=True)
+experts_app = typer.Typer(help="The expert roster and its personal data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(graphql_app, name="graphql")
+app.add_typer(experts_app, name="experts")
 app.add_typer(import_app, name="import")
 app.add_typer(recommendations_app, name="recommendations")
 app.add_typer(audit_app, name="audit")
 app.add_typer(match_app, name="match")
 app.add_typer(export_app, name="export")
+app.add_typer(reminders_app, name="reminders")
+app.add_typer(report_app, name="report")
 
 
 def _fail(error: DomainError) -> None:
@@ -160,6 +166,30 @@ def tokens_revoke(token: Annotated[str, typer.Argument(help="the token to revoke
     except DomainError as error:
         _fail(error)
     typer.echo("token revoked")
+
+
+@experts_app.command("erase")
+def experts_erase(
+    email: Annotated[str, typer.Argument(help="the e-mail address the person is listed with")],
+) -> None:
+    """Pseudonymise a person everywhere: roster entries, expert account, tokens (audited)."""
+    from facility.experts.erasure import erase_expert
+    from governance.audit import verify
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with unit_of_work(engine) as session:
+            erasure = erase_expert(session, email=email, secret=get_settings().secret_key)
+    except DomainError as error:
+        _fail(error)
+    with unit_of_work(engine) as session:
+        chain = verify(session)
+    typer.echo(f"erased roster entries {', '.join(map(str, erasure.expert_ids))}; "
+               f"accounts {', '.join(map(str, erasure.account_ids)) or 'none'}; "
+               f"{erasure.tokens_revoked} token(s) revoked")
+    typer.echo("audit log intact" if chain.ok else f"audit log BROKEN: {chain.reason}")
+    if not chain.ok:
+        raise typer.Exit(1)
 
 
 @graphql_app.command("export-schema")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -31,6 +31,36 @@ class Settings(BaseSettings):
         "Office of the United Nations High Commissioner for Human Rights (OHCHR): "
         "Human Rights Recommendations Implementation Facility")
     iati_organisation_type: str = Field(default="40", description="IATI OrganisationType code")
+
+    # Follow-up reminders (`facility reminders run`): days before a report's due date.
+    reminder_offsets: Annotated[list[int], NoDecode] = Field(
+        default=[60, 14], description="comma-separated days before the due date, e.g. 60,14")
+    # E-mail: off unless smtp_host is set; notifications are then in the platform only.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "facility@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _split_offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _check_offsets(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("give at least one number of days")
+        if any(not 1 <= days <= 366 for days in value):
+            raise ValueError("each offset is a number of days from 1 to 366")
+        if len(set(value)) != len(value):
+            raise ValueError("an offset is given twice")
+        return sorted(value, reverse=True)
 
     @property
     def is_production(self) -> bool:

@@ -3,7 +3,8 @@
 SQLite gets foreign keys, WAL and a busy timeout, and SQLAlchemy (not pysqlite) controls
 transactions so that SAVEPOINTs work (pysqlite's own BEGIN handling breaks them). SQLite
 transactions begin IMMEDIATE: writers queue instead of failing; PostgreSQL is the database
-for concurrent production load.
+for concurrent production load. Engines hide statement parameters from their errors and logs:
+a failed INSERT must not write a person's e-mail address into a log file.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -68,7 +70,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSe
 from facility.engagements.models import EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
+from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
 from facility.reference.models import (
     Recommendation,
@@ -19,6 +20,7 @@ from facility.reference.models import (
 )
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
 from facility.semantic.models import RecommendationEmbedding
+from facility.stories.models import SuccessStory
 from governance.models import (
     AuditEntry,
     AuditHead,
@@ -51,6 +53,7 @@ __all__ = [
     "LoginAttempt",
     "MatchProposal",
     "Motion",
+    "Notification",
     "Offer",
     "OfferTheme",
     "OptimiserRun",
@@ -68,6 +71,7 @@ __all__ = [
     "SdgTarget",
     "State",
     "StateAlias",
+    "SuccessStory",
     "Theme",
     "ThemeAlias",
     "Vote",

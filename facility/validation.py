@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pycountry
@@ -10,11 +11,24 @@ from sqlmodel import Session, select
 from facility.errors import Problems
 from facility.reference.models import GROUP_CODES, State, Theme
 
+# C0 control characters and DEL, except tab, line feed and carriage return: never part of a
+# title, a need or a name, and NUL cannot be stored by PostgreSQL at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable(values: list[str]) -> list[str]:
+    """The values a database lookup can take (PostgreSQL refuses NUL even in a WHERE clause);
+    the others cannot match anything and are reported as unknown by the caller."""
+    return [v for v in values if "\x00" not in v]
+
 
 def check_text(problems: Problems, field: str, value: str | None, *, max_length: int,
                min_length: int = 1) -> None:
     text = (value or "").strip()
-    if len(text) < min_length:
+    if _CONTROL.search(text):
+        problems.add(field, "control_character",
+                     f"{field}: must not contain control characters (such as U+0000)")
+    elif len(text) < min_length:
         problems.add(field, "required", f"{field}: must not be empty"
                      if min_length == 1 else f"{field}: at least {min_length} characters")
     elif len(text) > max_length:
@@ -66,7 +80,8 @@ def resolve_themes(session: Session, problems: Problems, field: str,
                    names: list[str]) -> list[Theme]:
     """The Theme rows for these names; unknown names are problems."""
     wanted = list(dict.fromkeys(n.strip() for n in names))
-    found = {t.name: t for t in session.exec(select(Theme).where(Theme.name.in_(wanted))).all()}  # type: ignore[attr-defined]
+    found = {t.name: t for t in session.exec(
+        select(Theme).where(Theme.name.in_(storable(wanted)))).all()}  # type: ignore[attr-defined]
     for name in wanted:
         if name not in found:
             problems.add(field, "known_theme", f"{field}: {name!r} is not a known theme")
@@ -89,7 +104,7 @@ def check_states(session: Session, problems: Problems, field: str,
     if codes is None:
         return None
     cleaned = list(dict.fromkeys(c.strip().upper() for c in codes))
-    known = set(session.exec(select(State.code).where(State.code.in_(cleaned))).all())  # type: ignore[attr-defined]
+    known = set(session.exec(select(State.code).where(State.code.in_(storable(cleaned)))).all())  # type: ignore[attr-defined]
     for code in cleaned:
         if code not in known:
             problems.add(field, "known_state", f"{field}: {code!r} is not a known ISO3 State code")

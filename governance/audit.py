@@ -8,7 +8,8 @@ record (callers pass their session), so either both are stored or neither is.
 
 Appends serialise on the single `audit_head` row (an UPDATE takes its lock first), so two
 concurrent transactions can never chain onto the same predecessor. Payloads hold ids and
-codes, never personal data, so that erasing a person leaves the chain intact.
+codes, never personal data, so that erasing a person leaves the chain intact: free text
+that people write goes in as `text_digest` only.
 """
 
 from __future__ import annotations
@@ -47,6 +48,26 @@ def entry_hash(prev_hash: str, *, seq: int, recorded_at: datetime, actor_account
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     )
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """What the chain keeps of free text people write (comments, reasons): its SHA-256.
+
+    Such text may name people; it stays on its own row (vote, recusal, proposal), and the
+    digest in the payload still proves that row's text unaltered, while the chain itself never
+    holds what a person wrote.
+    """
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Take the chain head's row lock now (it is held until the transaction ends).
+
+    For governance writes that check for a clash across rows before writing (is a run
+    already queued? which criteria version is next?): concurrent ones queue here, as their
+    audit appends would anyway, and the second sees what the first wrote.
+    """
+    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
 
 
 def record(session: Session, *, actor_account_id: int | None, action: str, subject_type: str,

@@ -80,9 +80,13 @@ def seat_member(session: Session, *, actor: Actor | None, group_code: str,
         problems.add("memberEmail", "one_seat", f"memberEmail: already holds the {elsewhere.group_code} seat")
     problems.raise_if_any()
 
+    # Two seatings of one group at once must not leave two open seats: queue them.
+    audit.lock_chain(session)
     now = utcnow()
     previous = session.exec(select(CommitteeSeat).where(
         CommitteeSeat.group_code == group_code, CommitteeSeat.ended_at.is_(None))).first()  # type: ignore[union-attr]
+    if previous is not None and previous.account_id == member.id:
+        return previous  # already seated (a retry): the term goes on, nothing is recorded
     if previous is not None:
         previous.ended_at = now
         session.add(previous)

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlmodel import Session, func, select
 
+from facility import idempotency, locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from facility.reference.models import GROUP_CODES
@@ -127,9 +128,18 @@ def _require_committee(session: Session, actor: Actor | None) -> Actor:
 
 
 def draft_criteria(session: Session, *, actor: Actor | None, title: str, body: dict,
-                   notes: str = "") -> CriteriaSet:
+                   notes: str = "", idempotency_key: str | None = None) -> CriteriaSet:
     """A new draft version, starting from the given body (defaults fill what is left out)."""
     actor = _require_committee(session, actor)
+    # Two drafts started at once would both take max + 1: queue them on the chain's lock.
+    audit.lock_chain(session)
+    return idempotency.create_once(
+        session, account_id=actor.account_id, operation="draftCriteria", key=idempotency_key,
+        payload={"title": title, "body": body, "notes": notes}, what="a criteria draft",
+        model=CriteriaSet, create=lambda: _new_draft(session, actor, title, body, notes))
+
+
+def _new_draft(session: Session, actor: Actor, title: str, body: dict, notes: str) -> CriteriaSet:
     if not title.strip():
         raise ValidationFailed.single("title", "required", "title: must not be empty")
     parsed = parse_body(body)
@@ -154,7 +164,7 @@ def update_draft(session: Session, *, actor: Actor | None, version: int, expecte
                  notes: str | None = None) -> CriteriaSet:
     """Edit a draft; a stale `expected_row_version` is a Conflict, never a lost update."""
     _require_committee(session, actor)
-    criteria = get_criteria(session, version=version)
+    criteria = locking.lock(session, get_criteria(session, version=version))
     if criteria.status != CriteriaStatus.DRAFT:
         raise Conflict(f"criteria version {version} is {criteria.status}, no longer a draft")
     from governance.motions import motion_open_for  # motions build on this module

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict
 from facility.requests.models import CapacityRequest, RequestStatus
@@ -85,7 +86,7 @@ def apply_decision(session: Session, motion: Motion, *, passed: bool, reasons: s
 def propose_criteria(session: Session, *, actor: Actor | None, version: int) -> Motion:
     """Put a criteria draft to the committee's vote (under the quorum rules in force)."""
     require_member(session, actor, "propose criteria")
-    criteria = get_criteria(session, version=version)
+    criteria = locking.lock(session, get_criteria(session, version=version))
     if criteria.status != CriteriaStatus.DRAFT:
         raise Conflict(f"criteria version {version} is {criteria.status}, not a draft")
     if motion_open_for(session, MotionKind.CRITERIA, criteria.id):  # type: ignore[arg-type]

@@ -205,6 +205,7 @@ class Engagement(SQLModel, table=True):
     budget: int
     currency: str = Field(max_length=3)
     status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
+    version: int = Field(default=1, description="one more for every progress step and amendment")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
 
 

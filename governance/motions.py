@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth.actor import Actor
 from facility.auth.models import Partner, Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -68,7 +69,7 @@ def _record_recusal(session: Session, motion: Motion, seat: CommitteeSeat, *, au
     audit.record(session, actor_account_id=actor_account_id, action="recusal.recorded",
                  subject_type="motion", subject_id=motion.id,
                  payload={"seat": seat.id, "group": seat.group_code, "automatic": automatic,
-                          "reason": reason})
+                          "reason_sha256": audit.text_digest(reason)})
     return recusal
 
 
@@ -104,7 +105,9 @@ def _recused_seat_ids(session: Session, motion_id: int) -> set[int]:
 def _member_seat(session: Session, actor: Actor | None, motion_id: int) -> tuple[CommitteeSeat, Motion]:
     # Who is asking comes first, so that a non-member learns nothing about motion ids.
     seat = require_member(session, actor, "vote")
-    motion = get_motion(session, motion_id)
+    # Votes, recusals and the decision on one motion queue on its row: no vote is lost to a
+    # decision taken at the same moment, and no motion is decided twice.
+    motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"voting on this motion is closed ({motion.status})")
     return seat, motion
@@ -138,7 +141,8 @@ def cast_vote(session: Session, *, actor: Actor | None, motion_id: int, choice: 
     audit.record(session, actor_account_id=actor.account_id, action="vote.cast",  # type: ignore[union-attr]
                  subject_type="motion", subject_id=motion_id,
                  payload={"vote": vote.id, "seat": seat.id, "group": seat.group_code,
-                          "choice": choice.value, "comment": vote.comment})
+                          "choice": choice.value,
+                          "comment_sha256": audit.text_digest(vote.comment)})
     return vote
 
 
@@ -194,7 +198,7 @@ def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: st
         seat = require_member(session, actor, "record decisions")
         if seat.id in _recused_seat_ids(session, motion_id):
             raise PermissionDenied("you are recused from this motion and cannot close its vote")
-    motion = get_motion(session, motion_id)
+    motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"this motion was already decided ({motion.status})")
     result = tally(session, motion)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -38,7 +39,8 @@ def _side(session: Session, actor: Actor | None, proposal: MatchProposal) -> str
 
 def confirm_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
     """One party accepts; once both have, the engagement is scheduled."""
-    proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
+    # Both sides confirming at the same moment must see each other, or no engagement is made.
+    proposal = locking.lock(session, get_proposal(session, actor=actor, proposal_id=proposal_id))
     side = _side(session, actor, proposal)
     if proposal.status != ProposalStatus.APPROVED:
         raise Conflict(f"only an approved proposal can be confirmed; this one is {proposal.status}")
@@ -62,7 +64,7 @@ def confirm_proposal(session: Session, *, actor: Actor | None, proposal_id: int)
 def decline_proposal(session: Session, *, actor: Actor | None, proposal_id: int,
                      reason: str) -> MatchProposal:
     """One party declines (with a reason); the capacity is released for the next run."""
-    proposal = get_proposal(session, actor=actor, proposal_id=proposal_id)
+    proposal = locking.lock(session, get_proposal(session, actor=actor, proposal_id=proposal_id))
     side = _side(session, actor, proposal)
     if proposal.status != ProposalStatus.APPROVED:
         raise Conflict(f"only an approved proposal can be declined; this one is {proposal.status}")
@@ -80,7 +82,8 @@ def decline_proposal(session: Session, *, actor: Actor | None, proposal_id: int,
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="proposal.declined",  # type: ignore[union-attr]
                  subject_type="match_proposal", subject_id=proposal.id,
-                 payload={"side": side, "reason": proposal.decline_reason})
+                 payload={"side": side,
+                          "reason_sha256": audit.text_digest(proposal.decline_reason)})
     return proposal
 
 

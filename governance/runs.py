@@ -1,9 +1,10 @@
 """Optimiser runs: the instance built from the database, the background run, its proposals.
 
-A run reads every eligible request, every published offer and every consenting expert, keeps
-approved and confirmed matches fixed (they hold their capacity), and calls `matching.solve`
-under the criteria in force. Budgets are compared in one currency, so the run takes the
-requests and offers in `RUN_CURRENCY`; the others are reported as not considered.
+A run reads every eligible request, every published offer and every expert who consents to
+matching (facility.experts.consent), keeps approved and confirmed matches fixed (they hold
+their capacity), and calls `matching.solve` under the criteria in force. Budgets are compared
+in one currency, so the run takes the requests and offers in `RUN_CURRENCY`; the others are
+reported as not considered.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from sqlmodel import Session, select
 
 import matching
 import matching.demand
+from facility import idempotency
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.errors import Conflict, NotFound, ValidationFailed
+from facility.experts import consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.offers.models import Offer, OfferStatus, OfferTheme
 from facility.reference.models import Recommendation, State, Theme
@@ -53,12 +56,27 @@ class RunCancelled(Exception):
     """Raised from the progress callback when the secretariat cancels a run."""
 
 
-def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0) -> OptimiserRun:
-    """Queue a run; the caller starts `execute_run` once this transaction has committed."""
+def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0,
+              idempotency_key: str | None = None) -> OptimiserRun:
+    """Queue a run; the caller starts `execute_run` once this transaction has committed.
+
+    A retry with the same key gets the first run back (a retried start never queues a second
+    run); without a key, a start while a run is queued or running is a Conflict.
+    """
     actor = require_secretariat(actor, "run the optimiser")
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
         raise ValidationFailed.single("timeLimit", "range",
                                       f"timeLimit: between 1 and {MAX_TIME_LIMIT:.0f} seconds")
+    # Two starts at once queue here; the second then finds the first (a retry with the same
+    # key gets it back, any other start sees it busy).
+    audit.lock_chain(session)
+    return idempotency.create_once(
+        session, account_id=actor.account_id, operation="startOptimiserRun",
+        key=idempotency_key, payload={"time_limit": time_limit}, what="an optimiser run",
+        model=OptimiserRun, create=lambda: _queue_run(session, actor, time_limit))
+
+
+def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRun:
     busy = session.exec(select(OptimiserRun).where(
         OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))).first()  # type: ignore[attr-defined]
     if busy is not None:
@@ -137,7 +155,8 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     offer_themes = _by_key(session.exec(select(OfferTheme.offer_id, Theme.name).join(
         Theme, Theme.id == OfferTheme.theme_id).where(OfferTheme.offer_id.in_(list(offers)))))  # type: ignore[attr-defined]
 
-    experts = list(session.exec(select(Expert).where(Expert.consent_at.is_not(None))))  # type: ignore[union-attr]
+    # No consent to matching (never given, withdrawn, or the person erased): not considered.
+    experts = list(session.exec(select(Expert).where(consent.matchable())))
     experts = [e for e in experts if groups.get(e.nationality)]
     expert_ids = [e.id for e in experts]
     expert_themes = _by_key(session.exec(select(ExpertTheme.expert_id, Theme.name).join(
@@ -210,7 +229,7 @@ def _progress_recorder(open_session: OpenSession, run_id: int,
 def execute_run(open_session: OpenSession, run_id: int) -> None:
     """Solve and store the proposals; runs in the background, each step in its own transaction."""
     with open_session() as session:
-        run = session.get(OptimiserRun, run_id)
+        run = session.get(OptimiserRun, run_id, with_for_update=True)  # one worker takes it
         if run is None or run.status != RunStatus.QUEUED:
             return
         run.status = RunStatus.RUNNING

@@ -323,6 +323,10 @@ class EngagementType:
     def currency(self) -> str:
         return self.model.currency
 
+    @strawberry.field(description="send it back as expectedVersion when amending")
+    def version(self) -> int:
+        return self.model.version
+
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
         return _request_of(info, self.model.request_id)
@@ -633,6 +637,8 @@ class CriteriaDraftInput:
     title: str
     body: JSON = strawberry.field(description="omitted parts take the documented defaults")
     notes: str = ""
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="a retry with the same key returns the first draft")
 
 
 @strawberry.type
@@ -648,7 +654,8 @@ class GovernanceMutation:
         ctx = context_of(info)
         def action() -> CriteriaPayload:
             draft = criteria.draft_criteria(ctx.session, actor=ctx.actor, title=input.title,
-                                            body=input.body or {}, notes=input.notes)
+                                            body=input.body or {}, notes=input.notes,
+                                            idempotency_key=input.idempotency_key)
             return CriteriaPayload(criteria_set=CriteriaSetType(model=draft))
 
         return mutate(info, action)  # type: ignore[return-value]
@@ -704,11 +711,13 @@ class GovernanceMutation:
             ctx.session, actor=ctx.actor, motion_id=_pk("Motion", motion_id), reasons=reasons))))
 
     @strawberry.mutation(description="run the optimiser in the background; returns at once")
-    def start_optimiser_run(self, info: Info, time_limit: float = 30.0) -> RunResult:  # type: ignore[valid-type]
+    def start_optimiser_run(self, info: Info, time_limit: float = 30.0,
+                            idempotency_key: str | None = None) -> RunResult:  # type: ignore[valid-type]
         ctx = context_of(info)
 
         def action() -> RunPayload:
-            run = runs.start_run(ctx.session, actor=ctx.actor, time_limit=time_limit)
+            run = runs.start_run(ctx.session, actor=ctx.actor, time_limit=time_limit,
+                                 idempotency_key=idempotency_key)
             run_id, open_session = run.id, ctx.open_session
             # The job starts once this request has committed the queued run.
             ctx.after_commit.append(

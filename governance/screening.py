@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound
 from facility.reference.models import Recommendation
@@ -59,6 +60,7 @@ def open_screening(session: Session, *, actor: Actor | None, request_id: int) ->
     request = session.get(CapacityRequest, request_id)
     if request is None or request.submitted_at is None:
         raise NotFound(f"no submitted request with id {request_id}")
+    locking.lock(session, request)  # two screenings opened at once: the second sees the first
     if request.status != RequestStatus.SUBMITTED:
         raise Conflict(f"only a submitted request can be screened; this one is {request.status}")
     if motion_open_for(session, MotionKind.SCREENING, request_id):

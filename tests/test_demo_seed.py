@@ -7,13 +7,19 @@ from sqlmodel import select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, Role
+from facility.demo.follow_up import describe_reports
 from facility.demo.seed import seed_demo
 from facility.needs.service import needs_assessment
+from facility.notifications.models import Notification
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
+from facility.reports.item10 import collect, render_html
 from facility.requests.models import CapacityRequest, RequestRecommendation
+from facility.stories import service as stories
+from facility.stories.models import StoryStatus, SuccessStory
+from facility.timeutil import today
 from governance.audit import verify
-from governance.models import Engagement, OptimiserRun, Recusal
+from governance.models import AuditEntry, Engagement, OptimiserRun, Recusal
 
 
 def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
@@ -40,12 +46,32 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     # Governance at work: a committee, adopted criteria, a run, decisions and engagements.
     assert any(line.startswith("committee seated") for line in report)
     assert any("criteria version 2 adopted" in line for line in report)
-    run = db_session.exec(select(OptimiserRun)).one()
+    # The first run is this round's; the second holds the earlier round's confirmed matches.
+    run, _earlier = db_session.exec(select(OptimiserRun).order_by(OptimiserRun.id)).all()
     assert run.status == "DONE" and run.solver_status == "OPTIMAL"
-    assert db_session.exec(select(func.count()).select_from(Engagement)).one() == 2
+    assert db_session.exec(select(func.count()).select_from(Engagement)
+                           .where(Engagement.status == "SCHEDULED")).one() == 2
     assert db_session.exec(select(func.count()).select_from(Recusal)).one() >= 1
     assert verify(db_session).ok
 
+    # The loop closed: earlier engagements completed, reports in every status, reminders.
+    assert any("5 earlier engagements completed" in line for line in report), report
+    assert describe_reports(db_session) == {"DUE": 4, "OVERDUE": 2, "SUBMITTED_LATE": 1,
+                                            "SUBMITTED_ON_TIME": 3}
+    assert {n.kind for n in db_session.exec(select(Notification))} == {"REPORT_DUE",
+                                                                        "REPORT_OVERDUE"}
+    assert db_session.exec(select(func.count()).select_from(Engagement)
+                           .where(Engagement.status == "COMPLETED")).one() == 5
+    # One success story, consented and published (facility/demo/stories.py), and the item 10
+    # report generated from the demo says it is demo data.
+    [story] = db_session.exec(select(SuccessStory)).all()
+    assert story.status == StoryStatus.PUBLISHED and story.title.startswith("[Demo] ")
+    assert [s.id for s in stories.list_stories(db_session, actor=None, limit=5, offset=0)[0]] == [story.id]
+    assert db_session.exec(select(AuditEntry.action).where(
+        AuditEntry.subject_type == "success_story").order_by(AuditEntry.seq)).all() == [
+        "success_story.proposed", "success_story.consented", "success_story.published"]
+    html = render_html(collect(db_session, year=today().year))
+    assert "Demonstration data." in html and story.title in html
     # The needs view works for the demo's States: each mission sees its requests as coverage
     # and gets requests worth filing; one with an engagement sees it.
     with_engagement = {db_session.get(CapacityRequest, e.request_id).state_code
@@ -61,3 +87,4 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
 
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)
+

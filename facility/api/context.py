@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from facility.api.loaders import BatchLoader
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.config import Settings
-from facility.errors import DomainError
+from facility.errors import DomainError, ValidationFailed
 from facility.experts import service as experts
 from facility.offers import service as offers
 from facility.reference.models import Recommendation, State
@@ -24,6 +25,7 @@ from facility.reference.search import recommendation_themes
 from facility.requests import service as requests
 
 T = TypeVar("T")
+log = logging.getLogger("facility.refusals")
 
 
 class Loaders:
@@ -96,9 +98,21 @@ def context_of(info: Info) -> Context:
 
 def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:
     """Run one mutation in a SAVEPOINT; an expected failure undoes it and becomes a union member."""
-    session = context_of(info).session
+    context = context_of(info)
     try:
-        with session.begin_nested():
+        with context.session.begin_nested():
             return action()
     except DomainError as error:
+        log_refusal(info.field_name, context.actor, error)
         return to_graphql(error)
+
+
+def log_refusal(operation: str, actor: Actor | None, error: DomainError) -> None:
+    """Every refused mutation is logged: which operation, who (role and account id), the kind
+    of refusal and, for invalid input, the fields and rules. Never the message: it may repeat
+    what the caller sent (an e-mail address, a name)."""
+    detail = ""
+    if isinstance(error, ValidationFailed):
+        detail = " " + ",".join(f"{p.field}:{p.rule}" for p in error.problems)
+    who = f"{actor.role}#{actor.account_id}" if actor else "anonymous"
+    log.info("refused %s for %s: %s%s", operation, who, type(error).__name__, detail)

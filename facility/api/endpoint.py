@@ -3,6 +3,8 @@
 Execution is synchronous (SQLAlchemy sessions are), so it runs in Starlette's thread pool and
 never blocks the event loop. The whole document commits when it ran without errors and rolls
 back otherwise; each mutation also runs in its own SAVEPOINT (see api.context.mutate).
+With FACILITY_ENV=production the production schema build runs (no introspection) and client
+errors are redacted (api.disclosure); the limits on documents are in api.schema and api.limits.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+from facility.api import disclosure, limits
 from facility.api.context import Context
 from facility.api.errors import PublicError
-from facility.api.schema import schema
+from facility.api.schema import production_schema, schema
 from facility.auth.actor import Actor
+from facility.auth.models import Role
 from facility.auth.service import account_for_token
 from governance.committee import holds_seat
 
@@ -42,57 +47,99 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
 
 
-def _format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
+def _format_error(error: GraphQLError, correlation_id: str, *,
+                  production_document: str | None) -> dict[str, Any]:
     """Client errors pass through; anything unexpected is logged and masked.
 
     Client errors: syntax and validation errors (no original error), PublicError from a
     resolver, and variable values the schema refused (a GraphQLError raised while coercing
-    the request's variables, before any resolver ran, hence without a path).
+    the request's variables, before any resolver ran, hence without a path). In production
+    (`production_document` is the request's document) their messages are redacted.
     """
     original = error.original_error
     if original is None or isinstance(original, PublicError) or (
             error.path is None and isinstance(original, GraphQLError)):
-        return error.formatted
+        formatted = error.formatted
+        if production_document is not None:
+            formatted["message"] = disclosure.redact(
+                formatted["message"], schema=production_schema._schema,
+                document=production_document)
+        return formatted
     log.error("unexpected GraphQL error [%s]", correlation_id, exc_info=original)
     return {
         "message": f"Unexpected error; reference {correlation_id}",
         "locations": error.formatted.get("locations"),
         "path": error.formatted.get("path"),
-        "extensions": {"correlationId": correlation_id},
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "correlationId": correlation_id},
     }
+
+
+def _fault(correlation_id: str) -> tuple[dict[str, Any], int]:
+    return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                       "correlationId": correlation_id}}]}, 500
 
 
 def execute(app_state: Any, token: str | None, query: str, variables: dict | None,
             operation_name: str | None) -> tuple[dict[str, Any], int]:
-    """Run one GraphQL document in one unit of work; returns (response body, HTTP status)."""
+    """Run one GraphQL document in one unit of work; returns (response body, HTTP status).
+
+    A fault anywhere (opening the session, looking up the token, executing, committing) is
+    logged and answered masked under one correlation id, never as a bare 500 page.
+    """
     correlation_id = uuid.uuid4().hex[:12]
+    try:
+        return _execute(app_state, token, query, variables, operation_name, correlation_id)
+    except Exception:
+        log.exception("GraphQL request failed [%s]", correlation_id)
+        return _fault(correlation_id)
+
+
+def _execute(app_state: Any, token: str | None, query: str, variables: dict | None,
+             operation_name: str | None, correlation_id: str) -> tuple[dict[str, Any], int]:
+    production = app_state.settings.is_production
     with app_state.open_session() as session:
         actor = None
         if token is not None:
             account = account_for_token(session, token)
             if account is None:
+                log.info("refused a request: invalid or revoked API token [%s]", correlation_id)
                 return {"errors": [{"message": "invalid or revoked API token"}]}, 401
-            actor = Actor.from_account(account, seated=holds_seat(session, account.id))
+            # Only a committee account can hold a seat: no lookup for everyone else.
+            seated = account.role == Role.COMMITTEE and holds_seat(session, account.id)
+            actor = Actor.from_account(account, seated=seated)
         context = Context(session=session, actor=actor, settings=app_state.settings,
                           background=app_state.run_in_background,
                           open_session=app_state.open_session)
         try:
-            result = schema.execute_sync(query, variable_values=variables,
-                                         context_value=context, operation_name=operation_name)
+            result = (production_schema if production else schema).execute_sync(
+                query, variable_values=variables, context_value=context,
+                operation_name=operation_name)
+        except CannotGetOperationTypeError:
+            # A client error strawberry raises instead of returning: no operation to run (only
+            # fragments) or no operation of the given operationName.
+            session.rollback()
+            return {"errors": [{"message": "operationName: the document has no operation "
+                                           "of that name" if operation_name else
+                                "query: the document has no operation to run"}]}, 400
         except Exception:
             session.rollback()
-            log.exception("GraphQL execution failed [%s]", correlation_id)
-            return {"errors": [{"message": f"Unexpected error; reference {correlation_id}",
-                                "extensions": {"correlationId": correlation_id}}]}, 500
+            raise
         if result.errors:
             session.rollback()
         else:
-            session.commit()
+            try:
+                session.commit()
+            except Exception:
+                session.rollback()
+                raise
             for job in context.after_commit:  # work that must see this request's writes
                 job()
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
-        body["errors"] = [_format_error(e, correlation_id) for e in result.errors]
+        body["errors"] = [_format_error(e, correlation_id,
+                                        production_document=query if production else None)
+                          for e in result.errors]
     return body, 200
 
 
@@ -118,6 +165,8 @@ async def graphql_post(request: Request) -> Response:
         return _error("variables: must be an object", 400)
     if operation_name is not None and not isinstance(operation_name, str):
         return _error("operationName: must be a string", 400)
+    if variables and (where := limits.nul_in_variables(variables)):
+        return _error(f"{where}: {limits.NUL_MESSAGE}", 400)
     result, status = await run_in_threadpool(
         execute, request.app.state, _bearer_token(request), query, variables, operation_name
     )

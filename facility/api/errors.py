@@ -9,7 +9,15 @@ from facility import errors
 
 
 class PublicError(GraphQLError):
-    """A GraphQL error whose message is meant for the client (never masked)."""
+    """A GraphQL error whose message is meant for the client (never masked).
+
+    Labelled with the conventional `extensions.code` BAD_USER_INPUT, so that a client (or a
+    fuzzer) can tell it from a fault even though it carries a path like a resolver's fault.
+    """
+
+    def __init__(self, message: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("extensions", {"code": "BAD_USER_INPUT"})
+        super().__init__(message, *args, **kwargs)
 
 
 @strawberry.type

@@ -76,10 +76,12 @@ def can_change_offer(actor: Actor | None, offer: Offer) -> bool:
 # Experts ------------------------------------------------------------------------------------
 
 def expert_visibility(actor: Actor | None) -> ColumnElement[bool]:
-    """Signed-in callers see the roster (anonymised unless `can_view_expert_personal`)."""
+    """Signed-in callers see the roster (anonymised unless `can_view_expert_personal`); an
+    erased person is no longer on it (their pseudonymised entry stays reachable from the
+    proposals and engagements that name them)."""
     if actor is None:
         return false()
-    return true()
+    return Expert.erased_at.is_(None)  # type: ignore[union-attr]
 
 
 def can_view_expert(actor: Actor | None, expert: Expert) -> bool:
@@ -233,6 +235,62 @@ def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # typ
         return False
     request = session.get(CapacityRequest, engagement.request_id)
     return request is not None and request.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+def can_view_follow_up_compliance(actor: Actor | None) -> bool:
+    """Compliance by State and regional group: the secretariat and the seated committee, who
+    already see every report; States and partners see their own reports only."""
+    return can_view_governance_internals(actor)
+
+
+def follow_up_content_visible(actor: Actor | None, report, engagement, session) -> bool:  # type: ignore[no-untyped-def]
+    """A report's content (statuses, indicators, narrative, further needs) is the State's own
+    until a version is submitted: others see that it exists and when it is due, not the draft."""
+    return report.submitted_at is not None or can_file_follow_up(session, actor, engagement)
+
+
+# Notifications ----------------------------------------------------------------------------
+
+def notification_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Every account sees its own notifications and nobody else's, whatever its role."""
+    from facility.notifications.models import Notification
+
+    if actor is None:
+        return false()
+    return Notification.account_id == actor.account_id  # type: ignore[return-value]
+
+
+# Success stories ----------------------------------------------------------------------------
+
+def can_manage_stories(actor: Actor | None) -> bool:
+    """Proposing and publishing success stories is the secretariat's."""
+    return actor is not None and actor.role == Role.SECRETARIAT
+
+
+def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Everyone sees published stories; the secretariat every proposal; a State its own.
+    Other States, partners, experts and the committee never see an unpublished proposal."""
+    from facility.stories.models import StoryStatus, SuccessStory
+
+    published = SuccessStory.status == StoryStatus.PUBLISHED
+    if can_manage_stories(actor):
+        return true()
+    if actor is not None and actor.role == Role.STATE:
+        return or_(published, SuccessStory.state_code == actor.state_code)
+    return published  # type: ignore[return-value]
+
+
+def can_view_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+    from facility.stories.models import StoryStatus
+
+    if story.status == StoryStatus.PUBLISHED or can_manage_stories(actor):
+        return True
+    return can_answer_story(actor, story)
+
+
+def can_answer_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+    """Consent, decline and withdrawal of consent belong to the State whose report it is."""
+    return can_file_requests(actor) and story.state_code == actor.state_code  # type: ignore[union-attr]
 
 
 # Needs assessment and recommendation suggestions ------------------------------------------------

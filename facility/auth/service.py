@@ -14,9 +14,10 @@ from facility.auth.models import Account, ApiToken, Partner, PartnerKind, Role
 from facility.errors import Conflict, NotFound, Problems
 from facility.reference.models import GROUP_CODES, State
 from facility.timeutil import utcnow
+from governance import audit
 
 _hasher = PasswordHasher()
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 TOKEN_PREFIX = "fac_"
 MIN_PASSWORD_LENGTH = 12
 
@@ -121,18 +122,22 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, account: Account, label: str = "") -> str:
-    """Issue a new API token; the plain token is returned once and never stored."""
+def create_token(session: Session, *, account: Account, label: str = "",
+                 actor_account_id: int | None = None) -> str:
+    """Issue a new API token; the plain token is returned once and never stored.
+
+    Issuance is audited (by account id; neither the token, its label nor the e-mail address
+    goes into the chain). `actor_account_id` is None for the operator's command line.
+    """
     if not account.active:
         raise Conflict(f"account {account.email} is deactivated")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            account_id=account.id, token_hash=_token_digest(token),
-            prefix=token[:10], label=label,
-        )
-    )
+    row = ApiToken(account_id=account.id, token_hash=_token_digest(token), prefix=token[:10],
+                   label=label)
+    session.add(row)
     session.flush()
+    audit.record(session, actor_account_id=actor_account_id, action="token.issued",
+                 subject_type="api_token", subject_id=row.id, payload={"account": account.id})
     return token
 
 
@@ -150,10 +155,19 @@ def account_for_token(session: Session, token: str) -> Account | None:
     return row[1]
 
 
-def revoke_token(session: Session, *, token: str) -> None:
+def revoke_token(session: Session, *, token: str, actor_account_id: int | None = None) -> None:
+    """Revoke a token: the next request that presents it is refused (tokens are looked up on
+    every request, nothing caches them). Audited like issuance."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
     if row is None:
         raise NotFound("no such token")
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(row)
+        revoke(session, row, actor_account_id=actor_account_id)
+
+
+def revoke(session: Session, row: ApiToken, *, actor_account_id: int | None) -> None:
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_account_id=actor_account_id, action="token.revoked",
+                 subject_type="api_token", subject_id=row.id, payload={"account": row.account_id})

@@ -78,6 +78,11 @@ def _key(secret: str, kind: str, value: str) -> str:
     return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def email_key(secret: str, email: str) -> str:
+    """The key sign-in attempts with this (normalised) address are counted under."""
+    return _key(secret, "email", normalise_email(email))
+
+
 def _failures_since(session: Session, column, key: str, since: datetime) -> tuple[int, datetime | None]:
     count, last = session.exec(
         select(func.count(), func.max(LoginAttempt.attempted_at))
@@ -123,9 +128,9 @@ def sign_in(session: Session, *, email: str, password: str, client_address: str,
     """
     now = utcnow()
     email = normalise_email(email)
-    email_key = _key(secret, "email", email)
+    attempt_key = email_key(secret, email)
     ip_key = _key(secret, "ip", client_address)
-    _check_rate(session, email_key=email_key, ip_key=ip_key, now=now)
+    _check_rate(session, email_key=attempt_key, ip_key=ip_key, now=now)
     account = session.exec(select(Account).where(Account.email == email)).first() if email else None
     if len(password) > MAX_PASSWORD_LENGTH:
         ok = False
@@ -134,7 +139,7 @@ def sign_in(session: Session, *, email: str, password: str, client_address: str,
         ok = False
     else:
         ok = verify_password(account.password_hash, password) and account.active
-    session.add(LoginAttempt(email_key=email_key, ip_key=ip_key, succeeded=ok, attempted_at=now))
+    session.add(LoginAttempt(email_key=attempt_key, ip_key=ip_key, succeeded=ok, attempted_at=now))
     if not ok:
         reason = ("unknown_account" if account is None else
                   "inactive" if not account.active else "wrong_password")

@@ -18,7 +18,9 @@ from sqlmodel import Session, select
 from facility.auth.actor import Actor
 from facility.auth.models import Account, PartnerKind, Role
 from facility.auth.service import create_account
+from facility.demo.follow_up import seed_follow_up
 from facility.demo.governance import seed_governance
+from facility.demo.stories import seed_stories
 from facility.experts.service import ExpertFields, nominate_expert
 from facility.offers.service import OfferFields, create_offer, publish_offer
 from facility.reference.importers import import_recommendations
@@ -314,6 +316,8 @@ def seed_demo(session: Session) -> list[str]:
     report += seed_governance(session, secretariat=secretariat, password=DEMO_PASSWORD,
                               domain=DEMO_DOMAIN, missions=missions,
                               partners={a.name: a for a in partners})
+    report += seed_follow_up(session, secretariat=secretariat, missions=missions)
+    report += seed_stories(session, secretariat=secretariat, missions=missions)
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "
                   f"norad@{DEMO_DOMAIN} and mission.bdi@{DEMO_DOMAIN}; get an API token with "
                   f"`facility tokens create --email mission.bdi@{DEMO_DOMAIN}`")

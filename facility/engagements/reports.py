@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, select
 
+from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements.models import (
@@ -19,6 +20,7 @@ from facility.engagements.models import (
     ReportStatus,
 )
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.reference.models import State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today, utcnow
@@ -63,15 +65,35 @@ def _status_condition(status: ReportStatus) -> ColumnElement[bool]:
     return and_(unsubmitted, FollowUpReport.due_date >= today())
 
 
+def _of_requests(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Reports of engagements whose request meets `condition`."""
+    engagements = (select(Engagement.id)
+                   .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+                   .where(condition))
+    return FollowUpReport.engagement_id.in_(engagements)  # type: ignore[attr-defined]
+
+
 def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus | None = None,
-                 engagement_id: int | None = None, limit: int,
+                 engagement_id: int | None = None, state_code: str | None = None,
+                 regional_group: str | None = None, on_time: bool | None = None, limit: int,
                  offset: int) -> tuple[list[FollowUpReport], int]:
-    """The latest version of each report this caller may see, soonest due first."""
+    """The latest version of each report this caller may see, soonest due first.
+
+    `on_time` keeps the submitted reports that came (True) or did not come (False) by their
+    due date; with the State and group filters it lists what the compliance view counts.
+    """
     condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded  # type: ignore[operator]
     if status is not None:
         condition = condition & _status_condition(status)
     if engagement_id is not None:
         condition = condition & (FollowUpReport.engagement_id == engagement_id)
+    if state_code is not None:
+        condition = condition & _of_requests(CapacityRequest.state_code == state_code.upper())
+    if regional_group is not None:
+        in_group = select(State.code).where(State.regional_group_code == regional_group.upper())
+        condition = condition & _of_requests(CapacityRequest.state_code.in_(in_group))  # type: ignore[attr-defined]
+    if on_time is not None:
+        condition = condition & (FollowUpReport.on_time.is_(on_time))  # type: ignore[union-attr]
     total = session.exec(select(func.count()).select_from(FollowUpReport).where(condition)).one()
     rows = session.exec(select(FollowUpReport).where(condition)
                         .order_by(FollowUpReport.due_date, FollowUpReport.id)  # type: ignore[arg-type]
@@ -86,7 +108,7 @@ def _own_report(session: Session, actor: Actor | None, report_id: int) -> tuple[
     if not permissions.can_file_follow_up(session, actor, engagement):
         raise PermissionDenied("only the mission of the State that received the support files "
                                "its follow-up reports")
-    return report, engagement
+    return locking.lock(session, report), engagement  # saves and submissions queue on the row
 
 
 def _draft(session: Session, actor: Actor | None, report_id: int) -> tuple[FollowUpReport, Engagement]:
@@ -254,10 +276,20 @@ def previous_version(session: Session, report: FollowUpReport) -> FollowUpReport
         FollowUpReport.version == report.version - 1)).first()
 
 
-def request_from_further_needs(session: Session, *, actor: Actor | None,
-                               report_id: int) -> tuple[CapacityRequest, Engagement]:
+def request_from_further_needs(session: Session, *, actor: Actor | None, report_id: int,
+                               idempotency_key: str | None = None,
+                               ) -> tuple[CapacityRequest, Engagement]:
     """A new draft request stating the report's further needs, linked to the engagement."""
     report, engagement = _own_report(session, actor, report_id)
+    request = idempotency.create_once(
+        session, account_id=actor.account_id, operation="requestFromFurtherNeeds",  # type: ignore[union-attr]
+        key=idempotency_key, payload={"report": report_id}, what="a request from further needs",
+        model=CapacityRequest, create=lambda: _file_further_needs(session, actor, report, engagement))
+    return request, engagement
+
+
+def _file_further_needs(session: Session, actor: Actor | None, report: FollowUpReport,
+                        engagement: Engagement) -> CapacityRequest:
     if not report.further_needs:
         raise ValidationFailed.single("furtherNeeds", "required",
                                       "furtherNeeds: the report states no further needs")
@@ -278,5 +310,5 @@ def request_from_further_needs(session: Session, *, actor: Actor | None,
                  action="follow_up.request_filed", subject_type="capacity_request",
                  subject_id=request.id, payload={"report": report.id,
                                                  "engagement": engagement.id})
-    return request, engagement
+    return request
 

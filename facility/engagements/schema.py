@@ -16,9 +16,10 @@ from facility.api.errors import (
 )
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
-from facility.engagements import lifecycle, models, reports, service
-from facility.errors import NotFound
-from facility.reference.schema import RecommendationType
+from facility.auth import permissions
+from facility.engagements import compliance, lifecycle, models, reports, service
+from facility.errors import NotFound, PermissionDenied
+from facility.reference.schema import RecommendationType, RegionalGroupCode, StateType
 from facility.requests.schema import CapacityRequestType
 from governance.models import Engagement
 from governance.models import EngagementStatus as EngagementStatusEnum
@@ -81,6 +82,11 @@ class Indicator:
 class FollowUpReportType:
     model: strawberry.Private[models.FollowUpReport]
 
+    def _content_visible(self, info: Info) -> bool:
+        ctx = context_of(info)
+        engagement = ctx.session.get(Engagement, self.model.engagement_id)
+        return permissions.follow_up_content_visible(ctx.actor, self.model, engagement, ctx.session)
+
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("FollowUpReport", self.model.id))  # type: ignore[arg-type]
@@ -121,29 +127,30 @@ class FollowUpReportType:
     def superseded(self) -> bool:
         return self.model.superseded
 
-    @strawberry.field
+    @strawberry.field(description="empty for anyone but the State's mission until submitted")
     def recommendations(self, info: Info) -> list[RecommendationImplementation]:
         loader = context_of(info).loaders.recommendations
-        items = self.model.recommendations
+        items = self.model.recommendations if self._content_visible(info) else []
         found = loader.load_many([r["recommendation_id"] for r in items])
         return [RecommendationImplementation(
             recommendation=RecommendationType(model=rec) if rec is not None else None,
             status=models.ImplementationStatus(r["status"]), evidence=r["evidence"],
             links=list(r["links"])) for r, rec in zip(items, found, strict=True)]
 
-    @strawberry.field
-    def indicators(self) -> list[Indicator]:
+    @strawberry.field(description="empty for anyone but the State's mission until submitted")
+    def indicators(self, info: Info) -> list[Indicator]:
+        items = self.model.indicators if self._content_visible(info) else []
         return [Indicator(type=models.IndicatorType(i["type"]), name=i["name"], unit=i["unit"],
                           baseline=i["baseline"], target=i["target"], current=i["current"])
-                for i in self.model.indicators]
+                for i in items]
 
-    @strawberry.field
-    def narrative(self) -> str:
-        return self.model.narrative
+    @strawberry.field(description="empty for anyone but the State's mission until submitted")
+    def narrative(self, info: Info) -> str:
+        return self.model.narrative if self._content_visible(info) else ""
 
-    @strawberry.field
-    def further_needs(self) -> str:
-        return self.model.further_needs
+    @strawberry.field(description="empty for anyone but the State's mission until submitted")
+    def further_needs(self, info: Info) -> str:
+        return self.model.further_needs if self._content_visible(info) else ""
 
     @strawberry.field(description="when this version was submitted")
     def submitted_at(self) -> datetime.datetime | None:
@@ -153,6 +160,42 @@ class FollowUpReportType:
     def previous_version(self, info: Info) -> "FollowUpReportType | None":
         row = reports.previous_version(context_of(info).session, self.model)
         return FollowUpReportType(model=row) if row else None
+
+
+@strawberry.type(description="report counts; statuses as of today")
+class ComplianceCounts:
+    due: int
+    overdue: int
+    submitted_on_time: int
+    submitted_late: int
+    total: int
+
+    @staticmethod
+    def of(counts: compliance.Counts) -> "ComplianceCounts":
+        return ComplianceCounts(due=counts.due, overdue=counts.overdue,
+                                submitted_on_time=counts.submitted_on_time,
+                                submitted_late=counts.submitted_late, total=counts.total)
+
+
+@strawberry.type
+class StateCompliance:
+    state: StateType
+    counts: ComplianceCounts
+
+
+@strawberry.type
+class RegionalGroupCompliance:
+    regional_group: RegionalGroupCode | None = strawberry.field(
+        description="null for a State of no group")
+    counts: ComplianceCounts
+
+
+@strawberry.type(description="list the reports behind a count with followUpReports(status, "
+                             "onTime, stateCode, regionalGroup)")
+class FollowUpCompliance:
+    total: ComplianceCounts
+    by_state: list[StateCompliance]
+    by_regional_group: list[RegionalGroupCompliance]
 
 
 @strawberry.type
@@ -187,6 +230,8 @@ class AmendEngagementInput:
     end: datetime.date | None = None
     expert_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="the experts deployed, replacing the list")
+    expected_version: int | None = strawberry.field(
+        default=None, description="the version amended; a stale one is a Conflict")
 
 
 @strawberry.input
@@ -273,8 +318,14 @@ class FollowUpQuery:
                                   "soonest due first")
     def follow_up_reports(
         self, info: Info, status: ReportStatus | None = None,  # type: ignore[valid-type]
-        engagement_id: strawberry.ID | None = None, first: int | None = None,
-        after: str | None = None,
+        engagement_id: strawberry.ID | None = None,
+        state_code: Annotated[str | None, strawberry.argument(
+            description="reports of this State's engagements (ISO3)")] = None,
+        regional_group: Annotated[RegionalGroupCode | None, strawberry.argument(
+            description="reports of the States of this regional group")] = None,
+        on_time: Annotated[bool | None, strawberry.argument(
+            description="submitted by the due date (true) or late (false)")] = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[FollowUpReportType]:
         ctx = context_of(info)
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
@@ -283,10 +334,31 @@ class FollowUpQuery:
             # An id that is no engagement's matches nothing, like one the caller may not see.
             engagement_pk = decode_id("Engagement", engagement_id) or 0
         rows, total = reports.list_reports(ctx.session, actor=ctx.actor, status=status,
-                                           engagement_id=engagement_pk, limit=limit,
-                                           offset=offset)
+                                           engagement_id=engagement_pk, state_code=state_code,
+                                           regional_group=regional_group and regional_group.value,
+                                           on_time=on_time,
+                                           limit=limit, offset=offset)
         return connection([FollowUpReportType(model=r) for r in rows], total=total,
                           offset=offset)
+
+    @strawberry.field(description="due, overdue, submitted on time and late, by State and "
+                                  "regional group: the secretariat and the seated committee")
+    def follow_up_compliance(self, info: Info) -> FollowUpCompliance | None:
+        ctx = context_of(info)
+        try:
+            view = compliance.follow_up_compliance(ctx.session, actor=ctx.actor)
+        except PermissionDenied:
+            return None
+        states = ctx.loaders.states
+        return FollowUpCompliance(
+            total=ComplianceCounts.of(view.total),
+            by_state=[StateCompliance(state=StateType.of(states[code]),
+                                      counts=ComplianceCounts.of(c))
+                      for code, c in view.by_state.items()],
+            by_regional_group=[RegionalGroupCompliance(
+                regional_group=None if group == "NONE" else RegionalGroupCode(group),
+                counts=ComplianceCounts.of(c))
+                for group, c in view.by_group.items()])
 
     @strawberry.field(description="any version of a report, by its id")
     def follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportType | None:
@@ -319,6 +391,7 @@ class FollowUpMutation:
             engagement = service.amend_engagement(
                 ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
                 reason=input.reason, start=input.start, end=input.end,
+                expected_version=input.expected_version,
                 expert_ids=None if input.expert_ids is None else _expert_pks(input.expert_ids))
             return _engagement_payload(ctx.session, engagement)
 
@@ -347,13 +420,15 @@ class FollowUpMutation:
             report_id=_pk("FollowUpReport", id, "follow-up report"))))
 
     @strawberry.mutation(description="file the report's further needs as a new draft request")
-    def request_from_further_needs(self, info: Info, report_id: strawberry.ID) -> FurtherNeedsResult:
+    def request_from_further_needs(self, info: Info, report_id: strawberry.ID,
+                                   idempotency_key: str | None = None) -> FurtherNeedsResult:
         ctx = context_of(info)
 
         def action() -> FurtherNeedsRequestPayload:
             request, engagement = reports.request_from_further_needs(
                 ctx.session, actor=ctx.actor,
-                report_id=_pk("FollowUpReport", report_id, "follow-up report"))
+                report_id=_pk("FollowUpReport", report_id, "follow-up report"),
+                idempotency_key=idempotency_key)
             return FurtherNeedsRequestPayload(request=CapacityRequestType(model=request),
                                               engagement=EngagementType(model=engagement))
 

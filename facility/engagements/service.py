@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements import lifecycle
@@ -47,7 +48,7 @@ def _changeable(session: Session, actor: Actor | None, engagement_id: int) -> En
     if not permissions.can_record_engagement_progress(session, actor, engagement):
         raise PermissionDenied(
             "only the secretariat or the partner funding the engagement records its progress")
-    return engagement
+    return locking.lock(session, engagement)  # progress and amendments queue on the row
 
 
 def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
@@ -88,9 +89,11 @@ def _complete(session: Session, actor: Actor | None, engagement: Engagement) -> 
 
 def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: int,
                      reason: str, start: date | None = None, end: date | None = None,
-                     expert_ids: list[int] | None = None) -> Engagement:
+                     expert_ids: list[int] | None = None,
+                     expected_version: int | None = None) -> Engagement:
     """Change the dates or the experts deployed, with a reason; due dates follow a new end."""
-    engagement = _changeable(session, actor, engagement_id)
+    engagement = locking.check_version(session, _changeable(session, actor, engagement_id),
+                                       expected_version, what="engagement")
     problems = Problems()
     if not reason.strip():
         problems.add("reason", "required", "reason: say why the engagement is amended")
@@ -140,6 +143,8 @@ def _log(session: Session, actor: Actor | None, engagement: Engagement,
     assert actor is not None
     session.add(EngagementChange(engagement_id=engagement.id, kind=kind, changes=changes,  # type: ignore[arg-type]
                                  reason=reason, account_id=actor.account_id))
+    engagement.version += 1
+    session.add(engagement)
     # The reason is free text and may name people: the audit payload keeps ids and values only.
     audit.record(session, actor_account_id=actor.account_id,
                  action=f"engagement.{'progress' if kind == EngagementChangeKind.PROGRESS else 'amended'}",

@@ -39,8 +39,17 @@ class Expert(SQLModel, table=True):
     consent_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
-    consent_version: str | None = Field(default=None, max_length=20)
-    consent_scope: str | None = Field(default=None, max_length=100)
+    consent_version: str | None = Field(default=None, max_length=20,
+                                        description="version of the consent text agreed to")
+    consent_scope: str | None = Field(default=None, max_length=100,
+                                      description="comma-separated experts.consent scopes")
+    consent_withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    erased_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True),
+        description="when the person's data was pseudonymised (facility experts erase)",
+    )
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -23,10 +23,13 @@ from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.errors import NotFound, ValidationFailed
-from facility.experts import models, service
+from facility.experts import consent, models, service
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
+from facility.timeutil import as_utc
 
 Seniority = strawberry.enum(models.Seniority)
+ConsentScope = strawberry.enum(consent.ConsentScope, description=(
+    "ROSTER: held on the roster; MATCHING: may be proposed by the optimiser"))
 
 
 @strawberry.type
@@ -47,6 +50,14 @@ class ExpertPersonal:
     email: str
     phone: str
     cv: str
+
+
+@strawberry.type
+class ExpertConsent:
+    given_at: datetime.datetime = strawberry.field(description="when this consent was recorded")
+    scopes: list[ConsentScope]  # type: ignore[valid-type]
+    text_version: str = strawberry.field(description="the version of the consent text agreed to")
+    withdrawn_at: datetime.datetime | None
 
 
 @strawberry.type(name="Expert")
@@ -88,9 +99,20 @@ class ExpertType:
     def max_assignments(self) -> int:
         return self.model.max_assignments
 
-    @strawberry.field(description="consent to be on the roster and matched")
+    @strawberry.field(description="consent is in force (given, not withdrawn)")
     def consent_given(self) -> bool:
-        return self.model.consent_at is not None
+        return consent.is_active(self.model)
+
+    @strawberry.field(description="what the person agreed to and when: null unless the "
+                                  "caller may see the personal data")
+    def consent(self, info: Info) -> ExpertConsent | None:
+        if not permissions.can_view_expert_personal(context_of(info).actor, self.model) \
+                or self.model.consent_at is None:
+            return None
+        return ExpertConsent(given_at=as_utc(self.model.consent_at),  # type: ignore[arg-type]
+                             scopes=consent.scopes_of(self.model),  # type: ignore[arg-type]
+                             text_version=self.model.consent_version or "",
+                             withdrawn_at=as_utc(self.model.consent_withdrawn_at))
 
     @strawberry.field(description="name and contact details: null unless the caller may see them")
     def personal(self, info: Info) -> ExpertPersonal | None:
@@ -130,6 +152,22 @@ class NominateExpertInput:
     seniority: Seniority = models.Seniority.SENIOR  # type: ignore[valid-type]
     max_assignments: int = 1
     conflict_states: list[str] = strawberry.field(default_factory=list)
+    consent_scopes: list[ConsentScope] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=lambda: list(consent.DEFAULT_SCOPES),
+        description="what the person agreed to; must include ROSTER")
+    consent_text_version: str = strawberry.field(
+        default=consent.CONSENT_TEXT_VERSION,
+        description="the version of the consent text the person agreed to (the current one)")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="a retry with the same key returns the first result")
+
+
+@strawberry.input
+class SetExpertConsentInput:
+    scopes: list[ConsentScope] = strawberry.field(  # type: ignore[valid-type]
+        description="the scopes now agreed to (with ROSTER); none at all withdraws consent")
+    consent_text_version: str = consent.CONSENT_TEXT_VERSION
+    expected_version: int | None = None
 
 
 @strawberry.input
@@ -201,8 +239,11 @@ class ExpertMutation:
                 phone=input.phone, cv=input.cv, seniority=input.seniority.value,
                 max_assignments=input.max_assignments, conflict_states=input.conflict_states,
             )
-            return _payload(service.nominate_expert(ctx.session, actor=ctx.actor, fields=fields,
-                                                    consent_given=input.consent_given))
+            return _payload(service.nominate_expert(
+                ctx.session, actor=ctx.actor, fields=fields, consent_given=input.consent_given,
+                consent_scopes=[s.value for s in input.consent_scopes],
+                consent_text_version=input.consent_text_version,
+                idempotency_key=input.idempotency_key))
 
         return mutate(info, action)  # type: ignore[return-value]
 
@@ -232,3 +273,13 @@ class ExpertMutation:
                                                   expected_version=expected))
 
         return mutate(info, action)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="record the person's consent again, with other scopes, "
+                                     "or withdraw it (no scopes): out of matching at once")
+    def set_expert_consent(self, info: Info, id: strawberry.ID,
+                           input: SetExpertConsentInput) -> ExpertResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(service.set_consent(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, expert_id=_expert_pk(id),
+            scopes=[s.value for s in input.scopes], text_version=input.consent_text_version,
+            expected_version=input.expected_version)))

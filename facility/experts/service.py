@@ -9,10 +9,12 @@ from datetime import date
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.service import EMAIL_RE, normalise_email
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
+from facility.experts import consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme, Seniority
 from facility.reference.models import Theme
 from facility.timeutil import utcnow
@@ -25,9 +27,7 @@ from facility.validation import (
     check_window,
     resolve_themes,
 )
-
-CONSENT_VERSION = "roster-consent/1"
-CONSENT_SCOPE = "roster-and-matching"
+from governance import audit
 
 
 @dataclass
@@ -89,11 +89,8 @@ def availability_by_expert(session: Session,
 
 
 def _validate(session: Session, fields: ExpertFields, *,
-              consent_given: bool = True) -> tuple[list[Theme], list[str], str]:
-    problems = Problems()
-    if not consent_given:
-        problems.add("consentGiven", "required",
-                     "consentGiven: an expert is put on the roster only with their consent")
+              problems: Problems | None = None) -> tuple[list[Theme], list[str], str]:
+    problems = problems or Problems()
     check_text(problems, "name", fields.name, max_length=200)
     if not EMAIL_RE.match(fields.email.strip()):
         problems.add("email", "format", f"email: {fields.email!r} is not an e-mail address")
@@ -140,16 +137,74 @@ def _apply(session: Session, expert: Expert, fields: ExpertFields, themes: list[
 
 
 def nominate_expert(session: Session, *, actor: Actor | None, fields: ExpertFields,
-                    consent_given: bool) -> Expert:
-    """Put a person on the roster; the partner attests the person's consent."""
+                    consent_given: bool,
+                    consent_scopes: list[str] | tuple[str, ...] = consent.DEFAULT_SCOPES,
+                    consent_text_version: str = consent.CONSENT_TEXT_VERSION,
+                    idempotency_key: str | None = None) -> Expert:
+    """Put a person on the roster; the partner attests the person's consent (scopes, text)."""
     if not permissions.can_nominate_experts(actor):
         raise PermissionDenied("only a partner's account can nominate experts")
     assert actor is not None
-    themes, languages, seniority = _validate(session, fields, consent_given=consent_given)
-    expert = Expert(partner_id=actor.partner_id, name="", email="", nationality="",  # type: ignore[arg-type]
-                    consent_at=utcnow(), consent_version=CONSENT_VERSION,
-                    consent_scope=CONSENT_SCOPE)
-    _apply(session, expert, fields, themes, languages, seniority)
+
+    def create() -> Expert:
+        problems = Problems()
+        if not consent_given:
+            problems.add("consentGiven", "required",
+                         "consentGiven: an expert is put on the roster only with their consent")
+        scopes = consent.check(problems, list(consent_scopes), consent_text_version)
+        themes, languages, seniority = _validate(session, fields, problems=problems)
+        expert = Expert(partner_id=actor.partner_id, name="", email="", nationality="",  # type: ignore[arg-type]
+                        consent_at=utcnow(), consent_version=consent_text_version,
+                        consent_scope=consent.encode(scopes))
+        _apply(session, expert, fields, themes, languages, seniority)
+        _record_consent(session, actor, expert)
+        return expert
+
+    return idempotency.create_once(
+        session, account_id=actor.account_id, operation="nominateExpert", key=idempotency_key,
+        payload={**asdict(fields), "consent_given": consent_given,
+                 "consent_scopes": sorted(map(str, consent_scopes)),
+                 "consent_text_version": consent_text_version},
+        what="an expert", model=Expert, create=create)
+
+
+def _record_consent(session: Session, actor: Actor, expert: Expert) -> None:
+    # Ids and scope names only: the audit chain must never hold personal data (see erasure).
+    audit.record(session, actor_account_id=actor.account_id, action="expert.consent",
+                 subject_type="expert", subject_id=expert.id,
+                 payload={"scopes": consent.scopes_of(expert),
+                          "text_version": expert.consent_version,
+                          "withdrawn": expert.consent_withdrawn_at is not None})
+
+
+def set_consent(session: Session, *, actor: Actor | None, expert_id: int, scopes: list[str],
+                text_version: str = consent.CONSENT_TEXT_VERSION,
+                expected_version: int | None = None) -> Expert:
+    """Record the person's current consent; no scopes at all withdraws it (out of matching at
+    once; the entry stays with its partner until the secretariat erases it)."""
+    expert = get_expert(session, actor=actor, expert_id=expert_id)
+    if not permissions.can_change_expert(actor, expert):
+        raise PermissionDenied("only the nominating partner or the expert can record consent")
+    assert actor is not None
+    locking.check_version(session, expert, expected_version, what="profile")
+    if expert.erased_at is not None:
+        raise Conflict("this person was erased; nothing can be recorded for them")
+    now = utcnow()
+    if scopes:
+        problems = Problems()
+        chosen = consent.check(problems, scopes, text_version, field="scopes")
+        problems.raise_if_any()
+        expert.consent_at, expert.consent_withdrawn_at = now, None
+        expert.consent_scope, expert.consent_version = consent.encode(chosen), text_version
+    else:
+        if expert.consent_withdrawn_at is not None:
+            raise Conflict("consent is already withdrawn")
+        expert.consent_withdrawn_at, expert.consent_scope = now, ""
+    expert.version += 1
+    expert.updated_at = now
+    session.add(expert)
+    session.flush()
+    _record_consent(session, actor, expert)
     return expert
 
 
@@ -158,9 +213,9 @@ def update_expert(session: Session, *, actor: Actor | None, expert_id: int, chan
     expert = get_expert(session, actor=actor, expert_id=expert_id)
     if not permissions.can_change_expert(actor, expert):
         raise PermissionDenied("only the nominating partner or the expert can change this profile")
-    if expected_version is not None and expected_version != expert.version:
-        raise Conflict(f"the profile changed since you read it (version {expected_version}, "
-                       f"now {expert.version}); reload it and apply your change again")
+    locking.check_version(session, expert, expected_version, what="profile")
+    if expert.erased_at is not None:
+        raise Conflict("this person was erased; the profile can no longer change")
     assert expert.id is not None
     current = ExpertFields(
         name=expert.name, email=expert.email, nationality=expert.nationality,

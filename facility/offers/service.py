@@ -7,13 +7,12 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import String, cast, delete, func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from facility import idempotency
+from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
 from facility.reference.models import Theme
 from facility.timeutil import utcnow
@@ -146,43 +145,22 @@ def create_offer(session: Session, *, actor: Actor | None, fields: OfferFields,
     if not permissions.can_post_offers(actor):
         raise PermissionDenied("only a partner's account can post offers")
     assert actor is not None
-    fingerprint = idempotency.payload_fingerprint(asdict(fields))
-    if idempotency_key and (earlier := _replay(session, actor, idempotency_key, fingerprint)):
-        return earlier
-    themes, cleaned = _validate(session, fields)
-    try:
-        with session.begin_nested():
-            offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type]
-                          title="", kind=OfferKind(cleaned.kind), budget=0, currency="",
-                          max_requests=1, window_start=cleaned.window_start,
-                          window_end=cleaned.window_end)
-            _apply(offer, cleaned)
-            session.add(offer)
-            session.flush()
-            _store_themes(session, offer, themes)
-            if idempotency_key:
-                idempotency.remember(session, account_id=actor.account_id, operation="createOffer",
-                                     key=idempotency_key, payload_hash=fingerprint,
-                                     object_id=offer.id)  # type: ignore[arg-type]
-            session.flush()
-    except IntegrityError:
-        earlier = _replay(session, actor, idempotency_key or "", fingerprint)
-        if earlier is None:
-            raise
-        return earlier
-    return offer
+    def create() -> Offer:
+        themes, cleaned = _validate(session, fields)
+        offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type, union-attr]
+                      title="", kind=OfferKind(cleaned.kind), budget=0, currency="",
+                      max_requests=1, window_start=cleaned.window_start,
+                      window_end=cleaned.window_end)
+        _apply(offer, cleaned)
+        session.add(offer)
+        session.flush()
+        _store_themes(session, offer, themes)
+        session.flush()
+        return offer
 
-
-def _replay(session: Session, actor: Actor, key: str, fingerprint: str) -> Offer | None:
-    record = idempotency.find(session, account_id=actor.account_id, operation="createOffer", key=key)
-    if record is None:
-        return None
-    if record.payload_hash != fingerprint:
-        raise ValidationFailed.single(
-            "idempotencyKey", "reused_with_other_input",
-            "idempotencyKey: this key was already used for an offer with different content",
-        )
-    return session.get(Offer, record.object_id)
+    return idempotency.create_once(
+        session, account_id=actor.account_id, operation="createOffer", key=idempotency_key,
+        payload=asdict(fields), what="an offer", model=Offer, create=create)
 
 
 def _own_offer(session: Session, actor: Actor | None, offer_id: int,
@@ -190,10 +168,7 @@ def _own_offer(session: Session, actor: Actor | None, offer_id: int,
     offer = get_offer(session, actor=actor, offer_id=offer_id)
     if not permissions.can_change_offer(actor, offer):
         raise PermissionDenied("only the partner that posted this offer can change it")
-    if expected_version is not None and expected_version != offer.version:
-        raise Conflict(f"the offer changed since you read it (version {expected_version}, "
-                       f"now {offer.version}); reload it and apply your change again")
-    return offer
+    return locking.check_version(session, offer, expected_version, what="offer")
 
 
 def _touch(offer: Offer) -> None:

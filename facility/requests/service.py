@@ -8,10 +8,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from facility import idempotency
+from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
@@ -220,52 +219,25 @@ def create_request(
             f"stateCode: a mission of {actor.state_code} can file requests only for "
             f"{actor.state_code}, not {state_code.upper()}",
         )
-    fingerprint = idempotency.payload_fingerprint(asdict(fields))
-    if idempotency_key:
-        earlier = _replay(session, actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is not None:
-            return earlier
-
-    themes, languages, kinds = _validate(session, state_code=actor.state_code, fields=fields,
-                                         for_submission=False)
-    try:
-        with session.begin_nested():
-            request = CapacityRequest(
-                state_code=actor.state_code, created_by_id=actor.account_id,
-                title="", need="", window_start=fields.window_start,
-                window_end=fields.window_end, weeks=0, experts_needed=0, budget=0,
-                currency="", priority=1,
-            )
-            _apply(request, fields, languages, kinds)
-            session.add(request)
-            session.flush()
-            _store_links(session, request, fields, themes)
-            if idempotency_key:
-                idempotency.remember(
-                    session, account_id=actor.account_id, operation="createRequest",
-                    key=idempotency_key, payload_hash=fingerprint, object_id=request.id,  # type: ignore[arg-type]
-                )
-            session.flush()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its request.
-        earlier = _replay(session, actor=actor, key=idempotency_key or "", fingerprint=fingerprint)
-        if earlier is None:
-            raise
-        return earlier
-    return request
-
-
-def _replay(session: Session, *, actor: Actor, key: str, fingerprint: str) -> CapacityRequest | None:
-    record = idempotency.find(session, account_id=actor.account_id, operation="createRequest",
-                              key=key)
-    if record is None:
-        return None
-    if record.payload_hash != fingerprint:
-        raise ValidationFailed.single(
-            "idempotencyKey", "reused_with_other_input",
-            "idempotencyKey: this key was already used for a request with different content",
+    def create() -> CapacityRequest:
+        themes, languages, kinds = _validate(session, state_code=actor.state_code,  # type: ignore[arg-type]
+                                             fields=fields, for_submission=False)
+        request = CapacityRequest(
+            state_code=actor.state_code, created_by_id=actor.account_id,  # type: ignore[union-attr]
+            title="", need="", window_start=fields.window_start,
+            window_end=fields.window_end, weeks=0, experts_needed=0, budget=0,
+            currency="", priority=1,
         )
-    return session.get(CapacityRequest, record.object_id)
+        _apply(request, fields, languages, kinds)
+        session.add(request)
+        session.flush()
+        _store_links(session, request, fields, themes)
+        session.flush()
+        return request
+
+    return idempotency.create_once(
+        session, account_id=actor.account_id, operation="createRequest", key=idempotency_key,
+        payload=asdict(fields), what="a request", model=CapacityRequest, create=create)
 
 
 def _editable(session: Session, actor: Actor | None, request_id: int,
@@ -273,12 +245,7 @@ def _editable(session: Session, actor: Actor | None, request_id: int,
     request = get_request(session, actor=actor, request_id=request_id)
     if not permissions.can_change_request(actor, request):
         raise PermissionDenied("only the requesting State's mission can change this request")
-    if expected_version is not None and expected_version != request.version:
-        raise Conflict(
-            f"the request changed since you read it (version {expected_version}, "
-            f"now {request.version}); reload it and apply your change again"
-        )
-    return request
+    return locking.check_version(session, request, expected_version, what="request")
 
 
 def current_fields(session: Session, request: CapacityRequest) -> RequestFields:

@@ -26,9 +26,12 @@ from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
+from tests.follow_up.test_notifications_api import NOTIFICATION_OPERATIONS
+from tests.follow_up.test_success_stories import STORY_OPERATIONS
 from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
 from tests.governance_api.test_governance_rules import RULES_OPERATIONS
 from tests.governance_api.test_unmet_demand import DEMAND_OPERATIONS
+from tests.statistics.test_public_statistics import STATISTICS_OPERATIONS
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"
 REGENERATE = (
@@ -238,6 +241,15 @@ def _needs_assessment(s: Scenario) -> dict:
     return data
 
 
+def _set_expert_consent(s: Scenario) -> dict:
+    expert = s.expert()
+    data = run(s.norad, "SetExpertConsent", id=expert["id"], input={"scopes": ["ROSTER"]})
+    consent = data["result"]["expert"]["consent"]
+    assert consent["scopes"] == ["ROSTER"] and consent["textVersion"] == "roster-consent/1"
+    assert data["result"]["expert"]["consentGiven"] is True
+    return data
+
+
 # One scenario per document in graphql/operations: {operation name: what runs it}.
 SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
@@ -261,15 +273,17 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "SearchRecommendations": _search_recommendations,
     "SuggestRecommendations": _suggest_recommendations,
     "NeedsAssessment": _needs_assessment,
+    "SetExpertConsent": _set_expert_consent,
 }
 
 
 def test_every_operation_has_a_scenario():
-    # Governance, follow-up and coordination operations run in order in stories
-    # (tests/governance_api, tests/follow_up, tests/exports/test_coordination.py); every other
-    # document has its scenario here.
+    # Governance, follow-up, notification, coordination and story operations run in order in
+    # stories (tests/governance_api, tests/follow_up, tests/exports/test_coordination.py,
+    # tests/statistics); every other document has its scenario here.
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
-               | COORDINATION_OPERATIONS | DEMAND_OPERATIONS)
+               | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
+               | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

@@ -141,6 +141,33 @@ def test_a_body_over_256_kib_is_a_413(gql, spy_execute):
                          headers={"Content-Type": "application/json"}).status_code == 200
 
 
+@pytest.mark.parametrize("variables, path", [
+    ({"search": "judges\u0000"}, "variables.search"),
+    ({"search": None, "state": "KEN", "x": {"deep": ["ok", "\u0000"]}}, "variables.x.deep[1]"),
+])
+def test_nul_in_a_variable_is_a_400_naming_it(gql, spy_execute, variables, path):
+    # PostgreSQL cannot compare or store NUL: without this the search would reach it as a fault.
+    response = gql.http.post("/graphql", json={
+        "query": "query($search: String) { recommendations(search: $search) { totalCount } }",
+        "variables": variables})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == (
+        f"{path}: strings must not contain the NUL character (U+0000)")
+    assert spy_execute == []
+
+
+@pytest.mark.parametrize("literal", ['"judges\\u0000"', '"""block \u0000 string"""'])
+def test_nul_in_a_string_literal_is_refused_before_anything_runs(gql, db_session, literal,
+                                                                 monkeypatch):
+    settle(db_session)
+    monkeypatch.setattr(offers_service, "list_offers", _raise_secret)
+    body = gql.post(f"{{ recommendations(search: {literal}) {{ totalCount }} "
+                    "offers { totalCount } }").json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["message"] == "strings must not contain the NUL character (U+0000)"
+
+
 @pytest.mark.parametrize("query", [ME, "mutation { publishOffer(id: \"x\") { __typename } }"])
 def test_get_with_a_query_is_a_405_and_never_executes(gql, make_token, spy_execute, query,
                                                       db_session):
@@ -361,3 +388,38 @@ def test_an_unexpected_fault_in_a_mutation_is_masked_and_writes_nothing(gql, mak
     assert response.status_code == 200
     _assert_masked(response, caplog)
     assert _count_offers(db_session) == 0
+
+
+def test_a_fault_before_execution_is_masked_too(gql, make_token, monkeypatch, caplog):
+    # e.g. the database is unreachable when the token is looked up
+    caplog.set_level(logging.ERROR, logger="facility.graphql")
+    token = make_token("STATE", state="KEN")
+    monkeypatch.setattr(endpoint, "account_for_token", _raise_secret)
+    response = gql.as_(token).post(ME)
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert "data" not in body
+    assert "secret detail" not in response.text
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    reference = error["extensions"]["correlationId"]
+    assert [r for r in caplog.records if reference in r.getMessage()
+            and "secret detail" in str(r.exc_info[1])]
+
+
+def test_a_commit_the_database_refuses_is_masked_and_keeps_nothing(gql, make_token, db_session,
+                                                                    monkeypatch, caplog):
+    caplog.set_level(logging.ERROR, logger="facility.graphql")
+    norad = gql.as_(make_token("PARTNER", partner="Norad"))
+    settle(db_session)
+    monkeypatch.setattr(db_session, "commit", _raise_secret)
+    response = norad.post(
+        "mutation($i: CreateOfferInput!) { createOffer(input: $i) { __typename } }",
+        {"i": offer_input()})
+    assert response.status_code == 500
+    assert "secret detail" not in response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    monkeypatch.undo()
+    assert _count_offers(db_session) == 0
+

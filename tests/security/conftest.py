@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,6 +28,7 @@ from facility.experts.models import Expert
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
+from tests.security.world_stories import build_stories
 
 YEAR = date.today().year + 1
 
@@ -212,10 +213,80 @@ def _build(session: Session, gql: GraphQLClient) -> World:
     assert ids["prop_ken_experts"] == [ids["expert_own"]], done
     assert ids["prop_gha_experts"] == [ids["expert_other"]], done
 
+    _follow_up(session, ids, secretariat=secretariat, kenya=kenya, ghana=ghana)
+    build_stories(session, ids)
+
     clients = {"anonymous": gql, "STATE": kenya, "PARTNER": norad, "EXPERT": expert,
                "COMMITTEE": members["AFRICAN"], "EX_COMMITTEE": former,
                "SECRETARIAT": secretariat, "_ghana": ghana, "_giz": giz}
     return World(clients=clients, members=members, ids=ids)
+
+
+def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> None:
+    """Engagements after the run: per side (Kenya and Norad; Ghana and GIZ) one scheduled
+    (`eng_*_open`) and one completed (`eng_*_done`) whose 12-month report is a complete draft
+    (`rep_*_12`) and whose 24-month report is submitted (`rep_*_24`); and the 14-day reminders
+    of the 12-month reports, queued for each State's mission and the secretariat."""
+    from facility.api.ids import decode_id
+    from facility.engagements.models import FollowUpReport, ReportKind
+    from facility.notifications.models import Notification
+    from facility.notifications.reminders import queue_reminders
+    from facility.requests.models import CapacityRequest, RequestStatus
+    from governance.models import Engagement, MatchProposal, OptimiserRun, ProposalStatus
+
+    staff = session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).one()
+    run = OptimiserRun(criteria_version=1, time_limit=1, started_by_id=staff.id, status="DONE")
+    session.add(run)
+    session.flush()
+    recs = ids["recs"]
+    for side, client, rec, offer, expert in (("ken", kenya, "SEC-KEN-1", "norad_pub", "expert_own"),
+                                             ("gha", ghana, "SEC-GHA-1", "giz_pub", "expert_other")):
+        for phase in ("open", "done"):
+            created = _result(client, "CreateRequest", "RequestPayload", input=request_input(
+                [recs[rec]], languages=["en"], expertsNeeded=1, budget=60000))["request"]["id"]
+            _result(client, "SubmitRequest", "RequestPayload", id=created)
+            request = session.get(CapacityRequest, decode_id("CapacityRequest", created))
+            request.status = RequestStatus.ACTIVE  # type: ignore[union-attr]
+            session.add(request)
+            offer_pk, expert_pk = decode_id("Offer", ids[offer]), decode_id("Expert", ids[expert])
+            proposal = MatchProposal(run_id=run.id, request_id=request.id, offer_id=offer_pk,  # type: ignore[union-attr, arg-type]
+                                     expert_ids=[expert_pk], value=1, fit=1,
+                                     explanation="matrix", status=ProposalStatus.CONFIRMED)
+            session.add(proposal)
+            session.flush()
+            engagement = Engagement(proposal_id=proposal.id, request_id=request.id,  # type: ignore[union-attr, arg-type]
+                                    offer_id=offer_pk, expert_ids=[expert_pk],  # type: ignore[arg-type]
+                                    start=date(YEAR, 1, 10), end=date(YEAR, 3, 31),
+                                    budget=60000, currency="USD")
+            session.add(engagement)
+            session.flush()
+            ids[f"eng_{side}_{phase}"] = encode_id("Engagement", engagement.id)  # type: ignore[arg-type]
+        for status in ("IN_PROGRESS", "COMPLETED"):
+            _result(secretariat, "RecordEngagementProgress", "EngagementPayload",
+                    id=ids[f"eng_{side}_done"], status=status)
+        engagement_pk = decode_id("Engagement", ids[f"eng_{side}_done"])
+        for kind, key in ((ReportKind.TWELVE_MONTHS, "12"), (ReportKind.TWENTY_FOUR_MONTHS, "24")):
+            report = session.exec(select(FollowUpReport).where(
+                FollowUpReport.engagement_id == engagement_pk, FollowUpReport.kind == kind)).one()
+            rid = ids[f"rep_{side}_{key}"] = encode_id("FollowUpReport", report.id)  # type: ignore[arg-type]
+            _result(client, "SaveFollowUpReport", "FollowUpReportPayload", id=rid, input={
+                "recommendations": [{"recommendationId": recs[rec], "status": "PARTIALLY_IMPLEMENTED",
+                                     "evidence": "Matrix evidence"}],
+                "indicators": [{"type": "PROCESS", "name": "Officials trained", "unit": "persons",
+                                "baseline": "0", "target": "50", "current": "20"}],
+                "narrative": f"Matrix narrative {side} {key}",
+                "furtherNeeds": "A second phase in the provinces."})
+            if key == "24":
+                _result(client, "SubmitFollowUpReport", "FollowUpReportPayload", id=rid)
+    twelve = session.get(FollowUpReport, decode_id("FollowUpReport", ids["rep_ken_12"]))
+    queue_reminders(session, on=twelve.due_date - timedelta(days=10), offsets=[60, 14])  # type: ignore[union-attr]
+    kenya_account = session.exec(select(Account).where(Account.role == Role.STATE,
+                                                       Account.state_code == "KEN")).one()
+    for key, account_id in (("notif_ken", kenya_account.id), ("notif_staff", staff.id)):
+        notification = session.exec(select(Notification).where(
+            Notification.account_id == account_id, Notification.report_id == twelve.id)).one()  # type: ignore[union-attr]
+        ids[key] = encode_id("Notification", notification.id)  # type: ignore[arg-type]
+    session.flush()
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +353,25 @@ def snapshot(session: Session) -> dict[str, list[tuple]]:
         rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
         dump[table] = sorted(tuple(map(repr, r)) for r in rows)
     return dump
+
+
+# The endpoint as it runs in production ---------------------------------------------------
+
+PRODUCTION = Settings(database_url="sqlite://", env="production", secret_key="p" * 48)
+
+
+def production_app(engine, open_session):
+    """The app with FACILITY_ENV=production, on the test's own session."""
+    return create_app(PRODUCTION, engine=engine, open_session=open_session,
+                      run_in_background=lambda job: job())
+
+
+@pytest.fixture
+def prod(db_session: Session) -> Iterator[GraphQLClient]:
+    """An anonymous client of the production app; `.as_(token)` for a signed-in one."""
+    @contextmanager
+    def open_session():
+        yield db_session
+
+    with TestClient(production_app(db_session.get_bind(), open_session)) as http:
+        yield GraphQLClient(http)

@@ -1,0 +1,1 @@
+"""Notifications: follow-up reminders stored for the platform and sent by e-mail."""

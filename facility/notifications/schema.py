@@ -1,0 +1,113 @@
+"""GraphQL: the caller's own notifications, and marking one read."""
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from facility.api.context import context_of, mutate
+from facility.api.errors import NotFoundError, PermissionDeniedError
+from facility.api.ids import decode_id, encode_id
+from facility.api.pagination import Connection, connection, page_window
+from facility.engagements import reports
+from facility.engagements.schema import FollowUpReportType
+from facility.errors import NotFound
+from facility.notifications import models, service
+
+NotificationKind = strawberry.enum(models.NotificationKind)
+
+
+def _utc(moment: datetime.datetime | None) -> datetime.datetime | None:
+    # SQLite returns the stored UTC moments without their zone: answer the same on both databases.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+@strawberry.type(name="Notification")
+class NotificationType:
+    model: strawberry.Private[models.Notification]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Notification", self.model.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def kind(self) -> NotificationKind:  # type: ignore[valid-type]
+        return self.model.kind
+
+    @strawberry.field(description="days before the due date; 0 for an overdue notice")
+    def days_before(self) -> int:
+        return self.model.offset_days
+
+    @strawberry.field(description="the report's due date when the notice was queued")
+    def due_date(self) -> datetime.date:
+        return self.model.due_date
+
+    @strawberry.field
+    def subject(self) -> str:
+        return self.model.subject
+
+    @strawberry.field
+    def body(self) -> str:
+        return self.model.body
+
+    @strawberry.field(description="the report it is about, if the caller may still see it")
+    def report(self, info: Info) -> FollowUpReportType | None:
+        ctx = context_of(info)
+        try:
+            return FollowUpReportType(model=reports.get_report(
+                ctx.session, actor=ctx.actor, report_id=self.model.report_id))
+        except NotFound:
+            return None
+
+    @strawberry.field
+    def created_at(self) -> datetime.datetime:
+        return _utc(self.model.created_at)  # type: ignore[return-value]
+
+    @strawberry.field
+    def read_at(self) -> datetime.datetime | None:
+        return _utc(self.model.read_at)
+
+    @strawberry.field(description="when it was e-mailed to the caller; null if not (yet)")
+    def emailed_at(self) -> datetime.datetime | None:
+        return _utc(self.model.email_sent_at)
+
+
+@strawberry.type
+class NotificationPayload:
+    notification: NotificationType
+
+
+NotificationResult = Annotated[NotificationPayload | NotFoundError | PermissionDeniedError,
+                               strawberry.union("NotificationResult")]
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(description="the caller's own notifications, newest first")
+    def notifications(self, info: Info, unread_only: bool = False, first: int | None = None,
+                      after: str | None = None) -> Connection[NotificationType]:
+        ctx = context_of(info)
+        limit, offset = page_window(first, after, ctx.settings.max_page_size)
+        rows, total = service.list_notifications(ctx.session, actor=ctx.actor,
+                                                 unread_only=unread_only, limit=limit,
+                                                 offset=offset)
+        return connection([NotificationType(model=r) for r in rows], total=total, offset=offset)
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(description="mark one of the caller's notifications read")
+    def mark_notification_read(self, info: Info, id: strawberry.ID) -> NotificationResult:
+        ctx = context_of(info)
+
+        def action() -> NotificationPayload:
+            pk = decode_id("Notification", id)
+            if pk is None:
+                raise NotFound(f"no notification with id {id}")
+            return NotificationPayload(notification=NotificationType(model=service.mark_read(
+                ctx.session, actor=ctx.actor, notification_id=pk)))
+
+        return mutate(info, action)  # type: ignore[return-value]
