@@ -8,6 +8,7 @@ both. Screenshots of the main pages are written to docs/screenshots/ (committed)
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -19,7 +20,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-PORTS = range(8601, 8620)
+# Each engineer's machine slot has its own ports: FACILITY_BROWSER_PORTS=8901-8919 overrides.
+_FIRST, _LAST = (int(p) for p in os.environ.get("FACILITY_BROWSER_PORTS", "8601-8619").split("-"))
+PORTS = range(_FIRST, _LAST + 1)
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -127,6 +130,7 @@ class LiveServer:
     url: str
     people: People
     password: str = PASSWORD
+    database_url: str = ""  # for flows whose set-up stands in for pages not built yet
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +153,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
     server.should_exit = True
     thread.join(timeout=10)
 
