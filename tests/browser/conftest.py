@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -133,14 +134,15 @@ class LiveServer:
     database_url: str = ""  # for flows whose set-up stands in for pages not built yet
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
+    """The app under uvicorn on a free port, on a freshly seeded SQLite database in `directory`."""
     import uvicorn
 
     from facility.app import create_app
     from facility.config import Settings
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'facility.db'}"
+    url = f"sqlite:///{directory / 'facility.db'}"
     people = _seed(url)
     port = _free_port()
     app = create_app(Settings(database_url=url, env="development", secret_key="browser-tests-" + "k" * 32),
@@ -153,9 +155,17 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    with serve_seeded_app(tmp_path_factory.mktemp("browser")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, assert_accessible, screenshot
+from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, serve_seeded_app
 
 START = date.today() + timedelta(days=60)
 THEME = "Justice"
@@ -148,6 +148,14 @@ def _signed_in(chromium, live_server, email: str):
     page.get_by_label("Password").fill(live_server.password)
     page.get_by_role("button", name="Sign in").click()
     return context, page
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """A server of its own: the flow adds a request and decisions, which the public pages' tests
+    (figures by regional group) must not see."""
+    with serve_seeded_app(tmp_path_factory.mktemp("flow")) as server:
+        yield server
 
 
 @pytest.mark.slow
