@@ -10,6 +10,8 @@ from facility.auth.models import Partner
 from facility.offers import service as offers
 from facility.offers.models import OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, State, Theme
+from facility.stories import service as stories
+from facility.stories.models import StoryStatus
 from facility.web.deps import SessionDep, page_router
 from facility.web.figures import home_figures
 from facility.web.pagination import Pages, page_number
@@ -22,6 +24,7 @@ router = page_router()
 
 OFFERS_PAGE_SIZE = 20
 DECISIONS_PAGE_SIZE = 50
+STORIES_PAGE_SIZE = 10
 
 
 @router.get("/")
@@ -85,6 +88,20 @@ def criteria(request: Request, db: SessionDep) -> Response:
     groups = {g.code: g.name for g in db.exec(select(RegionalGroup))}
     return render(request, "public/criteria.html", {"version": version, "criteria": body,
                                                     "group_names": groups})
+
+
+@router.get("/stories")
+def success_stories(request: Request, db: SessionDep, page: str | None = None) -> Response:
+    """Published success stories, newest first: only what the State consented to show."""
+    number = page_number(page)
+    rows, total = stories.list_stories(db, actor=None, status=StoryStatus.PUBLISHED,
+                                       limit=STORIES_PAGE_SIZE,
+                                       offset=(number - 1) * STORIES_PAGE_SIZE)
+    contents = stories.story_contents(db, rows)
+    return render(request, "public/stories.html", {
+        "stories": [contents[s.id] for s in rows],  # type: ignore[index]
+        "pages": Pages(number, STORIES_PAGE_SIZE, total, {}),
+    })
 
 
 @router.get("/about")

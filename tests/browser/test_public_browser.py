@@ -9,7 +9,7 @@ from tests.browser.conftest import assert_accessible, screenshot
 PAGES = {"/": ("home", "The facility in figures"), "/offers": ("offers", "Offers of support"),
          "/decisions": ("decisions", "The committee and its decisions"),
          "/criteria": ("criteria", "The criteria in force"), "/about": ("about", "About the facility"),
-         "/account/sign-in": ("sign-in", "Sign in")}
+         "/stories": ("stories", "Success stories"), "/account/sign-in": ("sign-in", "Sign in")}
 
 
 @pytest.mark.parametrize("path", PAGES)

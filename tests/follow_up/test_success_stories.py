@@ -3,6 +3,7 @@ unpublished when the State withdraws its consent; unseen by anyone else until pu
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date
 
@@ -174,3 +175,23 @@ def test_every_story_operation_ran(loop, submitted):
     other = _propose(loop, submitted["id"])["story"]
     loop.result(loop.kenya, "DeclineSuccessStory", id=other["id"], reason="Not now")
     assert loop.ran >= STORY_OPERATIONS
+
+
+def test_the_public_page_shows_published_stories_only(loop, submitted):
+    pages = loop.anonymous.http
+    proposed = _propose(loop, submitted["id"])["story"]
+    assert "Judges trained in three regions" not in pages.get("/stories").text
+    loop.result(loop.kenya, "ConsentToSuccessStory", id=proposed["id"])
+    assert "Judges trained in three regions" not in pages.get("/stories").text  # consented only
+    loop.result(loop.secretariat, "PublishSuccessStory", id=proposed["id"])
+    page = pages.get("/stories")
+    text = html.unescape(page.text)
+    assert page.status_code == 200 and "1 story published." in text
+    assert PROPOSAL["title"] in text and PROPOSAL["summary"] in text
+    # The parts the State chose to show: recommendations and indicators, not the narrative.
+    assert "Recommendations and their implementation" in text and "Indicators" in text
+    assert "The training programme ran as planned" not in text
+    french = pages.get("/stories?lang=fr").text
+    assert "Récits de réussite" in french and "1 récit publié." in french
+    loop.result(loop.kenya, "WithdrawSuccessStoryConsent", id=proposed["id"])
+    assert PROPOSAL["title"] not in pages.get("/stories").text

@@ -12,7 +12,8 @@ from tests.api.test_query_cost import counted
 
 PUBLIC_PAGES = {"/": "The facility in figures", "/offers": "Offers of support",
                 "/decisions": "The committee and its decisions", "/criteria": "The criteria in force",
-                "/about": "About the facility", "/account/sign-in": "Sign in"}
+                "/about": "About the facility", "/stories": "Success stories",
+                "/account/sign-in": "Sign in"}
 # What a page may cost: the viewer (none here), its own queries. Fixed, whatever the data size.
 MAX_STATEMENTS = 10
 
@@ -82,7 +83,7 @@ def _statements(browser, db_session, path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/offers", "/offers?group=AFRICAN&kind=FUNDING", "/decisions",
-                                  "/criteria", "/about", "/account/sign-in"])
+                                  "/criteria", "/about", "/stories", "/account/sign-in"])
 def test_a_page_costs_the_same_few_statements_whatever_the_data(browser, db_session, offers_of, path):
     offers_of(2, partner="Small partner")
     small = _statements(browser, db_session, path)
