@@ -29,7 +29,7 @@ from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
-from governance import proposals
+from governance import demand, proposals
 from governance.models import ProposalStatus
 
 router = page_router()
@@ -496,3 +496,13 @@ async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor
             "the partner whose offer it uses.")) from None
     db.commit()
     return RedirectResponse("/partner/proposals?done=declined", status_code=303)
+
+
+@router.get("/partner/unmet-demand")
+def unmet_demand_page(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
+    """What the last optimiser run left unmatched, why, and which additions would match more."""
+    try:
+        analysis = demand.unmet_demand(db, actor=actor)
+    except NotFound:
+        analysis = None
+    return render(request, "partner/unmet_demand.html", {"demand": analysis})
