@@ -127,6 +127,7 @@ class LiveServer:
     url: str
     people: People
     password: str = PASSWORD
+    database_url: str = ""  # for a test module that seeds what only it needs
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +150,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
     server.should_exit = True
     thread.join(timeout=10)
 
