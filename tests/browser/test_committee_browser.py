@@ -44,7 +44,8 @@ def committee(live_server) -> Committee:
     with Session(engine, expire_on_commit=False) as session:
         staff = session.exec(select(Account).where(Account.email == live_server.people.secretariat)).one()
         staff_actor = Actor.from_account(staff)
-        for email, state, group in ((MEMBER, "IND", "APG"), ("member.eeg@demo.example.org", "POL", "EEG")):
+        members = ((MEMBER, "IND", "APG"), ("member.eeg@demo.example.org", "POL", "EEG"))
+        for email, state, group in members:
             create_account(session, role=Role.COMMITTEE, email=email, name=f"{email.split('@')[0]} (demo)",
                            state_code=state, group_code=group, password=live_server.password)
             seats.seat_member(session, actor=staff_actor, group_code=group, member_email=email)
@@ -54,7 +55,8 @@ def committee(live_server) -> Committee:
         offer = session.exec(select(Offer).order_by(Offer.id)).first()
         mission = session.exec(select(Account).where(Account.email == live_server.people.state)).one()
         request = CapacityRequest(
-            state_code="URY", status=RequestStatus.PROPOSED, title="Training of judges on torture cases (demo)",
+            state_code="URY", status=RequestStatus.PROPOSED,
+            title="Training of judges on torture cases (demo)",
             need="(demo)", window_start=date(2027, 3, 1), window_end=date(2027, 6, 30), weeks=4,
             experts_needed=0, budget=45_000, currency="USD", priority=2, created_by_id=mission.id,
             submitted_at=utcnow())
