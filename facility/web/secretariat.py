@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from facility.auth import administration
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -32,6 +33,7 @@ from governance.models import RunStatus
 router = page_router()
 SecretariatActor = Annotated[Actor, Depends(require_role(Role.SECRETARIAT))]
 REQUESTS_PAGE_SIZE = 20
+ACCOUNTS_PAGE_SIZE = 25
 RUNS_PAGE_SIZE = 10
 IMPORT_FORMATS = ("upr-info", "uhri")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -165,6 +167,70 @@ def seat_member(request: Request, db: SessionDep, actor: SecretariatActor,
         raise refused(request, denied) from None
     db.commit()
     return RedirectResponse("/secretariat/seats", status_code=303)
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+ACCOUNT_FIELDS = {"email": "email", "name": "name", "state": "state_code", "group": "group_code",
+                  "partner": "partner_name", "password": "password"}
+
+
+def _accounts(request: Request, db, actor: Actor, *, page: str | None = None, errors=(),
+              values=None, conflict: str | None = None, status_code: int = 200) -> Response:
+    number = page_number(page)
+    rows, total = administration.list_accounts(db, actor=actor, limit=ACCOUNTS_PAGE_SIZE,
+                                               offset=(number - 1) * ACCOUNTS_PAGE_SIZE)
+    return render(request, "secretariat/accounts.html", {
+        "accounts": rows, "pages": Pages(number, ACCOUNTS_PAGE_SIZE, total, {}), "roles": list(Role),
+        "groups": GROUP_CODES, "errors": list(errors), "values": values or {}, "conflict": conflict,
+        "me": actor.account_id}, status_code=status_code)
+
+
+@router.get("/secretariat/accounts")
+def accounts_page(request: Request, db: SessionDep, actor: SecretariatActor,
+                  page: str | None = None) -> Response:
+    return _accounts(request, db, actor, page=page)
+
+
+@router.post("/secretariat/accounts")
+def create_account(request: Request, db: SessionDep, actor: SecretariatActor,
+                   role: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                   name: Annotated[str, Form()] = "", state_code: Annotated[str, Form()] = "",
+                   group_code: Annotated[str, Form()] = "",
+                   partner_name: Annotated[str, Form()] = "",
+                   password: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    values = {"role": role, "email": email, "name": name, "state_code": state_code,
+              "group_code": group_code, "partner_name": partner_name}
+    if role not in Role.__members__:
+        return _accounts(request, db, actor, values=values, status_code=422,
+                         errors=[("role", _("Role: choose the account's role."))])
+    try:
+        administration.open_account(
+            db, actor=actor, role=Role(role), email=email, name=name, password=password,
+            state_code=state_code.strip() or None, group_code=group_code.strip() or None,
+            partner_name=partner_name.strip() or None)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _accounts(request, db, actor, values=values, status_code=422, errors=[
+            (ACCOUNT_FIELDS.get(p.field, p.field), p.message.replace("--", "")) for p in failure.problems])
+    db.commit()
+    return RedirectResponse("/secretariat/accounts", status_code=303)
+
+
+@router.post("/secretariat/accounts/{account_id}/deactivate")
+def deactivate_account(request: Request, db: SessionDep, actor: SecretariatActor,
+                       account_id: int) -> Response:
+    try:
+        administration.deactivate_account(db, actor=actor, account_id=account_id)
+    except NotFound:
+        db.rollback()
+        raise not_found(request) from None
+    except Conflict as conflict:
+        db.rollback()
+        return _accounts(request, db, actor, conflict=str(conflict), status_code=409)
+    db.commit()
+    return RedirectResponse("/secretariat/accounts", status_code=303)
 
 
 # Imports of recommendations -----------------------------------------------------------------

@@ -165,6 +165,7 @@ def test_the_secretariat_pages_pass_axe(page, live_server, committee):
     assert_accessible(page)
     for path, name in ((f"/secretariat/runs/{committee.run_id}", "secretariat-run"),
                        ("/secretariat/seats", "secretariat-seats"),
+                       ("/secretariat/accounts", "secretariat-accounts"),
                        ("/secretariat/imports", "secretariat-import")):
         page.goto(path)
         assert_accessible(page)

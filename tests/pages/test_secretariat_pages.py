@@ -11,7 +11,7 @@ from governance.models import CommitteeSeat, Motion, MotionKind, OptimiserRun, S
 from tests.api.test_query_cost import counted
 from tests.pages.committee_world import World, add_request, world_fixture  # noqa: F401
 
-PAGES = ["/secretariat", "/secretariat/seats", "/secretariat/imports"]
+PAGES = ["/secretariat", "/secretariat/seats", "/secretariat/imports", "/secretariat/accounts"]
 
 
 def _count(db, model, *where) -> int:
@@ -174,3 +174,63 @@ def test_statements_are_fixed_whatever_the_data(browser, world, db_session, pers
         large = statements(path)
         assert len(large) == len(small[path]), "\n".join([path, *small[path], "--", *large])
         assert len(large) <= 12, "\n".join(large)
+
+
+def test_creating_an_account_checks_its_tenant_and_is_audited(browser, world, db_session):
+    from facility.auth.models import Account
+    from governance.models import AuditEntry
+
+    browser.sign_in(world.secretariat.email)
+    before = _count(db_session, Account)
+    response = browser.submit("/secretariat/accounts", "/secretariat/accounts", {
+        "role": "COMMITTEE", "name": "New member", "email": "new.member@example.org",
+        "state_code": "", "group_code": "", "password": "short"})
+    assert response.status_code == 422
+    for field in ("state_code", "group_code", "password"):
+        assert f'href="#{field}"' in response.text, field
+    assert "new.member@example.org" in response.text  # what was typed is kept
+    assert _count(db_session, Account) == before
+    response = browser.submit("/secretariat/accounts", "/secretariat/accounts", {
+        "role": "COMMITTEE", "name": "New member", "email": "new.member@example.org",
+        "state_code": "gha", "group_code": "AFRICAN", "password": "a long enough password"})
+    assert response.status_code == 303
+    created = db_session.exec(select(Account).where(Account.email == "new.member@example.org")).one()
+    assert (created.role, created.state_code, created.regional_group_code) == ("COMMITTEE", "GHA", "AFRICAN")
+    entry = db_session.exec(select(AuditEntry).where(AuditEntry.action == "account.created")).one()
+    assert entry.subject_id == created.id and entry.actor_account_id == world.secretariat.id
+
+
+def test_deactivating_an_account_ends_its_sessions(browser, world, db_session, new_browser):
+    from facility.auth.models import Account
+
+    member = new_browser()
+    member.sign_in(world.india_member.email)
+    assert member.get("/committee").status_code == 200
+    browser.sign_in(world.secretariat.email)
+    path = f"/secretariat/accounts/{world.india_member.id}/deactivate"
+    assert browser.submit("/secretariat/accounts", path, {}).status_code == 303
+    assert db_session.get(Account, world.india_member.id).active is False
+    assert member.get("/committee").status_code == 303  # signed out: back to the sign-in page
+    response = browser.submit("/secretariat/accounts", path, {})
+    assert response.status_code == 409 and "already deactivated" in response.text
+    own = browser.submit("/secretariat/accounts",
+                         f"/secretariat/accounts/{world.secretariat.id}/deactivate", {})
+    assert own.status_code == 409 and db_session.get(Account, world.secretariat.id).active
+
+
+def test_the_accounts_list_is_paginated_at_a_fixed_cost(browser, world, db_session, person):
+    browser.sign_in(world.secretariat.email)
+
+    def statements(path):
+        browser.get(path)
+        with counted(db_session) as seen:
+            page = browser.get(path)
+            assert page.status_code == 200
+        return seen, page.text
+
+    small, _ = statements("/secretariat/accounts")
+    for _n in range(30):
+        person(Role.STATE, state_code="GHA")
+    large, text = statements("/secretariat/accounts")
+    assert len(large) == len(small), "\n".join(large)
+    assert "Page 1 of 2" in text and statements("/secretariat/accounts?page=2")[1].count("<tr>") > 1
