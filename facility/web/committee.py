@@ -214,7 +214,9 @@ def _criteria_form(request: Request, db, actor: Actor, *, draft=None, errors=(),
         "title": (values or {}).get("title", draft.title if draft else ""),
         "notes": (values or {}).get("notes", draft.notes if draft else ""),
         "conflict": conflict, "motion": motion,
-        "editable": draft is not None and draft.status == CriteriaStatus.DRAFT and motion is None,
+        "editable": (draft is not None and draft.status == CriteriaStatus.DRAFT and motion is None
+                     and actor.role == Role.COMMITTEE),
+        "is_member": actor.role == Role.COMMITTEE,
     }, status_code=status_code)
 
 
@@ -235,7 +237,7 @@ def _kind(value: Any) -> str:
 
 
 @router.get("/committee/criteria")
-def criteria_list(request: Request, db: SessionDep, actor: MemberActor) -> Response:
+def criteria_list(request: Request, db: SessionDep, actor: GovernanceActor) -> Response:
     versions = views.criteria_versions(db, actor=actor)
     return render(request, "committee/criteria.html", {"versions": versions})
 
@@ -282,7 +284,8 @@ def _version(request: Request, db, actor: Actor, version: int):
 
 
 @router.get("/committee/criteria/{version}")
-def draft_page(request: Request, db: SessionDep, actor: MemberActor, version: int) -> Response:
+def draft_page(request: Request, db: SessionDep, actor: GovernanceActor, version: int) -> Response:
+    # The secretariat reads drafts and their comparison; only seated members draft and propose.
     return _criteria_form(request, db, actor, draft=_version(request, db, actor, version))
 
 

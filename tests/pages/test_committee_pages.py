@@ -57,6 +57,11 @@ def test_the_secretariat_opens_motions_and_runs_but_not_the_members_pages(browse
     for path in _motion_pages(world):
         assert browser.get(path).status_code == 200, path
     assert browser.get("/committee").status_code == 403
+    assert browser.get("/committee/criteria/new").status_code == 403
+    listing = browser.get("/committee/criteria")
+    assert listing.status_code == 200 and "Start a new draft" not in listing.text
+    version = browser.get("/committee/criteria/1").text
+    assert "Save the draft" not in version and "Put this draft" not in version
     page = browser.get(f"/committee/motions/{world.proposal_motion.id}").text
     assert "Cast my vote" not in page and "Record the decision" in page
 
