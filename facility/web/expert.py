@@ -1,8 +1,7 @@
 """The expert's own pages: their profile (personal data included: it is theirs) and their
 availability windows, changed through `experts.update_expert` with the expert's Actor.
 
-The consent a partner attested at nomination is shown with its text version and scope;
-giving or withdrawing it from this page waits for a consent service (none on main yet).
+Consent (scopes, text version) is given or withdrawn through `experts.set_consent`.
 """
 
 from __future__ import annotations
@@ -13,10 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
+from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.web.deps import PageError, SessionDep, page_router, require_role
@@ -46,6 +47,9 @@ def _profile_page(request: Request, db, actor: Actor, *, errors=(), values=None,
     return render(request, "expert/profile.html", {
         "expert": expert, "themes": experts.themes_by_expert(db, [expert.id])[expert.id],
         "windows": experts.availability_by_expert(db, [expert.id])[expert.id],
+        "scopes": consent_rules.scopes_of(expert) if consent_rules.is_active(expert) else [],
+        "all_scopes": list(consent_rules.ConsentScope),
+        "text_version": consent_rules.CONSENT_TEXT_VERSION,
         "errors": list(errors), "values": values or {}, "conflict": conflict},
         status_code=status_code)
 
@@ -120,3 +124,26 @@ def remove_window(request: Request, db: SessionDep, actor: ExpertActor,
     if len(kept) == len(current):  # already removed (e.g. in another tab): nothing to do
         return RedirectResponse("/expert", status_code=303)
     return _save_windows(request, db, actor, kept, version, {})
+
+
+@router.post("/expert/consent")
+async def record_consent(request: Request, db: SessionDep, actor: ExpertActor) -> Response:
+    """The scopes ticked are the consent from now on; none ticked withdraws it."""
+    _ = gettext_for(request)
+    form: FormData = await request.form()
+    scopes = [v for v in form.getlist("scopes") if isinstance(v, str)]
+    version = form.get("version")
+    expert = _own_profile(request, db, actor)
+    try:
+        experts.set_consent(db, actor=actor, expert_id=expert.id, scopes=scopes,  # type: ignore[arg-type]
+                            expected_version=int(version) if isinstance(version, str)
+                            and version.isdigit() else -1)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _profile_page(request, db, actor, status_code=422,
+                             errors=[("scopes-ROSTER", p.message) for p in failure.problems])
+    except Conflict as conflict:
+        db.rollback()
+        return _profile_page(request, db, actor, conflict=str(conflict), status_code=409)
+    db.commit()
+    return RedirectResponse("/expert", status_code=303)

@@ -53,7 +53,27 @@ def test_an_expert_sees_their_own_personal_data_and_consent(browser, expert_of):
     page = browser.get("/expert").text
     assert "Amina Diallo" in page and "+221 555 0100" in page and account.email in page
     assert "Other Person" not in page and "+1 555 0199" not in page
-    assert "text version roster-consent/1, for roster-and-matching" in page
+    assert "to the text version roster-consent/1" in page
+    assert 'id="scopes-MATCHING" name="scopes" value="MATCHING" checked' in page
+
+
+def test_withdrawing_and_giving_consent(browser, expert_of, db_session):
+    account, expert = expert_of()
+    browser.sign_in(account.email)
+    response = browser.submit("/expert", "/expert/consent", {"version": "1"})
+    assert response.status_code == 303
+    db_session.refresh(expert)
+    assert expert.consent_withdrawn_at is not None
+    assert "No consent is in force" in browser.get("/expert").text
+    response = browser.submit("/expert", "/expert/consent",
+                              {"version": "2", "scopes": ["ROSTER", "MATCHING"]})
+    assert response.status_code == 303
+    db_session.refresh(expert)
+    assert expert.consent_withdrawn_at is None and expert.version == 3
+    stale = browser.submit("/expert", "/expert/consent", {"version": "1"})
+    assert stale.status_code == 409
+    db_session.refresh(expert)
+    assert expert.consent_withdrawn_at is None
 
 
 def test_an_expert_account_without_a_roster_entry_gets_a_clear_page(browser, person):
