@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from facility import locking
@@ -112,3 +113,35 @@ def _create_engagement(session: Session, proposal: MatchProposal, *, actor_accou
 
 def engagement_for(session: Session, proposal_id: int) -> Engagement | None:
     return session.exec(select(Engagement).where(Engagement.proposal_id == proposal_id)).first()
+
+
+# Capacity an offer has given away: what the optimiser keeps fixed in later runs.
+HOLDS_CAPACITY = (ProposalStatus.APPROVED, ProposalStatus.CONFIRMED)
+
+
+def list_proposals(session: Session, *, actor: Actor | None, status: ProposalStatus | None = None,
+                   request_id: int | None = None, limit: int,
+                   offset: int) -> tuple[list[MatchProposal], int]:
+    """A page of the proposals this caller may see, newest first, and their total (2 statements)."""
+    condition = permissions.proposal_visibility(actor)
+    if status is not None:
+        condition = condition & (MatchProposal.status == status)
+    if request_id is not None:
+        condition = condition & (MatchProposal.request_id == request_id)
+    total = session.exec(select(func.count()).select_from(MatchProposal).where(condition)).one()
+    rows = session.exec(select(MatchProposal).where(condition)
+                        .order_by(MatchProposal.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
+    return list(rows), total
+
+
+def capacity_used(session: Session, offer_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per offer: the requests it is committed to and the sum of their budgets (1 statement)."""
+    if not offer_ids:
+        return {}
+    rows = session.exec(
+        select(MatchProposal.offer_id, func.count(), func.coalesce(func.sum(CapacityRequest.budget), 0))
+        .join(CapacityRequest, CapacityRequest.id == MatchProposal.request_id)
+        .where(MatchProposal.offer_id.in_(offer_ids),  # type: ignore[attr-defined]
+               MatchProposal.status.in_(HOLDS_CAPACITY))  # type: ignore[attr-defined]
+        .group_by(MatchProposal.offer_id)).all()
+    return {offer_id: (int(count), int(budget)) for offer_id, count, budget in rows}

@@ -82,3 +82,14 @@ def open_screening(session: Session, *, actor: Actor | None, request_id: int) ->
                  payload={"motion": motion.id, "criteria_version": version,
                           "failed_clauses": [f.clause for f in failed]})
     return screening
+
+
+def latest_screening(session: Session, *, actor: Actor | None,
+                     request: CapacityRequest) -> Screening | None:
+    """The request's latest screening, if the caller may see screenings of it (1 statement)."""
+    from facility.auth import permissions
+
+    if not permissions.can_view_screening(actor, request):
+        return None
+    return session.exec(select(Screening).where(Screening.request_id == request.id)
+                        .order_by(Screening.id.desc())).first()  # type: ignore[union-attr]

@@ -146,6 +146,32 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
                for eid in proposal.expert_ids)
 
 
+def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """SQL condition selecting the proposals this caller may see: the rule of `can_view_proposal`."""
+    from sqlalchemy import String, cast, exists, func, literal
+
+    from governance.models import MatchProposal
+
+    if actor is None or actor.role == Role.EXPERT:
+        return false()
+    if can_view_governance_internals(actor):
+        return true()
+    if actor.role == Role.STATE:
+        own = select(CapacityRequest.id).where(CapacityRequest.state_code == actor.state_code)
+        return MatchProposal.request_id.in_(own)  # type: ignore[attr-defined]
+    if actor.role != Role.PARTNER:
+        return false()
+    own_offers = select(Offer.id).where(Offer.partner_id == actor.partner_id)
+    # expert_ids is a JSON list of integers. Normalised to ",1,2," (spaces dropped, brackets made
+    # commas), it holds an expert exactly when it contains ",<id>,"; the same on both databases.
+    listed = func.replace(func.replace(func.replace(
+        cast(MatchProposal.expert_ids, String), " ", ""), "[", ","), "]", ",")
+    uses_own_expert = exists().where(
+        Expert.partner_id == actor.partner_id,
+        listed.like(literal("%,") + cast(Expert.id, String) + literal(",%")))
+    return MatchProposal.offer_id.in_(own_offers) | uses_own_expert  # type: ignore[attr-defined]
+
+
 def can_view_governance_internals(actor: Actor | None) -> bool:
     """Runs, motions and the members' votes, draft criteria: the seated committee and the
     secretariat."""

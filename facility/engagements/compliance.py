@@ -48,18 +48,24 @@ def _sum(condition) -> object:  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def status_counts() -> tuple:
+    """The one definition of compliance, as four SQL aggregates over follow-up report rows:
+    due, overdue, submitted on time, submitted late (on time is of the first submission).
+    The secretariat's view, the public statistics and the home page all count with these."""
+    unsubmitted = FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
+    on = today()
+    return (_sum(unsubmitted & (FollowUpReport.due_date >= on)),
+            _sum(unsubmitted & (FollowUpReport.due_date < on)),
+            _sum(~unsubmitted & FollowUpReport.on_time.is_(True)),  # type: ignore[union-attr]
+            _sum(~unsubmitted & FollowUpReport.on_time.is_(False)))  # type: ignore[union-attr]
+
+
 def follow_up_compliance(session: Session, *, actor: Actor | None) -> Compliance:
     """The compliance view, for the secretariat and the seated committee only."""
     if not permissions.can_view_follow_up_compliance(actor):
         raise PermissionDenied("the compliance view is for the secretariat and the committee")
-    unsubmitted = FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
-    on = today()
     rows = session.exec(
-        select(CapacityRequest.state_code, State.regional_group_code,
-               _sum(unsubmitted & (FollowUpReport.due_date >= on)),
-               _sum(unsubmitted & (FollowUpReport.due_date < on)),
-               _sum(~unsubmitted & FollowUpReport.on_time.is_(True)),  # type: ignore[union-attr]
-               _sum(~unsubmitted & FollowUpReport.on_time.is_(False)))  # type: ignore[union-attr]
+        select(CapacityRequest.state_code, State.regional_group_code, *status_counts())
         .select_from(FollowUpReport)
         .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)

@@ -56,12 +56,16 @@ def get_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
 
 def list_offers(session: Session, *, actor: Actor | None, status: OfferStatus | None = None,
                 limit: int, offset: int, theme_id: int | None = None, group_code: str | None = None,
-                kind: OfferKind | None = None) -> tuple[list[Offer], int]:
+                kind: OfferKind | None = None,
+                partner_id: int | None = None) -> tuple[list[Offer], int]:
     """A page of the offers the caller may see, newest first, optionally filtered; and the total.
 
-    `group_code` keeps offers open to that regional group (those open to every group included).
+    `group_code` keeps offers open to that regional group (those open to every group included);
+    `partner_id` keeps one partner's offers.
     """
     condition = permissions.offer_visibility(actor)
+    if partner_id is not None:
+        condition = condition & (Offer.partner_id == partner_id)
     if status is not None:
         condition = condition & (Offer.status == status)
     if kind is not None:
@@ -224,3 +228,12 @@ def close_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offe
     session.add(offer)
     session.flush()
     return offer
+
+
+def offers_by_id(session: Session, *, actor: Actor | None, offer_ids: list[int]) -> dict[int, Offer]:
+    """The offers with these ids that the caller may see, in one statement."""
+    if not offer_ids:
+        return {}
+    rows = session.exec(select(Offer).where(permissions.offer_visibility(actor),
+                                            Offer.id.in_(set(offer_ids)))).all()  # type: ignore[union-attr]
+    return {o.id: o for o in rows}  # type: ignore[misc]

@@ -133,3 +133,12 @@ def recommendation_themes(session: Session, ids: list[int]) -> dict[int, list[st
     for rid, name in rows:
         themes[rid].append(name)
     return themes
+
+
+def recommendations_by_id(session: Session, ids: list[int]) -> list[Recommendation]:
+    """The recommendations with these ids (public documents), in the order given; 1 statement."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.execute(
+        select(Recommendation).where(Recommendation.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+    return [found[i] for i in ids if i in found]

@@ -14,7 +14,13 @@ from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
-from facility.reference.models import Recommendation, RecommendationTheme, Theme
+from facility.reference.models import (
+    Recommendation,
+    RecommendationSdg,
+    RecommendationTheme,
+    State,
+    Theme,
+)
 from facility.requests import lifecycle
 from facility.requests.models import (
     CapacityRequest,
@@ -76,13 +82,38 @@ def get_request(session: Session, *, actor: Actor | None, request_id: int) -> Ca
 def list_requests(
     session: Session, *, actor: Actor | None, status: RequestStatus | None = None,
     state_code: str | None = None, limit: int, offset: int,
+    statuses: tuple[RequestStatus, ...] | None = None, theme_id: int | None = None,
+    group_code: str | None = None, sdg_goal: int | None = None,
+    budget_min: int | None = None, budget_max: int | None = None,
 ) -> tuple[list[CapacityRequest], int]:
-    """A page of the requests this caller may see, newest first, and their total count."""
+    """A page of the requests this caller may see, newest first, and their total count.
+
+    Filters: one status or several, the theme, the requesting State's regional group, an SDG
+    goal of a linked recommendation, and a budget range (inclusive).
+    """
     condition = permissions.request_visibility(actor)
     if status is not None:
         condition = condition & (CapacityRequest.status == status)
+    if statuses is not None:
+        condition = condition & CapacityRequest.status.in_(statuses)  # type: ignore[attr-defined]
     if state_code is not None:
         condition = condition & (CapacityRequest.state_code == state_code.upper())
+    if theme_id is not None:
+        condition = condition & CapacityRequest.id.in_(  # type: ignore[union-attr]
+            select(RequestTheme.request_id).where(RequestTheme.theme_id == theme_id))
+    if group_code is not None:
+        condition = condition & CapacityRequest.state_code.in_(  # type: ignore[attr-defined]
+            select(State.code).where(State.regional_group_code == group_code))
+    if sdg_goal is not None:
+        condition = condition & CapacityRequest.id.in_(  # type: ignore[union-attr]
+            select(RequestRecommendation.request_id).join(
+                RecommendationSdg,
+                RecommendationSdg.recommendation_id == RequestRecommendation.recommendation_id)
+            .where(RecommendationSdg.goal_number == sdg_goal))
+    if budget_min is not None:
+        condition = condition & (CapacityRequest.budget >= budget_min)
+    if budget_max is not None:
+        condition = condition & (CapacityRequest.budget <= budget_max)
     total = session.exec(select(func.count()).select_from(CapacityRequest).where(condition)).one()
     rows = session.exec(
         select(CapacityRequest).where(condition)
@@ -321,3 +352,12 @@ def withdraw_request(session: Session, *, actor: Actor | None, request_id: int,
     session.add(request)
     session.flush()
     return request
+
+
+def titles_by_id(session: Session, *, actor: Actor | None, request_ids: list[int]) -> dict[int, str]:
+    """Titles of the requests with these ids that the caller may see, in one statement."""
+    if not request_ids:
+        return {}
+    rows = session.exec(select(CapacityRequest.id, CapacityRequest.title).where(
+        permissions.request_visibility(actor), CapacityRequest.id.in_(set(request_ids)))).all()  # type: ignore[union-attr]
+    return {rid: title for rid, title in rows}

@@ -25,6 +25,7 @@ from sqlalchemy import Integer, and_, case, exists, func, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
+from facility.engagements import compliance
 from facility.engagements.models import FollowUpReport, ImplementationStatus, ReportKind
 from facility.reference.models import RecommendationSdg, RegionalGroup, SdgGoal, State, Theme
 from facility.requests.models import (
@@ -33,7 +34,6 @@ from facility.requests.models import (
     RequestStatus,
     RequestTheme,
 )
-from facility.timeutil import today
 from governance.models import (
     Engagement,
     EngagementStatus,
@@ -257,18 +257,9 @@ def _median(values: list[float]) -> float | None:
 
 def follow_up_compliance(session: Session, *, year: int | None = None) -> list[Compliance]:
     """Reports due, overdue, submitted on time and late today, per group, then all groups."""
-    unsubmitted = FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
-    on = today()
-
-    def count(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
-        return func.sum(case((condition, 1), else_=0))
-
     rows = session.exec(
-        select(State.regional_group_code,
-               count(and_(unsubmitted, FollowUpReport.due_date >= on)),
-               count(and_(unsubmitted, FollowUpReport.due_date < on)),
-               count(and_(~unsubmitted, FollowUpReport.on_time.is_(True))),  # type: ignore[union-attr]
-               count(and_(~unsubmitted, FollowUpReport.on_time.is_(False))))  # type: ignore[union-attr]
+        select(State.regional_group_code, *compliance.status_counts())
+        .select_from(FollowUpReport)
         .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]

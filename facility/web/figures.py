@@ -1,22 +1,21 @@
 """The public figures of the home page, each in one grouped statement.
 
 Public figures count only what left the State's hands: submitted requests (never drafts,
-never a request withdrawn before submission). When facility/statistics lands with the
-canonical definitions, these queries should call it instead of keeping their own.
+never a request withdrawn before submission). Follow-up compliance is the public statistic's
+(facility/statistics), counted by the one rule in facility/engagements/compliance.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility.engagements.models import FollowUpReport
 from facility.offers.models import Offer, OfferStatus
 from facility.reference.models import Recommendation, RegionalGroup, State
 from facility.requests.models import CapacityRequest, RequestStatus
-from facility.timeutil import today
+from facility.statistics import service as statistics
 from governance.models import Engagement
 
 
@@ -74,20 +73,10 @@ def requests_by_group(session: Session) -> list[GroupFigure]:
 
 
 def follow_up_compliance(session: Session) -> Compliance:
-    """First versions of follow-up reports: submitted on time, late, overdue, not yet due."""
-    now = today()
-    first = FollowUpReport.version == 1
-    on_time, late, overdue, not_yet_due = session.exec(
-        select(
-            func.count(case((FollowUpReport.on_time.is_(True), 1))),  # type: ignore[attr-defined]
-            func.count(case((FollowUpReport.on_time.is_(False), 1))),  # type: ignore[attr-defined]
-            func.count(case(((FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
-                             & (FollowUpReport.due_date < now), 1))),
-            func.count(case(((FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
-                             & (FollowUpReport.due_date >= now), 1))),
-        ).where(first)
-    ).one()
-    return Compliance(on_time, late, overdue, not_yet_due)
+    """Follow-up reports, all groups: submitted on time, late, overdue, not yet due."""
+    everyone = statistics.follow_up_compliance(session)[-1]  # the "All groups" row
+    return Compliance(on_time=everyone.on_time, late=everyone.late, overdue=everyone.overdue,
+                      not_yet_due=everyone.due)
 
 
 def home_figures(session: Session) -> HomeFigures:

@@ -45,3 +45,37 @@ LABELS.update({
     "GRULAC": N_("Latin American and Caribbean Group"),
     "WEOG": N_("Western European and Others Group"),
 })
+LABELS.update({
+    # statuses of requests, offers, proposals, engagements and follow-up reports
+    "DRAFT": N_("Draft"),
+    "SUBMITTED": N_("Submitted"),
+    "PROPOSED": N_("Proposed"),
+    "ACTIVE": N_("Under way"),
+    "COMPLETED": N_("Completed"),
+    "CLOSED": N_("Closed"),
+    "WITHDRAWN": N_("Withdrawn"),
+    "PUBLISHED": N_("Published"),
+    "CONFIRMED": N_("Confirmed"),
+    "DECLINED": N_("Declined"),
+    "SCHEDULED": N_("Scheduled"),
+    "IN_PROGRESS": N_("In progress"),
+    "DUE": N_("Due"),
+    "OVERDUE": N_("Overdue"),
+    # follow-up reports
+    "TWELVE_MONTHS": N_("12-month report"),
+    "TWENTY_FOUR_MONTHS": N_("24-month report"),
+    "NOT_STARTED": N_("Not started"),
+    "PARTIALLY_IMPLEMENTED": N_("Partially implemented"),
+    "FULLY_IMPLEMENTED": N_("Fully implemented"),
+    "STRUCTURAL": N_("Structural"),
+    "PROCESS": N_("Process"),
+    "OUTCOME": N_("Outcome"),
+    # the State's response to a recommendation
+    "SUPPORTED": N_("Supported"),
+    "NOTED": N_("Noted"),
+    # experts' seniority
+    "JUNIOR": N_("Junior"),
+    "MID": N_("Mid-career"),
+    "SENIOR": N_("Senior"),
+    "PRINCIPAL": N_("Principal"),
+})

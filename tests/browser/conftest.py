@@ -8,10 +8,12 @@ both. Screenshots of the main pages are written to docs/screenshots/ (committed)
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +21,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-PORTS = range(8601, 8620)
+# Each engineer's machine slot has its own ports: FACILITY_BROWSER_PORTS=8901-8919 overrides.
+_FIRST, _LAST = (int(p) for p in os.environ.get("FACILITY_BROWSER_PORTS", "8601-8619").split("-"))
+PORTS = range(_FIRST, _LAST + 1)
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -127,17 +131,18 @@ class LiveServer:
     url: str
     people: People
     password: str = PASSWORD
-    database_url: str = ""  # for a test module that seeds what only it needs
+    database_url: str = ""  # for flows whose set-up stands in for pages not built yet
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
+    """The app under uvicorn on a free port, on a freshly seeded SQLite database in `directory`."""
     import uvicorn
 
     from facility.app import create_app
     from facility.config import Settings
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'facility.db'}"
+    url = f"sqlite:///{directory / 'facility.db'}"
     people = _seed(url)
     port = _free_port()
     app = create_app(Settings(database_url=url, env="development", secret_key="browser-tests-" + "k" * 32),
@@ -150,9 +155,17 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    with serve_seeded_app(tmp_path_factory.mktemp("browser")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

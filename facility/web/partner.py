@@ -1,0 +1,498 @@
+"""A partner's pages: screened requests to browse, its offers, its experts, and the proposals
+that use its offers or experts, to confirm or decline.
+
+Every route calls the services with the signed-in Actor; the services decide what is visible
+(drafts never are) and what the partner may change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.experts import service as experts
+from facility.experts.models import Seniority
+from facility.offers import service as offers
+from facility.offers.models import Offer, OfferKind, OfferStatus
+from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
+from facility.requests import service as requests
+from facility.requests.models import RequestStatus
+from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.formdata import FormReader, problem_messages
+from facility.web.i18n import gettext_for, language_of
+from facility.web.pagination import Pages, page_number
+from facility.web.templating import render
+from governance import proposals
+from governance.models import ProposalStatus
+
+router = page_router()
+PartnerActor = Annotated[Actor, Depends(require_role(Role.PARTNER))]
+
+PAGE_SIZE = 20
+BLANK_WINDOWS = 2  # empty availability rows offered below the existing ones (no JavaScript)
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+# What a partner browses: requests the committee has screened (or is screening) and that still
+# look for support; the service's visibility rule already leaves drafts out.
+BROWSABLE = (RequestStatus.SUBMITTED, RequestStatus.ELIGIBLE, RequestStatus.PROPOSED)
+
+
+def _not_found(request: Request) -> PageError:
+    _ = gettext_for(request)
+    return PageError(404, _("Page not found"),
+                     _("There is no such page for your account. It may have been removed, or "
+                       "belong to another organisation."))
+
+
+def _conflict(request: Request, message: str) -> PageError:
+    return PageError(409, gettext_for(request)("This cannot be done now"), message)
+
+
+def _digits(raw: str | None, limit: int = 15) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) <= limit else None
+
+
+# Requests to browse ---------------------------------------------------------------------------
+
+@router.get("/partner/requests")
+def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme: str | None = None,
+                    group: str | None = None, sdg: str | None = None, budget_min: str | None = None,
+                    budget_max: str | None = None, page: str | None = None) -> Response:
+    """Submitted and screened requests, filtered by theme, regional group, SDG and budget."""
+    themes = list(db.exec(select(Theme).order_by(Theme.name)))
+    groups = list(db.exec(select(RegionalGroup).order_by(RegionalGroup.code)))
+    goals = list(db.exec(select(SdgGoal).order_by(SdgGoal.number)))
+    theme_id = _digits(theme)
+    theme_id = theme_id if any(t.id == theme_id for t in themes) else None
+    group_code = group if group in GROUP_CODES else None
+    goal = _digits(sdg)
+    goal = goal if any(g.number == goal for g in goals) else None
+    low, high = _digits(budget_min), _digits(budget_max)
+    selected = {"theme": theme_id, "group": group_code, "sdg": goal, "budget_min": low, "budget_max": high}
+    query = {k: str(v) for k, v in selected.items() if v is not None}
+    number = page_number(page)
+    rows, total = requests.list_requests(
+        db, actor=actor, statuses=BROWSABLE, theme_id=theme_id, group_code=group_code,
+        sdg_goal=goal, budget_min=low, budget_max=high, limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE)
+    ids = [r.id for r in rows]
+    language = language_of(request)
+    return render(request, "partner/requests.html", {
+        "rows": rows, "themes": themes, "groups": groups, "selected": selected,
+        "goals": [(g.number, g.short_titles.get(language) or g.short_titles.get("en", "")) for g in goals],
+        "themes_of": requests.themes_by_request(db, ids) if ids else {},  # type: ignore[arg-type]
+        "states": {s.code: s.name for s in db.exec(select(State))},
+        "pages": Pages(number, PAGE_SIZE, total, query),
+    })
+
+
+# Offers -------------------------------------------------------------------------------------
+
+def _offer_labels(request: Request) -> dict[str, str]:
+    _ = gettext_for(request)
+    return {"title": _("Title"), "kind": _("Kind of support"), "themes": _("Themes"),
+            "languages": _("Languages"), "budget": _("Budget"), "currency": _("Currency"),
+            "maxRequests": _("Requests it can support"), "windowStart": _("Available from"),
+            "windowEnd": _("Available until"), "eligibleGroups": _("Open to the regional groups"),
+            "eligibleStates": _("Open to the States"), "description": _("Description"),
+            "conditions": _("Conditions")}
+
+
+@router.get("/partner/offers")
+def my_offers(request: Request, db: SessionDep, actor: PartnerActor, page: str | None = None,
+              done: str | None = None) -> Response:
+    number = page_number(page)
+    rows, total = offers.list_offers(db, actor=actor, partner_id=actor.partner_id, limit=PAGE_SIZE,
+                                     offset=(number - 1) * PAGE_SIZE)
+    ids = [o.id for o in rows]
+    _ = gettext_for(request)
+    notice = {"saved": _("The offer is saved."), "published": _("The offer is published."),
+              "closed": _("The offer is closed.")}.get(done or "")
+    return render(request, "partner/offers.html", {
+        "rows": rows, "used": proposals.capacity_used(db, ids),  # type: ignore[arg-type]
+        "themes_of": offers.themes_by_offer(db, ids) if ids else {},  # type: ignore[arg-type]
+        "pages": Pages(number, PAGE_SIZE, total, {}), "notice": notice, "DRAFT": OfferStatus.DRAFT,
+        "CLOSED": OfferStatus.CLOSED,
+    })
+
+
+def _offer_form(request: Request, db, *, values: dict[str, Any], errors: list[tuple[str, str]],
+                action: str, editing: Offer | None, status_code: int = 200) -> Response:
+    return render(request, "partner/offer_form.html", {
+        "values": values, "errors": errors, "action": action, "editing": editing,
+        "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
+        "kinds": list(OfferKind), "groups": list(GROUP_CODES), "un_languages": UN_LANGUAGES,
+    }, status_code=status_code)
+
+
+@router.get("/partner/offers/new")
+def new_offer_form(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
+    values = {"title": "", "kind": "", "themes": [], "languages": ["en"], "other_languages": "",
+              "budget": "", "currency": "USD", "maxRequests": "1", "windowStart": "", "windowEnd": "",
+              "eligibleGroups": [], "eligibleStates": "", "description": "", "conditions": "",
+              "version": ""}
+    return _offer_form(request, db, values=values, errors=[], action="/partner/offers", editing=None)
+
+
+def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFields | None,
+                                                  list[tuple[str, str]]]:
+    reader = FormReader(form, gettext_for(request), _offer_labels(request))
+    values: dict[str, Any] = {name: reader.text(name) for name in (
+        "title", "kind", "budget", "currency", "maxRequests", "windowStart", "windowEnd",
+        "eligibleStates", "description", "conditions", "version", "other_languages")}
+    values.update(themes=reader.values("themes"), languages=reader.values("languages"),
+                  eligibleGroups=reader.values("eligibleGroups"))
+    start, end = reader.day("windowStart"), reader.day("windowEnd")
+    budget, slots = reader.integer("budget"), reader.integer("maxRequests")
+    if reader.errors:
+        return values, None, reader.errors
+    typed = [c.strip() for c in values["other_languages"].split(",") if c.strip()]
+    states = [c.strip() for c in values["eligibleStates"].split(",") if c.strip()]
+    fields = offers.OfferFields(
+        title=values["title"], kind=values["kind"], themes=values["themes"],
+        languages=values["languages"] + typed, budget=budget, currency=values["currency"].strip(),  # type: ignore[arg-type]
+        max_requests=slots, window_start=start, window_end=end,  # type: ignore[arg-type]
+        eligible_groups=values["eligibleGroups"] or None, eligible_states=states or None,
+        description=values["description"], conditions=values["conditions"])
+    return values, fields, []
+
+
+@router.post("/partner/offers")
+async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
+    values, fields, errors = _read_offer(request, await request.form())
+    if fields is not None:
+        try:
+            offers.create_offer(db, actor=actor, fields=fields)
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = problem_messages(gettext_for(request), failure, _offer_labels(request))
+        else:
+            db.commit()
+            return RedirectResponse("/partner/offers?done=saved", status_code=303)
+    return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
+                       editing=None, status_code=422)
+
+
+def _own_offer(request: Request, db, actor: Actor, offer_id: int) -> Offer:
+    try:
+        offer = offers.get_offer(db, actor=actor, offer_id=offer_id)
+    except NotFound:
+        raise _not_found(request) from None
+    if offer.partner_id != actor.partner_id:
+        raise _not_found(request)  # another partner's published offer: not one of "my offers"
+    return offer
+
+
+@router.get("/partner/offers/{offer_id}/edit")
+def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+    offer = _own_offer(request, db, actor, offer_id)
+    languages = list(offer.languages)
+    values = {
+        "title": offer.title, "kind": offer.kind.value if hasattr(offer.kind, "value") else offer.kind,
+        "themes": offers.themes_by_offer(db, [offer_id]).get(offer_id, []),
+        "languages": [c for c in languages if c in UN_LANGUAGES],
+        "other_languages": ", ".join(c for c in languages if c not in UN_LANGUAGES),
+        "budget": str(offer.budget), "currency": offer.currency, "maxRequests": str(offer.max_requests),
+        "windowStart": offer.window_start.isoformat(), "windowEnd": offer.window_end.isoformat(),
+        "eligibleGroups": offer.eligible_groups or [],
+        "eligibleStates": ", ".join(offer.eligible_states or []),
+        "description": offer.description, "conditions": offer.conditions, "version": str(offer.version),
+    }
+    return _offer_form(request, db, values=values, errors=[], action=f"/partner/offers/{offer_id}/edit",
+                       editing=offer)
+
+
+@router.post("/partner/offers/{offer_id}/edit")
+async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+    offer = _own_offer(request, db, actor, offer_id)
+    values, fields, errors = _read_offer(request, await request.form())
+    _ = gettext_for(request)
+    if fields is not None:
+        version = values["version"]
+        changes = {k: getattr(fields, k) for k in (
+            "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
+            "window_start", "window_end", "eligible_groups", "eligible_states", "description",
+            "conditions")}
+        try:
+            offers.update_offer(db, actor=actor, offer_id=offer_id, changes=changes,
+                                expected_version=int(version) if version.isdigit() else None)
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = problem_messages(_, failure, _offer_labels(request))
+        except Conflict as conflict:
+            db.rollback()
+            if "changed since you read it" in conflict.message:
+                errors = [("title", _("Someone changed this offer in the meantime. Reload the page to "
+                                      "see their version, then make your change again."))]
+            else:
+                errors = [("title", _("A closed offer can no longer be edited."))]
+        else:
+            db.commit()
+            return RedirectResponse("/partner/offers?done=saved", status_code=303)
+    return _offer_form(request, db, values=values, errors=errors,
+                       action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
+
+
+@router.post("/partner/offers/{offer_id}/publish")
+def publish_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+    _own_offer(request, db, actor, offer_id)
+    try:
+        offers.publish_offer(db, actor=actor, offer_id=offer_id)
+    except Conflict:
+        db.rollback()
+        raise _conflict(request, gettext_for(request)("Only a draft offer can be published.")) from None
+    db.commit()
+    return RedirectResponse("/partner/offers?done=published", status_code=303)
+
+
+@router.post("/partner/offers/{offer_id}/close")
+def close_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+    _own_offer(request, db, actor, offer_id)
+    try:
+        offers.close_offer(db, actor=actor, offer_id=offer_id)
+    except Conflict:
+        db.rollback()
+        raise _conflict(request, gettext_for(request)("This offer is already closed.")) from None
+    db.commit()
+    return RedirectResponse("/partner/offers?done=closed", status_code=303)
+
+
+# Experts ------------------------------------------------------------------------------------
+
+def _expert_labels(request: Request) -> dict[str, str]:
+    _ = gettext_for(request)
+    return {"name": _("Full name"), "email": _("E-mail address"), "phone": _("Telephone"),
+            "cv": _("Curriculum vitae"), "nationality": _("Nationality"), "themes": _("Themes"),
+            "languages": _("Languages"), "seniority": _("Seniority"),
+            "maxAssignments": _("Assignments at the same time"),
+            "conflictStates": _("States the expert must not work for"),
+            "availability": _("Availability"), "availability.start": _("Available from"),
+            "availability.end": _("Available until"), "consentGiven": _("Consent")}
+
+
+@router.get("/partner/experts")
+def my_experts(request: Request, db: SessionDep, actor: PartnerActor, page: str | None = None,
+               done: str | None = None) -> Response:
+    number = page_number(page)
+    rows, total = experts.list_experts(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    ids = [e.id for e in rows]
+    return render(request, "partner/experts.html", {
+        "rows": rows, "themes_of": experts.themes_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
+        "windows_of": experts.availability_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
+        "pages": Pages(number, PAGE_SIZE, total, {}),
+        "notice": gettext_for(request)("The expert's profile is saved.") if done == "saved" else None,
+    })
+
+
+def _expert_form(request: Request, db, *, values: dict[str, Any], errors: list[tuple[str, str]],
+                 action: str, editing, status_code: int = 200) -> Response:
+    return render(request, "partner/expert_form.html", {
+        "values": values, "errors": errors, "action": action, "editing": editing,
+        "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
+        "states": [(s.code, s.name) for s in db.exec(select(State).order_by(State.name))],
+        "seniorities": list(Seniority), "un_languages": UN_LANGUAGES,
+    }, status_code=status_code)
+
+
+def _blank_windows(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return windows + [("", "")] * BLANK_WINDOWS
+
+
+@router.get("/partner/experts/new")
+def new_expert_form(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
+    values = {"name": "", "email": "", "phone": "", "cv": "", "nationality": "", "themes": [],
+              "languages": ["en"], "other_languages": "", "seniority": Seniority.SENIOR.value,
+              "maxAssignments": "1", "conflictStates": "", "windows": _blank_windows([]),
+              "version": "", "consent": False}
+    return _expert_form(request, db, values=values, errors=[], action="/partner/experts", editing=None)
+
+
+def _read_expert(request: Request, form) -> tuple[dict[str, Any], experts.ExpertFields | None,
+                                                   list[tuple[str, str]]]:
+    _ = gettext_for(request)
+    reader = FormReader(form, _, _expert_labels(request))
+    values: dict[str, Any] = {name: reader.text(name) for name in (
+        "name", "email", "phone", "cv", "nationality", "seniority", "maxAssignments",
+        "conflictStates", "version", "other_languages")}
+    values.update(themes=reader.values("themes"), languages=reader.values("languages"),
+                  consent=bool(form.get("consentGiven")))
+    raw_windows = list(zip(form.getlist("window_start"), form.getlist("window_end"), strict=False))
+    windows: list[tuple[date, date]] = []
+    kept: list[tuple[str, str]] = []
+    for i, (start, end) in enumerate(raw_windows):
+        start, end = str(start).strip(), str(end).strip()
+        if not start and not end:
+            continue
+        kept.append((start, end))
+        try:
+            windows.append((date.fromisoformat(start), date.fromisoformat(end)))
+        except ValueError:
+            reader.errors.append(("availability", _("Availability: enter both dates of window %(n)s "
+                                                    "as year-month-day.") % {"n": i + 1}))
+    values["windows"] = _blank_windows(kept)
+    slots = reader.integer("maxAssignments")
+    if reader.errors:
+        return values, None, reader.errors
+    typed = [c.strip() for c in values["other_languages"].split(",") if c.strip()]
+    fields = experts.ExpertFields(
+        name=values["name"], email=values["email"], phone=values["phone"], cv=values["cv"],
+        nationality=values["nationality"], themes=values["themes"],
+        languages=values["languages"] + typed, availability=windows,
+        seniority=values["seniority"], max_assignments=slots,  # type: ignore[arg-type]
+        conflict_states=[c.strip() for c in values["conflictStates"].split(",") if c.strip()])
+    return values, fields, []
+
+
+def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[str, str]]:
+    # Window problems name `availability.start`/`.end`; the form's rows share one error anchor.
+    messages = problem_messages(gettext_for(request), failure, _expert_labels(request))
+    return [("availability" if f.startswith("availability") else f, m) for f, m in messages]
+
+
+@router.post("/partner/experts")
+async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
+    form = await request.form()
+    values, fields, errors = _read_expert(request, form)
+    if fields is not None:
+        try:
+            experts.nominate_expert(db, actor=actor, fields=fields, consent_given=values["consent"])
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = _expert_errors(request, failure)
+        else:
+            db.commit()
+            return RedirectResponse("/partner/experts?done=saved", status_code=303)
+    return _expert_form(request, db, values=values, errors=errors, action="/partner/experts",
+                        editing=None, status_code=422)
+
+
+def _own_expert(request: Request, db, actor: Actor, expert_id: int):
+    try:
+        expert = experts.get_expert(db, actor=actor, expert_id=expert_id)
+    except NotFound:
+        raise _not_found(request) from None
+    if expert.partner_id != actor.partner_id:
+        raise _not_found(request)  # another partner's nominee: not one of "my experts"
+    return expert
+
+
+@router.get("/partner/experts/{expert_id}/edit")
+def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
+    expert = _own_expert(request, db, actor, expert_id)
+    languages = list(expert.languages)
+    values = {
+        "name": expert.name, "email": expert.email, "phone": expert.phone, "cv": expert.cv,
+        "nationality": expert.nationality,
+        "themes": experts.themes_by_expert(db, [expert_id]).get(expert_id, []),
+        "languages": [c for c in languages if c in UN_LANGUAGES],
+        "other_languages": ", ".join(c for c in languages if c not in UN_LANGUAGES),
+        "seniority": str(expert.seniority), "maxAssignments": str(expert.max_assignments),
+        "conflictStates": ", ".join(expert.conflict_states), "version": str(expert.version),
+        "windows": _blank_windows([(s.isoformat(), e.isoformat()) for s, e in
+                                   experts.availability_by_expert(db, [expert_id]).get(expert_id, [])]),
+        "consent": True,
+    }
+    return _expert_form(request, db, values=values, errors=[],
+                        action=f"/partner/experts/{expert_id}/edit", editing=expert)
+
+
+@router.post("/partner/experts/{expert_id}/edit")
+async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
+    expert = _own_expert(request, db, actor, expert_id)
+    values, fields, errors = _read_expert(request, await request.form())
+    if fields is not None:
+        version = values["version"]
+        changes = {k: getattr(fields, k) for k in (
+            "name", "email", "phone", "cv", "nationality", "themes", "languages", "availability",
+            "seniority", "max_assignments", "conflict_states")}
+        try:
+            experts.update_expert(db, actor=actor, expert_id=expert_id, changes=changes,
+                                  expected_version=int(version) if version.isdigit() else None)
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = _expert_errors(request, failure)
+        except Conflict:
+            db.rollback()
+            errors = [("name", gettext_for(request)(
+                "Someone changed this profile in the meantime. Reload the page to see their "
+                "version, then make your change again."))]
+        else:
+            db.commit()
+            return RedirectResponse("/partner/experts?done=saved", status_code=303)
+    values["consent"] = True
+    return _expert_form(request, db, values=values, errors=errors,
+                        action=f"/partner/experts/{expert_id}/edit", editing=expert, status_code=422)
+
+
+# Proposals ----------------------------------------------------------------------------------
+
+def _proposals_page(request: Request, db, actor: Actor, *, page: str | None = None,
+                    errors: list[tuple[str, str]] | None = None, notice: str | None = None,
+                    status_code: int = 200) -> Response:
+    number = page_number(page)
+    rows, total = proposals.list_proposals(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    titles = requests.titles_by_id(db, actor=actor, request_ids=[p.request_id for p in rows])
+    offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
+    return render(request, "partner/proposals.html", {
+        "rows": rows, "titles": titles, "offers": offer_rows, "errors": errors or [],
+        "notice": notice, "pages": Pages(number, PAGE_SIZE, total, {}),
+        "APPROVED": ProposalStatus.APPROVED, "partner_id": actor.partner_id,
+    }, status_code=status_code)
+
+
+@router.get("/partner/proposals")
+def my_proposals(request: Request, db: SessionDep, actor: PartnerActor, page: str | None = None,
+                 done: str | None = None) -> Response:
+    _ = gettext_for(request)
+    notice = {"confirmed": _("You confirmed the proposal."),
+              "declined": _("You declined the proposal.")}.get(done or "")
+    return _proposals_page(request, db, actor, page=page, notice=notice)
+
+
+def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int) -> None:
+    try:
+        proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
+    except NotFound:
+        raise _not_found(request) from None
+
+
+@router.post("/partner/proposals/{proposal_id}/confirm")
+def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, proposal_id: int) -> Response:
+    _visible_proposal(request, db, actor, proposal_id)
+    try:
+        proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id)
+    except (Conflict, PermissionDenied):
+        db.rollback()
+        raise _conflict(request, gettext_for(request)(
+            "This proposal cannot be confirmed by you now: it is not awaiting the confirmation of "
+            "the partner whose offer it uses.")) from None
+    db.commit()
+    return RedirectResponse("/partner/proposals?done=confirmed", status_code=303)
+
+
+@router.post("/partner/proposals/{proposal_id}/decline")
+async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor,
+                           proposal_id: int) -> Response:
+    _visible_proposal(request, db, actor, proposal_id)
+    reason = (await request.form()).get("reason")
+    try:
+        proposals.decline_proposal(db, actor=actor, proposal_id=proposal_id,
+                                   reason=reason if isinstance(reason, str) else "")
+    except ValidationFailed:
+        db.rollback()
+        return _proposals_page(request, db, actor, status_code=422, errors=[
+            (f"decline-reason-{proposal_id}", gettext_for(request)(
+                "Reason: say why you decline the proposal."))])
+    except (Conflict, PermissionDenied):
+        db.rollback()
+        raise _conflict(request, gettext_for(request)(
+            "This proposal cannot be declined by you now: it is not awaiting the confirmation of "
+            "the partner whose offer it uses.")) from None
+    db.commit()
+    return RedirectResponse("/partner/proposals?done=declined", status_code=303)

@@ -1,0 +1,639 @@
+"""A State mission's pages: its requests, filing one from its recommendations, proposals to
+confirm or decline, engagements and follow-up reports.
+
+Every route calls the services with the signed-in Actor; what the mission may not see (another
+State's request, report or proposal) is answered as a 404 page, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from facility.auth.actor import Actor
+from facility.auth.models import Partner, Role
+from facility.engagements import reports as follow_up
+from facility.engagements import service as engagements
+from facility.engagements.models import (
+    FollowUpReport,
+    ImplementationStatus,
+    IndicatorType,
+    ReportStatus,
+)
+from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.offers import service as offers
+from facility.reference.models import RecommendationResponse, Theme
+from facility.reference.search import (
+    recommendation_themes,
+    recommendations_by_id,
+    search_recommendations,
+)
+from facility.requests import lifecycle
+from facility.requests import service as requests
+from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
+from facility.timeutil import today
+from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.formdata import FormReader, field_id, problem_messages
+from facility.web.i18n import gettext_for
+from facility.web.pagination import Pages, page_number
+from facility.web.templating import render
+from governance import proposals
+from governance.models import ProposalStatus
+from governance.screening import latest_screening
+
+router = page_router()
+StateActor = Annotated[Actor, Depends(require_role(Role.STATE))]
+
+REQUESTS_PAGE_SIZE = 20
+PICKER_PAGE_SIZE = 20
+ENGAGEMENTS_PAGE_SIZE = 20
+REPORTS_PAGE_SIZE = 20
+MAX_INDICATORS = 50
+# The six UN official languages, offered as checkboxes; others can be typed as ISO codes.
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+def _not_found(request: Request) -> PageError:
+    _ = gettext_for(request)
+    return PageError(404, _("Page not found"),
+                     _("There is no such page for your account. It may have been removed, or "
+                       "belong to another State."))
+
+
+def _conflict(request: Request, message: str) -> PageError:
+    _ = gettext_for(request)
+    return PageError(409, _("This cannot be done now"), message)
+
+
+def _request_labels(request: Request) -> dict[str, str]:
+    _ = gettext_for(request)
+    return {
+        "title": _("Title"), "need": _("What is needed"), "barrier": _("What stands in the way"),
+        "recommendationIds": _("Recommendations"), "themes": _("Themes"),
+        "languages": _("Languages"), "supportKinds": _("Kinds of support"),
+        "windowStart": _("Earliest start"), "windowEnd": _("Latest end"),
+        "weeks": _("Length of the mission in weeks"), "expertsNeeded": _("Experts needed"),
+        "budget": _("Estimated budget"), "currency": _("Currency"), "priority": _("Priority"),
+        "focalPoint": _("Focal point"), "reason": _("Reason"),
+    }
+
+
+# The list of requests -------------------------------------------------------------------------
+
+@router.get("/state/requests")
+def my_requests(request: Request, db: SessionDep, actor: StateActor, status: str | None = None,
+                page: str | None = None) -> Response:
+    """The mission's requests, filtered by status, newest first."""
+    chosen = RequestStatus(status) if status in RequestStatus.__members__ else None
+    number = page_number(page)
+    rows, total = requests.list_requests(db, actor=actor, status=chosen, limit=REQUESTS_PAGE_SIZE,
+                                         offset=(number - 1) * REQUESTS_PAGE_SIZE)
+    ids = [r.id for r in rows]
+    return render(request, "state/requests.html", {
+        "rows": rows, "statuses": list(RequestStatus), "chosen": chosen,
+        "themes_of": requests.themes_by_request(db, ids) if ids else {},  # type: ignore[arg-type]
+        "pages": Pages(number, REQUESTS_PAGE_SIZE, total, {"status": chosen.value} if chosen else {}),
+    })
+
+
+# Choosing recommendations (a GET form that carries the selection, no JavaScript) --------------
+
+def _picker_context(request: Request, db, actor: Actor, *, q: str, theme: str, response: str,
+                    page: str | None, selected: list[int], continue_to: str) -> dict[str, Any]:
+    themes = list(db.exec(select(Theme).order_by(Theme.name)))
+    theme_name = theme if any(t.name == theme for t in themes) else ""
+    response_code = response if response in RecommendationResponse.__members__ else ""
+    number = page_number(page)
+    rows, total = search_recommendations(
+        db, state_code=actor.state_code, response=response_code or None, theme=theme_name or None,
+        search=q or None, limit=PICKER_PAGE_SIZE, offset=(number - 1) * PICKER_PAGE_SIZE)
+    on_page = {r.id for r in rows}
+    chosen = recommendations_by_id(db, selected)
+    return {
+        "q": q, "theme": theme_name, "response": response_code, "themes": themes,
+        "responses": list(RecommendationResponse), "rows": rows,
+        "row_themes": recommendation_themes(db, [r.id for r in rows]),
+        "selected": selected, "chosen": chosen,
+        "kept_elsewhere": [r.id for r in chosen if r.id not in on_page],
+        "pages": Pages(number, PICKER_PAGE_SIZE, total, {}), "continue_to": continue_to,
+    }
+
+
+@router.get("/state/requests/new")
+def choose_recommendations(request: Request, db: SessionDep, actor: StateActor, q: str = "",
+                           theme: str = "", response: str = "", page: str | None = None,
+                           for_request: str | None = None) -> Response:
+    """Step 1: search the State's recommendations and tick the ones the request serves.
+
+    The ticked ids travel in the query (`rec`), so moving between pages keeps them.
+    """
+    selected = list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
+                                  if v.isdigit() and len(v) < 12))
+    continue_to = "/state/requests/new/details"
+    if for_request and for_request.isdigit():
+        _visible_request(request, db, actor, int(for_request))
+        continue_to = f"/state/requests/{int(for_request)}/edit"
+    context = _picker_context(request, db, actor, q=q.strip()[:200], theme=theme, response=response,
+                              page=page, selected=selected, continue_to=continue_to)
+    context["for_request"] = int(for_request) if for_request and for_request.isdigit() else None
+    return render(request, "state/choose.html", context)
+
+
+# The request form -----------------------------------------------------------------------------
+
+def _blank_values(themes: list[str]) -> dict[str, Any]:
+    return {"title": "", "need": "", "barrier": "", "themes": themes, "languages": ["en"],
+            "other_languages": "", "supportKinds": [], "windowStart": "", "windowEnd": "",
+            "weeks": "", "expertsNeeded": "1", "budget": "", "currency": "USD", "priority": "3",
+            "focalPoint": "", "version": ""}
+
+
+def _form_context(db, *, values: dict[str, Any], recommendation_ids: list[int],
+                  errors: list[tuple[str, str]], action: str,
+                  editing: CapacityRequest | None) -> dict[str, Any]:
+    return {
+        "values": values, "errors": errors, "action": action, "editing": editing,
+        "chosen": recommendations_by_id(db, recommendation_ids),
+        "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
+        "kinds": list(SupportKind), "un_languages": UN_LANGUAGES,
+    }
+
+
+def _themes_of_recommendations(db, ids: list[int]) -> list[str]:
+    return sorted({name for names in recommendation_themes(db, ids).values() for name in names})
+
+
+@router.get("/state/requests/new/details")
+def new_request_form(request: Request, db: SessionDep, actor: StateActor) -> Response:
+    """Step 2: the request's details, its themes pre-filled from the chosen recommendations."""
+    ids = _selected_ids(request)
+    values = _blank_values(_themes_of_recommendations(db, ids))
+    return render(request, "state/request_form.html", _form_context(
+        db, values=values, recommendation_ids=ids, errors=[], action="/state/requests", editing=None))
+
+
+def _selected_ids(request: Request) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
+                              if v.isdigit() and len(v) < 12))
+
+
+def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests.RequestFields | None,
+                                                        list[tuple[str, str]], list[int]]:
+    """The submitted values (to show again) and the fields, or the errors of unreadable values."""
+    _ = gettext_for(request)
+    reader = FormReader(form, _, _request_labels(request))
+    typed_languages = [c.strip() for c in reader.text("other_languages").replace(";", ",").split(",")
+                       if c.strip()]
+    values = {name: reader.text(name) for name in (
+        "title", "need", "barrier", "windowStart", "windowEnd", "weeks", "expertsNeeded", "budget",
+        "currency", "priority", "focalPoint", "version", "other_languages")}
+    values.update(themes=reader.values("themes"), languages=reader.values("languages"),
+                  supportKinds=reader.values("supportKinds"))
+    ids = reader.ids("recommendationIds")
+    window_start, window_end = reader.day("windowStart"), reader.day("windowEnd")
+    numbers = {name: reader.integer(name) for name in ("weeks", "expertsNeeded", "budget", "priority")}
+    if reader.errors:
+        return values, None, reader.errors, ids
+    fields = requests.RequestFields(
+        title=values["title"], need=values["need"], barrier=values["barrier"],
+        focal_point=values["focalPoint"], recommendation_ids=ids,
+        themes=values["themes"], languages=values["languages"] + typed_languages,
+        support_kinds=values["supportKinds"], window_start=window_start,  # type: ignore[arg-type]
+        window_end=window_end, weeks=numbers["weeks"], experts_needed=numbers["expertsNeeded"],  # type: ignore[arg-type]
+        budget=numbers["budget"], currency=values["currency"].strip(), priority=numbers["priority"],  # type: ignore[arg-type]
+    )
+    return values, fields, [], ids
+
+
+@router.post("/state/requests")
+async def create_request(request: Request, db: SessionDep, actor: StateActor) -> Response:
+    form = await request.form()
+    values, fields, errors, ids = _read_request_form(request, form)
+    if fields is not None:
+        try:
+            created = requests.create_request(db, actor=actor, fields=fields)
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = problem_messages(gettext_for(request), failure, _request_labels(request))
+        else:
+            db.commit()
+            return RedirectResponse(f"/state/requests/{created.id}?saved=1", status_code=303)
+    return render(request, "state/request_form.html", _form_context(
+        db, values=values, recommendation_ids=ids, errors=errors, action="/state/requests",
+        editing=None), status_code=422)
+
+
+def _visible_request(request: Request, db, actor: Actor, request_id: int) -> CapacityRequest:
+    try:
+        return requests.get_request(db, actor=actor, request_id=request_id)
+    except NotFound:
+        raise _not_found(request) from None
+
+
+@router.get("/state/requests/{request_id}/edit")
+def edit_request_form(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    if found.status not in lifecycle.EDITABLE:
+        raise _conflict(request, gettext_for(request)("This request can no longer be edited."))
+    current = requests.current_fields(db, found)
+    ids = _selected_ids(request) or current.recommendation_ids
+    themes = (_themes_of_recommendations(db, ids) if _selected_ids(request) else current.themes) or []
+    values = {
+        "title": current.title, "need": current.need, "barrier": current.barrier,
+        "themes": themes, "languages": [c for c in current.languages if c in UN_LANGUAGES],
+        "other_languages": ", ".join(c for c in current.languages if c not in UN_LANGUAGES),
+        "supportKinds": current.support_kinds, "windowStart": current.window_start.isoformat(),
+        "windowEnd": current.window_end.isoformat(), "weeks": str(current.weeks),
+        "expertsNeeded": str(current.experts_needed), "budget": str(current.budget),
+        "currency": current.currency, "priority": str(current.priority),
+        "focalPoint": current.focal_point, "version": str(found.version),
+    }
+    return render(request, "state/request_form.html", _form_context(
+        db, values=values, recommendation_ids=ids, errors=[],
+        action=f"/state/requests/{request_id}/edit", editing=found))
+
+
+@router.post("/state/requests/{request_id}/edit")
+async def update_request(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    form = await request.form()
+    values, fields, errors, ids = _read_request_form(request, form)
+    version = values["version"]
+    if fields is not None:
+        changes = {name: getattr(fields, name) for name in (
+            "title", "need", "barrier", "focal_point", "recommendation_ids", "themes", "languages",
+            "support_kinds", "window_start", "window_end", "weeks", "experts_needed", "budget",
+            "currency", "priority")}
+        try:
+            requests.update_request(db, actor=actor, request_id=request_id, changes=changes,
+                                    expected_version=int(version) if version.isdigit() else None)
+        except ValidationFailed as failure:
+            db.rollback()
+            errors = problem_messages(gettext_for(request), failure, _request_labels(request))
+        except Conflict as conflict:
+            db.rollback()
+            errors = [("title", _conflict_message(request, conflict))]
+        else:
+            db.commit()
+            return RedirectResponse(f"/state/requests/{request_id}?saved=1", status_code=303)
+    return render(request, "state/request_form.html", _form_context(
+        db, values=values, recommendation_ids=ids, errors=errors,
+        action=f"/state/requests/{request_id}/edit", editing=found), status_code=422)
+
+
+def _conflict_message(request: Request, conflict: Conflict) -> str:
+    _ = gettext_for(request)
+    if "changed since you read it" in conflict.message:
+        return _("Someone changed this in the meantime. Reload the page to see their version, "
+                 "then make your change again.")
+    return _("This cannot be done in the present state of the request.")
+
+
+# A request's page -----------------------------------------------------------------------------
+
+def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
+                  errors: list[tuple[str, str]] | None = None, status_code: int = 200,
+                  notice: str | None = None) -> Response:
+    assert found.id is not None
+    ids = requests.recommendation_ids_by_request(db, [found.id])[found.id]
+    rows, _total = proposals.list_proposals(db, actor=actor, request_id=found.id, limit=20, offset=0)
+    offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
+    partners = {p.id: p.name for p in db.exec(select(Partner).where(
+        Partner.id.in_({o.partner_id for o in offer_rows.values()})))} if offer_rows else {}  # type: ignore[union-attr]
+    return render(request, "state/request.html", {
+        "item": found, "recommendations": recommendations_by_id(db, ids),
+        "themes": requests.themes_by_request(db, [found.id])[found.id],
+        "screening": latest_screening(db, actor=actor, request=found),
+        "proposals": rows, "offers": offer_rows, "partners": partners,
+        "editable": found.status in lifecycle.EDITABLE,
+        "submittable": found.status in lifecycle.SUBMITTABLE,
+        "withdrawable": found.status in lifecycle.WITHDRAWABLE,
+        "APPROVED": ProposalStatus.APPROVED, "errors": errors or [], "notice": notice,
+    }, status_code=status_code)
+
+
+@router.get("/state/requests/{request_id}")
+def request_page(request: Request, db: SessionDep, actor: StateActor, request_id: int,
+                 saved: str | None = None, done: str | None = None) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    _ = gettext_for(request)
+    notices = {"saved": _("The request is saved."), "submitted": _("The request is submitted for screening."),
+               "withdrawn": _("The request is withdrawn."), "confirmed": _("You confirmed the proposal."),
+               "declined": _("You declined the proposal.")}
+    notice = notices["saved"] if saved else notices.get(done or "")
+    return _request_page(request, db, actor, found, notice=notice)
+
+
+@router.post("/state/requests/{request_id}/submit")
+def submit_request(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    try:
+        requests.submit_request(db, actor=actor, request_id=request_id)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _request_page(request, db, actor, found, status_code=422, errors=problem_messages(
+            gettext_for(request), failure, _request_labels(request)))
+    except Conflict as conflict:
+        db.rollback()
+        raise _conflict(request, _conflict_message(request, conflict)) from None
+    db.commit()
+    return RedirectResponse(f"/state/requests/{request_id}?done=submitted", status_code=303)
+
+
+@router.post("/state/requests/{request_id}/withdraw")
+async def withdraw_request(request: Request, db: SessionDep, actor: StateActor,
+                           request_id: int) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    reason = (await request.form()).get("reason")
+    try:
+        requests.withdraw_request(db, actor=actor, request_id=request_id,
+                                  reason=reason if isinstance(reason, str) else "")
+    except ValidationFailed:
+        db.rollback()
+        _ = gettext_for(request)
+        return _request_page(request, db, actor, found, status_code=422, errors=[
+            ("reason", _("Reason: say why the request is withdrawn."))])
+    except Conflict as conflict:
+        db.rollback()
+        raise _conflict(request, _conflict_message(request, conflict)) from None
+    db.commit()
+    return RedirectResponse(f"/state/requests/{request_id}?done=withdrawn", status_code=303)
+
+
+# Proposals: confirm or decline ----------------------------------------------------------------
+
+def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int):
+    try:
+        return proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
+    except NotFound:
+        raise _not_found(request) from None
+
+
+@router.post("/state/proposals/{proposal_id}/confirm")
+def confirm_proposal(request: Request, db: SessionDep, actor: StateActor, proposal_id: int) -> Response:
+    proposal = _visible_proposal(request, db, actor, proposal_id)
+    try:
+        proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id)
+    except (Conflict, PermissionDenied):
+        db.rollback()
+        raise _conflict(request, gettext_for(request)(
+            "This proposal cannot be confirmed now: it is not awaiting your confirmation.")) from None
+    db.commit()
+    return RedirectResponse(f"/state/requests/{proposal.request_id}?done=confirmed", status_code=303)
+
+
+@router.post("/state/proposals/{proposal_id}/decline")
+async def decline_proposal(request: Request, db: SessionDep, actor: StateActor,
+                           proposal_id: int) -> Response:
+    proposal = _visible_proposal(request, db, actor, proposal_id)
+    reason = (await request.form()).get("reason")
+    try:
+        proposals.decline_proposal(db, actor=actor, proposal_id=proposal_id,
+                                   reason=reason if isinstance(reason, str) else "")
+    except ValidationFailed:
+        db.rollback()
+        found = _visible_request(request, db, actor, proposal.request_id)
+        _ = gettext_for(request)
+        return _request_page(request, db, actor, found, status_code=422, errors=[
+            (f"decline-reason-{proposal_id}", _("Reason: say why you decline the proposal."))])
+    except (Conflict, PermissionDenied):
+        db.rollback()
+        raise _conflict(request, gettext_for(request)(
+            "This proposal cannot be declined now: it is not awaiting your confirmation.")) from None
+    db.commit()
+    return RedirectResponse(f"/state/requests/{proposal.request_id}?done=declined", status_code=303)
+
+
+# Engagements ----------------------------------------------------------------------------------
+
+@router.get("/state/engagements")
+def my_engagements(request: Request, db: SessionDep, actor: StateActor,
+                   page: str | None = None) -> Response:
+    number = page_number(page)
+    rows, total = engagements.list_engagements(db, actor=actor, limit=ENGAGEMENTS_PAGE_SIZE,
+                                               offset=(number - 1) * ENGAGEMENTS_PAGE_SIZE)
+    titles = requests.titles_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
+    offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[e.offer_id for e in rows])
+    return render(request, "state/engagements.html", {
+        "rows": rows, "titles": titles, "offers": offer_rows,
+        "pages": Pages(number, ENGAGEMENTS_PAGE_SIZE, total, {}),
+    })
+
+
+# Follow-up reports ----------------------------------------------------------------------------
+
+def report_status(report: FollowUpReport, on: date) -> ReportStatus:
+    if report.first_submitted_at is not None:
+        return ReportStatus.SUBMITTED
+    return ReportStatus.OVERDUE if report.due_date < on else ReportStatus.DUE
+
+
+@router.get("/state/reports")
+def my_reports(request: Request, db: SessionDep, actor: StateActor, status: str | None = None,
+               page: str | None = None) -> Response:
+    """Follow-up reports, soonest due first; by default those still to file."""
+    chosen = ReportStatus(status) if status in ReportStatus.__members__ else None
+    number = page_number(page)
+    rows, total = follow_up.list_reports(db, actor=actor, status=chosen, limit=REPORTS_PAGE_SIZE,
+                                         offset=(number - 1) * REPORTS_PAGE_SIZE)
+    engagement_rows = engagements.engagements_by_id(
+        db, actor=actor, engagement_ids=[r.engagement_id for r in rows])
+    titles = requests.titles_by_id(db, actor=actor,
+                                   request_ids=[e.request_id for e in engagement_rows.values()])
+    on = today()
+    return render(request, "state/reports.html", {
+        "rows": rows, "statuses": list(ReportStatus), "chosen": chosen,
+        "status_of": {r.id: report_status(r, on) for r in rows},
+        "titles": {eid: titles.get(e.request_id, "") for eid, e in engagement_rows.items()},
+        "pages": Pages(number, REPORTS_PAGE_SIZE, total, {"status": chosen.value} if chosen else {}),
+    })
+
+
+def _visible_report(request: Request, db, actor: Actor, report_id: int) -> FollowUpReport:
+    try:
+        return follow_up.get_report(db, actor=actor, report_id=report_id)
+    except NotFound:
+        raise _not_found(request) from None
+
+
+def _report_labels(request: Request) -> dict[str, str]:
+    _ = gettext_for(request)
+    return {"recommendations": _("Recommendations"), "indicators": _("Indicators"),
+            "narrative": _("What was done"), "furtherNeeds": _("Further needs"),
+            "recommendations[].recommendationId": _("Recommendation"),
+            "recommendations[].evidence": _("Evidence"), "recommendations[].links": _("Links"),
+            "indicators[].name": _("Indicator name"), "indicators[].unit": _("Unit"),
+            "indicators[].baseline": _("Baseline"), "indicators[].target": _("Target"),
+            "indicators[].current": _("Current value"), "indicators[].type": _("Type"),
+            "confirm": _("Confirmation")}
+
+
+def _report_page(request: Request, db, actor: Actor, report: FollowUpReport, *,
+                 values: dict[str, Any] | None = None, errors: list[tuple[str, str]] | None = None,
+                 status_code: int = 200, notice: str | None = None) -> Response:
+    engagement = engagements.get_engagement(db, actor=actor, engagement_id=report.engagement_id)
+    ids = requests.recommendation_ids_by_request(db, [engagement.request_id])[engagement.request_id]
+    if values is None:
+        by_rec = {r["recommendation_id"]: r for r in report.recommendations}
+        values = {
+            "recommendations": [{"recommendation_id": rid,
+                                 "status": by_rec.get(rid, {}).get("status", ""),
+                                 "evidence": by_rec.get(rid, {}).get("evidence", ""),
+                                 "links": "\n".join(by_rec.get(rid, {}).get("links", []))}
+                                for rid in ids],
+            "indicators": [dict(i) for i in report.indicators] or [_blank_indicator()],
+            "narrative": report.narrative, "further_needs": report.further_needs,
+            "row_version": str(report.row_version),
+        }
+    return render(request, "state/report.html", {
+        "report": report, "engagement": engagement, "values": values,
+        "status": report_status(report, today()), "errors": errors or [], "notice": notice,
+        "recommendations": {r.id: r for r in recommendations_by_id(db, ids)},
+        "request_title": requests.titles_by_id(
+            db, actor=actor, request_ids=[engagement.request_id]).get(engagement.request_id, ""),
+        "implementation": list(ImplementationStatus), "indicator_types": list(IndicatorType),
+        "locked": report.submitted_at is not None or report.superseded,
+    }, status_code=status_code)
+
+
+def _blank_indicator() -> dict[str, str]:
+    return {"type": IndicatorType.OUTCOME.value, "name": "", "unit": "", "baseline": "",
+            "target": "", "current": ""}
+
+
+@router.get("/state/reports/{report_id}")
+def report_page(request: Request, db: SessionDep, actor: StateActor, report_id: int,
+                done: str | None = None) -> Response:
+    report = _visible_report(request, db, actor, report_id)
+    _ = gettext_for(request)
+    notice = {"saved": _("The draft is saved. You can come back to it until you submit it."),
+              "submitted": _("The report is submitted.")}.get(done or "")
+    return _report_page(request, db, actor, report, notice=notice)
+
+
+def _read_report_form(form) -> dict[str, Any]:
+    """The rows as submitted: recommendation statuses and the indicators table."""
+    recommendations = []
+    count = str(form.get("recommendation_count") or "0")
+    for i in range(min(int(count), 1000) if count.isdigit() else 0):
+        rid = str(form.get(f"rec-{i}-id") or "")
+        recommendations.append({
+            "recommendation_id": int(rid) if rid.isdigit() else None,
+            "status": str(form.get(f"rec-{i}-status") or ""),
+            "evidence": str(form.get(f"rec-{i}-evidence") or ""),
+            "links": str(form.get(f"rec-{i}-links") or ""),
+        })
+    count = str(form.get("indicator_count") or "0")
+    indicators = []
+    for i in range(min(int(count), MAX_INDICATORS) if count.isdigit() else 0):
+        row = {key: str(form.get(f"ind-{i}-{key}") or "")
+               for key in ("type", "name", "unit", "baseline", "target", "current")}
+        if form.get(f"ind-{i}-remove"):
+            continue
+        indicators.append(row)
+    return {"recommendations": recommendations, "indicators": indicators,
+            "narrative": str(form.get("narrative") or ""),
+            "further_needs": str(form.get("further_needs") or ""),
+            "row_version": str(form.get("row_version") or "")}
+
+
+def _changes(values: dict[str, Any],
+             request: Request) -> tuple[follow_up.ReportChanges, list[tuple[str, str]]]:
+    _ = gettext_for(request)
+    errors = []
+    items = []
+    for i, row in enumerate(values["recommendations"]):
+        if not row["status"]:
+            continue  # not reported yet: submission asks for it
+        if row["status"] not in ImplementationStatus.__members__:
+            errors.append((f"rec-{i}-status", _("Implementation status: choose one of the options.")))
+            continue
+        items.append({"recommendation_id": row["recommendation_id"], "status": row["status"],
+                      "evidence": row["evidence"],
+                      "links": [x.strip() for x in row["links"].splitlines() if x.strip()]})
+    indicators = []
+    for i, row in enumerate(values["indicators"]):
+        if not any(row[k].strip() for k in ("name", "unit", "baseline", "target", "current")):
+            continue  # an empty row of the table is not an indicator
+        if row["type"] not in IndicatorType.__members__:
+            errors.append((f"ind-{i}-type", _("Type: choose structural, process or outcome.")))
+            continue
+        indicators.append(row)
+    return follow_up.ReportChanges(recommendations=items, indicators=indicators,
+                                   narrative=values["narrative"],
+                                   further_needs=values["further_needs"]), errors
+
+
+def _report_field_id(field: str) -> str:
+    """A service field of the report (`indicators[2].name`) as the input's id (`ind-2-name`)."""
+    fid = field_id(field)
+    return fid.replace("indicators-", "ind-").replace("recommendations-", "rec-")
+
+
+@router.post("/state/reports/{report_id}")
+async def save_report(request: Request, db: SessionDep, actor: StateActor, report_id: int) -> Response:
+    """Save the draft, add a row to the indicators table, or submit (with confirmation)."""
+    report = _visible_report(request, db, actor, report_id)
+    form = await request.form()
+    values = _read_report_form(form)
+    action = str(form.get("action") or "save")
+    _ = gettext_for(request)
+    if action == "add_row":
+        if len(values["indicators"]) < MAX_INDICATORS:
+            values["indicators"].append(_blank_indicator())
+        return _report_page(request, db, actor, report, values=values)
+    changes, errors = _changes(values, request)
+    if action == "submit" and not form.get("confirm"):
+        errors.append(("confirm", _("Confirmation: tick the box to confirm the report is complete "
+                                    "and final.")))
+    if errors:
+        return _report_page(request, db, actor, report, values=values, errors=errors, status_code=422)
+    version = values["row_version"]
+    try:
+        follow_up.save_report(db, actor=actor, report_id=report_id, changes=changes,
+                              expected_row_version=int(version) if version.isdigit() else None)
+        if action == "submit":
+            follow_up.submit_report(db, actor=actor, report_id=report_id)
+    except ValidationFailed as failure:
+        db.rollback()
+        messages = problem_messages(_, failure, _report_labels(request))
+        fixed = [(_report_field_id(f), m) for (f, m) in
+                 zip([p.field for p in failure.problems], [m for _f, m in messages], strict=True)]
+        return _report_page(request, db, actor, report, values=values, errors=fixed, status_code=422)
+    except Conflict as conflict:
+        db.rollback()
+        return _report_page(request, db, actor, report, values=values, status_code=409,
+                            errors=[("narrative", _conflict_message(request, conflict))])
+    except PermissionDenied:
+        db.rollback()
+        raise _not_found(request) from None
+    db.commit()
+    done = "submitted" if action == "submit" else "saved"
+    return RedirectResponse(f"/state/reports/{report_id}?done={done}", status_code=303)
+
+
+@router.post("/state/reports/{report_id}/request")
+def request_from_further_needs(request: Request, db: SessionDep, actor: StateActor,
+                               report_id: int) -> Response:
+    """A new draft request stating the report's further needs; the State edits it next."""
+    report = _visible_report(request, db, actor, report_id)
+    _ = gettext_for(request)
+    try:
+        created, _engagement = follow_up.request_from_further_needs(db, actor=actor, report_id=report_id)
+    except ValidationFailed as failure:
+        db.rollback()
+        if failure.problems[0].field == "furtherNeeds":
+            errors = [("further_needs", _("Further needs: the report states none; write them and "
+                                          "save first."))]
+        else:
+            errors = problem_messages(_, failure, _request_labels(request))
+        return _report_page(request, db, actor, report, status_code=422, errors=errors)
+    except PermissionDenied:
+        db.rollback()
+        raise _not_found(request) from None
+    db.commit()
+    return RedirectResponse(f"/state/requests/{created.id}/edit", status_code=303)
