@@ -20,13 +20,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from facility.web import account, partner, public, state
+from facility.web import account, committee, expert, partner, public, secretariat, state
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router]
+AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
+                    secretariat.router, expert.router]
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:

@@ -1,0 +1,223 @@
+"""What the committee and secretariat pages show, read in a fixed number of statements.
+
+The governance services write; the pages also need lists (the screening queue, a run's
+proposals with their requests and offers, a motion's recusals and votes). Each function here
+checks the caller with `permissions.can_view_governance_internals` first (a caller who may not
+see governance internals learns nothing, not even whether the object exists) and loads what a
+page needs in batches, so a page costs the same statements with 2 rows or 200.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, func, select
+
+from facility.auth import permissions
+from facility.auth.actor import Actor
+from facility.auth.models import Partner
+from facility.errors import NotFound
+from facility.offers.models import Offer
+from facility.requests.models import CapacityRequest
+from governance import motions as motion_rules
+from governance.committee import seat_of
+from governance.criteria import get_criteria
+from governance.models import (
+    CommitteeSeat,
+    CriteriaSet,
+    CriteriaStatus,
+    MatchProposal,
+    Motion,
+    MotionKind,
+    MotionStatus,
+    OptimiserRun,
+    Recusal,
+    Screening,
+    Vote,
+)
+
+
+def _require_internal(actor: Actor | None, what: str) -> None:
+    if not permissions.can_view_governance_internals(actor):
+        raise NotFound(f"no {what}")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    motion: Motion
+    screening: Screening
+    request: CapacityRequest
+
+
+def screening_queue(session: Session, *, actor: Actor | None, limit: int,
+                    offset: int) -> tuple[list[QueueItem], int]:
+    """Requests being screened (open screening motions), oldest first, with their check."""
+    _require_internal(actor, "screening queue")
+    condition = (Motion.kind == MotionKind.SCREENING) & (Motion.status == MotionStatus.OPEN)
+    total = session.exec(select(func.count()).select_from(Motion).where(condition)).one()
+    rows = session.exec(
+        select(Motion, Screening, CapacityRequest)
+        .join(Screening, Screening.motion_id == Motion.id)
+        .join(CapacityRequest, CapacityRequest.id == Screening.request_id)
+        .where(condition).order_by(Motion.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+    ).all()
+    return [QueueItem(m, s, r) for m, s, r in rows], total
+
+
+@dataclass(frozen=True)
+class SeatRecusal:
+    group_code: str
+    automatic: bool
+    reason: str
+    seat_id: int
+
+
+@dataclass(frozen=True)
+class CastVote:
+    group_code: str
+    choice: str
+    comment: str
+    cast_at: object
+
+
+@dataclass
+class MotionView:
+    """A motion with everything its page shows."""
+
+    motion: Motion
+    tally: motion_rules.Tally
+    recusals: list[SeatRecusal]
+    votes: list[CastVote]
+    my_seat: CommitteeSeat | None
+    my_recusal: SeatRecusal | None
+    my_vote: CastVote | None
+    # Automatic recusal the data would impose on the viewer's seat (a seat that changed hands).
+    my_conflict: str | None
+    screening: Screening | None = None
+    request: CapacityRequest | None = None
+    proposal: MatchProposal | None = None
+    offer: Offer | None = None
+    partner: Partner | None = None
+    criteria: CriteriaSet | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> MotionView:
+    _require_internal(actor, f"motion with id {motion_id}")
+    motion = motion_rules.get_motion(session, motion_id)
+    recusals = [SeatRecusal(g, r.automatic, r.reason, r.seat_id) for r, g in session.exec(
+        select(Recusal, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Recusal.seat_id)
+        .where(Recusal.motion_id == motion.id).order_by(Recusal.id))]  # type: ignore[arg-type]
+    vote_rows = session.exec(
+        select(Vote, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Vote.seat_id)
+        .where(Vote.motion_id == motion.id).order_by(Vote.id)).all()  # type: ignore[arg-type]
+    votes = [CastVote(g, v.choice, v.comment, v.cast_at) for v, g in vote_rows]
+    seat = seat_of(session, actor)
+    mine = [CastVote(g, v.choice, v.comment, v.cast_at) for v, g in vote_rows
+            if seat is not None and v.seat_id == seat.id]
+    my_recusal = next((r for r in recusals if seat is not None and r.seat_id == seat.id), None)
+    conflict = None
+    if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
+        conflict = motion_rules.conflict_of(session, motion, seat)
+    view = MotionView(motion=motion, tally=motion_rules.tally(session, motion), recusals=recusals,
+                      votes=votes, my_seat=seat, my_recusal=my_recusal,
+                      my_vote=mine[-1] if mine else None, my_conflict=conflict)
+    if motion.kind == MotionKind.SCREENING:
+        view.screening = session.exec(select(Screening).where(Screening.motion_id == motion.id)).first()
+        view.request = session.get(CapacityRequest, motion.subject_id)
+    elif motion.kind == MotionKind.PROPOSAL:
+        view.proposal = session.get(MatchProposal, motion.subject_id)
+        if view.proposal is not None:
+            view.request = session.get(CapacityRequest, view.proposal.request_id)
+            view.offer = session.get(Offer, view.proposal.offer_id)
+            view.partner = session.get(Partner, view.offer.partner_id) if view.offer else None
+    else:
+        view.criteria = session.get(CriteriaSet, motion.subject_id)
+    return view
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    proposal: MatchProposal
+    request: CapacityRequest
+    offer: Offer
+    partner_name: str
+    motion: Motion | None
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: OptimiserRun
+    proposals: list[ProposalRow]
+    # (request id, request or None if it no longer exists, reasons)
+    unmatched: list[tuple[int, CapacityRequest | None, list[str]]]
+
+
+def list_runs(session: Session, *, actor: Actor | None, limit: int,
+              offset: int) -> tuple[list[OptimiserRun], int]:
+    _require_internal(actor, "optimiser runs")
+    total = session.exec(select(func.count()).select_from(OptimiserRun)).one()
+    rows = session.exec(select(OptimiserRun).order_by(OptimiserRun.id.desc())  # type: ignore[union-attr]
+                        .offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def get_run(session: Session, *, actor: Actor | None, run_id: int) -> OptimiserRun:
+    _require_internal(actor, f"optimiser run with id {run_id}")
+    run = session.get(OptimiserRun, run_id)
+    if run is None:
+        raise NotFound(f"no optimiser run with id {run_id}")
+    return run
+
+
+def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
+    """A run with its proposals (request, offer, partner, motion) and its unmatched requests."""
+    run = get_run(session, actor=actor, run_id=run_id)
+    proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
+                                  .order_by(MatchProposal.id)))  # type: ignore[arg-type]
+    unmatched_ids = [u["request"] for u in run.unmatched]
+    request_ids = {p.request_id for p in proposals} | set(unmatched_ids)
+    requests = {r.id: r for r in session.exec(
+        select(CapacityRequest).where(CapacityRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
+    offers = {o.id: o for o in session.exec(
+        select(Offer).where(Offer.id.in_({p.offer_id for p in proposals})))}  # type: ignore[union-attr]
+    partners = {p.id: p.name for p in session.exec(
+        select(Partner).where(Partner.id.in_({o.partner_id for o in offers.values()})))}  # type: ignore[union-attr]
+    motions = {m.subject_id: m for m in session.exec(
+        select(Motion).where(Motion.kind == MotionKind.PROPOSAL,
+                             Motion.subject_id.in_([p.id for p in proposals]))  # type: ignore[attr-defined]
+        .order_by(Motion.id))}  # type: ignore[arg-type]
+    rows = [ProposalRow(p, requests[p.request_id], offers[p.offer_id],
+                        partners.get(offers[p.offer_id].partner_id, ""), motions.get(p.id))
+            for p in proposals]
+    unmatched = [(u["request"], requests.get(u["request"]), list(u["reasons"])) for u in run.unmatched]
+    return RunView(run=run, proposals=rows, unmatched=unmatched)
+
+
+def criteria_versions(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:
+    """Every criteria version, drafts included (committee and secretariat only)."""
+    _require_internal(actor, "criteria drafts")
+    return list(session.exec(select(CriteriaSet).order_by(CriteriaSet.version.desc())))  # type: ignore[attr-defined]
+
+
+def criteria_version(session: Session, *, actor: Actor | None, version: int) -> CriteriaSet:
+    criteria = get_criteria(session, version=version)
+    if criteria.status == CriteriaStatus.DRAFT:
+        _require_internal(actor, f"criteria version {version}")
+    return criteria
+
+
+def open_motion_of(session: Session, kind: MotionKind, subject_id: int) -> Motion | None:
+    """The subject's open motion, if it is being voted on."""
+    return session.exec(select(Motion).where(Motion.kind == kind, Motion.subject_id == subject_id,
+                                             Motion.status == MotionStatus.OPEN)).first()
+
+
+def seat_history(session: Session, *, actor: Actor | None) -> list[tuple[CommitteeSeat, str]]:
+    """Every seat ever held, newest first, with the member's name (secretariat and committee)."""
+    from facility.auth.models import Account
+
+    _require_internal(actor, "seat history")
+    return [(seat, name) for seat, name in session.exec(
+        select(CommitteeSeat, Account.name).join(Account, Account.id == CommitteeSeat.account_id)
+        .order_by(CommitteeSeat.started_at.desc(), CommitteeSeat.id.desc()))]  # type: ignore[attr-defined,union-attr]

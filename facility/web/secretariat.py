@@ -1,0 +1,282 @@
+"""The secretariat's pages: requests to put to screening, optimiser runs (start, watch, cancel),
+committee seats, and the import of recommendations with its error report.
+
+Motions are decided on the committee's motion page (/committee/motions/{id}), which the
+secretariat opens too. Every write goes through the services with the viewer's Actor.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from facility.auth import administration
+from facility.auth.actor import Actor
+from facility.auth.models import Role
+from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
+from facility.reference.models import GROUP_CODES
+from facility.requests import service as requests_service
+from facility.requests.models import RequestStatus
+from facility.web import governance_views as views
+from facility.web.committee import not_found, refused
+from facility.web.deps import SessionDep, page_router, require_role
+from facility.web.i18n import gettext_for
+from facility.web.pagination import Pages, page_number
+from facility.web.templating import render
+from governance import committee, runs, screening
+from governance.models import RunStatus
+
+router = page_router()
+SecretariatActor = Annotated[Actor, Depends(require_role(Role.SECRETARIAT))]
+REQUESTS_PAGE_SIZE = 20
+ACCOUNTS_PAGE_SIZE = 25
+RUNS_PAGE_SIZE = 10
+IMPORT_FORMATS = ("upr-info", "uhri")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def _home(request: Request, db, actor: Actor, *, page: str | None = None, errors=(),
+          conflict: str | None = None, time_limit: str = "30", status_code: int = 200) -> Response:
+    number = page_number(page)
+    submitted, total = requests_service.list_requests(
+        db, actor=actor, status=RequestStatus.SUBMITTED, limit=REQUESTS_PAGE_SIZE,
+        offset=(number - 1) * REQUESTS_PAGE_SIZE)
+    queue, _queue_total = views.screening_queue(db, actor=actor, limit=REQUESTS_PAGE_SIZE, offset=0)
+    latest_runs, _runs_total = views.list_runs(db, actor=actor, limit=RUNS_PAGE_SIZE, offset=0)
+    screened = {item.request.id for item in queue}
+    return render(request, "secretariat/home.html", {
+        "submitted": submitted, "screened": screened, "queue": queue,
+        "pages": Pages(number, REQUESTS_PAGE_SIZE, total, {}), "runs": latest_runs,
+        "errors": list(errors), "conflict": conflict, "time_limit": time_limit,
+    }, status_code=status_code)
+
+
+@router.get("/secretariat")
+def secretariat_home(request: Request, db: SessionDep, actor: SecretariatActor,
+                     page: str | None = None) -> Response:
+    return _home(request, db, actor, page=page)
+
+
+@router.post("/secretariat/screenings")
+def open_screening(request: Request, db: SessionDep, actor: SecretariatActor,
+                   request_id: Annotated[str, Form()] = "") -> Response:
+    try:
+        item = screening.open_screening(db, actor=actor,
+                                        request_id=int(request_id) if request_id.isdigit() else 0)
+    except NotFound:
+        db.rollback()
+        raise not_found(request) from None
+    except Conflict as conflict:
+        db.rollback()
+        return _home(request, db, actor, conflict=str(conflict), status_code=409)
+    db.commit()
+    return RedirectResponse(f"/committee/motions/{item.motion_id}", status_code=303)
+
+
+# Optimiser runs ------------------------------------------------------------------------------
+
+@router.post("/secretariat/runs")
+def start_run(request: Request, db: SessionDep, actor: SecretariatActor,
+              time_limit: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    try:
+        seconds = float(time_limit)
+    except ValueError:
+        return _home(request, db, actor, time_limit=time_limit, status_code=422, errors=[
+            ("time_limit", _("Time limit: enter a number of seconds."))])
+    try:
+        run = runs.start_run(db, actor=actor, time_limit=seconds)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _home(request, db, actor, time_limit=time_limit, status_code=422, errors=[
+            ("time_limit", _("Time limit: between 1 and %(n)s seconds.")
+             % {"n": int(runs.MAX_TIME_LIMIT)}) for _p in failure.problems])
+    except Conflict as conflict:
+        db.rollback()
+        return _home(request, db, actor, time_limit=time_limit, conflict=str(conflict),
+                     status_code=409)
+    run_id, open_session = run.id, request.app.state.open_session
+    db.commit()
+    # The job starts only once the queued run is committed, as the GraphQL mutation does.
+    request.app.state.run_in_background(lambda: runs.execute_run(open_session, run_id))
+    return RedirectResponse(f"/secretariat/runs/{run_id}", status_code=303)
+
+
+@router.get("/secretariat/runs/{run_id}")
+def run_progress(request: Request, db: SessionDep, actor: SecretariatActor, run_id: int) -> Response:
+    try:
+        run = views.get_run(db, actor=actor, run_id=run_id)
+    except NotFound:
+        raise not_found(request) from None
+    active = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    return render(request, "secretariat/run.html", {"run": run, "active": active})
+
+
+@router.post("/secretariat/runs/{run_id}/cancel")
+def cancel_run(request: Request, db: SessionDep, actor: SecretariatActor, run_id: int) -> Response:
+    try:
+        runs.cancel_run(db, actor=actor, run_id=run_id)
+    except NotFound:
+        db.rollback()
+        raise not_found(request) from None
+    except Conflict:
+        db.rollback()  # it finished meanwhile: the page shows how
+    else:
+        db.commit()
+    return RedirectResponse(f"/secretariat/runs/{run_id}", status_code=303)
+
+
+# Seats ---------------------------------------------------------------------------------------
+
+def _seats(request: Request, db, actor: Actor, *, errors=(), values=None,
+           status_code: int = 200) -> Response:
+    return render(request, "secretariat/seats.html", {
+        "seats": committee.current_seats(db), "history": views.seat_history(db, actor=actor),
+        "groups": GROUP_CODES, "errors": list(errors), "values": values or {}},
+        status_code=status_code)
+
+
+@router.get("/secretariat/seats")
+def seats_page(request: Request, db: SessionDep, actor: SecretariatActor) -> Response:
+    return _seats(request, db, actor)
+
+
+@router.post("/secretariat/seats")
+def seat_member(request: Request, db: SessionDep, actor: SecretariatActor,
+                group_code: Annotated[str, Form()] = "",
+                member_email: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    values = {"group_code": group_code, "member_email": member_email}
+    ids = {"groupCode": "group_code", "memberEmail": "member_email"}
+    try:
+        committee.seat_member(db, actor=actor, group_code=group_code, member_email=member_email)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _seats(request, db, actor, values=values, status_code=422,
+                      errors=[(ids.get(p.field, p.field), p.message) for p in failure.problems])
+    except NotFound:
+        db.rollback()
+        return _seats(request, db, actor, values=values, status_code=422, errors=[
+            ("member_email", _("Member's e-mail address: no account has this address."))])
+    except PermissionDenied as denied:
+        db.rollback()
+        raise refused(request, denied) from None
+    db.commit()
+    return RedirectResponse("/secretariat/seats", status_code=303)
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+ACCOUNT_FIELDS = {"email": "email", "name": "name", "state": "state_code", "group": "group_code",
+                  "partner": "partner_name", "password": "password"}
+
+
+def _accounts(request: Request, db, actor: Actor, *, page: str | None = None, errors=(),
+              values=None, conflict: str | None = None, status_code: int = 200) -> Response:
+    number = page_number(page)
+    rows, total = administration.list_accounts(db, actor=actor, limit=ACCOUNTS_PAGE_SIZE,
+                                               offset=(number - 1) * ACCOUNTS_PAGE_SIZE)
+    return render(request, "secretariat/accounts.html", {
+        "accounts": rows, "pages": Pages(number, ACCOUNTS_PAGE_SIZE, total, {}), "roles": list(Role),
+        "groups": GROUP_CODES, "errors": list(errors), "values": values or {}, "conflict": conflict,
+        "me": actor.account_id}, status_code=status_code)
+
+
+@router.get("/secretariat/accounts")
+def accounts_page(request: Request, db: SessionDep, actor: SecretariatActor,
+                  page: str | None = None) -> Response:
+    return _accounts(request, db, actor, page=page)
+
+
+@router.post("/secretariat/accounts")
+def create_account(request: Request, db: SessionDep, actor: SecretariatActor,
+                   role: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                   name: Annotated[str, Form()] = "", state_code: Annotated[str, Form()] = "",
+                   group_code: Annotated[str, Form()] = "",
+                   partner_name: Annotated[str, Form()] = "",
+                   password: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    values = {"role": role, "email": email, "name": name, "state_code": state_code,
+              "group_code": group_code, "partner_name": partner_name}
+    if role not in Role.__members__:
+        return _accounts(request, db, actor, values=values, status_code=422,
+                         errors=[("role", _("Role: choose the account's role."))])
+    try:
+        administration.open_account(
+            db, actor=actor, role=Role(role), email=email, name=name, password=password,
+            state_code=state_code.strip() or None, group_code=group_code.strip() or None,
+            partner_name=partner_name.strip() or None)
+    except ValidationFailed as failure:
+        db.rollback()
+        return _accounts(request, db, actor, values=values, status_code=422, errors=[
+            (ACCOUNT_FIELDS.get(p.field, p.field), p.message.replace("--", "")) for p in failure.problems])
+    db.commit()
+    return RedirectResponse("/secretariat/accounts", status_code=303)
+
+
+@router.post("/secretariat/accounts/{account_id}/deactivate")
+def deactivate_account(request: Request, db: SessionDep, actor: SecretariatActor,
+                       account_id: int) -> Response:
+    try:
+        administration.deactivate_account(db, actor=actor, account_id=account_id)
+    except NotFound:
+        db.rollback()
+        raise not_found(request) from None
+    except Conflict as conflict:
+        db.rollback()
+        return _accounts(request, db, actor, conflict=str(conflict), status_code=409)
+    db.commit()
+    return RedirectResponse("/secretariat/accounts", status_code=303)
+
+
+# Imports of recommendations -----------------------------------------------------------------
+
+@router.get("/secretariat/imports")
+def import_form(request: Request, actor: SecretariatActor) -> Response:
+    return render(request, "secretariat/import.html", {
+        "formats": IMPORT_FORMATS, "errors": [], "problems": [], "report": None, "values": {}})
+
+
+@router.post("/secretariat/imports")
+async def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
+                      file: Annotated[UploadFile | None, File()] = None,
+                      format: Annotated[str, Form()] = "",
+                      skip_invalid: Annotated[str, Form()] = "") -> Response:
+    _ = gettext_for(request)
+    values = {"format": format, "skip_invalid": skip_invalid == "yes"}
+    errors: list[tuple[str, str]] = []
+    if format not in IMPORT_FORMATS:
+        errors.append(("format", _("Format: choose UPR Info or UHRI.")))
+    data = await file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
+    if not data:
+        errors.append(("file", _("File: choose a CSV file to import.")))
+    elif len(data) > MAX_IMPORT_BYTES:
+        errors.append(("file", _("File: at most 20 MB.")))
+    text = ""
+    if not errors:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            errors.append(("file", _("File: line %(line)s is not UTF-8 text; save the file as "
+                                     "UTF-8.") % {"line": line}))
+    context = {"formats": IMPORT_FORMATS, "values": values, "problems": [], "report": None}
+    if errors:
+        return render(request, "secretariat/import.html", {**context, "errors": errors},
+                      status_code=422)
+    try:
+        report = import_recommendations_from_stream(db, io.StringIO(text, newline=""),
+                                                    fmt=format,  # type: ignore[arg-type]
+                                                    skip_invalid=values["skip_invalid"])
+    except RecommendationImportError as refusal:
+        db.rollback()  # nothing is written from a refused file
+        return render(request, "secretariat/import.html", {
+            **context, "problems": refusal.problems,
+            "errors": [("problems", _("The file was refused: nothing was imported. Its "
+                                      "problems are listed below."))]}, status_code=422)
+    db.commit()
+    return render(request, "secretariat/import.html", {**context, "errors": [], "report": report})
