@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from tests.api.helpers import request_input
 from tests.governance_api.conftest import World, nominate, publish_offer
 
@@ -71,3 +73,27 @@ def test_the_committee_reads_the_reasons_and_others_see_nothing(world: World, re
 
 def test_no_finished_run_yet(world: World):
     assert world.op(world.norad, "UnmetDemand")["unmetDemand"] is None
+
+
+def test_the_partner_page_shows_why_and_what_would_help(world: World, recs, app, db_session):
+    from fastapi.testclient import TestClient
+
+    from facility.auth.models import Role
+    from facility.auth.service import create_account
+    from tests.pages.conftest import PASSWORD, Browser
+
+    _run_with_a_swahili_need(world, recs)
+    officer = create_account(db_session, role=Role.PARTNER, name="Norad officer", password=PASSWORD,
+                             email="officer@norad.example.org", partner_name="Norad")
+    db_session.flush()
+    with TestClient(app, follow_redirects=False) as http:
+        browser = Browser(http)
+        assert browser.get("/partner/unmet-demand").status_code == 303  # sign in first
+        browser.sign_in(officer.email)
+        page = browser.get("/partner/unmet-demand")
+    text = html.unescape(page.text)
+    assert page.status_code == 200
+    assert "left 1 eligible request unmatched." in text
+    assert "One more expert on Justice speaking Swahili" in text
+    assert "too few experts speaking its languages (1)" in text
+    assert "Fewer eligible experts than needed" not in text  # the reasons are the committee's
