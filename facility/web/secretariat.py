@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from facility.auth import administration
 from facility.auth.actor import Actor
 from facility.auth.models import Role
+from facility.engagements import compliance
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
 from facility.reference.models import GROUP_CODES
@@ -234,6 +235,13 @@ def deactivate_account(request: Request, db: SessionDep, actor: SecretariatActor
 
 
 # Imports of recommendations -----------------------------------------------------------------
+
+@router.get("/secretariat/compliance")
+def compliance_view(request: Request, db: SessionDep, actor: SecretariatActor) -> Response:
+    """Follow-up reports due, overdue, submitted on time and late, by regional group and State."""
+    view = compliance.follow_up_compliance(db, actor=actor)
+    return render(request, "secretariat/compliance.html", {"view": view})
+
 
 @router.get("/secretariat/imports")
 def import_form(request: Request, actor: SecretariatActor) -> Response:

@@ -4,6 +4,7 @@ reads the submitted reports of the engagements it funds, never a draft's content
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -138,3 +139,33 @@ def test_the_partner_reads_submitted_reports_of_what_it_funds_but_not_drafts(loo
     assert first["narrative"] == content["narrative"]
     # A partner that funds nothing here sees nothing.
     assert loop.op(loop.sida, "FollowUpReport", id=twelve["id"]) == {"followUpReport": None}
+
+
+def test_the_secretariat_compliance_page(loop: Loop, clock, app, db_session):
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from facility.auth.models import Role
+    from facility.auth.service import create_account
+    from tests.pages.conftest import PASSWORD, Browser
+
+    loop.complete()
+    clock(DUE_12 + timedelta(days=1))  # the 12-month report is overdue, the 24-month one due
+    officer = create_account(db_session, role=Role.SECRETARIAT, name="Compliance officer",
+                             email="compliance@ohchr.example.org", password=PASSWORD)
+    mission = create_account(db_session, role=Role.STATE, name="Kenya's mission",
+                             email="desk@kenya.example.org", password=PASSWORD, state_code="KEN")
+    db_session.flush()
+    with TestClient(app, follow_redirects=False) as http:
+        browser = Browser(http)
+        browser.sign_in(mission.email)
+        assert browser.get("/secretariat/compliance").status_code == 403
+        browser.submit("/account", "/account/sign-out", {})
+        browser.sign_in(officer.email)
+        page = browser.get("/secretariat/compliance")
+    text = html.unescape(page.text)
+    assert page.status_code == 200
+    # due, overdue, on time, late, reports: the same counts as the GraphQL view
+    assert re.search(r"<th scope=\"row\">KEN</th>\s*<td class=\"num\">1</td><td class=\"num\">1</td>\s*"
+                     r"<td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">2</td>", text), text
