@@ -25,6 +25,7 @@ from facility.engagements.models import (
     ReportStatus,
 )
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.needs import service as needs
 from facility.offers import service as offers
 from facility.reference.models import RecommendationResponse, Theme
 from facility.reference.search import (
@@ -172,6 +173,9 @@ def new_request_form(request: Request, db: SessionDep, actor: StateActor) -> Res
     """Step 2: the request's details, its themes pre-filled from the chosen recommendations."""
     ids = _selected_ids(request)
     values = _blank_values(_themes_of_recommendations(db, ids))
+    # A request suggested by the needs assessment arrives with its title and need written.
+    values.update(title=request.query_params.get("title", "")[:300],
+                  need=request.query_params.get("need", "")[:2000])
     return render(request, "state/request_form.html", _form_context(
         db, values=values, recommendation_ids=ids, errors=[], action="/state/requests", editing=None))
 
@@ -409,6 +413,12 @@ async def decline_proposal(request: Request, db: SessionDep, actor: StateActor,
 
 
 # Engagements ----------------------------------------------------------------------------------
+
+@router.get("/state/needs")
+def needs_page(request: Request, db: SessionDep, actor: StateActor) -> Response:
+    """The State's recommendations by theme and SDG goal, what support covers, what to ask for."""
+    return render(request, "state/needs.html", {"view": needs.needs_assessment(db, actor=actor)})
+
 
 @router.get("/state/engagements")
 def my_engagements(request: Request, db: SessionDep, actor: StateActor,

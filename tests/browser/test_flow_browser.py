@@ -241,6 +241,11 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     page.get_by_role("button", name="Confirm the proposal").click()
     assert page.get_by_role("status").inner_text() == "You confirmed the proposal."
     assert_accessible(page)
+    # Its needs assessment: the recommendations by theme and SDG goal, requests worth filing.
+    page.goto("/state/needs")
+    assert page.get_by_role("heading", level=1).inner_text() == "Needs assessment"
+    assert_accessible(page)
+    screenshot(page, "state-needs")
     context.close()
 
     # The public sees the decision and the figures.

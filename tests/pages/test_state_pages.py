@@ -339,6 +339,7 @@ def _statements(browser, db_session, path):
 
 @pytest.mark.parametrize("path", ["/state/requests", "/state/requests?status=DRAFT", "/state/requests/new",
                                   "/state/requests/new/details", "/state/engagements", "/state/reports",
+                                  "/state/needs",
                                   "REQUEST", "REPORT"])
 def test_state_pages_cost_the_same_few_statements_whatever_the_data(browser, person, recommendations,
                                                                       db_session, path):
@@ -364,3 +365,24 @@ def test_state_pages_cost_the_same_few_statements_whatever_the_data(browser, per
     large = _statements(browser, db_session, target)
     assert len(large) == len(small), "\n".join(["small:", *small, "large:", *large])
     assert len(large) <= MAX_STATEMENTS, "\n".join(large)
+
+
+def test_the_needs_assessment_suggests_a_request_and_prefills_the_form(browser, person, recommendations):
+    recs = recommendations(4)  # supported: 0 and 2 (one theme each); noted: 1 and 3
+    assert browser.get("/state/needs").status_code == 303  # sign in first
+    browser.sign_in(person(Role.PARTNER).email)
+    assert browser.get("/state/needs").status_code == 403
+    browser.sign_in(person(Role.STATE).email)
+    page = browser.get("/state/needs")
+    assert page.status_code == 200 and "Requests you could file" in page.text
+    link = re.search(r'href="(/state/requests/new/details\?[^"]+)"', page.text)
+    assert link, page.text
+    target = link.group(1).replace("&amp;", "&")
+    assert f"rec={recs[0].id}" in target and f"rec={recs[1].id}" not in target  # supported only
+    form = browser.get(target)
+    assert form.status_code == 200 and recs[0].text in form.text
+    title = re.search(r'id="title"[^>]*value="([^"]*)"', form.text) or re.search(
+        r'value="([^"]*)"[^>]*id="title"', form.text)
+    assert title and title.group(1), "the suggested title is pre-filled"
+    french = browser.get("/state/needs?lang=fr").text
+    assert "Évaluation des besoins" in french and "Demandes que vous pourriez déposer" in french
