@@ -248,6 +248,9 @@ def test_drafts_are_not_shown_to_the_public(browser, world, db_session):
 
 def _statements(browser, db_session, path: str) -> list[str]:
     browser.get(path)
+    # Cold: rows the test itself loaded would otherwise be served from the session's identity
+    # map, or not, as the garbage collector happens to drop them (a flaky count).
+    db_session.expunge_all()
     with counted(db_session) as statements:
         assert browser.get(path).status_code == 200, path
     return statements
@@ -272,7 +275,7 @@ def test_each_committee_page_costs_the_same_statements_whatever_the_data(browser
     for path in paths:
         large = _statements(browser, db_session, path)
         assert len(large) == len(small[path]), "\n".join([path, "small:", *small[path], "large:", *large])
-        assert len(large) <= 12, "\n".join([path, *large])
+        assert len(large) <= 20, "\n".join([path, *large])  # a proposal's motion reads the most
 
 
 def test_the_run_page_costs_the_same_with_many_proposals(browser, world, db_session, person, offers_of):
