@@ -29,6 +29,7 @@ Ports 8501 (product) and 8502 (baseline) by default. The database is dropped at 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -103,11 +104,9 @@ class RssSampler(threading.Thread):
     def cpu_seconds(self) -> float:
         total = 0.0
         for process in [self.root, *self.root.children(recursive=True)]:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # a worker that exited meanwhile
                 times = process.cpu_times()
                 total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def run(self) -> None:

@@ -28,16 +28,16 @@ def embed_all(engine, *, batch_size: int, console: Console | None) -> EmbedRepor
     if encoder is None:
         raise RuntimeError(MISSING_MODEL)
     with unit_of_work(engine) as session:
-        todo, up_to_date = stale_ids(session, encoder.name)
+        pending, up_to_date = stale_ids(session, encoder.name)
     total = EmbedReport(up_to_date=up_to_date)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     show = console is not None and console.is_terminal
     with Progress(*columns, console=console, transient=True, disable=not show) as bar:
-        task = bar.add_task("embedding", total=len(todo))
-        for start in range(0, len(todo), batch_size):
+        task = bar.add_task("embedding", total=len(pending))
+        for start in range(0, len(pending), batch_size):
             with unit_of_work(engine) as session:
                 part = embed_recommendations(session, encoder,
-                                             ids=todo[start:start + batch_size])
+                                             ids=pending[start:start + batch_size])
             total.recommendations += part.recommendations
             total.encoded += part.encoded
             total.reused += part.reused

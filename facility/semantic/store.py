@@ -59,20 +59,20 @@ def _pending(session: Session, model: str, ids: list[int] | None) -> tuple[list[
              .order_by(rec.id))
     if ids is not None:
         query = query.where(rec.id.in_(ids))
-    todo, up_to_date = [], 0
+    pending, up_to_date = [], 0
     for rid, text, stored_hash, stored_model in session.execute(query):
         digest = text_hash(text)
         if stored_hash == digest and stored_model == model:
             up_to_date += 1
         else:
-            todo.append((rid, text, digest))
-    return todo, up_to_date
+            pending.append((rid, text, digest))
+    return pending, up_to_date
 
 
 def stale_ids(session: Session, model: str) -> tuple[list[int], int]:
     """Ids of the recommendations to embed, and how many are up to date."""
-    todo, up_to_date = _pending(session, model, None)
-    return [rid for rid, _, _ in todo], up_to_date
+    pending, up_to_date = _pending(session, model, None)
+    return [rid for rid, _, _ in pending], up_to_date
 
 
 def embed_recommendations(
@@ -82,15 +82,15 @@ def embed_recommendations(
     """Embed the recommendations (all, or these ids) whose embedding is missing, stale or of
     another model; the caller commits."""
     emb = RecommendationEmbedding.__table__.c
-    todo, up_to_date = _pending(session, encoder.name, ids)
+    pending, up_to_date = _pending(session, encoder.name, ids)
     report = EmbedReport(up_to_date=up_to_date)
     if progress:
-        progress(0, len(todo))
-    if not todo:
+        progress(0, len(pending))
+    if not pending:
         return report
     # Vectors already stored for these texts, by this model, are reused.
     known: dict[str, bytes] = {}
-    digests = sorted({d for _, _, d in todo})
+    digests = sorted({d for _, _, d in pending})
     for start in range(0, len(digests), 2000):
         for digest, vector in session.execute(
             select(emb.text_sha256, emb.vector)
@@ -98,8 +98,8 @@ def embed_recommendations(
         ):
             known.setdefault(digest, vector)
     done = 0
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start:start + batch_size]
+    for start in range(0, len(pending), batch_size):
+        chunk = pending[start:start + batch_size]
         fresh = sorted({(d, t) for _, t, d in chunk if d not in known})
         if fresh:
             vectors = encoder.encode([t for _, t in fresh])
@@ -116,7 +116,7 @@ def embed_recommendations(
         report.recommendations += len(chunk)
         done += len(chunk)
         if progress:
-            progress(done, len(todo))
+            progress(done, len(pending))
     report.reused = report.recommendations - report.encoded
     return report
 
