@@ -1,7 +1,7 @@
 """Imports every table so that SQLModel.metadata (Alembic's target) knows them all."""
 
 from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
-from facility.engagements.models import EngagementChange, FollowUpReport
+from facility.engagements.models import DeploymentAnswer, EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.notifications.models import Notification
@@ -43,6 +43,7 @@ __all__ = [
     "CapacityRequest",
     "CommitteeSeat",
     "CriteriaSet",
+    "DeploymentAnswer",
     "Engagement",
     "EngagementChange",
     "Expert",

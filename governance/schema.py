@@ -19,6 +19,7 @@ from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.auth.models import Account
+from facility.engagements.models import DeploymentAnswerChoice as DeploymentAnswerChoiceEnum
 from facility.errors import NotFound, PermissionDenied
 from facility.experts.models import Expert
 from facility.experts.schema import ExpertType
@@ -295,6 +296,18 @@ def _experts_of(info: Info, expert_ids: list[int]) -> list[ExpertType]:
     return [ExpertType(model=e) for e in (session.get(Expert, i) for i in expert_ids) if e]
 
 
+DeploymentAnswerChoice = strawberry.enum(DeploymentAnswerChoiceEnum, name="DeploymentAnswerChoice")
+
+
+@strawberry.type(description="one deployed expert's answer to their deployment")
+class ExpertAnswer:
+    expert: ExpertType
+    answer: DeploymentAnswerChoice | None  # type: ignore[valid-type]
+    answered_at: datetime.datetime | None
+    reason: str | None = strawberry.field(
+        description="why they declined: the funding partner and the secretariat only")
+
+
 @strawberry.type(name="Engagement")
 class EngagementType:
     model: strawberry.Private[models.Engagement]
@@ -338,6 +351,21 @@ class EngagementType:
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
         return _experts_of(info, self.model.expert_ids)
+
+    @strawberry.field(description="each deployed expert's answer to the deployment, in the "
+                                  "order the team lists them (answer null: not answered yet)")
+    def expert_answers(self, info: Info) -> list[ExpertAnswer]:
+        ctx = context_of(info)
+        answers = {a.expert_id: a for a in ctx.loaders.deployment_answers.load(self.model.id)}  # type: ignore[arg-type]
+        reasons = permissions.can_view_decline_reasons(ctx.session, ctx.actor, self.model)
+        listed = []
+        for expert in _experts_of(info, self.model.expert_ids):
+            answer = answers.get(expert.model.id)  # type: ignore[arg-type]
+            listed.append(ExpertAnswer(
+                expert=expert, answer=answer.answer if answer else None,
+                answered_at=answer.answered_at if answer else None,
+                reason=(answer.reason or None) if answer and reasons else None))
+        return listed
 
 
 @strawberry.type(name="MatchProposal")

@@ -9,6 +9,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, Role
 from facility.demo.follow_up import describe_reports
 from facility.demo.seed import seed_demo
+from facility.engagements import deployments
 from facility.needs.service import needs_assessment
 from facility.notifications.models import Notification
 from facility.offers.models import Offer
@@ -52,6 +53,14 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     assert db_session.exec(select(func.count()).select_from(Engagement)
                            .where(Engagement.status == "SCHEDULED")).one() == 2
     assert db_session.exec(select(func.count()).select_from(Recusal)).one() >= 1
+    # An expert deployed on one of them has an account linked to the roster entry and an
+    # answer to give on the deployments page.
+    [line] = [ln for ln in report if ln.startswith("expert account ")]
+    expert_account = db_session.exec(select(Account).where(Account.role == Role.EXPERT)).one()
+    assert expert_account.email in line
+    [deployment], total = deployments.list_deployments(
+        db_session, actor=Actor.from_account(expert_account), limit=5, offset=0)
+    assert total == 1 and deployment.answer is None and deployment.engagement.status == "SCHEDULED"
     assert verify(db_session).ok
 
     # The loop closed: earlier engagements completed, reports in every status, reminders.

@@ -17,6 +17,8 @@ from facility.api.loaders import BatchLoader
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.config import Settings
+from facility.engagements import deployments
+from facility.engagements.models import DeploymentAnswer
 from facility.errors import DomainError, ValidationFailed
 from facility.experts import service as experts
 from facility.offers import service as offers
@@ -58,6 +60,9 @@ class Loaders:
             lambda ids: {p.id: p for p in session.exec(
                 select(Partner).where(Partner.id.in_(ids)))},  # type: ignore[union-attr]
             lambda: None,
+        )
+        self.deployment_answers: BatchLoader[int, list[DeploymentAnswer]] = BatchLoader(
+            lambda ids: deployments.answers_by_engagement(session, ids), list
         )
 
     @cached_property

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from facility.api.document_cache import MAX_DOCUMENTS, ValidatedDocumentCache
 from facility.api.limits import CheapLimitsFirst
 from facility.auth.schema import AuthQuery
+from facility.engagements.deployment_schema import DeploymentMutation, DeploymentQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.needs.schema import NeedsQuery
@@ -40,13 +41,13 @@ MAX_TOKENS = 3000
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
-            NotificationQuery, SemanticQuery, NeedsQuery):
+            NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
-               FollowUpMutation, StoryMutation, NotificationMutation):
+               FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation):
     """Everything a client can change."""
 
 

@@ -148,7 +148,7 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
 
 def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """SQL condition selecting the proposals this caller may see: the rule of `can_view_proposal`."""
-    from sqlalchemy import String, cast, exists, func, literal
+    from sqlalchemy import exists
 
     from governance.models import MatchProposal
 
@@ -162,14 +162,21 @@ def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if actor.role != Role.PARTNER:
         return false()
     own_offers = select(Offer.id).where(Offer.partner_id == actor.partner_id)
-    # expert_ids is a JSON list of integers. Normalised to ",1,2," (spaces dropped, brackets made
-    # commas), it holds an expert exactly when it contains ",<id>,"; the same on both databases.
-    listed = func.replace(func.replace(func.replace(
-        cast(MatchProposal.expert_ids, String), " ", ""), "[", ","), "]", ",")
-    uses_own_expert = exists().where(
-        Expert.partner_id == actor.partner_id,
-        listed.like(literal("%,") + cast(Expert.id, String) + literal(",%")))
+    uses_own_expert = exists().where(Expert.partner_id == actor.partner_id,
+                                     _lists_expert(MatchProposal.expert_ids))
     return MatchProposal.offer_id.in_(own_offers) | uses_own_expert  # type: ignore[attr-defined]
+
+
+def _lists_expert(expert_ids) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """SQL: the JSON list of integers `expert_ids` holds `Expert.id` (of the enclosing query).
+
+    Normalised to ",1,2," (spaces dropped, brackets made commas), the list holds an expert
+    exactly when it contains ",<id>,"; the same on both databases."""
+    from sqlalchemy import String, cast, func, literal
+
+    listed = func.replace(func.replace(func.replace(
+        cast(expert_ids, String), " ", ""), "[", ","), "]", ",")
+    return listed.like(literal("%,") + cast(Expert.id, String) + literal(",%"))
 
 
 def can_view_governance_internals(actor: Actor | None) -> bool:
@@ -244,6 +251,39 @@ def can_record_engagement_progress(session, actor: Actor | None, engagement) -> 
         offer = session.get(Offer, engagement.offer_id)
         return offer is not None and offer.partner_id == actor.partner_id
     return False
+
+
+# Deployments: an expert's place on an engagement -------------------------------------------
+
+def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """SQL condition selecting the engagements the signed-in expert is deployed on. They see
+    these as deployments (what, where, when, who funds it; their own answer), never as the
+    engagement itself: its follow-up reports and the team's personal data are not theirs."""
+    from sqlalchemy import exists
+
+    from governance.models import Engagement
+
+    if actor is None or actor.role != Role.EXPERT:
+        return false()
+    return exists().where(Expert.account_id == actor.account_id,  # type: ignore[return-value]
+                          Expert.erased_at.is_(None),  # type: ignore[union-attr]
+                          _lists_expert(Engagement.expert_ids))
+
+
+def can_view_own_deployments(actor: Actor | None) -> bool:
+    return actor is not None and actor.role == Role.EXPERT
+
+
+def can_answer_deployment(actor: Actor | None, expert: Expert, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """Accepting or declining a deployment is the deployed expert's own (domain.md, "expert")."""
+    return (actor is not None and actor.role == Role.EXPERT and expert.erased_at is None
+            and expert.account_id == actor.account_id and expert.id in engagement.expert_ids)
+
+
+def can_view_decline_reasons(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """Why an expert declined (free text that may be personal) is for those who replace them:
+    the secretariat and the funding partner. Others who see the engagement see the answer."""
+    return can_record_engagement_progress(session, actor, engagement)
 
 
 def follow_up_visibility(actor: Actor | None) -> ColumnElement[bool]:

@@ -107,6 +107,11 @@ def create_account(
     )
     session.add(account)
     session.flush()
+    if role == Role.EXPERT:
+        # Imported here: the experts package builds on auth, not the other way round.
+        from facility.experts.accounts import link_new_account
+
+        link_new_account(session, account)
     return account
 
 

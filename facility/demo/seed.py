@@ -16,11 +16,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from facility.auth.actor import Actor
-from facility.auth.models import Account, PartnerKind, Role
+from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account
 from facility.demo.follow_up import seed_follow_up
 from facility.demo.governance import seed_governance
 from facility.demo.stories import seed_stories
+from facility.experts.models import Expert
 from facility.experts.service import ExpertFields, nominate_expert
 from facility.offers.service import OfferFields, create_offer, publish_offer
 from facility.reference.importers import import_recommendations
@@ -32,6 +33,7 @@ from facility.requests.service import (
     withdraw_request,
 )
 from facility.timeutil import today
+from governance.models import Engagement, EngagementStatus
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 REPO_SAMPLE = Path(__file__).resolve().parents[2] / "tests" / "data" / "recommendations"
@@ -240,6 +242,23 @@ def _account(session: Session, role: Role, email: str, name: str, **kw) -> Actor
     return Actor.from_account(account)
 
 
+def _expert_account(session: Session) -> list[str]:
+    """An account for the first expert of this round's first engagement, so that the demo
+    shows an expert's deployments page with an answer to give (linked by e-mail and partner,
+    facility/experts/accounts.py)."""
+    engagement = session.exec(select(Engagement).where(
+        Engagement.status == EngagementStatus.SCHEDULED).order_by(Engagement.id)).first()
+    if engagement is None or not engagement.expert_ids:
+        return ["no engagement deploys an expert: no expert account"]
+    expert = session.get(Expert, engagement.expert_ids[0])
+    assert expert is not None
+    partner = session.get(Partner, expert.partner_id)
+    _account(session, Role.EXPERT, expert.email, f"{expert.name} (demo)",
+             partner_name=partner.name)  # type: ignore[union-attr]
+    return [f"expert account {expert.email}: deployed on engagement {engagement.id}, "
+            f"not answered yet"]
+
+
 def seed_demo(session: Session) -> list[str]:
     """Seed once; returns what was done, line by line. Does nothing on a database in use."""
     if session.exec(select(func.count()).select_from(Account)).one():
@@ -316,6 +335,7 @@ def seed_demo(session: Session) -> list[str]:
     report += seed_governance(session, secretariat=secretariat, password=DEMO_PASSWORD,
                               domain=DEMO_DOMAIN, missions=missions,
                               partners={a.name: a for a in partners})
+    report += _expert_account(session)
     report += seed_follow_up(session, secretariat=secretariat, missions=missions)
     report += seed_stories(session, secretariat=secretariat, missions=missions)
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "

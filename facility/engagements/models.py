@@ -88,3 +88,29 @@ class FollowUpReport(SQLModel, table=True):
     submitted_by_id: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+
+class DeploymentAnswerChoice(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+class DeploymentAnswer(SQLModel, table=True):
+    """An expert's answer to their deployment on an engagement (domain.md: an expert accepts or
+    declines a deployment). No row yet means the expert has not answered. One row per
+    engagement and expert: a changed answer updates it (the audit chain keeps each answer)."""
+
+    __tablename__ = "deployment_answer"
+    __table_args__ = (UniqueConstraint("engagement_id", "expert_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("engagement.id"), nullable=False, index=True))
+    expert_id: int = Field(sa_column=Column(Integer, ForeignKey("expert.id"), nullable=False))
+    answer: DeploymentAnswerChoice = Field(sa_type=String(10))
+    # Why the expert declined: free text that may be personal (health, family); shown to the
+    # expert, the funding partner and the secretariat only, blanked when the expert is erased.
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    account_id: int = Field(foreign_key="account.id", description="who answered")
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    version: int = Field(default=1, description="one more for every changed answer")

@@ -25,6 +25,7 @@ from facility import locking
 from facility.auth.models import Account, ApiToken, LoginAttempt, Role, WebSession
 from facility.auth.service import normalise_email, revoke
 from facility.auth.web_sessions import email_key
+from facility.engagements.models import DeploymentAnswer
 from facility.errors import NotFound
 from facility.experts.models import Expert, ExpertAvailability
 from facility.timeutil import utcnow
@@ -77,6 +78,10 @@ def erase_expert(session: Session, *, email: str, secret: str,
         expert.updated_at = now
         session.add(expert)
         session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))  # type: ignore[call-overload]
+        # Why they declined a deployment is their own words (health, family): the answer stays,
+        # the words go (the audit chain holds only their digest).
+        session.execute(update(DeploymentAnswer).where(DeploymentAnswer.expert_id == expert.id)
+                        .values(reason=""))
     revoked = 0
     for account_id in sorted(account_ids):
         account = session.get(Account, account_id)

@@ -14,7 +14,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.service import EMAIL_RE, normalise_email
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
-from facility.experts import consent
+from facility.experts import accounts, consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme, Seniority
 from facility.reference.models import Theme
 from facility.timeutil import utcnow
@@ -158,6 +158,7 @@ def nominate_expert(session: Session, *, actor: Actor | None, fields: ExpertFiel
                         consent_scope=consent.encode(scopes))
         _apply(session, expert, fields, themes, languages, seniority)
         _record_consent(session, actor, expert)
+        accounts.link_new_expert(session, expert, actor_account_id=actor.account_id)
         return expert
 
     return idempotency.create_once(

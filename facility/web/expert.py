@@ -1,5 +1,6 @@
-"""The expert's own pages: their profile (personal data included: it is theirs) and their
-availability windows, changed through `experts.update_expert` with the expert's Actor.
+"""The expert's own pages: their profile (personal data included: it is theirs), their
+availability windows, changed through `experts.update_expert` with the expert's Actor, and
+their deployments, each accepted or declined (`engagements.deployments`).
 
 Consent (scopes, text version) is given or withdrawn through `experts.set_consent`.
 """
@@ -16,13 +17,17 @@ from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
+from facility.engagements import deployments
+from facility.engagements.models import DeploymentAnswerChoice
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
+from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
+from governance.models import EngagementStatus
 
 router = page_router()
 ExpertActor = Annotated[Actor, Depends(require_role(Role.EXPERT))]
@@ -147,3 +152,69 @@ async def record_consent(request: Request, db: SessionDep, actor: ExpertActor) -
         return _profile_page(request, db, actor, conflict=str(conflict), status_code=409)
     db.commit()
     return RedirectResponse("/expert", status_code=303)
+
+
+# Deployments ----------------------------------------------------------------------------------
+
+PAGE_SIZE = 20
+
+
+def _deployments_page(request: Request, db, actor: Actor, *, page: str | None = None,
+                      errors=(), values=None, notice: str | None = None,
+                      conflict: str | None = None, status_code: int = 200) -> Response:
+    _own_profile(request, db, actor)  # an account without a roster entry is told so
+    number = page_number(page)
+    rows, total = deployments.list_deployments(db, actor=actor, limit=PAGE_SIZE,
+                                               offset=(number - 1) * PAGE_SIZE)
+    return render(request, "expert/deployments.html", {
+        "rows": rows, "pages": Pages(number, PAGE_SIZE, total, {}), "notice": notice,
+        "errors": list(errors), "values": values or {}, "conflict": conflict,
+        "COMPLETED": EngagementStatus.COMPLETED, "ACCEPTED": DeploymentAnswerChoice.ACCEPTED,
+        "DECLINED": DeploymentAnswerChoice.DECLINED}, status_code=status_code)
+
+
+@router.get("/expert/deployments")
+def my_deployments(request: Request, db: SessionDep, actor: ExpertActor,
+                   page: str | None = None, done: str | None = None) -> Response:
+    _ = gettext_for(request)
+    notice = {"accepted": _("You accepted the deployment."),
+              "declined": _("You declined the deployment. The partner that funds it and "
+                            "the secretariat see your answer and your reason, to find "
+                            "another expert.")}.get(done or "")
+    return _deployments_page(request, db, actor, page=page, notice=notice)
+
+
+@router.post("/expert/deployments/{engagement_id}")
+async def answer_deployment(request: Request, db: SessionDep, actor: ExpertActor,
+                            engagement_id: int) -> Response:
+    """One form per deployment: the button pressed says accept or decline."""
+    _ = gettext_for(request)
+    form: FormData = await request.form()
+    answer, reason, version = (form.get(k) for k in ("answer", "reason", "version"))
+    reason = reason if isinstance(reason, str) else ""
+    if answer not in ("accept", "decline"):
+        raise PageError(400, _("This cannot be done"), _("Choose to accept or to decline."))
+    try:
+        deployments.answer_deployment(
+            db, actor=actor, engagement_id=engagement_id, accept=answer == "accept",
+            reason=reason, expected_version=int(version) if isinstance(version, str)
+            and version.isdigit() else -1)
+    except NotFound:
+        db.rollback()
+        raise PageError(404, _("Page not found"),
+                        _("You are not deployed on this engagement.")) from None
+    except ValidationFailed as failure:
+        db.rollback()
+        wording = {"required": _("Reason: say why you decline the deployment."),
+                   "max_length": _("Reason: at most 2,000 characters."),
+                   "control_character": _("Reason: remove the control characters.")}
+        return _deployments_page(
+            request, db, actor, status_code=422, values={engagement_id: reason},
+            errors=[(f"reason-{engagement_id}", wording.get(p.rule, p.message))
+                    for p in failure.problems])
+    except Conflict as conflict:
+        db.rollback()
+        return _deployments_page(request, db, actor, conflict=str(conflict), status_code=409)
+    db.commit()
+    done = "accepted" if answer == "accept" else "declined"
+    return RedirectResponse(f"/expert/deployments?done={done}", status_code=303)

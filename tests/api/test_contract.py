@@ -25,6 +25,7 @@ from graphql import (
 from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
+from tests.follow_up.test_deployments import DEPLOYMENT_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
 from tests.follow_up.test_notifications_api import NOTIFICATION_OPERATIONS
 from tests.follow_up.test_success_stories import STORY_OPERATIONS
@@ -283,7 +284,7 @@ def test_every_operation_has_a_scenario():
     # tests/statistics); every other document has its scenario here.
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
                | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
-               | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS)
+               | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

@@ -37,7 +37,14 @@ def committee(live_server) -> Committee:
     from facility.timeutil import utcnow
     from governance import committee as seats
     from governance import screening
-    from governance.models import MatchProposal, MotionKind, OptimiserRun, RunStatus
+    from governance.models import (
+        Engagement,
+        MatchProposal,
+        MotionKind,
+        OptimiserRun,
+        ProposalStatus,
+        RunStatus,
+    )
     from governance.motions import open_motion
 
     engine = make_engine(live_server.database_url)
@@ -94,6 +101,23 @@ def committee(live_server) -> Committee:
                                              availability=[(date(2027, 1, 1), date(2027, 6, 30))]))
         expert.account_id = expert_account.id
         session.add(expert)
+        # A confirmed match of the State's request deploys the expert: an engagement to answer.
+        served = CapacityRequest(
+            state_code="URY", status=RequestStatus.ACTIVE, title="Legal aid clinics in prisons (demo)",
+            need="Legal aid clinics in three prisons (demo)", support_kinds=["TRAINING"],
+            languages=["en"], window_start=date(2027, 3, 1), window_end=date(2027, 6, 30), weeks=4,
+            experts_needed=1, budget=45_000, currency="USD", priority=2, created_by_id=mission.id,
+            submitted_at=utcnow())
+        session.add(served)
+        session.flush()
+        confirmed = MatchProposal(run_id=run.id, request_id=served.id, offer_id=offer.id,
+                                  expert_ids=[expert.id], value=120, fit=10, explanation="(demo)",
+                                  status=ProposalStatus.CONFIRMED)
+        session.add(confirmed)
+        session.flush()
+        session.add(Engagement(proposal_id=confirmed.id, request_id=served.id, offer_id=offer.id,
+                               expert_ids=[expert.id], start=date(2027, 4, 1), end=date(2027, 4, 28),
+                               budget=45_000, currency="USD"))
         session.commit()
         result = Committee(run_id=run.id, request_title=request.title,
                            screening_motion_id=opened.motion_id)
@@ -182,3 +206,47 @@ def test_the_expert_page_passes_axe(page, live_server, committee):
     assert page.get_by_role("table", name="When you can be deployed").get_by_role("row").count() == 3
     assert_accessible(page)
     screenshot(page, "expert-profile")
+
+
+def _tab_to(page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element `selector` matches has the focus; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab in {limit} presses")
+
+
+def test_the_expert_answers_a_deployment_with_the_keyboard(page, live_server, committee):
+    sign_in(page, EXPERT, live_server.password)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My deployments").click()
+    assert page.get_by_role("heading", level=2, name="Legal aid clinics in prisons (demo)").is_visible()
+    assert page.get_by_text("Not answered yet").is_visible()
+    assert_accessible(page)
+    screenshot(page, "expert-deployments")
+
+    # Keyboard only: Tab to the decline button and press Enter with no reason; the error
+    # summary links to the field; following the link puts the focus in it.
+    _tab_to(page, "form[action^='/expert/deployments/'] button[value=decline]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    error = page.get_by_role("alert").get_by_role(
+        "link", name="Reason: say why you decline the deployment.")
+    assert error.is_visible()
+    assert_accessible(page)
+    _tab_to(page, ".error-summary a")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    page.keyboard.type("Unavailable in April (demo)")
+    page.keyboard.press("Tab")  # past the hint to the decline button
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("status").inner_text().startswith("You declined the deployment.")
+    assert page.get_by_text("Unavailable in April (demo)").is_visible()
+    assert_accessible(page)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Accept the deployment").click()
+    assert page.get_by_role("status").inner_text() == "You accepted the deployment."
+    assert page.get_by_role("button", name="Accept the deployment").count() == 0
+    assert_accessible(page)

@@ -148,6 +148,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"id": ids[target]}
     if name == "requestFromFurtherNeeds":
         return {"reportId": ids[target]}
+    if name == "answerDeployment":
+        return {"id": ids[target], "accept": False, "reason": "Refused in the permission matrix"}
     if (variables := story_variables(ids, name, target)) is not None:
         return variables
     raise AssertionError(f"no variables for {name}")
@@ -264,6 +266,20 @@ def _probe(w: World, client, name: str, target: str) -> str:
                 "followUpReports", "notifications"):
         data = q(f"{{ x: {name}(first: 100) {{ totalCount edges {{ node {{ id }} }} }} }}")["x"]
         return _listed([e["node"] for e in data["edges"]], tid)
+    if name == "myDeployments":
+        data = q("{ x: myDeployments(first: 100) { edges { node { id } } } }")["x"]
+        return _listed([e["node"] for e in data["edges"]], tid)
+    if name == "engagement.expertAnswers.reason":
+        declined = w.clients["EXPERT"](operation("AnswerDeployment"), {
+            "id": tid, "accept": False, "reason": "Unavailable: the matrix"})["result"]
+        assert declined["__typename"] == "DeploymentPayload", declined
+        e = q("query($id: ID!) { e: engagement(id: $id) { expertAnswers { answer reason } } }",
+              id=tid)["e"]
+        if e is None:
+            return "null"
+        [answer] = e["expertAnswers"]
+        assert answer["answer"] == "DECLINED", answer
+        return "visible" if answer["reason"] == "Unavailable: the matrix" else "hidden"
     if name == "expert.personal":
         expert = q(f"query($id: ID!) {{ e: expert(id: $id) {{ {PERSONAL} }} }}", id=tid)["e"]
         return "null" if expert is None else _personal([expert], tid)
