@@ -134,6 +134,12 @@ def _vote_to_approve(page, *, keyboard: bool = False) -> None:
     assert_accessible(page)
 
 
+def _recusal_note(page) -> str:
+    """The motion page's notice that the member is recused (and why); fails when it is missing."""
+    return page.get_by_role("note").filter(
+        has_text="You are recused from this motion and cannot vote.").inner_text()
+
+
 def _record_the_decision(page) -> None:
     assert "Reached: 3 of 3 votes needed" in page.get_by_role("table", name="Tally").inner_text()
     page.get_by_role("button", name="Record the decision").click()
@@ -244,8 +250,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     _main_link(recused, "Committee")
     recused.get_by_role("row").filter(has_text=REQUEST_TITLE).get_by_role("link").click()
     assert recused.url == screening_url
-    assert recused.get_by_text("You are recused from this motion and cannot vote.").is_visible()
-    assert "is the requesting State" in recused.get_by_role("note").inner_text()
+    assert "is the requesting State" in _recusal_note(recused)
     assert recused.get_by_role("button", name="Cast my vote").count() == 0
     assert recused.get_by_role("button", name="Record the decision").count() == 0
     assert_accessible(recused)
@@ -303,8 +308,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
                           ("WEOG", "a partner of the member's State")):
         member = members[group][1]
         member.goto(proposal_url)
-        assert member.get_by_text("You are recused from this motion and cannot vote.").is_visible()
-        assert reason in member.get_by_role("note").inner_text()
+        assert reason in _recusal_note(member)
         assert_accessible(member)
 
     # The three others approve; the last of them records the decision: the match is approved.
@@ -321,7 +325,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
 
     # The partner confirms the approved proposal.
     context, page = _signed_in(chromium, live_server, people.partner)
-    page.goto("/partner/proposals")
+    _main_link(page, "Proposals")
     proposal = page.get_by_role("region", name=REQUEST_TITLE)
     assert proposal.get_by_text("Match approved", exact=True).is_visible()
     assert_accessible(page)
@@ -364,6 +368,9 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     screenshot(page, "flow-decisions")
     page.goto("/")
     assert page.get_by_role("table", name="Requests by regional group").is_visible()
+    # Kenya's request is the one of the African Group's four that led to an engagement.
+    funded = page.get_by_role("table", name="Demand funded").get_by_role("row", name="African Group")
+    assert "25% (1 of 4)" in funded.inner_text()
     assert_accessible(page)
     screenshot(page, "flow-home")
     context.close()
