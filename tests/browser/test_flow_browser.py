@@ -238,6 +238,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     # The secretariat opens the screening of the new request.
     staff_context, staff = _signed_in(chromium, live_server, people.secretariat)
     _main_link(staff, "Secretariat")
+    assert_accessible(staff)
     staff.get_by_role("button", name=f"Open the screening of {REQUEST_TITLE}").click()
     assert staff.get_by_role("heading", level=1).inner_text() == "Screening of a request"
     assert staff.get_by_text("The request meets every clause of the criteria.").is_visible()
@@ -248,6 +249,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     members = {group: _signed_in(chromium, live_server, member_email(group)) for group in MEMBERS}
     recused = members["AFRICAN"][1]
     _main_link(recused, "Committee")
+    assert_accessible(recused)
     recused.get_by_role("row").filter(has_text=REQUEST_TITLE).get_by_role("link").click()
     assert recused.url == screening_url
     assert "is the requesting State" in _recusal_note(recused)
@@ -275,6 +277,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
 
     # The secretariat starts an optimiser run and watches it until it ends.
     _main_link(staff, "Secretariat")
+    assert_accessible(staff)
     staff.get_by_label("Time limit in seconds").fill(str(RUN_TIME_LIMIT))
     staff.get_by_role("button", name="Start a run").click()
     run_id = int(re.fullmatch(r".*/secretariat/runs/(\d+)", staff.url).group(1))
@@ -285,6 +288,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     # A member reads the run's proposals: the request's match, its score breakdown and why.
     voter = members[VOTERS[0]][1]
     _main_link(voter, "Committee")
+    assert_accessible(voter)
     voter.get_by_role("link", name=f"Run {run_id}", exact=True).click()
     assert voter.get_by_role("heading", level=1).inner_text() == f"Optimiser run {run_id}"
     match = (voter.get_by_role("table", name="Each proposed match, its score breakdown and why")
