@@ -131,7 +131,7 @@ class LiveServer:
     url: str
     people: People
     password: str = PASSWORD
-    database_url: str = ""  # for flows whose set-up stands in for pages not built yet
+    database_url: str = ""  # for set-up a test writes straight to the database (members, experts)
 
 
 @contextmanager

@@ -1,11 +1,16 @@
 """The whole flow in a real browser: a State files a request from its recommendations and submits
-it; a partner publishes an offer; the committee approves the proposal; the State confirms it; the
-public sees the decision and the figures. axe-core runs on every page visited; screenshots of the
-main pages go to docs/screenshots/.
+it; a partner publishes an offer; the secretariat opens the screening, committee members vote on it
+(the requesting State's member is recused) and the decision is recorded; the secretariat runs the
+optimiser and watches the run; members read its proposals and approve the request's match; the
+partner and the State confirm it; the public sees the decisions and the figures. axe-core runs on
+every page visited, one vote is cast with the keyboard only; screenshots of the main pages go to
+docs/screenshots/.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -17,6 +22,17 @@ START = date.today() + timedelta(days=60)
 THEME = "Justice"
 REQUEST_TITLE = "Legal aid for pre-trial detainees (demo)"
 OFFER_TITLE = "Justice sector fund (demo)"
+# One seated member per regional group, each from a State of it. Kenya files the request, so the
+# African Group's member is recused from its motions; the partner is Norwegian, so the WEOG member
+# is recused from the proposal's. The other three make the quorum of three.
+MEMBERS = {"AFRICAN": "KEN", "APG": "IND", "EEG": "POL", "GRULAC": "BRA", "WEOG": "NOR"}
+VOTERS = ("APG", "EEG", "GRULAC")
+RUN_TIME_LIMIT = 5  # seconds the optimiser may take; the flow's instance solves far faster
+RUN_WAIT = 60  # seconds the test waits for the run to finish before it fails
+
+
+def member_email(group: str) -> str:
+    return f"member.{group.lower()}@demo.example.org"
 
 
 @contextmanager
@@ -59,11 +75,10 @@ def _seed_flow(database_url: str, partner_email: str) -> None:
             session.flush()
             session.add(RecommendationTheme(recommendation_id=rec.id, theme_id=theme.id))
         secretariat = session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).first()
-        for group, state in {"AFRICAN": "KEN", "APG": "IND", "EEG": "POL", "GRULAC": "BRA",
-                             "WEOG": "NOR"}.items():
+        for group, state in MEMBERS.items():
             member = create_account(session, role=Role.COMMITTEE, name=f"Member {group} (demo)",
-                                    email=f"member.{group.lower()}@demo.example.org",
-                                    password=PASSWORD, state_code=state, group_code=group)
+                                    email=member_email(group), password=PASSWORD, state_code=state,
+                                    group_code=group)
             session.flush()
             seat_member(session, actor=Actor.from_account(secretariat), group_code=group,
                         member_email=member.email)
@@ -78,66 +93,6 @@ def _seed_flow(database_url: str, partner_email: str) -> None:
         session.commit()
 
 
-def _secretariat(session):
-    from sqlmodel import select
-
-    from facility.auth.actor import Actor
-    from facility.auth.models import Account, Role
-
-    return Actor.from_account(session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).first())
-
-
-def committee_approves_proposal(database_url: str, request_title: str) -> None:
-    """Screen the request, run the optimiser and approve its proposal, through the governance
-    services as the secretariat and the seated members would.
-
-    P-B's committee pages (screening queue, run proposals, voting) replace this helper: once they
-    land, this step is driven in the browser like the others.
-    """
-    from sqlmodel import select
-
-    from facility.auth.actor import Actor
-    from facility.auth.models import Account, Role
-    from facility.errors import PermissionDenied
-    from facility.requests.models import CapacityRequest
-    from governance import motions, runs, screening
-    from governance.models import MatchProposal, Motion, MotionKind, VoteChoice
-
-    def vote_and_decide(session, motion_id: int) -> None:
-        for member in session.exec(select(Account).where(Account.role == Role.COMMITTEE)):
-            try:
-                motions.cast_vote(session, actor=Actor.from_account(member, seated=True),
-                                  motion_id=motion_id, choice=VoteChoice.APPROVE)
-            except PermissionDenied:  # recused: the requesting State's or the partner's member
-                continue
-        motions.decide(session, actor=secretariat, motion_id=motion_id)
-
-    with _session(database_url) as session:
-        secretariat = _secretariat(session)
-        request = session.exec(select(CapacityRequest).where(CapacityRequest.title == request_title)).one()
-        opened = screening.open_screening(session, actor=secretariat, request_id=request.id)
-        assert opened.failed_clauses == [], opened.failed_clauses
-        vote_and_decide(session, opened.motion_id)
-        run = runs.start_run(session, actor=secretariat, time_limit=5)
-        session.commit()
-        run_id = run.id
-
-    @contextmanager
-    def open_session():
-        with _session(database_url) as session:
-            yield session
-
-    runs.execute_run(open_session, run_id)
-    with _session(database_url) as session:
-        secretariat = _secretariat(session)
-        proposal = session.exec(select(MatchProposal).where(MatchProposal.run_id == run_id,
-                                                            MatchProposal.request_id == request.id)).one()
-        motion = session.exec(select(Motion).where(Motion.kind == MotionKind.PROPOSAL,
-                                                   Motion.subject_id == proposal.id)).one()
-        vote_and_decide(session, motion.id)
-        session.commit()
-
-
 def _signed_in(chromium, live_server, email: str):
     context = chromium.new_context(base_url=live_server.url, locale="en-GB",
                                    viewport={"width": 1280, "height": 900})
@@ -148,6 +103,60 @@ def _signed_in(chromium, live_server, email: str):
     page.get_by_label("Password").fill(live_server.password)
     page.get_by_role("button", name="Sign in").click()
     return context, page
+
+
+def _main_link(page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def _tab_to(page, selector: str, limit: int = 100) -> None:
+    """Press Tab until the element `selector` matches has the focus; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab in {limit} presses")
+
+
+def _vote_to_approve(page, *, keyboard: bool = False) -> None:
+    """Cast an approving vote on the motion page open in `page`, with the mouse or the keyboard."""
+    if keyboard:
+        _tab_to(page, "#choice-APPROVE")
+        page.keyboard.press("Space")
+        assert page.get_by_label("Approve").is_checked()
+        _tab_to(page, "form[action$='/vote'] button[type=submit]")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        page.get_by_label("Approve").check()
+        page.get_by_role("button", name="Cast my vote").click()
+    assert page.get_by_text("Your vote so far: APPROVE").is_visible()
+    assert_accessible(page)
+
+
+def _recusal_note(page) -> str:
+    """The motion page's notice that the member is recused (and why); fails when it is missing."""
+    return page.get_by_role("note").filter(
+        has_text="You are recused from this motion and cannot vote.").inner_text()
+
+
+def _record_the_decision(page) -> None:
+    assert "Reached: 3 of 3 votes needed" in page.get_by_role("table", name="Tally").inner_text()
+    page.get_by_role("button", name="Record the decision").click()
+    assert page.get_by_text("Decided: passed.").is_visible()
+    assert page.get_by_role("button", name="Record the decision").count() == 0
+    assert_accessible(page)
+
+
+def _wait_for_run(page) -> str:
+    """Reload the run's page (it has no script refreshing it) until the run ends; its status."""
+    deadline = time.monotonic() + RUN_WAIT
+    status = page.get_by_role("status").locator("strong")
+    while status.inner_text() in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline, f"the optimiser run did not end within {RUN_WAIT} seconds"
+        page.wait_for_timeout(200)
+        page.reload()
+    return status.inner_text()
 
 
 @pytest.fixture(scope="module")
@@ -226,8 +235,110 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     assert_accessible(page)
     context.close()
 
-    # The committee screens the request, the optimiser proposes, the committee approves.
-    committee_approves_proposal(live_server.database_url, REQUEST_TITLE)
+    # The secretariat opens the screening of the new request.
+    staff_context, staff = _signed_in(chromium, live_server, people.secretariat)
+    _main_link(staff, "Secretariat")
+    assert_accessible(staff)
+    staff.get_by_role("button", name=f"Open the screening of {REQUEST_TITLE}").click()
+    assert staff.get_by_role("heading", level=1).inner_text() == "Screening of a request"
+    assert staff.get_by_text("The request meets every clause of the criteria.").is_visible()
+    screening_url = staff.url
+    assert_accessible(staff)
+
+    # Every member signs in. Kenya's member finds the motion in the queue and is recused from it.
+    members = {group: _signed_in(chromium, live_server, member_email(group)) for group in MEMBERS}
+    recused = members["AFRICAN"][1]
+    _main_link(recused, "Committee")
+    assert_accessible(recused)
+    recused.get_by_role("row").filter(has_text=REQUEST_TITLE).get_by_role("link").click()
+    assert recused.url == screening_url
+    assert "is the requesting State" in _recusal_note(recused)
+    assert recused.get_by_role("button", name="Cast my vote").count() == 0
+    assert recused.get_by_role("button", name="Record the decision").count() == 0
+    assert_accessible(recused)
+    screenshot(recused, "committee-screening-recused")
+
+    # Three other members vote to approve, the first with the keyboard only.
+    for i, group in enumerate(VOTERS):
+        member = members[group][1]
+        _main_link(member, "Committee")
+        assert_accessible(member)
+        member.get_by_role("row").filter(has_text=REQUEST_TITLE).get_by_role("link").click()
+        assert member.url == screening_url
+        assert_accessible(member)
+        if i == 0:
+            screenshot(member, "committee-screening-vote")
+        _vote_to_approve(member, keyboard=i == 0)
+
+    # The secretariat records the decision: the request is eligible.
+    staff.reload()
+    _record_the_decision(staff)
+    screenshot(staff, "secretariat-screening-decided")
+
+    # The secretariat starts an optimiser run and watches it until it ends.
+    _main_link(staff, "Secretariat")
+    assert_accessible(staff)
+    staff.get_by_label("Time limit in seconds").fill(str(RUN_TIME_LIMIT))
+    staff.get_by_role("button", name="Start a run").click()
+    run_id = int(re.fullmatch(r".*/secretariat/runs/(\d+)", staff.url).group(1))
+    assert _wait_for_run(staff) == "DONE"
+    assert_accessible(staff)
+    screenshot(staff, "secretariat-run-done")
+
+    # A member reads the run's proposals: the request's match, its score breakdown and why.
+    voter = members[VOTERS[0]][1]
+    _main_link(voter, "Committee")
+    assert_accessible(voter)
+    voter.get_by_role("link", name=f"Run {run_id}", exact=True).click()
+    assert voter.get_by_role("heading", level=1).inner_text() == f"Optimiser run {run_id}"
+    match = (voter.get_by_role("table", name="Each proposed match, its score breakdown and why")
+             .get_by_role("row").filter(has_text=REQUEST_TITLE))
+    assert match.count() == 1, "the run proposes no match for the request"
+    cells = [cell.inner_text() for cell in match.get_by_role("cell").all()]
+    value, fit, total = (int(re.sub(r"\D", "", cell)) for cell in cells[3:6])
+    assert value > 0 and total == value + fit
+    assert cells[6].startswith("Funded by offer"), cells[6]
+    assert re.search(rf"Value {value} \(base \d+ \+ priority", cells[6]), cells[6]
+    assert f"expert fit {fit}." in cells[6]
+    assert_accessible(voter)
+    screenshot(voter, "flow-committee-run")
+    match.get_by_role("link", name=f"Vote on the match for {REQUEST_TITLE}").click()
+    assert voter.get_by_role("heading", level=1).inner_text() == "Proposed match"
+    proposal_url = voter.url
+    assert_accessible(voter)
+
+    # The requesting State's and the partner's State's members are recused from the proposal.
+    for group, reason in (("AFRICAN", "is the requesting State"),
+                          ("WEOG", "a partner of the member's State")):
+        member = members[group][1]
+        member.goto(proposal_url)
+        assert reason in _recusal_note(member)
+        assert_accessible(member)
+
+    # The three others approve; the last of them records the decision: the match is approved.
+    for group in VOTERS:
+        member = members[group][1]
+        if member.url != proposal_url:
+            member.goto(proposal_url)
+        _vote_to_approve(member)
+    screenshot(member, "flow-committee-proposal-vote")
+    _record_the_decision(member)
+    for context, _page in members.values():
+        context.close()
+    staff_context.close()
+
+    # The partner confirms the approved proposal.
+    context, page = _signed_in(chromium, live_server, people.partner)
+    _main_link(page, "Proposals")
+    proposal = page.get_by_role("region", name=REQUEST_TITLE)
+    assert proposal.get_by_text("Match approved", exact=True).is_visible()
+    assert_accessible(page)
+    screenshot(page, "partner-proposals")
+    proposal.get_by_role("button", name="Confirm the proposal").click()
+    assert page.get_by_role("status").inner_text() == "You confirmed the proposal."
+    assert "Your organisation confirmed it on" in page.get_by_role("region", name=REQUEST_TITLE).inner_text()
+    assert_accessible(page)
+    context.close()
 
     # The State confirms the proposal on its request's page.
     context, page = _signed_in(chromium, live_server, people.state)
@@ -240,6 +351,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     screenshot(page, "state-request-proposal")
     page.get_by_role("button", name="Confirm the proposal").click()
     assert page.get_by_role("status").inner_text() == "You confirmed the proposal."
+    assert page.get_by_text("Confirmed", exact=True).is_visible()  # both sides: the engagement
     assert_accessible(page)
     # Its needs assessment: the recommendations by theme and SDG goal, requests worth filing.
     page.goto("/state/needs")
@@ -260,6 +372,9 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     screenshot(page, "flow-decisions")
     page.goto("/")
     assert page.get_by_role("table", name="Requests by regional group").is_visible()
+    # Kenya's request is the one of the African Group's four that led to an engagement.
+    funded = page.get_by_role("table", name="Demand funded").get_by_role("row", name="African Group")
+    assert "25% (1 of 4)" in funded.inner_text()
     assert_accessible(page)
     screenshot(page, "flow-home")
     context.close()
