@@ -39,11 +39,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.import_bench import SOURCE, build_file, fresh_database, machine  # noqa: E402
 from bench.semantic_queries import QUERIES  # noqa: E402
+from bench.semantic_queries_translated import TRANSLATED  # noqa: E402
 from facility.db import unit_of_work  # noqa: E402
 from facility.reference.importers import import_recommendations  # noqa: E402
 from facility.reference.models import Recommendation, RecommendationTheme, Theme  # noqa: E402
 from facility.reference.search import fts5_query, search_recommendations  # noqa: E402
 from facility.semantic import store  # noqa: E402
+from facility.semantic.bridge import bridge  # noqa: E402
 from facility.semantic.encoder import MODEL_NAME, get_encoder  # noqa: E402
 from facility.semantic.models import RecommendationEmbedding  # noqa: E402
 from facility.semantic.search import SearchMode, find_recommendations  # noqa: E402
@@ -114,27 +116,66 @@ def methods(session) -> dict[str, Callable[[str], list[int]]]:  # type: ignore[n
             "hybrid (semantic + all-words full-text, reciprocal rank)": mode(SearchMode.HYBRID)}
 
 
+def _tags(session) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    tagged: dict[str, set[int]] = {}
+    for rid, theme in session.execute(
+            select(RecommendationTheme.recommendation_id, Theme.name)
+            .join(Theme, Theme.id == RecommendationTheme.theme_id)):
+        tagged.setdefault(theme, set()).add(rid)
+    return tagged
+
+
+def score(method: Callable[[str], list[int]], queries: dict[str, list[str]],
+          tagged: dict[str, set[int]]) -> dict[str, float]:
+    """recall@10, hit@10 and MRR@10 of a method over a labelled set."""
+    recalls, hits, ranks = [], [], []
+    for theme, texts in queries.items():
+        relevant = tagged[theme]
+        for q in texts:
+            top = method(q)[:K]
+            found = [i for i, rid in enumerate(top) if rid in relevant]
+            recalls.append(len(found) / min(K, len(relevant)))
+            hits.append(1.0 if found else 0.0)
+            ranks.append(1.0 / (found[0] + 1) if found else 0.0)
+    return {"recall@10": statistics.mean(recalls), "hit@10": statistics.mean(hits),
+            "mrr@10": statistics.mean(ranks)}
+
+
 def quality(engine: Engine) -> dict[str, dict[str, float]]:
     with unit_of_work(engine) as session:
-        tagged: dict[str, set[int]] = {}
-        for rid, theme in session.execute(
-                select(RecommendationTheme.recommendation_id, Theme.name)
-                .join(Theme, Theme.id == RecommendationTheme.theme_id)):
-            tagged.setdefault(theme, set()).add(rid)
-        results = {}
-        for name, method in methods(session).items():
-            recalls, hits, ranks = [], [], []
-            for theme, queries in QUERIES.items():
-                relevant = tagged[theme]
-                for q in queries:
-                    top = method(q)[:K]
-                    found = [i for i, rid in enumerate(top) if rid in relevant]
-                    recalls.append(len(found) / min(K, len(relevant)))
-                    hits.append(1.0 if found else 0.0)
-                    ranks.append(1.0 / (found[0] + 1) if found else 0.0)
-            results[name] = {"recall@10": statistics.mean(recalls),
-                             "hit@10": statistics.mean(hits), "mrr@10": statistics.mean(ranks)}
-    return results
+        tagged = _tags(session)
+        return {name: score(method, QUERIES, tagged) for name, method in methods(session).items()}
+
+
+def bridged(session, language: str | None, mode: SearchMode,  # type: ignore[no-untyped-def]
+            ) -> Callable[[str], list[int]]:
+    return lambda q: [h.recommendation.id for h in find_recommendations(
+        session, query=q, mode=mode, language=language, limit=K).hits]
+
+
+def cross_language(engine: Engine) -> tuple[list[tuple[str, str, dict[str, float]]], dict]:
+    """Quality of French and Spanish queries with and without the bridge, and what the bridge
+    matched (queries bridged, entries per query)."""
+    rows = []
+    coverage = {}
+    with unit_of_work(engine) as session:
+        tagged = _tags(session)
+        rows.append(("English", "as written, SEMANTIC (the English figure above)",
+                     score(bridged(session, None, SearchMode.SEMANTIC), QUERIES, tagged)))
+        for language, name in (("fr", "French"), ("es", "Spanish")):
+            queries = TRANSLATED[language]
+            rows.append((name, "sent as written to the English model, SEMANTIC (no bridge)",
+                         score(bridged(session, None, SearchMode.SEMANTIC), queries, tagged)))
+            rows.append((name, "bridged, SEMANTIC = AUTO (query + 0.5 x English text of the matched entries)",
+                         score(bridged(session, language, SearchMode.SEMANTIC), queries, tagged)))
+            rows.append((name, "bridged, HYBRID (+ full-text search of the query as written)",
+                         score(bridged(session, language, SearchMode.HYBRID), queries, tagged)))
+            found = [bridge(q, language) for texts in queries.values() for q in texts]
+            matched = [b for b in found if b is not None]
+            coverage[name] = (len(matched), len(found),
+                              statistics.mean(len(b.entries) for b in matched),
+                              sum(1 for b in matched if b.themes))
+    return rows, coverage
 
 
 def speed(engine: Engine, passes: int) -> dict[str, list[float]]:
