@@ -173,8 +173,7 @@ def cross_language(engine: Engine) -> tuple[list[tuple[str, str, dict[str, float
             found = [bridge(q, language) for texts in queries.values() for q in texts]
             matched = [b for b in found if b is not None]
             coverage[name] = (len(matched), len(found),
-                              statistics.mean(len(b.entries) for b in matched),
-                              sum(1 for b in matched if b.themes))
+                              statistics.mean(len(b.entries) for b in matched))
     return rows, coverage
 
 

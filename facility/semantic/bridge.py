@@ -5,9 +5,8 @@ languages is a vocabulary: the 17 SDG goals and 169 targets (the UN's own titles
 reference/data/sdg_*.csv) and the 54 recommendation themes (the project's own translations,
 reference/data/theme_translations.csv). A query in French, Spanish, Arabic, Russian or Chinese
 is matched lexically (BM25 over facility/semantic/tokenise.py's terms) against that vocabulary
-in its language; the English texts of the best entries become the query the English model
-embeds, and the recommendations tagged with the matched themes and goals are the bridge's tag
-list (facility/semantic/search.py fuses it in HYBRID). A query whose words the vocabulary does
+in its language; the English texts of the best entries are added to the query the English model
+embeds (facility/semantic/search.py). A query whose words the vocabulary does
 not hold finds no entry: the bridge covers what the SDG and theme vocabulary covers, no more.
 """
 
@@ -36,7 +35,6 @@ class Entry:
     kind: str  # "goal", "target" or "theme"
     key: str  # goal number, target code ("16.3") or theme name (as stored)
     english: str
-    goal: int | None  # the SDG goal of a goal or target; None for a theme
 
     @property
     def label(self) -> str:
@@ -49,27 +47,19 @@ class Bridge:
     entries: list[Entry]  # best first
     english_query: str
 
-    @property
-    def themes(self) -> list[str]:
-        return [e.key for e in self.entries if e.kind == "theme"]
-
-    @property
-    def goals(self) -> list[int]:
-        return sorted({e.goal for e in self.entries if e.goal is not None})
-
 
 def _texts(language: str) -> list[tuple[Entry, str]]:
     """Every vocabulary entry with its text in the language."""
     col = _DATA_COLUMN.get(language, language)
     entries = []
     for row in read_csv("sdg_goals.csv"):
-        entries.append((Entry("goal", row["goal"], row["title_en"], int(row["goal"])),
+        entries.append((Entry("goal", row["goal"], row["title_en"]),
                         f"{row[f'short_{col}']}. {row[f'title_{col}']}"))
     for row in read_csv("sdg_targets.csv"):
-        entries.append((Entry("target", row["target"], row["title_en"], int(row["goal"])),
+        entries.append((Entry("target", row["target"], row["title_en"]),
                         row[f"title_{col}"]))
     for row in read_csv("theme_translations.csv"):
-        entries.append((Entry("theme", row["name"], row["en"], None), row[col]))
+        entries.append((Entry("theme", row["name"], row["en"]), row[col]))
     return entries
 
 
