@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from facility.errors import ValidationFailed
+from facility.reference.loader import read_csv
 from facility.semantic import search as search_module
 from facility.semantic.bridge import bridge
 from facility.semantic.search import SearchMode, TranslatedVia, find_recommendations
@@ -60,6 +61,14 @@ def test_language_codes():
 
 
 # The bridge ------------------------------------------------------------------------------------
+
+def test_every_theme_has_a_name_in_each_un_language():
+    themes = [row["name"] for row in read_csv("themes.csv")]
+    translated = list(read_csv("theme_translations.csv"))
+    assert [row["name"] for row in translated] == themes
+    for row in translated:
+        assert all(row[c].strip() for c in ("en", "fr", "es", "ar", "ru", "zh-Hans")), row
+
 
 @pytest.mark.parametrize(("language", "query"), [
     ("fr", "abolir la peine de mort"), ("es", "abolir la pena de muerte"),
