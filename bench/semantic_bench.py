@@ -5,7 +5,9 @@ for 25 themes) against the 4,424 real rows of tests/data/recommendations/
 upr_info_sessions01-04.csv; a recommendation is relevant when UPR Info tagged it with the
 query's theme. recall@10 = |relevant in the top 10| / min(10, |relevant|) (every theme has
 more than 10 relevant rows, so this is also precision@10); hit@10 = a relevant row in the top
-10; MRR = mean reciprocal rank of the first relevant row (0 beyond 10).
+10; MRR = mean reciprocal rank of the first relevant row (0 beyond 10). Across languages: the
+same needs in French and Spanish (bench/semantic_queries_translated.py), with and without the
+SDG vocabulary bridge (facility/semantic/bridge.py).
 
 Speed: the same queries over 41,000 recommendations (the real rows replicated with new ids,
 as bench/import_bench.py does), warm, median per query over every query and pass. Baselines
