@@ -5,7 +5,9 @@ for 25 themes) against the 4,424 real rows of tests/data/recommendations/
 upr_info_sessions01-04.csv; a recommendation is relevant when UPR Info tagged it with the
 query's theme. recall@10 = |relevant in the top 10| / min(10, |relevant|) (every theme has
 more than 10 relevant rows, so this is also precision@10); hit@10 = a relevant row in the top
-10; MRR = mean reciprocal rank of the first relevant row (0 beyond 10).
+10; MRR = mean reciprocal rank of the first relevant row (0 beyond 10). Across languages: the
+same needs in French and Spanish (bench/semantic_queries_translated.py), with and without the
+SDG vocabulary bridge (facility/semantic/bridge.py).
 
 Speed: the same queries over 41,000 recommendations (the real rows replicated with new ids,
 as bench/import_bench.py does), warm, median per query over every query and pass. Baselines
@@ -39,11 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.import_bench import SOURCE, build_file, fresh_database, machine  # noqa: E402
 from bench.semantic_queries import QUERIES  # noqa: E402
+from bench.semantic_queries_translated import TRANSLATED  # noqa: E402
 from facility.db import unit_of_work  # noqa: E402
 from facility.reference.importers import import_recommendations  # noqa: E402
 from facility.reference.models import Recommendation, RecommendationTheme, Theme  # noqa: E402
 from facility.reference.search import fts5_query, search_recommendations  # noqa: E402
 from facility.semantic import store  # noqa: E402
+from facility.semantic.bridge import bridge  # noqa: E402
 from facility.semantic.encoder import MODEL_NAME, get_encoder  # noqa: E402
 from facility.semantic.models import RecommendationEmbedding  # noqa: E402
 from facility.semantic.search import SearchMode, find_recommendations  # noqa: E402
@@ -114,27 +118,65 @@ def methods(session) -> dict[str, Callable[[str], list[int]]]:  # type: ignore[n
             "hybrid (semantic + all-words full-text, reciprocal rank)": mode(SearchMode.HYBRID)}
 
 
+def _tags(session) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    tagged: dict[str, set[int]] = {}
+    for rid, theme in session.execute(
+            select(RecommendationTheme.recommendation_id, Theme.name)
+            .join(Theme, Theme.id == RecommendationTheme.theme_id)):
+        tagged.setdefault(theme, set()).add(rid)
+    return tagged
+
+
+def score(method: Callable[[str], list[int]], queries: dict[str, list[str]],
+          tagged: dict[str, set[int]]) -> dict[str, float]:
+    """recall@10, hit@10 and MRR@10 of a method over a labelled set."""
+    recalls, hits, ranks = [], [], []
+    for theme, texts in queries.items():
+        relevant = tagged[theme]
+        for q in texts:
+            top = method(q)[:K]
+            found = [i for i, rid in enumerate(top) if rid in relevant]
+            recalls.append(len(found) / min(K, len(relevant)))
+            hits.append(1.0 if found else 0.0)
+            ranks.append(1.0 / (found[0] + 1) if found else 0.0)
+    return {"recall@10": statistics.mean(recalls), "hit@10": statistics.mean(hits),
+            "mrr@10": statistics.mean(ranks)}
+
+
 def quality(engine: Engine) -> dict[str, dict[str, float]]:
     with unit_of_work(engine) as session:
-        tagged: dict[str, set[int]] = {}
-        for rid, theme in session.execute(
-                select(RecommendationTheme.recommendation_id, Theme.name)
-                .join(Theme, Theme.id == RecommendationTheme.theme_id)):
-            tagged.setdefault(theme, set()).add(rid)
-        results = {}
-        for name, method in methods(session).items():
-            recalls, hits, ranks = [], [], []
-            for theme, queries in QUERIES.items():
-                relevant = tagged[theme]
-                for q in queries:
-                    top = method(q)[:K]
-                    found = [i for i, rid in enumerate(top) if rid in relevant]
-                    recalls.append(len(found) / min(K, len(relevant)))
-                    hits.append(1.0 if found else 0.0)
-                    ranks.append(1.0 / (found[0] + 1) if found else 0.0)
-            results[name] = {"recall@10": statistics.mean(recalls),
-                             "hit@10": statistics.mean(hits), "mrr@10": statistics.mean(ranks)}
-    return results
+        tagged = _tags(session)
+        return {name: score(method, QUERIES, tagged) for name, method in methods(session).items()}
+
+
+def bridged(session, language: str | None, mode: SearchMode,  # type: ignore[no-untyped-def]
+            ) -> Callable[[str], list[int]]:
+    return lambda q: [h.recommendation.id for h in find_recommendations(
+        session, query=q, mode=mode, language=language, limit=K).hits]
+
+
+def cross_language(engine: Engine) -> tuple[list[tuple[str, str, dict[str, float]]], dict]:
+    """Quality of French and Spanish queries with and without the bridge, and what the bridge
+    matched (queries bridged, entries per query)."""
+    rows = []
+    coverage = {}
+    with unit_of_work(engine) as session:
+        tagged = _tags(session)
+        rows.append(("English", "as written, SEMANTIC (the English figure above)",
+                     score(bridged(session, None, SearchMode.SEMANTIC), QUERIES, tagged)))
+        for language, name in (("fr", "French"), ("es", "Spanish")):
+            queries = TRANSLATED[language]
+            rows.append((name, "sent as written to the English model, SEMANTIC (no bridge)",
+                         score(bridged(session, None, SearchMode.SEMANTIC), queries, tagged)))
+            rows.append((name, "bridged, SEMANTIC = AUTO (query + 0.5 x English text of the matched entries)",
+                         score(bridged(session, language, SearchMode.SEMANTIC), queries, tagged)))
+            rows.append((name, "bridged, HYBRID (+ full-text search of the query as written)",
+                         score(bridged(session, language, SearchMode.HYBRID), queries, tagged)))
+            found = [bridge(q, language) for texts in queries.values() for q in texts]
+            matched = [b for b in found if b is not None]
+            coverage[name] = (len(matched), len(found),
+                              statistics.mean(len(b.entries) for b in matched))
+    return rows, coverage
 
 
 def speed(engine: Engine, passes: int) -> dict[str, list[float]]:
@@ -147,6 +189,13 @@ def speed(engine: Engine, passes: int) -> dict[str, list[float]]:
             lambda q: [h.recommendation.id for h in find_recommendations(
                 session, query=q, mode=SearchMode.SEMANTIC, state_code="MEX", limit=K).hits])
         all_methods["of which: encoding the query"] = lambda q: encoder.encode([q])
+        french = dict(zip(queries, [q for qs in TRANSLATED["fr"].values() for q in qs],
+                          strict=True))
+        all_methods["bridged French query (the same needs in French), SEMANTIC"] = (
+            lambda q: find_recommendations(session, query=french[q], mode=SearchMode.SEMANTIC,
+                                           language="fr", limit=K))
+        all_methods["of which: matching the SDG and theme vocabulary"] = (
+            lambda q: bridge(french[q], "fr"))
         for name, method in all_methods.items():
             method(queries[0])  # warm: index loaded, statements prepared
             for _ in range(passes):
@@ -176,6 +225,7 @@ def main() -> None:
         with fresh_database("sqlite", None, work) as engine:
             real = load(engine, SOURCE)
             scores = quality(engine)
+            crossed, coverage = cross_language(engine)
         # Encoding throughput on 256 distinct real texts, measured in this run.
         with SOURCE.open(encoding="utf-8") as handle:
             import csv
@@ -206,6 +256,20 @@ def main() -> None:
     ]
     for name, s in scores.items():
         lines.append(f"| {name} | {s['recall@10']:.3f} | {s['hit@10']:.2f} | {s['mrr@10']:.3f} |")
+    lines += [
+        "",
+        "- Across languages: the same needs translated into French and Spanish "
+        "(bench/semantic_queries_translated.py, the project's own translations), same labels.",
+        "",
+        "| queries | how | recall@10 | hit@10 | MRR@10 |",
+        "|---|---|---|---|---|",
+    ]
+    for language, how, s in crossed:
+        lines.append(f"| {language} | {how} | {s['recall@10']:.3f} | {s['hit@10']:.2f} | "
+                     f"{s['mrr@10']:.3f} |")
+    for language, (matched, total, entries) in coverage.items():
+        lines.append(f"\n- {language}: {matched} of {total} queries matched the vocabulary "
+                     f"({entries:.1f} entries each on average); the others ran as written.")
     lines += [
         "",
         f"- Speed: the same {n_queries} queries x {args.passes} passes over {rows:,} "

@@ -13,11 +13,12 @@ MAX_NEED_LENGTH = 10_000  # as the request form's need
 
 
 def suggest_recommendations(session: Session, *, actor: Actor | None, need: str,
-                            limit: int = 10) -> SearchResult:
-    """The caller's own State's recommendations best matching the need, best first."""
+                            limit: int = 10, language: str | None = None) -> SearchResult:
+    """The caller's own State's recommendations best matching the need (written in `language`,
+    default English), best first."""
     if not permissions.can_get_recommendation_suggestions(actor):
         raise PermissionDenied("only a State's mission gets suggestions for its own requests")
     assert actor is not None and actor.state_code is not None
     return find_recommendations(session, query=need, mode=SearchMode.AUTO,
                                 state_code=actor.state_code, limit=limit, field="need",
-                                max_length=MAX_NEED_LENGTH)
+                                max_length=MAX_NEED_LENGTH, language=language)
