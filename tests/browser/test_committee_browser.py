@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, screenshot, sign_in, tab_to
 
 MEMBER = "member.apg@demo.example.org"
 EXPERT = "expert@demo.example.org"
@@ -208,15 +208,6 @@ def test_the_expert_page_passes_axe(page, live_server, committee):
     screenshot(page, "expert-profile")
 
 
-def _tab_to(page, selector: str, limit: int = 60) -> None:
-    """Press Tab until the element `selector` matches has the focus; fail if it never does."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
-            return
-    raise AssertionError(f"{selector} is not reached with Tab in {limit} presses")
-
-
 def test_the_expert_answers_a_deployment_with_the_keyboard(page, live_server, committee):
     sign_in(page, EXPERT, live_server.password)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My deployments").click()
@@ -227,14 +218,14 @@ def test_the_expert_answers_a_deployment_with_the_keyboard(page, live_server, co
 
     # Keyboard only: Tab to the decline button and press Enter with no reason; the error
     # summary links to the field; following the link puts the focus in it.
-    _tab_to(page, "form[action^='/expert/deployments/'] button[value=decline]")
+    tab_to(page, "form[action^='/expert/deployments/'] button[value=decline]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     error = page.get_by_role("alert").get_by_role(
         "link", name="Reason: say why you decline the deployment.")
     assert error.is_visible()
     assert_accessible(page)
-    _tab_to(page, ".error-summary a")
+    tab_to(page, ".error-summary a")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
     page.keyboard.type("Unavailable in April (demo)")

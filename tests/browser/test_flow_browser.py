@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, serve_seeded_app
+from tests.browser.conftest import PASSWORD, assert_accessible, screenshot, serve_seeded_app, tab_to
 
 START = date.today() + timedelta(days=60)
 THEME = "Justice"
@@ -109,22 +109,13 @@ def _main_link(page, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
-def _tab_to(page, selector: str, limit: int = 100) -> None:
-    """Press Tab until the element `selector` matches has the focus; fail if it never does."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
-            return
-    raise AssertionError(f"{selector} is not reached with Tab in {limit} presses")
-
-
 def _vote_to_approve(page, *, keyboard: bool = False) -> None:
     """Cast an approving vote on the motion page open in `page`, with the mouse or the keyboard."""
     if keyboard:
-        _tab_to(page, "#choice-APPROVE")
+        tab_to(page, "#choice-APPROVE")
         page.keyboard.press("Space")
         assert page.get_by_label("Approve").is_checked()
-        _tab_to(page, "form[action$='/vote'] button[type=submit]")
+        tab_to(page, "form[action$='/vote'] button[type=submit]")
         with page.expect_navigation():
             page.keyboard.press("Enter")
     else:
