@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 import matching
 import matching.demand
 from facility import idempotency
+from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.errors import Conflict, NotFound, ValidationFailed
@@ -89,6 +90,14 @@ def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRu
     audit.record(session, actor_account_id=actor.account_id, action="run.started",
                  subject_type="optimiser_run", subject_id=run.id,
                  payload={"criteria_version": version, "time_limit": time_limit})
+    return run
+
+
+def get_run(session: Session, *, actor: Actor | None, run_id: int) -> OptimiserRun:
+    """A run, for the committee and the secretariat; anyone else is told it does not exist."""
+    run = session.get(OptimiserRun, run_id)
+    if run is None or not permissions.can_view_governance_internals(actor):
+        raise NotFound(f"no optimiser run with id {run_id}")
     return run
 
 
