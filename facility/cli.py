@@ -59,13 +59,16 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, help="server processes; each runs the optimiser runs it queues, and a worker "
+                    "that starts never fails a run another live worker executes")] = 1,
 ) -> None:
     """Serve the web pages and the GraphQL API."""
     import uvicorn
 
-    from facility.app import create_app
-
-    uvicorn.run(create_app(), host=host, port=port)
+    # An import string, not an app object: uvicorn starts each worker process by importing
+    # the factory there (`--factory facility.app:create_app`, as the load benchmark runs it).
+    uvicorn.run("facility.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command()

@@ -5,9 +5,8 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of
+from facility.api.context import context_of, refused_as_null
 from facility.auth.schema import PartnerType
-from facility.errors import NotFound
 from facility.offers.schema import OfferType
 from facility.reference.schema import RecommendationType, StateType
 from facility.requests.schema import CapacityRequestType
@@ -108,8 +107,6 @@ class CoordinationQuery:
                                   "own; null otherwise")
     def support_map(self, info: Info, state_code: str) -> SupportMapType | None:
         ctx = context_of(info)
-        try:
-            return SupportMapType(model=coordination.support_map(
-                ctx.session, actor=ctx.actor, state_code=state_code))
-        except NotFound:
-            return None
+        # The State code is the caller's input: the log names the field, never the code.
+        return refused_as_null(info, lambda: SupportMapType(model=coordination.support_map(
+            ctx.session, actor=ctx.actor, state_code=state_code)))

@@ -5,9 +5,8 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of
+from facility.api.context import context_of, found_or_null, refused_as_null
 from facility.api.ids import decode_id, encode_id
-from facility.errors import NotFound
 from facility.offers.schema import OfferType
 from facility.requests.schema import CapacityRequestType
 from governance import demand
@@ -202,12 +201,8 @@ class DemandQuery:
                                   "partners, the committee and the secretariat; null otherwise")
     def unmet_demand(self, info: Info, run_id: strawberry.ID | None = None) -> UnmetDemandType | None:
         ctx = context_of(info)
-        pk = None
-        if run_id is not None:
-            pk = decode_id("OptimiserRun", run_id)
-            if pk is None:
-                return None
-        try:
-            return UnmetDemandType(model=demand.unmet_demand(ctx.session, actor=ctx.actor, run_id=pk))
-        except NotFound:
-            return None
+        if run_id is None:  # the latest finished run
+            return refused_as_null(info, lambda: UnmetDemandType(
+                model=demand.unmet_demand(ctx.session, actor=ctx.actor)))
+        return found_or_null(info, decode_id("OptimiserRun", run_id), lambda pk: UnmetDemandType(
+            model=demand.unmet_demand(ctx.session, actor=ctx.actor, run_id=pk)))

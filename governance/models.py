@@ -157,6 +157,11 @@ class OptimiserRun(SQLModel, table=True):
     # The unmet-demand analysis that follows a finished run (governance/demand.py); null
     # until it has run.
     demand: dict | None = Field(default=None, sa_type=JSON)
+    # Which server process runs it ("host:pid:boot id", governance/run_claims.py), and when it
+    # last showed it is alive: a starting worker fails only runs whose owner is gone or whose
+    # heartbeat is stale, never one another worker is executing.
+    claimed_by: str | None = Field(default=None, max_length=255)
+    heartbeat_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
 
 
 class ProposalStatus(StrEnum):

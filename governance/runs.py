@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 import matching
 import matching.demand
 from facility import idempotency
+from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.errors import Conflict, NotFound, ValidationFailed
@@ -34,7 +35,7 @@ from facility.requests.models import (
     RequestTheme,
 )
 from facility.timeutil import today, utcnow
-from governance import audit
+from governance import audit, run_claims
 from governance.committee import require_secretariat
 from governance.criteria import CriteriaBody, body_in_force, get_criteria
 from governance.models import (
@@ -54,6 +55,11 @@ OpenSession = Callable[[], AbstractContextManager[Session]]
 
 class RunCancelled(Exception):
     """Raised from the progress callback when the secretariat cancels a run."""
+
+
+class RunTakenOver(Exception):
+    """Raised from the progress callback when the run is no longer this process's to finish
+    (another process found it interrupted and failed it): stop without touching it."""
 
 
 def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0,
@@ -82,13 +88,24 @@ def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRu
     if busy is not None:
         raise Conflict(f"run {busy.id} is still {busy.status.lower()}; wait for it or cancel it")
     version, _ = body_in_force(session)
+    # Owned from the start by this process, whose background job will claim and run it: a
+    # run queued by a process that then died is interrupted, one queued by a live one is not.
     run = OptimiserRun(criteria_version=version, time_limit=time_limit,
-                       started_by_id=actor.account_id)
+                       started_by_id=actor.account_id, claimed_by=run_claims.this_process(),
+                       heartbeat_at=utcnow())
     session.add(run)
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="run.started",
                  subject_type="optimiser_run", subject_id=run.id,
                  payload={"criteria_version": version, "time_limit": time_limit})
+    return run
+
+
+def get_run(session: Session, *, actor: Actor | None, run_id: int) -> OptimiserRun:
+    """A run, for the committee and the secretariat; anyone else is told it does not exist."""
+    run = session.get(OptimiserRun, run_id)
+    if run is None or not permissions.can_view_governance_internals(actor):
+        raise NotFound(f"no optimiser run with id {run_id}")
     return run
 
 
@@ -206,8 +223,10 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
 
 def _progress_recorder(open_session: OpenSession, run_id: int,
                        ) -> Callable[[matching.Progress], None]:
-    """Stores progress points (at most one a second) and stops the solver once cancelled."""
+    """Stores progress points (at most one a second), each one also the run's heartbeat, and
+    stops the solver once cancelled or taken over."""
     last = {"at": -1.0}
+    me = run_claims.this_process()
 
     def on_progress(point: matching.Progress) -> None:
         if point.seconds - last["at"] < 1.0 and point.phase != "done":
@@ -216,10 +235,13 @@ def _progress_recorder(open_session: OpenSession, run_id: int,
         with open_session() as session:
             run = session.get(OptimiserRun, run_id, populate_existing=True)
             assert run is not None
+            if run.status != RunStatus.RUNNING or run.claimed_by != me:
+                raise RunTakenOver
             if run.cancel_requested:
                 raise RunCancelled
             run.progress = [*run.progress, {"phase": point.phase, "seconds": round(point.seconds, 2),
                                             "score": point.score, "bound": point.bound}]
+            run.heartbeat_at = utcnow()
             session.add(run)
             session.commit()
 
@@ -229,12 +251,12 @@ def _progress_recorder(open_session: OpenSession, run_id: int,
 def execute_run(open_session: OpenSession, run_id: int) -> None:
     """Solve and store the proposals; runs in the background, each step in its own transaction."""
     with open_session() as session:
-        run = session.get(OptimiserRun, run_id, with_for_update=True)  # one worker takes it
-        if run is None or run.status != RunStatus.QUEUED:
+        if not run_claims.claim(session, run_id):  # cancelled, or another process has it
+            session.rollback()
             return
-        run.status = RunStatus.RUNNING
-        session.add(run)
         session.commit()
+        run = session.get(OptimiserRun, run_id, populate_existing=True)
+        assert run is not None
         criteria = CriteriaBody.model_validate(get_criteria(session, version=run.criteria_version).body)
         document, fixed, left_out = build_instance(session, criteria, as_of=today())
         time_limit = run.time_limit
@@ -245,11 +267,19 @@ def execute_run(open_session: OpenSession, run_id: int) -> None:
     except RunCancelled:
         _finish(open_session, run_id, RunStatus.CANCELLED)
         return
+    except RunTakenOver:
+        log.warning("optimiser run %s was failed as interrupted by another process; "
+                    "its result is dropped", run_id)
+        return
     except Exception as error:  # the run must end in a visible state, whatever happened
         log.exception("optimiser run %s failed", run_id)
         _finish(open_session, run_id, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
         return
     with open_session() as session:
+        if not _still_ours(session, run_id):
+            log.warning("optimiser run %s was failed as interrupted by another process; "
+                        "its result is dropped", run_id)
+            return
         store_result(session, run_id, result, fixed, left_out)
         session.commit()
     analyse_unmet_demand(open_session, run_id, instance, result, fixed, time_limit)
@@ -300,9 +330,18 @@ def demand_record(analysis: matching.demand.DemandAnalysis) -> dict[str, Any]:
     }
 
 
+def _still_ours(session: Session, run_id: int) -> bool:
+    """Lock the run and check this process still runs it (nobody failed it meanwhile)."""
+    run = session.get(OptimiserRun, run_id, populate_existing=True, with_for_update=True)
+    return (run is not None and run.status == RunStatus.RUNNING
+            and run.claimed_by == run_claims.this_process())
+
+
 def _finish(open_session: OpenSession, run_id: int, status: RunStatus, error: str | None = None) -> None:
     with open_session() as session:
-        run = session.get(OptimiserRun, run_id, populate_existing=True)
+        if not _still_ours(session, run_id):
+            return  # another process failed it as interrupted: its end is recorded already
+        run = session.get(OptimiserRun, run_id)
         assert run is not None
         run.status = status
         run.error = error
@@ -359,9 +398,16 @@ def store_result(session: Session, run_id: int, result: matching.Result,
 
 
 def fail_interrupted_runs(session: Session) -> int:
-    """Runs left queued or running by a stopped server can never finish: mark them failed."""
-    stale = list(session.exec(select(OptimiserRun).where(
-        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))))  # type: ignore[attr-defined]
+    """Runs left queued or running by a process that stopped can never finish: mark them
+    failed. Runs another live process is executing are left alone (governance/run_claims.py
+    says when a run counts as interrupted). The rows are locked first, so two processes
+    starting at once fail each run once, and a run's owner cannot renew its heartbeat or
+    finish it between the check and the change."""
+    unfinished = session.exec(select(OptimiserRun).where(
+        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))  # type: ignore[attr-defined]
+        .with_for_update().execution_options(populate_existing=True))
+    now = utcnow()
+    stale = [run for run in unfinished if run_claims.interrupted(run, now)]
     for run in stale:
         run.status = RunStatus.FAILED
         run.error = "interrupted: the server stopped before the run finished; start a new run"

@@ -8,7 +8,7 @@ from sqlmodel import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -596,16 +596,17 @@ class GovernanceQuery:
     @strawberry.field(description="the latest screening of a request the caller may see")
     def screening(self, info: Info, request_id: strawberry.ID) -> ScreeningType | None:
         ctx = context_of(info)
-        pk = decode_id("CapacityRequest", request_id)
-        try:
-            request = requests_service.get_request(ctx.session, actor=ctx.actor, request_id=pk or 0)
-        except NotFound:
-            return None
-        if not permissions.can_view_screening(ctx.actor, request):
-            return None
-        row = ctx.session.exec(select(models.Screening).where(
-            models.Screening.request_id == request.id).order_by(models.Screening.id.desc())).first()  # type: ignore[union-attr]
-        return ScreeningType(model=row) if row else None
+
+        def latest(pk: int) -> ScreeningType | None:
+            request = requests_service.get_request(ctx.session, actor=ctx.actor, request_id=pk)
+            if not permissions.can_view_screening(ctx.actor, request):
+                raise NotFound(f"no screening of request {pk}")
+            row = ctx.session.exec(select(models.Screening).where(
+                models.Screening.request_id == request.id).order_by(models.Screening.id.desc())).first()  # type: ignore[union-attr]
+            # A request the caller may see that was never screened: nothing refused.
+            return ScreeningType(model=row) if row else None
+
+        return found_or_null(info, decode_id("CapacityRequest", request_id), latest)
 
     @strawberry.field(description="optimiser runs, newest first (committee and secretariat)")
     def optimiser_runs(self, info: Info, first: int | None = None,
@@ -621,10 +622,8 @@ class GovernanceQuery:
     @strawberry.field
     def optimiser_run(self, info: Info, id: strawberry.ID) -> RunType | None:
         ctx = context_of(info)
-        if not permissions.can_view_governance_internals(ctx.actor):
-            return None
-        row = ctx.session.get(models.OptimiserRun, decode_id("OptimiserRun", id) or 0)
-        return RunType(model=row) if row else None
+        return found_or_null(info, decode_id("OptimiserRun", id), lambda pk: RunType(
+            model=runs.get_run(ctx.session, actor=ctx.actor, run_id=pk)))
 
     @strawberry.field(description="proposals the caller may see")
     def proposals(self, info: Info, status: ProposalStatus | None = None,  # type: ignore[valid-type]
@@ -642,11 +641,8 @@ class GovernanceQuery:
     @strawberry.field
     def proposal(self, info: Info, id: strawberry.ID) -> ProposalType | None:
         ctx = context_of(info)
-        try:
-            return ProposalType(model=proposals.get_proposal(
-                ctx.session, actor=ctx.actor, proposal_id=decode_id("MatchProposal", id) or 0))
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("MatchProposal", id), lambda pk: ProposalType(
+            model=proposals.get_proposal(ctx.session, actor=ctx.actor, proposal_id=pk)))
 
     @strawberry.field(description="decisions of the committee, as published (public)")
     def published_decisions(self, info: Info, first: int | None = None,

@@ -19,7 +19,7 @@ from facility.auth.models import Partner
 from facility.config import Settings
 from facility.engagements import deployments
 from facility.engagements.models import DeploymentAnswer
-from facility.errors import DomainError, ValidationFailed
+from facility.errors import DomainError, NotFound, ValidationFailed
 from facility.experts import service as experts
 from facility.offers import service as offers
 from facility.reference.models import Recommendation, State
@@ -112,10 +112,59 @@ def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:
         return to_graphql(error)
 
 
+def found_or_null(info: Info, object_id: int | None, find: Callable[[int], T], *,
+                  refusals: tuple[type[DomainError], ...] = (NotFound,)) -> T | None:
+    """One object by its id (`find` raises `NotFound` for one the caller may not see), or null.
+
+    The single place where a read of one object turns a refusal into `null`, so every such
+    field, top-level or nested, logs it the same way. An id that does not decode (None) and
+    one that names nothing are logged alike: the log must not tell hidden from absent either.
+    Fields that take no id pass `object_id=None` with a `find` that ignores its argument
+    (see `refused_as_null`)."""
+    try:
+        if object_id is None:
+            raise NotFound("no such object")
+        return find(object_id)
+    except refusals as error:
+        log_refusal(f"{operation_of(info)}(id {object_id if object_id is not None else 'invalid'})",
+                    context_of(info).actor, error)
+        return None
+
+
+def refused_as_null(info: Info, find: Callable[[], T], *,
+                    refusals: tuple[type[DomainError], ...] = (NotFound,)) -> T | None:
+    """A single object a query names by something other than an id (a State code, "the
+    latest run", the caller's role): a refusal is null, and logged as `found_or_null` does."""
+    try:
+        return find()
+    except refusals as error:
+        log_refusal(operation_of(info), context_of(info).actor, error)
+        return None
+
+
+def answer_or_error(info: Info, action: Callable[[], T]) -> T | ErrorResult:
+    """A read whose refusal is a union member rather than null (`needsAssessment`,
+    `suggestRecommendations`): the refusal is logged as a mutation's is."""
+    try:
+        return action()
+    except DomainError as error:
+        log_refusal(operation_of(info), context_of(info).actor, error)
+        return to_graphql(error)
+
+
+def operation_of(info: Info) -> str:
+    """The field as the log names it: `request` at the top, `SuccessStory.report` nested.
+    Schema names only, never the client's aliases."""
+    if info.path.prev is None:
+        return info.field_name
+    return f"{info.path.typename}.{info.field_name}"  # the type that holds the field
+
+
 def log_refusal(operation: str, actor: Actor | None, error: DomainError) -> None:
-    """Every refused mutation is logged: which operation, who (role and account id), the kind
-    of refusal and, for invalid input, the fields and rules. Never the message: it may repeat
-    what the caller sent (an e-mail address, a name)."""
+    """Every refused mutation, and every read of one object answered null or as an error, is
+    logged: which operation (for reads by id, the numeric id), who (role and account id), the
+    kind of refusal and, for invalid input, the fields and rules. Never the message: it may
+    repeat what the caller sent (an e-mail address, a name)."""
     detail = ""
     if isinstance(error, ValidationFailed):
         detail = " " + ",".join(f"{p.field}:{p.rule}" for p in error.problems)

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate, refused_as_null
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -307,12 +307,8 @@ class FollowUpQuery:
     @strawberry.field
     def engagement(self, info: Info, id: strawberry.ID) -> EngagementType | None:
         ctx = context_of(info)
-        pk = decode_id("Engagement", id)
-        try:
-            return None if pk is None else EngagementType(
-                model=service.get_engagement(ctx.session, actor=ctx.actor, engagement_id=pk))
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("Engagement", id), lambda pk: EngagementType(
+            model=service.get_engagement(ctx.session, actor=ctx.actor, engagement_id=pk)))
 
     @strawberry.field(description="the latest version of each report the caller may see, "
                                   "soonest due first")
@@ -345,9 +341,9 @@ class FollowUpQuery:
                                   "regional group: the secretariat and the seated committee")
     def follow_up_compliance(self, info: Info) -> FollowUpCompliance | None:
         ctx = context_of(info)
-        try:
-            view = compliance.follow_up_compliance(ctx.session, actor=ctx.actor)
-        except PermissionDenied:
+        view = refused_as_null(info, lambda: compliance.follow_up_compliance(
+            ctx.session, actor=ctx.actor), refusals=(PermissionDenied,))
+        if view is None:
             return None
         states = ctx.loaders.states
         return FollowUpCompliance(
@@ -363,12 +359,8 @@ class FollowUpQuery:
     @strawberry.field(description="any version of a report, by its id")
     def follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportType | None:
         ctx = context_of(info)
-        pk = decode_id("FollowUpReport", id)
-        try:
-            return None if pk is None else FollowUpReportType(
-                model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk))
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("FollowUpReport", id), lambda pk: FollowUpReportType(
+            model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk)))
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -217,12 +217,8 @@ class ExpertQuery:
     @strawberry.field
     def expert(self, info: Info, id: strawberry.ID) -> ExpertType | None:
         ctx = context_of(info)
-        pk = decode_id("Expert", id)
-        try:
-            return ExpertType(model=service.get_expert(ctx.session, actor=ctx.actor,
-                                                       expert_id=pk)) if pk else None
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("Expert", id), lambda pk: ExpertType(
+            model=service.get_expert(ctx.session, actor=ctx.actor, expert_id=pk)))
 
 
 @strawberry.type

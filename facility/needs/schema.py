@@ -8,11 +8,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of
-from facility.api.errors import NotFoundError, ValidationError, to_graphql
+from facility.api.context import answer_or_error, context_of
+from facility.api.errors import NotFoundError, ValidationError
 from facility.api.ids import encode_id
 from facility.engagements.schema import ImplementationStatus, ReportKind, ReportStatus
-from facility.errors import DomainError
 from facility.needs import service
 from facility.reference.schema import RecommendationResponse
 from facility.requests.schema import RequestStatus
@@ -155,8 +154,5 @@ class NeedsQuery:
         "defaults to it), the seated committee and the secretariat"))
     def needs_assessment(self, info: Info, state_code: str | None = None) -> NeedsAssessmentResult:
         ctx = context_of(info)
-        try:
-            result = service.needs_assessment(ctx.session, actor=ctx.actor, state_code=state_code)
-        except DomainError as exc:
-            return to_graphql(exc)  # type: ignore[return-value]
-        return to_graphql_assessment(result)
+        return answer_or_error(info, lambda: to_graphql_assessment(  # type: ignore[return-value]
+            service.needs_assessment(ctx.session, actor=ctx.actor, state_code=state_code)))

@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import NotFoundError, PermissionDeniedError
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
@@ -56,11 +56,8 @@ class NotificationType:
     @strawberry.field(description="the report it is about, if the caller may still see it")
     def report(self, info: Info) -> FollowUpReportType | None:
         ctx = context_of(info)
-        try:
-            return FollowUpReportType(model=reports.get_report(
-                ctx.session, actor=ctx.actor, report_id=self.model.report_id))
-        except NotFound:
-            return None
+        return found_or_null(info, self.model.report_id, lambda pk: FollowUpReportType(
+            model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk)))
 
     @strawberry.field
     def created_at(self) -> datetime.datetime:

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -185,12 +185,8 @@ class OfferQuery:
     @strawberry.field
     def offer(self, info: Info, id: strawberry.ID) -> OfferType | None:
         ctx = context_of(info)
-        pk = decode_id("Offer", id)
-        try:
-            return OfferType(model=service.get_offer(ctx.session, actor=ctx.actor,
-                                                     offer_id=pk)) if pk else None
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("Offer", id), lambda pk: OfferType(
+            model=service.get_offer(ctx.session, actor=ctx.actor, offer_id=pk)))
 
 
 @strawberry.type

@@ -5,9 +5,10 @@ from enum import StrEnum
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of
+from facility.api.context import context_of, found_or_null
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
+from facility.errors import NotFound
 from facility.reference import models
 from facility.reference.search import search_recommendations
 
@@ -150,6 +151,10 @@ class ReferenceQuery:
 
     @strawberry.field
     def recommendation(self, info: Info, id: strawberry.ID) -> RecommendationType | None:
-        pk = decode_id("Recommendation", id)
-        row = context_of(info).loaders.recommendations.load(pk) if pk is not None else None
-        return RecommendationType(model=row) if row else None
+        def find(pk: int) -> RecommendationType:
+            row = context_of(info).loaders.recommendations.load(pk)
+            if row is None:  # public: nothing is hidden, but an absent id is logged alike
+                raise NotFound(f"no recommendation with id {pk}")
+            return RecommendationType(model=row)
+
+        return found_or_null(info, decode_id("Recommendation", id), find)

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -205,14 +205,8 @@ class RequestQuery:
     @strawberry.field
     def request(self, info: Info, id: strawberry.ID) -> CapacityRequestType | None:
         ctx = context_of(info)
-        pk = decode_id("CapacityRequest", id)
-        if pk is None:
-            return None
-        try:
-            return CapacityRequestType(
-                model=service.get_request(ctx.session, actor=ctx.actor, request_id=pk))
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("CapacityRequest", id), lambda pk: CapacityRequestType(
+            model=service.get_request(ctx.session, actor=ctx.actor, request_id=pk)))
 
     @strawberry.field(description="the requests the caller may see, newest first")
     def requests(

@@ -7,9 +7,9 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of
-from facility.api.errors import PermissionDeniedError, PublicError, ValidationError, to_graphql
-from facility.errors import DomainError, ValidationFailed
+from facility.api.context import answer_or_error, context_of
+from facility.api.errors import PermissionDeniedError, PublicError, ValidationError
+from facility.errors import ValidationFailed
 from facility.reference.schema import RecommendationResponse, RecommendationType
 from facility.semantic import search as service
 from facility.semantic.suggest import suggest_recommendations
@@ -118,10 +118,11 @@ class SemanticQuery:
         language: Annotated[str | None, LANGUAGE_ARGUMENT] = None,
     ) -> SuggestionsResult:
         ctx = context_of(info)
-        try:
+
+        def suggest() -> RecommendationSuggestions:
             result = suggest_recommendations(ctx.session, actor=ctx.actor, need=need, limit=first,
                                              language=language)
-        except DomainError as exc:
-            return to_graphql(exc)  # type: ignore[return-value]
-        return RecommendationSuggestions(mode=result.mode, fallback_reason=result.fallback_reason,
-                                         bridge=_bridge(result), hits=_hits(info, result))
+            return RecommendationSuggestions(mode=result.mode, fallback_reason=result.fallback_reason,
+                                             bridge=_bridge(result), hits=_hits(info, result))
+
+        return answer_or_error(info, suggest)  # type: ignore[return-value]

@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from facility.api.context import context_of, mutate
+from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import (
     ConflictError,
     NotFoundError,
@@ -150,11 +150,8 @@ class SuccessStoryType:
     @strawberry.field(description="the report version the story tells, for those who may read it")
     def report(self, info: Info) -> FollowUpReportType | None:
         ctx = context_of(info)
-        try:
-            return FollowUpReportType(model=reports.get_report(
-                ctx.session, actor=ctx.actor, report_id=self.model.report_id))
-        except NotFound:
-            return None
+        return found_or_null(info, self.model.report_id, lambda pk: FollowUpReportType(
+            model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk)))
 
     def _insider(self, info: Info) -> bool:
         actor = context_of(info).actor
@@ -206,12 +203,8 @@ class StoryQuery:
     @strawberry.field
     def success_story(self, info: Info, id: strawberry.ID) -> SuccessStoryType | None:
         ctx = context_of(info)
-        pk = decode_id("SuccessStory", id)
-        try:
-            return None if pk is None else SuccessStoryType.many(
-                ctx.session, [service.get_story(ctx.session, actor=ctx.actor, story_id=pk)])[0]
-        except NotFound:
-            return None
+        return found_or_null(info, decode_id("SuccessStory", id), lambda pk: SuccessStoryType.many(
+            ctx.session, [service.get_story(ctx.session, actor=ctx.actor, story_id=pk)])[0])
 
 
 @strawberry.type

@@ -75,6 +75,12 @@ def _scenario(people) -> tuple[dict, dict]:
         run(people.amina_account, "UpdateExpert", id=amina["id"], input={"email": "not-an-address"}),
     ]
     assert all(not r["result"]["__typename"].endswith("Payload") for r in refusals), refusals
+    # Refused reads: the roster is closed to anonymous callers, and an "id" that is in fact
+    # her e-mail address names nothing. Both answer null and are logged, without the address.
+    anonymous = people.norad.as_(None)
+    for client, expert_id in ((anonymous, amina["id"]), (people.kenya, AMINA["email"])):
+        found = client("query($id: ID!) { expert(id: $id) { id } }", {"id": expert_id})
+        assert found["expert"] is None
     # Consent withdrawn and given again; reads by every role; a run reads the roster.
     run(people.amina_account, "SetExpertConsent", id=amina["id"], input={"scopes": []})
     run(people.norad, "SetExpertConsent", id=amina["id"], input={"scopes": ["ROSTER", "MATCHING"]})
@@ -147,6 +153,7 @@ def test_erasure_leaves_no_personal_data_and_no_log_names_anyone(people, caplog)
     assert "refused nominateExpert for PARTNER#" in logged and "themes:required" in logged
     assert "refused seatCommitteeMember for SECRETARIAT#" in logged
     assert "refused a request: invalid or revoked API token" in logged
+    assert "refused expert(id " in logged and "refused expert(id invalid) for STATE#" in logged
     assert [v for v in _seeded(AMINA, JONAS) if v in logged] == []
     assert "not-an-address" not in logged
 

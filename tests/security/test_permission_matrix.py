@@ -9,6 +9,7 @@ yet: it runs as a strict expected failure whose reason is the "Known gaps" entry
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -338,7 +339,39 @@ def _probe(w: World, client, name: str, target: str) -> str:
     raise AssertionError(f"no probe for {name}")
 
 
+# Reads of one object whose refusal answers null (or, for needsAssessment, NotFound): each such
+# answer logs one refusal line (facility.api.context.found_or_null). Lists filtered by
+# visibility log nothing; suggestRecommendations refuses every caller but a State mission.
+READS_OF_ONE = {"recommendation", "request", "offer", "expert", "screening", "optimiserRun",
+                "proposal", "engagement", "followUpReport", "followUpCompliance", "supportMap",
+                "unmetDemand", "successStory", "needsAssessment"}
+REFUSAL = re.compile(r"refused (?P<op>\w+(?:\.\w+)?)(?:\(id (?:\d+|invalid)\))? for "
+                     r"(?P<who>anonymous|[A-Z]+#\d+): (?P<kind>NotFound|PermissionDenied)")
+
+
+def _refusal_expected(name: str, role: str, expected: str) -> bool:
+    top = name.split(".")[0]
+    if top == "suggestRecommendations":
+        return role != "STATE"
+    return expected == "null" and top in READS_OF_ONE
+
+
+def _logged_as(role: str) -> str:
+    """How the log names the caller: its role (a former member is still a COMMITTEE account)."""
+    return {"anonymous": "anonymous", "EX_COMMITTEE": "COMMITTEE"}.get(role, role)
+
+
 @pytest.mark.parametrize(("name", "target", "role", "expected"),
                          _cells("Queries", QUERY_ANSWERS))
-def test_query(world: World, name: str, target: str, role: str, expected: str):
+def test_query(world: World, name: str, target: str, role: str, expected: str, caplog):
+    caplog.set_level(logging.INFO, logger="facility.refusals")
     assert _probe(world, world.clients[role], name, target) == expected
+    lines = [r.getMessage() for r in caplog.records if r.name == "facility.refusals"]
+    if not _refusal_expected(name, role, expected):
+        assert lines == [], f"nothing was refused, yet the log says {lines}"
+        return
+    assert lines, "a refused read left no line in the log"
+    for line in lines:
+        match = REFUSAL.fullmatch(line)
+        assert match, line
+        assert match["who"].split("#")[0] == _logged_as(role), line
