@@ -22,6 +22,7 @@ from facility.experts.models import Seniority
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
+from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
 from facility.web.deps import PageError, SessionDep, page_router, require_role
@@ -29,8 +30,10 @@ from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
-from governance import demand, proposals
+from governance import demand, offer_fit, proposals
+from governance.coordination import support_map
 from governance.models import ProposalStatus
+from governance.screening import latest_screening
 
 router = page_router()
 PartnerActor = Annotated[Actor, Depends(require_role(Role.PARTNER))]
@@ -60,6 +63,10 @@ def _digits(raw: str | None, limit: int = 15) -> int | None:
 
 # Requests to browse ---------------------------------------------------------------------------
 
+def _goal_title(goal: SdgGoal, language: str) -> str:
+    return goal.short_titles.get(language) or goal.short_titles.get("en", "")
+
+
 @router.get("/partner/requests")
 def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme: str | None = None,
                     group: str | None = None, sdg: str | None = None, budget_min: str | None = None,
@@ -85,10 +92,42 @@ def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme
     language = language_of(request)
     return render(request, "partner/requests.html", {
         "rows": rows, "themes": themes, "groups": groups, "selected": selected,
-        "goals": [(g.number, g.short_titles.get(language) or g.short_titles.get("en", "")) for g in goals],
+        "goals": [(g.number, _goal_title(g, language)) for g in goals],
         "themes_of": requests.themes_by_request(db, ids) if ids else {},  # type: ignore[arg-type]
         "states": {s.code: s.name for s in db.exec(select(State))},
         "pages": Pages(number, PAGE_SIZE, total, query),
+    })
+
+
+@router.get("/partner/requests/{request_id}")
+def request_page(request: Request, db: SessionDep, actor: PartnerActor, request_id: int) -> Response:
+    """What a donor needs to decide on one request: the request and its recommendations, who
+    already supports them, and which of the partner's own offers the optimiser's rules allow."""
+    try:
+        found = requests.get_request(db, actor=actor, request_id=request_id)
+    except NotFound:
+        raise _not_found(request) from None  # a draft, or no such request: the same page
+    assert found.id is not None
+    state = db.get(State, found.state_code)
+    ids = requests.recommendation_ids_by_request(db, [found.id]).get(found.id, [])
+    linked = recommendations_by_id(db, ids)
+    goals = sdg_goals_by_recommendation(db, ids)
+    wanted = set(ids)
+    # Donor coordination: the supports of this State that touch this request's recommendations.
+    supported = [row for row in support_map(db, actor=actor, state_code=found.state_code).recommendations
+                 if row.recommendation.id in wanted]
+    language = language_of(request)
+    return render(request, "partner/request.html", {
+        "item": found, "state": state, "recommendations": linked,
+        "themes": requests.themes_by_request(db, [found.id]).get(found.id, []),
+        "goals_of": {rid: [(g.number, _goal_title(g, language)) for g in linked_goals]
+                     for rid, linked_goals in goals.items()},
+        "goals": sorted({(g.number, _goal_title(g, language))
+                         for linked_goals in goals.values() for g in linked_goals}),
+        # None for a partner today: permissions.can_view_screening decides, not this page.
+        "screening": latest_screening(db, actor=actor, request=found),
+        "supported": supported, "fits": offer_fit.own_offer_fits(db, actor=actor, request=found),
+        "run_currency": offer_fit.RUN_CURRENCY,
     })
 
 
