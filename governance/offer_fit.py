@@ -35,7 +35,7 @@ from matching.encode import encode
 
 # Checks named in the order a reader would rule an offer out: what a run considers at all,
 # then the optimiser's rules, then the capacity the offer has left.
-RUN_CHECKS = ("no_regional_group", "run_currency")
+RUN_CHECKS = ("no_regional_group", "unreadable_request", "run_currency")
 CAPACITY_CHECKS = ("requests_left", "budget_left")
 BUDGET_CHECKS = ("offer_budget", "budget_left")  # meaningless across currencies
 CHECKS = RUN_CHECKS + rules.OFFER_RULES + CAPACITY_CHECKS
@@ -94,26 +94,32 @@ def own_offer_fits(session: Session, *, actor: Actor | None,
     group = state.regional_group_code if state is not None else None
     themed = [o for o in offers if offer_themes.get(o.id)]  # type: ignore[arg-type]
     held: dict[int, dict[str, bool]] = {}
+    readable = True
     if group is not None and request_themes and themed:
         partner = session.get(Partner, actor.partner_id)
         assert partner is not None
-        enc = encode(_instance(session, request, group, request_themes, themed, partner,
-                               offer_themes))  # type: ignore[arg-type]
-        masks = rules.offer_rules(enc, np.array([0]), np.arange(len(themed)))
-        held = {o.id: {rule: bool(masks[rule][0, j]) for rule in rules.OFFER_RULES}  # type: ignore[misc]
-                for j, o in enumerate(themed)}
+        try:
+            instance = _instance(session, request, group, request_themes, themed, partner,
+                                 offer_themes)  # type: ignore[arg-type]
+        except matching.InstanceError:
+            readable = False  # e.g. a request stored without languages: a run could not read it
+        else:
+            masks = rules.offer_rules(encode(instance), np.array([0]), np.arange(len(themed)))
+            held = {o.id: {rule: bool(masks[rule][0, j]) for rule in rules.OFFER_RULES}  # type: ignore[misc]
+                    for j, o in enumerate(themed)}
     fits = []
     for offer in offers:
         slots, spent = used.get(offer.id, (0, 0))  # type: ignore[arg-type]
         left_requests, left_budget = offer.max_requests - slots, offer.budget - spent
         if offer.id in held:
             outcome = dict(held[offer.id])
-        elif group is None:
+        elif group is None or not readable:
             outcome = {}  # no run considers the request: the optimiser's rules are not reached
         else:
             outcome = {"offer_theme": False}  # no theme on one side: the run leaves it out
         outcome.update({
             "no_regional_group": group is not None,
+            "unreadable_request": readable,
             "run_currency": request.currency == RUN_CURRENCY and offer.currency == RUN_CURRENCY,
             "requests_left": left_requests >= 1,
             "budget_left": left_budget >= request.budget,

@@ -213,6 +213,21 @@ def test_own_offers_are_checked_by_the_optimisers_rules_and_capacity(browser, pe
     assert "Still a draft" not in text and "Not mine" not in text
 
 
+def test_a_request_no_run_could_read_is_said_so_not_a_failure(browser, person, db_session, themes):
+    mission = person(Role.STATE)
+    found = _request(db_session, mission, theme=themes[0])
+    found.languages = []  # stored before languages were required: the instance refuses it
+    db_session.add(found)
+    db_session.flush()
+    me = person(Role.PARTNER, partner_name="Careful partner")
+    _offer(db_session, me, themes[0], title="Would fit")
+    browser.sign_in(me.email)
+    page = browser.get(f"/partner/requests/{found.id}")
+    assert page.status_code == 200
+    assert "An optimiser run could not read this request" in page.text
+    assert "Yes, by the rules" not in page.text
+
+
 def test_a_draft_and_a_missing_request_answer_the_same_not_found(browser, person, db_session, themes):
     other_state = person(Role.STATE, state_code="POL")
     draft = _request(db_session, other_state, theme=themes[0], state="POL", status=RequestStatus.DRAFT,
