@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import select
 
 from facility.auth.actor import Actor
@@ -25,6 +25,7 @@ from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
+from facility.web.actions import write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
@@ -54,7 +55,8 @@ def _not_found(request: Request) -> PageError:
 
 
 def _conflict(request: Request, message: str) -> PageError:
-    return PageError(409, gettext_for(request)("This cannot be done now"), message)
+    _ = gettext_for(request)
+    return PageError(409, _("This cannot be done now"), message)
 
 
 def _digits(raw: str | None, limit: int = 15) -> int | None:
@@ -205,17 +207,16 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
 @router.post("/partner/offers")
 async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
     values, fields, errors = _read_offer(request, await request.form())
-    if fields is not None:
-        try:
-            offers.create_offer(db, actor=actor, fields=fields)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(gettext_for(request), failure, _offer_labels(request))
-        else:
-            db.commit()
-            return RedirectResponse("/partner/offers?done=saved", status_code=303)
-    return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
-                       editing=None, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
+                           editing=None, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields),
+                 done="/partner/offers?done=saved", answers={ValidationFailed: lambda failure: again(
+                     problem_messages(gettext_for(request), failure, _offer_labels(request)))})
 
 
 def _own_offer(request: Request, db, actor: Actor, offer_id: int) -> Offer:
@@ -252,54 +253,48 @@ async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, of
     offer = _own_offer(request, db, actor, offer_id)
     values, fields, errors = _read_offer(request, await request.form())
     _ = gettext_for(request)
-    if fields is not None:
-        version = values["version"]
-        changes = {k: getattr(fields, k) for k in (
-            "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
-            "window_start", "window_end", "eligible_groups", "eligible_states", "description",
-            "conditions")}
-        try:
-            offers.update_offer(db, actor=actor, offer_id=offer_id, changes=changes,
-                                expected_version=int(version) if version.isdigit() else None)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(_, failure, _offer_labels(request))
-        except Conflict as conflict:
-            db.rollback()
-            if "changed since you read it" in conflict.message:
-                errors = [("title", _("Someone changed this offer in the meantime. Reload the page to "
-                                      "see their version, then make your change again."))]
-            else:
-                errors = [("title", _("A closed offer can no longer be edited."))]
-        else:
-            db.commit()
-            return RedirectResponse("/partner/offers?done=saved", status_code=303)
-    return _offer_form(request, db, values=values, errors=errors,
-                       action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _offer_form(request, db, values=values, errors=errors,
+                           action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
+
+    def conflicting(conflict: Conflict) -> Response:
+        if "changed since you read it" in conflict.message:
+            return again([("title", _("Someone changed this offer in the meantime. Reload the page "
+                                      "to see their version, then make your change again."))])
+        return again([("title", _("A closed offer can no longer be edited."))])
+
+    if fields is None:
+        return again(errors)
+    version = values["version"]
+    changes = {k: getattr(fields, k) for k in (
+        "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
+        "window_start", "window_end", "eligible_groups", "eligible_states", "description",
+        "conditions")}
+    return write(db, lambda: offers.update_offer(
+        db, actor=actor, offer_id=offer_id, changes=changes,
+        expected_version=int(version) if version.isdigit() else None),
+        done="/partner/offers?done=saved", answers={
+            ValidationFailed: lambda failure: again(problem_messages(_, failure, _offer_labels(request))),
+            Conflict: conflicting})
 
 
 @router.post("/partner/offers/{offer_id}/publish")
 def publish_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
     _own_offer(request, db, actor, offer_id)
-    try:
-        offers.publish_offer(db, actor=actor, offer_id=offer_id)
-    except Conflict:
-        db.rollback()
-        raise _conflict(request, gettext_for(request)("Only a draft offer can be published.")) from None
-    db.commit()
-    return RedirectResponse("/partner/offers?done=published", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: offers.publish_offer(db, actor=actor, offer_id=offer_id),
+                 done="/partner/offers?done=published", answers={
+                     Conflict: lambda _c: _conflict(request, _("Only a draft offer can be published."))})
 
 
 @router.post("/partner/offers/{offer_id}/close")
 def close_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
     _own_offer(request, db, actor, offer_id)
-    try:
-        offers.close_offer(db, actor=actor, offer_id=offer_id)
-    except Conflict:
-        db.rollback()
-        raise _conflict(request, gettext_for(request)("This offer is already closed.")) from None
-    db.commit()
-    return RedirectResponse("/partner/offers?done=closed", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: offers.close_offer(db, actor=actor, offer_id=offer_id),
+                 done="/partner/offers?done=closed", answers={
+                     Conflict: lambda _c: _conflict(request, _("This offer is already closed."))})
 
 
 # Experts ------------------------------------------------------------------------------------
@@ -398,17 +393,17 @@ def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[st
 async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
     form = await request.form()
     values, fields, errors = _read_expert(request, form)
-    if fields is not None:
-        try:
-            experts.nominate_expert(db, actor=actor, fields=fields, consent_given=values["consent"])
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = _expert_errors(request, failure)
-        else:
-            db.commit()
-            return RedirectResponse("/partner/experts?done=saved", status_code=303)
-    return _expert_form(request, db, values=values, errors=errors, action="/partner/experts",
-                        editing=None, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _expert_form(request, db, values=values, errors=errors, action="/partner/experts",
+                            editing=None, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    return write(db, lambda: experts.nominate_expert(db, actor=actor, fields=fields,
+                                                     consent_given=values["consent"]),
+                 done="/partner/experts?done=saved",
+                 answers={ValidationFailed: lambda failure: again(_expert_errors(request, failure))})
 
 
 def _own_expert(request: Request, db, actor: Actor, expert_id: int):
@@ -445,28 +440,27 @@ def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expe
 async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
     expert = _own_expert(request, db, actor, expert_id)
     values, fields, errors = _read_expert(request, await request.form())
-    if fields is not None:
-        version = values["version"]
-        changes = {k: getattr(fields, k) for k in (
-            "name", "email", "phone", "cv", "nationality", "themes", "languages", "availability",
-            "seniority", "max_assignments", "conflict_states")}
-        try:
-            experts.update_expert(db, actor=actor, expert_id=expert_id, changes=changes,
-                                  expected_version=int(version) if version.isdigit() else None)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = _expert_errors(request, failure)
-        except Conflict:
-            db.rollback()
-            errors = [("name", gettext_for(request)(
+    _ = gettext_for(request)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        values["consent"] = True
+        return _expert_form(request, db, values=values, errors=errors,
+                            action=f"/partner/experts/{expert_id}/edit", editing=expert, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    version = values["version"]
+    changes = {k: getattr(fields, k) for k in (
+        "name", "email", "phone", "cv", "nationality", "themes", "languages", "availability",
+        "seniority", "max_assignments", "conflict_states")}
+    return write(db, lambda: experts.update_expert(
+        db, actor=actor, expert_id=expert_id, changes=changes,
+        expected_version=int(version) if version.isdigit() else None),
+        done="/partner/experts?done=saved", answers={
+            ValidationFailed: lambda failure: again(_expert_errors(request, failure)),
+            Conflict: lambda _c: again([("name", _(
                 "Someone changed this profile in the meantime. Reload the page to see their "
-                "version, then make your change again."))]
-        else:
-            db.commit()
-            return RedirectResponse("/partner/experts?done=saved", status_code=303)
-    values["consent"] = True
-    return _expert_form(request, db, values=values, errors=errors,
-                        action=f"/partner/experts/{expert_id}/edit", editing=expert, status_code=422)
+                "version, then make your change again."))])})
 
 
 # Proposals ----------------------------------------------------------------------------------
@@ -504,15 +498,12 @@ def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int) -> N
 @router.post("/partner/proposals/{proposal_id}/confirm")
 def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
-    try:
-        proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id)
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be confirmed by you now: it is not awaiting the confirmation of "
-            "the partner whose offer it uses.")) from None
-    db.commit()
-    return RedirectResponse("/partner/proposals?done=confirmed", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id),
+                 done="/partner/proposals?done=confirmed", answers={
+                     (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                         "This proposal cannot be confirmed by you now: it is not awaiting the "
+                         "confirmation of the partner whose offer it uses."))})
 
 
 @router.post("/partner/proposals/{proposal_id}/decline")
@@ -520,21 +511,15 @@ async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor
                            proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
     reason = (await request.form()).get("reason")
-    try:
-        proposals.decline_proposal(db, actor=actor, proposal_id=proposal_id,
-                                   reason=reason if isinstance(reason, str) else "")
-    except ValidationFailed:
-        db.rollback()
-        return _proposals_page(request, db, actor, status_code=422, errors=[
-            (f"decline-reason-{proposal_id}", gettext_for(request)(
-                "Reason: say why you decline the proposal."))])
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be declined by you now: it is not awaiting the confirmation of "
-            "the partner whose offer it uses.")) from None
-    db.commit()
-    return RedirectResponse("/partner/proposals?done=declined", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: proposals.decline_proposal(
+        db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
+        done="/partner/proposals?done=declined", answers={
+            ValidationFailed: lambda _f: _proposals_page(request, db, actor, status_code=422, errors=[
+                (f"decline-reason-{proposal_id}", _("Reason: say why you decline the proposal."))]),
+            (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                "This proposal cannot be declined by you now: it is not awaiting the confirmation "
+                "of the partner whose offer it uses."))})
 
 
 @router.get("/partner/unmet-demand")
