@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from facility.errors import NotFound
 from facility.web.deps import PageError
 
 T = TypeVar("T")
@@ -42,3 +43,12 @@ def write(db: Session, action: Callable[[], T], *, done: str | Callable[[T], str
         raise
     db.commit()
     return RedirectResponse(done(result) if callable(done) else done, status_code=303)
+
+
+def visible(lookup: Callable[[], T], not_found: PageError) -> T:
+    """What `lookup` finds, or the `not_found` page: the services answer an object the caller may
+    not see as not found (NotFound), and so does the page."""
+    try:
+        return lookup()
+    except NotFound:
+        raise not_found from None

@@ -16,7 +16,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.web import governance_views as views
-from facility.web.actions import write
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -61,10 +61,7 @@ def committee_home(request: Request, db: SessionDep, actor: MemberActor,
 def _motion_page(request: Request, db, actor: Actor, motion_id: int, *, errors=(),
                  values: dict | None = None, conflict: str | None = None,
                  status_code: int = 200) -> Response:
-    try:
-        view = views.motion_view(db, actor=actor, motion_id=motion_id)
-    except NotFound:
-        raise not_found(request) from None
+    view = visible(lambda: views.motion_view(db, actor=actor, motion_id=motion_id), not_found(request))
     return render(request, "committee/motion.html", {
         "view": view, "choices": list(VoteChoice), "errors": list(errors), "values": values or {},
         "conflict": conflict, "is_open": view.motion.status == MotionStatus.OPEN,
@@ -128,10 +125,7 @@ def decide(request: Request, db: SessionDep, actor: GovernanceActor, motion_id: 
 
 @router.get("/committee/runs/{run_id}")
 def run_page(request: Request, db: SessionDep, actor: GovernanceActor, run_id: int) -> Response:
-    try:
-        view = views.run_view(db, actor=actor, run_id=run_id)
-    except NotFound:
-        raise not_found(request) from None
+    view = visible(lambda: views.run_view(db, actor=actor, run_id=run_id), not_found(request))
     return render(request, "committee/run.html", {"view": view, "run": view.run})
 
 
@@ -267,10 +261,7 @@ async def create_draft(request: Request, db: SessionDep, actor: MemberActor) -> 
 
 
 def _version(request: Request, db, actor: Actor, version: int):
-    try:
-        return views.criteria_version(db, actor=actor, version=version)
-    except NotFound:
-        raise not_found(request) from None
+    return visible(lambda: views.criteria_version(db, actor=actor, version=version), not_found(request))
 
 
 @router.get("/committee/criteria/{version}")

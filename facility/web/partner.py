@@ -25,7 +25,7 @@ from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
-from facility.web.actions import write
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
@@ -105,10 +105,9 @@ def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme
 def request_page(request: Request, db: SessionDep, actor: PartnerActor, request_id: int) -> Response:
     """What a donor needs to decide on one request: the request and its recommendations, who
     already supports them, and which of the partner's own offers the optimiser's rules allow."""
-    try:
-        found = requests.get_request(db, actor=actor, request_id=request_id)
-    except NotFound:
-        raise _not_found(request) from None  # a draft, or no such request: the same page
+    # A draft, or no such request: the same page.
+    found = visible(lambda: requests.get_request(db, actor=actor, request_id=request_id),
+                    _not_found(request))
     assert found.id is not None
     state = db.get(State, found.state_code)
     ids = requests.recommendation_ids_by_request(db, [found.id]).get(found.id, [])
@@ -220,10 +219,7 @@ async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) ->
 
 
 def _own_offer(request: Request, db, actor: Actor, offer_id: int) -> Offer:
-    try:
-        offer = offers.get_offer(db, actor=actor, offer_id=offer_id)
-    except NotFound:
-        raise _not_found(request) from None
+    offer = visible(lambda: offers.get_offer(db, actor=actor, offer_id=offer_id), _not_found(request))
     if offer.partner_id != actor.partner_id:
         raise _not_found(request)  # another partner's published offer: not one of "my offers"
     return offer
@@ -407,10 +403,8 @@ async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor)
 
 
 def _own_expert(request: Request, db, actor: Actor, expert_id: int):
-    try:
-        expert = experts.get_expert(db, actor=actor, expert_id=expert_id)
-    except NotFound:
-        raise _not_found(request) from None
+    expert = visible(lambda: experts.get_expert(db, actor=actor, expert_id=expert_id),
+                     _not_found(request))
     if expert.partner_id != actor.partner_id:
         raise _not_found(request)  # another partner's nominee: not one of "my experts"
     return expert
@@ -489,10 +483,7 @@ def my_proposals(request: Request, db: SessionDep, actor: PartnerActor, page: st
 
 
 def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int) -> None:
-    try:
-        proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
-    except NotFound:
-        raise _not_found(request) from None
+    visible(lambda: proposals.get_proposal(db, actor=actor, proposal_id=proposal_id), _not_found(request))
 
 
 @router.post("/partner/proposals/{proposal_id}/confirm")

@@ -24,7 +24,7 @@ from facility.engagements.models import (
     IndicatorType,
     ReportStatus,
 )
-from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, PermissionDenied, ValidationFailed
 from facility.needs import service as needs
 from facility.offers import service as offers
 from facility.reference.models import RecommendationResponse, Theme
@@ -37,7 +37,7 @@ from facility.requests import lifecycle
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
-from facility.web.actions import write
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, field_id, problem_messages
 from facility.web.i18n import gettext_for
@@ -233,10 +233,8 @@ async def create_request(request: Request, db: SessionDep, actor: StateActor) ->
 
 
 def _visible_request(request: Request, db, actor: Actor, request_id: int) -> CapacityRequest:
-    try:
-        return requests.get_request(db, actor=actor, request_id=request_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: requests.get_request(db, actor=actor, request_id=request_id),
+                   _not_found(request))
 
 
 @router.get("/state/requests/{request_id}/edit")
@@ -360,10 +358,8 @@ async def withdraw_request(request: Request, db: SessionDep, actor: StateActor,
 # Proposals: confirm or decline ----------------------------------------------------------------
 
 def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int):
-    try:
-        return proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: proposals.get_proposal(db, actor=actor, proposal_id=proposal_id),
+                   _not_found(request))
 
 
 @router.post("/state/proposals/{proposal_id}/confirm")
@@ -448,10 +444,8 @@ def my_reports(request: Request, db: SessionDep, actor: StateActor, status: str 
 
 
 def _visible_report(request: Request, db, actor: Actor, report_id: int) -> FollowUpReport:
-    try:
-        return follow_up.get_report(db, actor=actor, report_id=report_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: follow_up.get_report(db, actor=actor, report_id=report_id),
+                   _not_found(request))
 
 
 def _report_labels(request: Request) -> dict[str, str]:

@@ -22,7 +22,7 @@ from governance.models import (
     ProposalStatus,
     Screening,
 )
-from tests.api.test_query_cost import counted
+from tests.pages.test_partner_pages import _statements
 
 MAX_STATEMENTS = 16
 
@@ -248,15 +248,6 @@ def test_other_roles_are_refused(browser, person, db_session, themes):
     assert browser.get(f"/partner/requests/{found.id}").status_code == 303
     browser.sign_in(mission.email)
     assert browser.get(f"/partner/requests/{found.id}").status_code == 403
-
-
-def _statements(browser, db_session, path):
-    db_session.expunge_all()  # measured cold: nothing the test made is cached in the session
-    db_session.execute(select(1))  # the test's savepoint is open before counting
-    with counted(db_session) as statements:
-        page = browser.get(path)
-    assert page.status_code == 200, page.text
-    return statements
 
 
 def test_the_page_costs_the_same_few_statements_whatever_the_data(browser, person, db_session, themes):
