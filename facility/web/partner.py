@@ -312,11 +312,12 @@ def my_experts(request: Request, db: SessionDep, actor: PartnerActor, page: str 
     number = page_number(page)
     rows, total = experts.list_experts(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     ids = [e.id for e in rows]
+    _ = gettext_for(request)
     return render(request, "partner/experts.html", {
         "rows": rows, "themes_of": experts.themes_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "windows_of": experts.availability_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "pages": Pages(number, PAGE_SIZE, total, {}),
-        "notice": gettext_for(request)("The expert's profile is saved.") if done == "saved" else None,
+        "notice": _("The expert's profile is saved.") if done == "saved" else None,
     })
 
 

@@ -241,7 +241,8 @@ def _visible_request(request: Request, db, actor: Actor, request_id: int) -> Cap
 def edit_request_form(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
     if found.status not in lifecycle.EDITABLE:
-        raise _conflict(request, gettext_for(request)("This request can no longer be edited."))
+        _ = gettext_for(request)
+        raise _conflict(request, _("This request can no longer be edited."))
     current = requests.current_fields(db, found)
     ids = _selected_ids(request) or current.recommendation_ids
     themes = (_themes_of_recommendations(db, ids) if _selected_ids(request) else current.themes) or []
