@@ -59,7 +59,7 @@ class OfferFit:
 def _instance(session: Session, request: CapacityRequest, group: str, request_themes: list[str],
               offers: list[Offer], partner: Partner,
               offer_themes: dict[int, list[str]]) -> matching.Instance:
-    """The request and the offers as a run's instance would hold them (1 statement: criteria)."""
+    """The request and the offers as a run's instance would hold them (2 statements)."""
     linked = session.exec(select(Recommendation.response).join(
         RequestRecommendation, RequestRecommendation.recommendation_id == Recommendation.id)
         .where(RequestRecommendation.request_id == request.id)).all()
