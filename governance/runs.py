@@ -134,6 +134,37 @@ def _by_key(rows: Iterator[tuple[int, str]]) -> dict[int, list[str]]:
     return result
 
 
+# One record of the instance file (matching-model.md) per database row: the optimiser's runs and
+# the partners' fit of their offers to a request (governance/offer_fit.py) read rows the same way.
+
+def criteria_record(criteria: CriteriaBody) -> dict[str, Any]:
+    m = criteria.matching
+    return {"request_base_value": m.request_base_value, "weights": m.weights.model_dump(),
+            "team_min_groups": m.team_min_groups, "group_floor_share": m.group_floor_share,
+            "fairness_penalty": m.fairness_penalty}
+
+
+def request_record(r: CapacityRequest, *, group: str, themes: list[str],
+                   all_supported: bool) -> dict[str, Any]:
+    return {
+        "id": f"R{r.id}", "state": r.state_code, "group": group,
+        "themes": themes, "languages": list(r.languages),
+        "window": [r.window_start.isoformat(), r.window_end.isoformat()], "weeks": r.weeks,
+        "budget": r.budget, "experts_needed": r.experts_needed, "priority": r.priority,
+        "submitted": (r.submitted_at or r.created_at).date().isoformat(),
+        "all_supported": all_supported,
+    }
+
+
+def offer_record(o: Offer, *, partner: Partner, themes: list[str]) -> dict[str, Any]:
+    return {
+        "id": f"O{o.id}", "partner": partner.name, "partner_state": partner.state_code,
+        "themes": themes, "groups": o.eligible_groups, "states": o.eligible_states,
+        "window": [o.window_start.isoformat(), o.window_end.isoformat()],
+        "budget": o.budget, "max_requests": o.max_requests,
+    }
+
+
 def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
                    ) -> tuple[dict[str, Any], list[matching.FixedMatch], list[dict]]:
     """The `facility-matching/1` document of the live data, the fixed matches, and what was left out."""
@@ -183,31 +214,15 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
             ExpertAvailability.expert_id.in_(expert_ids))):  # type: ignore[attr-defined]
         windows.setdefault(w.expert_id, []).append([w.start.isoformat(), w.end.isoformat()])
 
-    m = criteria.matching
     document = {
         "format": "facility-matching/1",
         "as_of": as_of.isoformat(),
-        "criteria": {
-            "request_base_value": m.request_base_value, "weights": m.weights.model_dump(),
-            "team_min_groups": m.team_min_groups, "group_floor_share": m.group_floor_share,
-            "fairness_penalty": m.fairness_penalty,
-        },
-        "requests": [{
-            "id": f"R{r.id}", "state": r.state_code, "group": groups[r.state_code],
-            "themes": themes.get(r.id, []), "languages": list(r.languages),
-            "window": [r.window_start.isoformat(), r.window_end.isoformat()], "weeks": r.weeks,
-            "budget": r.budget, "experts_needed": r.experts_needed, "priority": r.priority,
-            "submitted": (r.submitted_at or r.created_at).date().isoformat(),
-            "all_supported": r.id not in noted,
-        } for r in requests if themes.get(r.id)],
-        "offers": [{
-            "id": f"O{o.id}", "partner": partners[o.partner_id].name,
-            "partner_state": partners[o.partner_id].state_code,
-            "themes": offer_themes.get(o.id, []), "groups": o.eligible_groups,
-            "states": o.eligible_states,
-            "window": [o.window_start.isoformat(), o.window_end.isoformat()],
-            "budget": o.budget, "max_requests": o.max_requests,
-        } for o in offers.values() if offer_themes.get(o.id)],
+        "criteria": criteria_record(criteria),
+        "requests": [request_record(r, group=groups[r.state_code], themes=themes[r.id],
+                                    all_supported=r.id not in noted)
+                     for r in requests if themes.get(r.id)],
+        "offers": [offer_record(o, partner=partners[o.partner_id], themes=offer_themes[o.id])
+                   for o in offers.values() if offer_themes.get(o.id)],
         "experts": [{
             "id": f"E{e.id}", "nationality": e.nationality, "group": groups[e.nationality],
             "themes": expert_themes.get(e.id, []), "languages": list(e.languages),

@@ -23,7 +23,9 @@ from sqlmodel import Session
 from facility.reference.models import (
     Recommendation,
     RecommendationResponse,
+    RecommendationSdg,
     RecommendationTheme,
+    SdgGoal,
     Theme,
 )
 
@@ -142,3 +144,17 @@ def recommendations_by_id(session: Session, ids: list[int]) -> list[Recommendati
     found = {r.id: r for r in session.execute(
         select(Recommendation).where(Recommendation.id.in_(ids))).scalars()}  # type: ignore[union-attr]
     return [found[i] for i in ids if i in found]
+
+
+def sdg_goals_by_recommendation(session: Session, ids: list[int]) -> dict[int, list[SdgGoal]]:
+    """The SDG goals each of these recommendations is linked to, by number; 1 statement."""
+    goals: dict[int, list[SdgGoal]] = {}
+    if not ids:
+        return goals
+    for recommendation_id, goal in session.execute(
+            select(RecommendationSdg.recommendation_id, SdgGoal)
+            .join(SdgGoal, SdgGoal.number == RecommendationSdg.goal_number)
+            .where(RecommendationSdg.recommendation_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(RecommendationSdg.recommendation_id, SdgGoal.number)):
+        goals.setdefault(recommendation_id, []).append(goal)
+    return goals

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.web import governance_views as views
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -60,10 +61,7 @@ def committee_home(request: Request, db: SessionDep, actor: MemberActor,
 def _motion_page(request: Request, db, actor: Actor, motion_id: int, *, errors=(),
                  values: dict | None = None, conflict: str | None = None,
                  status_code: int = 200) -> Response:
-    try:
-        view = views.motion_view(db, actor=actor, motion_id=motion_id)
-    except NotFound:
-        raise not_found(request) from None
+    view = visible(lambda: views.motion_view(db, actor=actor, motion_id=motion_id), not_found(request))
     return render(request, "committee/motion.html", {
         "view": view, "choices": list(VoteChoice), "errors": list(errors), "values": values or {},
         "conflict": conflict, "is_open": view.motion.status == MotionStatus.OPEN,
@@ -79,25 +77,17 @@ def motion_page(request: Request, db: SessionDep, actor: GovernanceActor, motion
 def _write(request: Request, db, actor: Actor, motion_id: int, action, *, values: dict,
            messages: dict[tuple[str, str], str]) -> Response:
     """Run a motion action; success → back to the motion page, problems → the page with them."""
-    try:
-        action()
-    except ValidationFailed as failure:
-        db.rollback()
+    def invalid(failure: ValidationFailed) -> Response:
         errors = [(p.field, messages.get((p.field, p.rule), p.message)) for p in failure.problems]
         return _motion_page(request, db, actor, motion_id, errors=errors, values=values,
                             status_code=422)
-    except Conflict as conflict:
-        db.rollback()
-        return _motion_page(request, db, actor, motion_id, conflict=str(conflict), values=values,
-                            status_code=409)
-    except NotFound:
-        db.rollback()
-        raise not_found(request) from None
-    except PermissionDenied as denied:
-        db.rollback()
-        raise refused(request, denied) from None
-    db.commit()
-    return RedirectResponse(f"/committee/motions/{motion_id}", status_code=303)
+
+    return write(db, action, done=f"/committee/motions/{motion_id}", answers={
+        ValidationFailed: invalid,
+        Conflict: lambda conflict: _motion_page(request, db, actor, motion_id, conflict=str(conflict),
+                                                values=values, status_code=409),
+        NotFound: lambda _n: not_found(request),
+        PermissionDenied: lambda denied: refused(request, denied)})
 
 
 @router.post("/committee/motions/{motion_id}/vote")
@@ -135,10 +125,7 @@ def decide(request: Request, db: SessionDep, actor: GovernanceActor, motion_id: 
 
 @router.get("/committee/runs/{run_id}")
 def run_page(request: Request, db: SessionDep, actor: GovernanceActor, run_id: int) -> Response:
-    try:
-        view = views.run_view(db, actor=actor, run_id=run_id)
-    except NotFound:
-        raise not_found(request) from None
+    view = visible(lambda: views.run_view(db, actor=actor, run_id=run_id), not_found(request))
     return render(request, "committee/run.html", {"view": view, "run": view.run})
 
 
@@ -265,22 +252,16 @@ async def create_draft(request: Request, db: SessionDep, actor: MemberActor) -> 
     if problems:
         return _criteria_form(request, db, actor, values=values, status_code=422,
                               errors=[(field_id(f), m) for f, m in problems])
-    try:
-        draft = criteria_rules.draft_criteria(db, actor=actor, title=values.get("title", ""),
-                                              body=body, notes=values.get("notes", ""))
-    except ValidationFailed as failure:
-        db.rollback()
-        return _criteria_form(request, db, actor, values=values, status_code=422,
-                              errors=_criteria_messages(request, failure))
-    db.commit()
-    return RedirectResponse(f"/committee/criteria/{draft.version}", status_code=303)
+    return write(db, lambda: criteria_rules.draft_criteria(
+        db, actor=actor, title=values.get("title", ""), body=body, notes=values.get("notes", "")),
+        done=lambda draft: f"/committee/criteria/{draft.version}", answers={
+            ValidationFailed: lambda failure: _criteria_form(
+                request, db, actor, values=values, status_code=422,
+                errors=_criteria_messages(request, failure))})
 
 
 def _version(request: Request, db, actor: Actor, version: int):
-    try:
-        return views.criteria_version(db, actor=actor, version=version)
-    except NotFound:
-        raise not_found(request) from None
+    return visible(lambda: views.criteria_version(db, actor=actor, version=version), not_found(request))
 
 
 @router.get("/committee/criteria/{version}")
@@ -298,34 +279,24 @@ async def edit_draft(request: Request, db: SessionDep, actor: MemberActor, versi
         return _criteria_form(request, db, actor, draft=draft, values=values, status_code=422,
                               errors=[(field_id(f), m) for f, m in problems])
     expected = values.get("row_version", "")
-    try:
-        criteria_rules.update_draft(
-            db, actor=actor, version=version,
-            expected_row_version=int(expected) if expected.isdigit() else -1,
-            title=values.get("title", ""), body=body, notes=values.get("notes", ""))
-    except ValidationFailed as failure:
-        db.rollback()
-        return _criteria_form(request, db, actor, draft=_version(request, db, actor, version),
-                              values=values, status_code=422,
-                              errors=_criteria_messages(request, failure))
-    except Conflict as conflict:
-        db.rollback()
-        return _criteria_form(request, db, actor, draft=_version(request, db, actor, version),
-                              values=values, conflict=str(conflict), status_code=409)
-    db.commit()
-    return RedirectResponse(f"/committee/criteria/{version}", status_code=303)
+    return write(db, lambda: criteria_rules.update_draft(
+        db, actor=actor, version=version,
+        expected_row_version=int(expected) if expected.isdigit() else -1,
+        title=values.get("title", ""), body=body, notes=values.get("notes", "")),
+        done=f"/committee/criteria/{version}", answers={
+            ValidationFailed: lambda failure: _criteria_form(
+                request, db, actor, draft=_version(request, db, actor, version), values=values,
+                status_code=422, errors=_criteria_messages(request, failure)),
+            Conflict: lambda conflict: _criteria_form(
+                request, db, actor, draft=_version(request, db, actor, version), values=values,
+                conflict=str(conflict), status_code=409)})
 
 
 @router.post("/committee/criteria/{version}/propose")
 def propose(request: Request, db: SessionDep, actor: MemberActor, version: int) -> Response:
-    try:
-        motion = decisions.propose_criteria(db, actor=actor, version=version)
-    except NotFound:
-        db.rollback()
-        raise not_found(request) from None
-    except Conflict as conflict:
-        db.rollback()
-        return _criteria_form(request, db, actor, draft=_version(request, db, actor, version),
-                              conflict=str(conflict), status_code=409)
-    db.commit()
-    return RedirectResponse(f"/committee/motions/{motion.id}", status_code=303)
+    return write(db, lambda: decisions.propose_criteria(db, actor=actor, version=version),
+                 done=lambda motion: f"/committee/motions/{motion.id}", answers={
+                     NotFound: lambda _n: not_found(request),
+                     Conflict: lambda conflict: _criteria_form(
+                         request, db, actor, draft=_version(request, db, actor, version),
+                         conflict=str(conflict), status_code=409)})

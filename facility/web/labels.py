@@ -57,6 +57,7 @@ LABELS.update({
     "PUBLISHED": N_("Published"),
     "CONFIRMED": N_("Confirmed"),
     "DECLINED": N_("Declined"),
+    "APPROVED_PROPOSAL": N_("Approved, awaiting confirmation"),  # a support not yet an engagement
     "SCHEDULED": N_("Scheduled"),
     "IN_PROGRESS": N_("In progress"),
     "DUE": N_("Due"),

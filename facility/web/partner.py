@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import select
 
 from facility.auth.actor import Actor
@@ -22,15 +22,19 @@ from facility.experts.models import Seniority
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
+from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
-from governance import demand, proposals
+from governance import demand, offer_fit, proposals
+from governance.coordination import support_map
 from governance.models import ProposalStatus
+from governance.screening import latest_screening
 
 router = page_router()
 PartnerActor = Annotated[Actor, Depends(require_role(Role.PARTNER))]
@@ -51,7 +55,8 @@ def _not_found(request: Request) -> PageError:
 
 
 def _conflict(request: Request, message: str) -> PageError:
-    return PageError(409, gettext_for(request)("This cannot be done now"), message)
+    _ = gettext_for(request)
+    return PageError(409, _("This cannot be done now"), message)
 
 
 def _digits(raw: str | None, limit: int = 15) -> int | None:
@@ -59,6 +64,10 @@ def _digits(raw: str | None, limit: int = 15) -> int | None:
 
 
 # Requests to browse ---------------------------------------------------------------------------
+
+def _goal_title(goal: SdgGoal, language: str) -> str:
+    return goal.short_titles.get(language) or goal.short_titles.get("en", "")
+
 
 @router.get("/partner/requests")
 def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme: str | None = None,
@@ -85,10 +94,41 @@ def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme
     language = language_of(request)
     return render(request, "partner/requests.html", {
         "rows": rows, "themes": themes, "groups": groups, "selected": selected,
-        "goals": [(g.number, g.short_titles.get(language) or g.short_titles.get("en", "")) for g in goals],
+        "goals": [(g.number, _goal_title(g, language)) for g in goals],
         "themes_of": requests.themes_by_request(db, ids) if ids else {},  # type: ignore[arg-type]
         "states": {s.code: s.name for s in db.exec(select(State))},
         "pages": Pages(number, PAGE_SIZE, total, query),
+    })
+
+
+@router.get("/partner/requests/{request_id}")
+def request_page(request: Request, db: SessionDep, actor: PartnerActor, request_id: int) -> Response:
+    """What a donor needs to decide on one request: the request and its recommendations, who
+    already supports them, and which of the partner's own offers the optimiser's rules allow."""
+    # A draft, or no such request: the same page.
+    found = visible(lambda: requests.get_request(db, actor=actor, request_id=request_id),
+                    _not_found(request))
+    assert found.id is not None
+    state = db.get(State, found.state_code)
+    ids = requests.recommendation_ids_by_request(db, [found.id]).get(found.id, [])
+    linked = recommendations_by_id(db, ids)
+    goals = sdg_goals_by_recommendation(db, ids)
+    wanted = set(ids)
+    # Donor coordination: the supports of this State that touch this request's recommendations.
+    supported = [row for row in support_map(db, actor=actor, state_code=found.state_code).recommendations
+                 if row.recommendation.id in wanted]
+    language = language_of(request)
+    return render(request, "partner/request.html", {
+        "item": found, "state": state, "recommendations": linked,
+        "themes": requests.themes_by_request(db, [found.id]).get(found.id, []),
+        "goals_of": {rid: [(g.number, _goal_title(g, language)) for g in linked_goals]
+                     for rid, linked_goals in goals.items()},
+        "goals": sorted({(g.number, _goal_title(g, language))
+                         for linked_goals in goals.values() for g in linked_goals}),
+        # None for a partner today: permissions.can_view_screening decides, not this page.
+        "screening": latest_screening(db, actor=actor, request=found),
+        "supported": supported, "fits": offer_fit.own_offer_fits(db, actor=actor, request=found),
+        "run_currency": offer_fit.RUN_CURRENCY,
     })
 
 
@@ -166,24 +206,20 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
 @router.post("/partner/offers")
 async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
     values, fields, errors = _read_offer(request, await request.form())
-    if fields is not None:
-        try:
-            offers.create_offer(db, actor=actor, fields=fields)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(gettext_for(request), failure, _offer_labels(request))
-        else:
-            db.commit()
-            return RedirectResponse("/partner/offers?done=saved", status_code=303)
-    return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
-                       editing=None, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
+                           editing=None, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields),
+                 done="/partner/offers?done=saved", answers={ValidationFailed: lambda failure: again(
+                     problem_messages(gettext_for(request), failure, _offer_labels(request)))})
 
 
 def _own_offer(request: Request, db, actor: Actor, offer_id: int) -> Offer:
-    try:
-        offer = offers.get_offer(db, actor=actor, offer_id=offer_id)
-    except NotFound:
-        raise _not_found(request) from None
+    offer = visible(lambda: offers.get_offer(db, actor=actor, offer_id=offer_id), _not_found(request))
     if offer.partner_id != actor.partner_id:
         raise _not_found(request)  # another partner's published offer: not one of "my offers"
     return offer
@@ -213,54 +249,48 @@ async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, of
     offer = _own_offer(request, db, actor, offer_id)
     values, fields, errors = _read_offer(request, await request.form())
     _ = gettext_for(request)
-    if fields is not None:
-        version = values["version"]
-        changes = {k: getattr(fields, k) for k in (
-            "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
-            "window_start", "window_end", "eligible_groups", "eligible_states", "description",
-            "conditions")}
-        try:
-            offers.update_offer(db, actor=actor, offer_id=offer_id, changes=changes,
-                                expected_version=int(version) if version.isdigit() else None)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(_, failure, _offer_labels(request))
-        except Conflict as conflict:
-            db.rollback()
-            if "changed since you read it" in conflict.message:
-                errors = [("title", _("Someone changed this offer in the meantime. Reload the page to "
-                                      "see their version, then make your change again."))]
-            else:
-                errors = [("title", _("A closed offer can no longer be edited."))]
-        else:
-            db.commit()
-            return RedirectResponse("/partner/offers?done=saved", status_code=303)
-    return _offer_form(request, db, values=values, errors=errors,
-                       action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _offer_form(request, db, values=values, errors=errors,
+                           action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
+
+    def conflicting(conflict: Conflict) -> Response:
+        if "changed since you read it" in conflict.message:
+            return again([("title", _("Someone changed this offer in the meantime. Reload the page "
+                                      "to see their version, then make your change again."))])
+        return again([("title", _("A closed offer can no longer be edited."))])
+
+    if fields is None:
+        return again(errors)
+    version = values["version"]
+    changes = {k: getattr(fields, k) for k in (
+        "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
+        "window_start", "window_end", "eligible_groups", "eligible_states", "description",
+        "conditions")}
+    return write(db, lambda: offers.update_offer(
+        db, actor=actor, offer_id=offer_id, changes=changes,
+        expected_version=int(version) if version.isdigit() else None),
+        done="/partner/offers?done=saved", answers={
+            ValidationFailed: lambda failure: again(problem_messages(_, failure, _offer_labels(request))),
+            Conflict: conflicting})
 
 
 @router.post("/partner/offers/{offer_id}/publish")
 def publish_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
     _own_offer(request, db, actor, offer_id)
-    try:
-        offers.publish_offer(db, actor=actor, offer_id=offer_id)
-    except Conflict:
-        db.rollback()
-        raise _conflict(request, gettext_for(request)("Only a draft offer can be published.")) from None
-    db.commit()
-    return RedirectResponse("/partner/offers?done=published", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: offers.publish_offer(db, actor=actor, offer_id=offer_id),
+                 done="/partner/offers?done=published", answers={
+                     Conflict: lambda _c: _conflict(request, _("Only a draft offer can be published."))})
 
 
 @router.post("/partner/offers/{offer_id}/close")
 def close_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
     _own_offer(request, db, actor, offer_id)
-    try:
-        offers.close_offer(db, actor=actor, offer_id=offer_id)
-    except Conflict:
-        db.rollback()
-        raise _conflict(request, gettext_for(request)("This offer is already closed.")) from None
-    db.commit()
-    return RedirectResponse("/partner/offers?done=closed", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: offers.close_offer(db, actor=actor, offer_id=offer_id),
+                 done="/partner/offers?done=closed", answers={
+                     Conflict: lambda _c: _conflict(request, _("This offer is already closed."))})
 
 
 # Experts ------------------------------------------------------------------------------------
@@ -282,11 +312,12 @@ def my_experts(request: Request, db: SessionDep, actor: PartnerActor, page: str 
     number = page_number(page)
     rows, total = experts.list_experts(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     ids = [e.id for e in rows]
+    _ = gettext_for(request)
     return render(request, "partner/experts.html", {
         "rows": rows, "themes_of": experts.themes_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "windows_of": experts.availability_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "pages": Pages(number, PAGE_SIZE, total, {}),
-        "notice": gettext_for(request)("The expert's profile is saved.") if done == "saved" else None,
+        "notice": _("The expert's profile is saved.") if done == "saved" else None,
     })
 
 
@@ -359,24 +390,22 @@ def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[st
 async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
     form = await request.form()
     values, fields, errors = _read_expert(request, form)
-    if fields is not None:
-        try:
-            experts.nominate_expert(db, actor=actor, fields=fields, consent_given=values["consent"])
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = _expert_errors(request, failure)
-        else:
-            db.commit()
-            return RedirectResponse("/partner/experts?done=saved", status_code=303)
-    return _expert_form(request, db, values=values, errors=errors, action="/partner/experts",
-                        editing=None, status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return _expert_form(request, db, values=values, errors=errors, action="/partner/experts",
+                            editing=None, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    return write(db, lambda: experts.nominate_expert(db, actor=actor, fields=fields,
+                                                     consent_given=values["consent"]),
+                 done="/partner/experts?done=saved",
+                 answers={ValidationFailed: lambda failure: again(_expert_errors(request, failure))})
 
 
 def _own_expert(request: Request, db, actor: Actor, expert_id: int):
-    try:
-        expert = experts.get_expert(db, actor=actor, expert_id=expert_id)
-    except NotFound:
-        raise _not_found(request) from None
+    expert = visible(lambda: experts.get_expert(db, actor=actor, expert_id=expert_id),
+                     _not_found(request))
     if expert.partner_id != actor.partner_id:
         raise _not_found(request)  # another partner's nominee: not one of "my experts"
     return expert
@@ -406,28 +435,27 @@ def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expe
 async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
     expert = _own_expert(request, db, actor, expert_id)
     values, fields, errors = _read_expert(request, await request.form())
-    if fields is not None:
-        version = values["version"]
-        changes = {k: getattr(fields, k) for k in (
-            "name", "email", "phone", "cv", "nationality", "themes", "languages", "availability",
-            "seniority", "max_assignments", "conflict_states")}
-        try:
-            experts.update_expert(db, actor=actor, expert_id=expert_id, changes=changes,
-                                  expected_version=int(version) if version.isdigit() else None)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = _expert_errors(request, failure)
-        except Conflict:
-            db.rollback()
-            errors = [("name", gettext_for(request)(
+    _ = gettext_for(request)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        values["consent"] = True
+        return _expert_form(request, db, values=values, errors=errors,
+                            action=f"/partner/experts/{expert_id}/edit", editing=expert, status_code=422)
+
+    if fields is None:
+        return again(errors)
+    version = values["version"]
+    changes = {k: getattr(fields, k) for k in (
+        "name", "email", "phone", "cv", "nationality", "themes", "languages", "availability",
+        "seniority", "max_assignments", "conflict_states")}
+    return write(db, lambda: experts.update_expert(
+        db, actor=actor, expert_id=expert_id, changes=changes,
+        expected_version=int(version) if version.isdigit() else None),
+        done="/partner/experts?done=saved", answers={
+            ValidationFailed: lambda failure: again(_expert_errors(request, failure)),
+            Conflict: lambda _c: again([("name", _(
                 "Someone changed this profile in the meantime. Reload the page to see their "
-                "version, then make your change again."))]
-        else:
-            db.commit()
-            return RedirectResponse("/partner/experts?done=saved", status_code=303)
-    values["consent"] = True
-    return _expert_form(request, db, values=values, errors=errors,
-                        action=f"/partner/experts/{expert_id}/edit", editing=expert, status_code=422)
+                "version, then make your change again."))])})
 
 
 # Proposals ----------------------------------------------------------------------------------
@@ -456,24 +484,18 @@ def my_proposals(request: Request, db: SessionDep, actor: PartnerActor, page: st
 
 
 def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int) -> None:
-    try:
-        proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
-    except NotFound:
-        raise _not_found(request) from None
+    visible(lambda: proposals.get_proposal(db, actor=actor, proposal_id=proposal_id), _not_found(request))
 
 
 @router.post("/partner/proposals/{proposal_id}/confirm")
 def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
-    try:
-        proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id)
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be confirmed by you now: it is not awaiting the confirmation of "
-            "the partner whose offer it uses.")) from None
-    db.commit()
-    return RedirectResponse("/partner/proposals?done=confirmed", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id),
+                 done="/partner/proposals?done=confirmed", answers={
+                     (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                         "This proposal cannot be confirmed by you now: it is not awaiting the "
+                         "confirmation of the partner whose offer it uses."))})
 
 
 @router.post("/partner/proposals/{proposal_id}/decline")
@@ -481,21 +503,15 @@ async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor
                            proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
     reason = (await request.form()).get("reason")
-    try:
-        proposals.decline_proposal(db, actor=actor, proposal_id=proposal_id,
-                                   reason=reason if isinstance(reason, str) else "")
-    except ValidationFailed:
-        db.rollback()
-        return _proposals_page(request, db, actor, status_code=422, errors=[
-            (f"decline-reason-{proposal_id}", gettext_for(request)(
-                "Reason: say why you decline the proposal."))])
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be declined by you now: it is not awaiting the confirmation of "
-            "the partner whose offer it uses.")) from None
-    db.commit()
-    return RedirectResponse("/partner/proposals?done=declined", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: proposals.decline_proposal(
+        db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
+        done="/partner/proposals?done=declined", answers={
+            ValidationFailed: lambda _f: _proposals_page(request, db, actor, status_code=422, errors=[
+                (f"decline-reason-{proposal_id}", _("Reason: say why you decline the proposal."))]),
+            (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                "This proposal cannot be declined by you now: it is not awaiting the confirmation "
+                "of the partner whose offer it uses."))})
 
 
 @router.get("/partner/unmet-demand")

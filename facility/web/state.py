@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import select
 
 from facility.auth.actor import Actor
@@ -24,7 +24,7 @@ from facility.engagements.models import (
     IndicatorType,
     ReportStatus,
 )
-from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, PermissionDenied, ValidationFailed
 from facility.needs import service as needs
 from facility.offers import service as offers
 from facility.reference.models import RecommendationResponse, Theme
@@ -37,6 +37,7 @@ from facility.requests import lifecycle
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
+from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, field_id, problem_messages
 from facility.web.i18n import gettext_for
@@ -217,32 +218,31 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
 async def create_request(request: Request, db: SessionDep, actor: StateActor) -> Response:
     form = await request.form()
     values, fields, errors, ids = _read_request_form(request, form)
-    if fields is not None:
-        try:
-            created = requests.create_request(db, actor=actor, fields=fields)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(gettext_for(request), failure, _request_labels(request))
-        else:
-            db.commit()
-            return RedirectResponse(f"/state/requests/{created.id}?saved=1", status_code=303)
-    return render(request, "state/request_form.html", _form_context(
-        db, values=values, recommendation_ids=ids, errors=errors, action="/state/requests",
-        editing=None), status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return render(request, "state/request_form.html", _form_context(
+            db, values=values, recommendation_ids=ids, errors=errors, action="/state/requests",
+            editing=None), status_code=422)
+
+    if fields is None:
+        return again(errors)
+    return write(db, lambda: requests.create_request(db, actor=actor, fields=fields),
+                 done=lambda created: f"/state/requests/{created.id}?saved=1",
+                 answers={ValidationFailed: lambda failure: again(problem_messages(
+                     gettext_for(request), failure, _request_labels(request)))})
 
 
 def _visible_request(request: Request, db, actor: Actor, request_id: int) -> CapacityRequest:
-    try:
-        return requests.get_request(db, actor=actor, request_id=request_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: requests.get_request(db, actor=actor, request_id=request_id),
+                   _not_found(request))
 
 
 @router.get("/state/requests/{request_id}/edit")
 def edit_request_form(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
     if found.status not in lifecycle.EDITABLE:
-        raise _conflict(request, gettext_for(request)("This request can no longer be edited."))
+        _ = gettext_for(request)
+        raise _conflict(request, _("This request can no longer be edited."))
     current = requests.current_fields(db, found)
     ids = _selected_ids(request) or current.recommendation_ids
     themes = (_themes_of_recommendations(db, ids) if _selected_ids(request) else current.themes) or []
@@ -267,26 +267,25 @@ async def update_request(request: Request, db: SessionDep, actor: StateActor, re
     form = await request.form()
     values, fields, errors, ids = _read_request_form(request, form)
     version = values["version"]
-    if fields is not None:
-        changes = {name: getattr(fields, name) for name in (
-            "title", "need", "barrier", "focal_point", "recommendation_ids", "themes", "languages",
-            "support_kinds", "window_start", "window_end", "weeks", "experts_needed", "budget",
-            "currency", "priority")}
-        try:
-            requests.update_request(db, actor=actor, request_id=request_id, changes=changes,
-                                    expected_version=int(version) if version.isdigit() else None)
-        except ValidationFailed as failure:
-            db.rollback()
-            errors = problem_messages(gettext_for(request), failure, _request_labels(request))
-        except Conflict as conflict:
-            db.rollback()
-            errors = [("title", _conflict_message(request, conflict))]
-        else:
-            db.commit()
-            return RedirectResponse(f"/state/requests/{request_id}?saved=1", status_code=303)
-    return render(request, "state/request_form.html", _form_context(
-        db, values=values, recommendation_ids=ids, errors=errors,
-        action=f"/state/requests/{request_id}/edit", editing=found), status_code=422)
+
+    def again(errors: list[tuple[str, str]]) -> Response:
+        return render(request, "state/request_form.html", _form_context(
+            db, values=values, recommendation_ids=ids, errors=errors,
+            action=f"/state/requests/{request_id}/edit", editing=found), status_code=422)
+
+    if fields is None:
+        return again(errors)
+    changes = {name: getattr(fields, name) for name in (
+        "title", "need", "barrier", "focal_point", "recommendation_ids", "themes", "languages",
+        "support_kinds", "window_start", "window_end", "weeks", "experts_needed", "budget",
+        "currency", "priority")}
+    return write(db, lambda: requests.update_request(
+        db, actor=actor, request_id=request_id, changes=changes,
+        expected_version=int(version) if version.isdigit() else None),
+        done=f"/state/requests/{request_id}?saved=1", answers={
+            ValidationFailed: lambda failure: again(problem_messages(
+                gettext_for(request), failure, _request_labels(request))),
+            Conflict: lambda conflict: again([("title", _conflict_message(request, conflict))])})
 
 
 def _conflict_message(request: Request, conflict: Conflict) -> str:
@@ -335,17 +334,12 @@ def request_page(request: Request, db: SessionDep, actor: StateActor, request_id
 @router.post("/state/requests/{request_id}/submit")
 def submit_request(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    try:
-        requests.submit_request(db, actor=actor, request_id=request_id)
-    except ValidationFailed as failure:
-        db.rollback()
-        return _request_page(request, db, actor, found, status_code=422, errors=problem_messages(
-            gettext_for(request), failure, _request_labels(request)))
-    except Conflict as conflict:
-        db.rollback()
-        raise _conflict(request, _conflict_message(request, conflict)) from None
-    db.commit()
-    return RedirectResponse(f"/state/requests/{request_id}?done=submitted", status_code=303)
+    return write(db, lambda: requests.submit_request(db, actor=actor, request_id=request_id),
+                 done=f"/state/requests/{request_id}?done=submitted", answers={
+                     ValidationFailed: lambda failure: _request_page(
+                         request, db, actor, found, status_code=422, errors=problem_messages(
+                             gettext_for(request), failure, _request_labels(request))),
+                     Conflict: lambda conflict: _conflict(request, _conflict_message(request, conflict))})
 
 
 @router.post("/state/requests/{request_id}/withdraw")
@@ -353,41 +347,30 @@ async def withdraw_request(request: Request, db: SessionDep, actor: StateActor,
                            request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
     reason = (await request.form()).get("reason")
-    try:
-        requests.withdraw_request(db, actor=actor, request_id=request_id,
-                                  reason=reason if isinstance(reason, str) else "")
-    except ValidationFailed:
-        db.rollback()
-        _ = gettext_for(request)
-        return _request_page(request, db, actor, found, status_code=422, errors=[
-            ("reason", _("Reason: say why the request is withdrawn."))])
-    except Conflict as conflict:
-        db.rollback()
-        raise _conflict(request, _conflict_message(request, conflict)) from None
-    db.commit()
-    return RedirectResponse(f"/state/requests/{request_id}?done=withdrawn", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: requests.withdraw_request(
+        db, actor=actor, request_id=request_id, reason=reason if isinstance(reason, str) else ""),
+        done=f"/state/requests/{request_id}?done=withdrawn", answers={
+            ValidationFailed: lambda _f: _request_page(request, db, actor, found, status_code=422, errors=[
+                ("reason", _("Reason: say why the request is withdrawn."))]),
+            Conflict: lambda conflict: _conflict(request, _conflict_message(request, conflict))})
 
 
 # Proposals: confirm or decline ----------------------------------------------------------------
 
 def _visible_proposal(request: Request, db, actor: Actor, proposal_id: int):
-    try:
-        return proposals.get_proposal(db, actor=actor, proposal_id=proposal_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: proposals.get_proposal(db, actor=actor, proposal_id=proposal_id),
+                   _not_found(request))
 
 
 @router.post("/state/proposals/{proposal_id}/confirm")
 def confirm_proposal(request: Request, db: SessionDep, actor: StateActor, proposal_id: int) -> Response:
     proposal = _visible_proposal(request, db, actor, proposal_id)
-    try:
-        proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id)
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be confirmed now: it is not awaiting your confirmation.")) from None
-    db.commit()
-    return RedirectResponse(f"/state/requests/{proposal.request_id}?done=confirmed", status_code=303)
+    _ = gettext_for(request)
+    return write(db, lambda: proposals.confirm_proposal(db, actor=actor, proposal_id=proposal_id),
+                 done=f"/state/requests/{proposal.request_id}?done=confirmed", answers={
+                     (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                         "This proposal cannot be confirmed now: it is not awaiting your confirmation."))})
 
 
 @router.post("/state/proposals/{proposal_id}/decline")
@@ -395,21 +378,19 @@ async def decline_proposal(request: Request, db: SessionDep, actor: StateActor,
                            proposal_id: int) -> Response:
     proposal = _visible_proposal(request, db, actor, proposal_id)
     reason = (await request.form()).get("reason")
-    try:
-        proposals.decline_proposal(db, actor=actor, proposal_id=proposal_id,
-                                   reason=reason if isinstance(reason, str) else "")
-    except ValidationFailed:
-        db.rollback()
+    _ = gettext_for(request)
+
+    def invalid(_failure: ValidationFailed) -> Response:
         found = _visible_request(request, db, actor, proposal.request_id)
-        _ = gettext_for(request)
         return _request_page(request, db, actor, found, status_code=422, errors=[
             (f"decline-reason-{proposal_id}", _("Reason: say why you decline the proposal."))])
-    except (Conflict, PermissionDenied):
-        db.rollback()
-        raise _conflict(request, gettext_for(request)(
-            "This proposal cannot be declined now: it is not awaiting your confirmation.")) from None
-    db.commit()
-    return RedirectResponse(f"/state/requests/{proposal.request_id}?done=declined", status_code=303)
+
+    return write(db, lambda: proposals.decline_proposal(
+        db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
+        done=f"/state/requests/{proposal.request_id}?done=declined", answers={
+            ValidationFailed: invalid,
+            (Conflict, PermissionDenied): lambda _c: _conflict(request, _(
+                "This proposal cannot be declined now: it is not awaiting your confirmation."))})
 
 
 # Engagements ----------------------------------------------------------------------------------
@@ -464,10 +445,8 @@ def my_reports(request: Request, db: SessionDep, actor: StateActor, status: str 
 
 
 def _visible_report(request: Request, db, actor: Actor, report_id: int) -> FollowUpReport:
-    try:
-        return follow_up.get_report(db, actor=actor, report_id=report_id)
-    except NotFound:
-        raise _not_found(request) from None
+    return visible(lambda: follow_up.get_report(db, actor=actor, report_id=report_id),
+                   _not_found(request))
 
 
 def _report_labels(request: Request) -> dict[str, str]:
@@ -603,27 +582,25 @@ async def save_report(request: Request, db: SessionDep, actor: StateActor, repor
     if errors:
         return _report_page(request, db, actor, report, values=values, errors=errors, status_code=422)
     version = values["row_version"]
-    try:
+
+    def save() -> None:
         follow_up.save_report(db, actor=actor, report_id=report_id, changes=changes,
                               expected_row_version=int(version) if version.isdigit() else None)
         if action == "submit":
             follow_up.submit_report(db, actor=actor, report_id=report_id)
-    except ValidationFailed as failure:
-        db.rollback()
+
+    def invalid(failure: ValidationFailed) -> Response:
         messages = problem_messages(_, failure, _report_labels(request))
         fixed = [(_report_field_id(f), m) for (f, m) in
                  zip([p.field for p in failure.problems], [m for _f, m in messages], strict=True)]
         return _report_page(request, db, actor, report, values=values, errors=fixed, status_code=422)
-    except Conflict as conflict:
-        db.rollback()
-        return _report_page(request, db, actor, report, values=values, status_code=409,
-                            errors=[("narrative", _conflict_message(request, conflict))])
-    except PermissionDenied:
-        db.rollback()
-        raise _not_found(request) from None
-    db.commit()
+
     done = "submitted" if action == "submit" else "saved"
-    return RedirectResponse(f"/state/reports/{report_id}?done={done}", status_code=303)
+    return write(db, save, done=f"/state/reports/{report_id}?done={done}", answers={
+        ValidationFailed: invalid,
+        Conflict: lambda conflict: _report_page(request, db, actor, report, values=values, status_code=409,
+                                                errors=[("narrative", _conflict_message(request, conflict))]),
+        PermissionDenied: lambda _d: _not_found(request)})
 
 
 @router.post("/state/reports/{report_id}/request")
@@ -632,18 +609,15 @@ def request_from_further_needs(request: Request, db: SessionDep, actor: StateAct
     """A new draft request stating the report's further needs; the State edits it next."""
     report = _visible_report(request, db, actor, report_id)
     _ = gettext_for(request)
-    try:
-        created, _engagement = follow_up.request_from_further_needs(db, actor=actor, report_id=report_id)
-    except ValidationFailed as failure:
-        db.rollback()
+
+    def invalid(failure: ValidationFailed) -> Response:
         if failure.problems[0].field == "furtherNeeds":
             errors = [("further_needs", _("Further needs: the report states none; write them and "
                                           "save first."))]
         else:
             errors = problem_messages(_, failure, _request_labels(request))
         return _report_page(request, db, actor, report, status_code=422, errors=errors)
-    except PermissionDenied:
-        db.rollback()
-        raise _not_found(request) from None
-    db.commit()
-    return RedirectResponse(f"/state/requests/{created.id}/edit", status_code=303)
+
+    return write(db, lambda: follow_up.request_from_further_needs(db, actor=actor, report_id=report_id),
+                 done=lambda made: f"/state/requests/{made[0].id}/edit",
+                 answers={ValidationFailed: invalid, PermissionDenied: lambda _d: _not_found(request)})
