@@ -12,10 +12,13 @@ TITLE = "Request KEN-0 (demo)"
 
 @pytest.fixture(scope="module")
 def linked_request(live_server) -> str:
-    """Gives the seeded request KEN-0 a theme of the demo offers and a recommendation."""
+    """Gives the seeded request KEN-0 a theme and a recommendation, and the partner an offer of its
+    own that fits it (other modules' tests use the seeded offers' capacity)."""
     from sqlmodel import Session, select
 
+    from facility.auth.models import Account
     from facility.db import make_engine
+    from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
     from facility.reference.models import Recommendation, Theme
     from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
 
@@ -31,8 +34,17 @@ def linked_request(live_server) -> str:
             text="Establish an independent national preventive mechanism (demo)")
         session.add(recommendation)
         session.flush()
+        partner = session.exec(select(Account).where(Account.email == live_server.people.partner)).one()
+        offer = Offer(partner_id=partner.partner_id, status=OfferStatus.PUBLISHED,
+                      title="Preventive mechanisms fund (demo)", kind=OfferKind.FUNDING,
+                      budget=500_000, currency="USD", max_requests=10,
+                      window_start=request.window_start, window_end=request.window_end,
+                      created_by_id=partner.id)
+        session.add(offer)
+        session.flush()
         session.add_all([RequestTheme(request_id=request.id, theme_id=theme.id),
-                         RequestRecommendation(request_id=request.id, recommendation_id=recommendation.id)])
+                         RequestRecommendation(request_id=request.id, recommendation_id=recommendation.id),
+                         OfferTheme(offer_id=offer.id, theme_id=theme.id)])
         session.commit()
     engine.dispose()
     return TITLE
