@@ -111,11 +111,11 @@ def _first(element: etree._Element, path: str) -> str | None:
     return str(found[0]) if found else None
 
 
-def _order(rule_target: str, less: str | None, more: str | None) -> Iterator[Finding]:
+def _order(earlier: str, less: str | None, later: str, more: str | None) -> Iterator[Finding]:
     """date_order: `less` must not be after `more`; ignored when either is missing."""
     first, second = _date(less), _date(more)
     if first and second and first > second:
-        yield "date_order", f"{rule_target} ({less} is after {more})"
+        yield "date_order", f"{earlier} {less} is after {later} {more}"
 
 
 def _not_future(what: str, value: str | None, now: datetime) -> Iterator[Finding]:
@@ -238,21 +238,19 @@ def date_order(activity: etree._Element, now: datetime) -> Iterator[Finding]:
     def kind(code: str) -> str | None:
         return _first(activity, f"activity-date[@type='{code}']/@iso-date")
 
-    yield from _order("planned start (activity-date type 1) is after planned end (type 3)",
-                      kind("1"), kind("3"))
-    yield from _order("actual start (activity-date type 2) is after actual end (type 4)",
-                      kind("2"), kind("4"))
+    yield from _order("planned start (activity-date type 1)", kind("1"), "planned end (type 3)", kind("3"))
+    yield from _order("actual start (activity-date type 2)", kind("2"), "actual end (type 4)", kind("4"))
     yield from _not_future("actual start (activity-date type 2)", kind("2"), now)
     yield from _not_future("actual end (activity-date type 4)", kind("4"), now)
     for transaction in activity.findall("transaction"):
         yield from _not_future("transaction-date", _first(transaction, "transaction-date/@iso-date"), now)
         yield from _not_future("transaction value/@value-date", _first(transaction, "value/@value-date"), now)
     for budget in activity.findall("budget"):
-        yield from _order("budget period-start is after its period-end",
-                          _first(budget, "period-start/@iso-date"), _first(budget, "period-end/@iso-date"))
+        yield from _order("budget period-start", _first(budget, "period-start/@iso-date"),
+                          "its period-end", _first(budget, "period-end/@iso-date"))
     for period in activity.xpath("result/indicator/period"):
-        yield from _order("result/indicator/period period-start is after its period-end",
-                          _first(period, "period-start/@iso-date"), _first(period, "period-end/@iso-date"))
+        yield from _order("result/indicator/period period-start", _first(period, "period-start/@iso-date"),
+                          "its period-end", _first(period, "period-end/@iso-date"))
 
 
 def time_limit(activity: etree._Element, now: datetime) -> Iterator[Finding]:
