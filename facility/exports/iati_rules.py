@@ -294,11 +294,12 @@ def range_(activity: etree._Element, now: datetime) -> Iterator[Finding]:
 
 
 def codelists(activity: etree._Element, now: datetime) -> Iterator[Finding]:
-    def check(path: str, allowed: frozenset[str] | Callable[[str], bool], name: str) -> Iterator[Finding]:
+    def check(path: str, allowed: frozenset[str] | Callable[[str], bool], name: str,
+              label: str | None = None) -> Iterator[Finding]:
         for value in activity.xpath(path):
             ok = value in allowed if isinstance(allowed, frozenset) else allowed(str(value))
             if not ok:
-                yield "codelist", f"{path} {str(value)!r} is not in the {name} codelist"
+                yield "codelist", f"{label or path} {str(value)!r} is not in the {name} codelist"
 
     yield from check("activity-status/@code", codelist("ActivityStatus"), "ActivityStatus")
     yield from check("participating-org/@role", codelist("OrganisationRole"), "OrganisationRole")
@@ -308,14 +309,16 @@ def codelists(activity: etree._Element, now: datetime) -> Iterator[Finding]:
     yield from check("transaction/transaction-type/@code", codelist("TransactionType"), "TransactionType")
     yield from check("sector/@vocabulary", codelist("SectorVocabulary"), "SectorVocabulary")
     yield from check("sector[@vocabulary='1' or not(@vocabulary)]/@code", codelist("Sector"),
-                     "Sector (DAC 5-digit)")
+                     "Sector (DAC 5-digit)", "sector/@code (vocabulary 1)")
     yield from check("default-aid-type/@vocabulary", codelist("AidTypeVocabulary"), "AidTypeVocabulary")
     yield from check("default-aid-type[@vocabulary='1' or not(@vocabulary)]/@code", codelist("AidType"),
-                     "AidType")
-    yield from check("tag[@vocabulary='2']/@code", SDG_GOALS, "SDG goals (TagVocabulary 2)")
+                     "AidType", "default-aid-type/@code (vocabulary 1)")
+    yield from check("tag[@vocabulary='2']/@code", SDG_GOALS, "SDG goals", "tag/@code (vocabulary 2)")
     yield from check("recipient-country/@code", _country, "Country (ISO 3166-1 alpha-2)")
-    yield from check("@default-currency | .//value/@currency", _currency, "Currency (ISO 4217)")
-    yield from check("@xml:lang | .//narrative/@xml:lang", _language, "Language (ISO 639-1)")
+    yield from check("@default-currency | .//value/@currency", _currency, "Currency (ISO 4217)",
+                     "@default-currency or value/@currency")
+    yield from check("@xml:lang | .//narrative/@xml:lang", _language, "Language (ISO 639-1)",
+                     "@xml:lang or narrative/@xml:lang")
 
 
 def _country(code: str) -> bool:

@@ -178,6 +178,9 @@ BREAKAGES = {
     "unknown country": (_set("recipient-country", "code", "QQ"), "codelist"),
     "unknown currency": (_set(".", "default-currency", "XYZ"), "codelist"),
     "unknown SDG goal": (_set("tag", "code", "18"), "codelist"),
+    "unknown aid type": (_set("default-aid-type", "code", "D99", "gha_nhri"), "codelist"),
+    "unknown language": (_set("title/narrative", "{http://www.w3.org/XML/1998/namespace}lang", "zz"),
+                         "codelist"),
 }
 
 
