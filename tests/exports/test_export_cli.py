@@ -18,6 +18,7 @@ from facility.config import get_settings
 from facility.db import make_engine, upgrade
 from facility.exports import iati
 from facility.offers.models import Offer
+from tests.conftest import BACKENDS, _create_postgres_database
 from tests.exports.world import SECRET_TEXTS, build_world
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "iati" / "schema-2.03"
@@ -106,23 +107,46 @@ def test_a_file_that_would_not_validate_is_not_written(seeded, tmp_path, monkeyp
     assert out.read_bytes() == b"the previous file"
 
 
-def test_an_export_breaking_the_standard_ruleset_is_refused_with_the_rule_and_the_activity(
-        seeded, tmp_path):
-    runner, world = seeded
-    out = tmp_path / "activities.xml"
-    out.write_bytes(b"the previous file")
-    # Data the offer form refuses, written straight into the database: a window ending before
-    # it starts. The XSD accepts it; IATI's date_order rule does not.
+@pytest.fixture(scope="module", params=BACKENDS)
+def broken_window(request, templates, tmp_path_factory):
+    """A committed database of the test world, on each backend, whose Norad offer has a window
+    ending before it starts: data the offer form refuses, written straight into the database.
+    The XSD accepts the file it makes; IATI's date_order rule does not."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("broken") / "seeded.db"
+        shutil.copy(templates[0]["seeded"], path)
+        url, drop, world = f"sqlite:///{path}", (lambda: None), templates[1]
+        engine = make_engine(url)
+    else:
+        url, drop = _create_postgres_database()
+        engine = make_engine(url)
+        upgrade(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            world = build_world(session)
+            session.commit()
     offer_id = world.offers["norad_pub"].id
-    engine = make_engine(get_settings().database_url)
     with Session(engine) as session:
         offer = session.get(Offer, offer_id)
         offer.window_end = offer.window_start - timedelta(days=1)
         session.add(offer)
         session.commit()
     engine.dispose()
-    result = runner.invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
-                                 "XM-DAC-41313", "--schema", str(SCHEMA)])
+    yield url, offer_id
+    drop()
+
+
+def test_an_export_breaking_the_standard_ruleset_is_refused_with_the_rule_and_the_activity(
+        broken_window, tmp_path, monkeypatch):
+    url, offer_id = broken_window
+    monkeypatch.setenv("FACILITY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    out = tmp_path / "activities.xml"
+    out.write_bytes(b"the previous file")
+    try:
+        result = CliRunner().invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
+                                          "XM-DAC-41313", "--schema", str(SCHEMA)])
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 1
     assert "breaks 2 rule(s) of IATI's Standard Ruleset; nothing was written" in result.output
     assert f"XM-DAC-41313-OFFER-{offer_id}: date_order: planned start (activity-date type 1) " \
