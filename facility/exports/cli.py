@@ -46,8 +46,11 @@ def export_iati(
         help="a folder with the IATI 2.03 XSDs: validate before writing, and write nothing if invalid",
     )] = None,
 ) -> None:
-    """Write the published offers and the engagements as an IATI 2.03 activity file."""
-    from facility.exports import iati
+    """Write the published offers and the engagements as an IATI 2.03 activity file, refused
+    (nothing written) when it breaks a rule of IATI's Standard Ruleset or, with --schema, the XSD."""
+    from lxml import etree
+
+    from facility.exports import iati, iati_rules
 
     settings = get_settings()
     try:
@@ -64,10 +67,14 @@ def export_iati(
     xml = iati.serialise(document)
     if schema is not None and (errors := iati.schema_errors(xml, schema)):
         _fail([f"the file would not validate against {schema}:", *errors])
+    # The ruleset runs on the bytes about to be written, parsed back, so it judges the file.
+    if breaches := iati_rules.check(etree.fromstring(xml)):
+        _fail([f"the file breaks {len(breaches)} rule(s) of IATI's Standard Ruleset; "
+               f"nothing was written to {output}:", *map(str, breaches)])
     write_atomically(output, xml)
     typer.echo(f"wrote {output}: {summary.offers} offers and {summary.engagements} engagements "
-               f"as IATI {iati.IATI_VERSION} activities"
-               + (" (valid against the schema)" if schema is not None else ""))
+               f"as IATI {iati.IATI_VERSION} activities, passing IATI's Standard Ruleset"
+               + (" and valid against the schema" if schema is not None else ""))
 
 
 @export_app.command("public")

@@ -8,8 +8,10 @@ Shape (docs/publishing.md explains every mapping and what is deliberately left o
   funding organisation, and the implementing one when it deploys experts or trains itself.
 Money is written only as the data records it: an offer's published budget is an indicative
 budget and an outgoing pledge; an engagement's committed budget is a committed budget and an
-outgoing commitment on the day the engagement was created. The facility records no payments,
-so no disbursement is written.
+outgoing commitment on the day the engagement was created (a budget over more than a year is
+spread over yearly periods, see `budget_periods`). The facility records no payments, so no
+disbursement is written. Beyond the schema, the file is checked against IATI's Standard
+Ruleset by iati_rules.py.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from facility.config import Settings
 from facility.errors import ValidationFailed
 from facility.exports.iati_data import EngagementFacts, OfferFacts, gather, sectors_for
 from facility.offers.models import OfferKind, OfferStatus
-from facility.timeutil import today, utc_iso, utcnow
+from facility.timeutil import add_months, today, utc_iso, utcnow
 from governance.models import EngagementStatus
 
 IATI_VERSION = "2.03"
@@ -145,11 +147,35 @@ def _org(parent: etree._Element, role: str, name: str, type_: str, ref: str | No
     _narrative(parent, "participating-org", name, **attributes)
 
 
+def budget_periods(start: date, end: date, amount: int) -> list[tuple[date, date, int]]:
+    """`amount` over `start`..`end` as consecutive budget periods of at most a year.
+
+    IATI's Standard Ruleset (time_limit) refuses a budget period over a year, and IATI asks
+    for a budget per year of the activity. The facility records one amount for the whole
+    window, so it is spread over periods running from the start's anniversaries, in proportion
+    to their days (rounded to whole units, the amounts summing to `amount` exactly).
+    A window that ends before it starts stays one period, for the checker to refuse."""
+    if end < start:
+        return [(start, end, amount)]
+    bounds: list[tuple[date, date]] = []
+    while (period_start := add_months(start, 12 * len(bounds))) <= end:
+        bounds.append((period_start, min(add_months(start, 12 * (len(bounds) + 1)) - timedelta(days=1), end)))
+    total_days = (end - start).days + 1
+    periods, given, days = [], 0, 0
+    for period_start, period_end in bounds:
+        days += (period_end - period_start).days + 1
+        cumulative = (amount * days * 2 + total_days) // (total_days * 2)  # rounded half up
+        periods.append((period_start, period_end, cumulative - given))
+        given = cumulative
+    return periods
+
+
 def _budget(activity: etree._Element, status: str, start: date, end: date, amount: int) -> None:
-    budget = _sub(activity, "budget", type="1", status=status)
-    _sub(budget, "period-start", iso_date=start.isoformat())
-    _sub(budget, "period-end", iso_date=end.isoformat())
-    _sub(budget, "value", str(amount), value_date=start.isoformat())
+    for period_start, period_end, share in budget_periods(start, end, amount):
+        budget = _sub(activity, "budget", type="1", status=status)
+        _sub(budget, "period-start", iso_date=period_start.isoformat())
+        _sub(budget, "period-end", iso_date=period_end.isoformat())
+        _sub(budget, "value", str(share), value_date=period_start.isoformat())
 
 
 def _transaction(activity: etree._Element, kind: str, day: date, amount: int, description: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from facility.cli import app
 from facility.config import get_settings
 from facility.db import make_engine, upgrade
 from facility.exports import iati
+from facility.offers.models import Offer
+from tests.conftest import BACKENDS, _create_postgres_database
 from tests.exports.world import SECRET_TEXTS, build_world
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "iati" / "schema-2.03"
@@ -67,6 +70,7 @@ def test_export_iati_writes_a_valid_file(seeded, tmp_path, monkeypatch):
     result = runner.invoke(app, ["export", "iati", "--output", str(out), "--schema", str(SCHEMA)])
     assert result.exit_code == 0, result.output
     assert "3 offers and 4 engagements" in result.output and "valid against the schema" in result.output
+    assert "passing IATI's Standard Ruleset" in result.output
     assert iati.schema_errors(out.read_bytes(), SCHEMA) == []
     root = etree.parse(str(out)).getroot()
     assert root.xpath("//iati-identifier/text()")[0] == f"XM-DAC-41313-OFFER-{world.offers['norad_pub'].id}"
@@ -100,6 +104,55 @@ def test_a_file_that_would_not_validate_is_not_written(seeded, tmp_path, monkeyp
                                  "XM-DAC-41313", "--schema", str(SCHEMA)])
     assert result.exit_code == 1
     assert "would not validate" in result.output and "reporting-org" in result.output
+    assert out.read_bytes() == b"the previous file"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def broken_window(request, templates, tmp_path_factory):
+    """A committed database of the test world, on each backend, whose Norad offer has a window
+    ending before it starts: data the offer form refuses, written straight into the database.
+    The XSD accepts the file it makes; IATI's date_order rule does not."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("broken") / "seeded.db"
+        shutil.copy(templates[0]["seeded"], path)
+        url, drop, world = f"sqlite:///{path}", (lambda: None), templates[1]
+        engine = make_engine(url)
+    else:
+        url, drop = _create_postgres_database()
+        engine = make_engine(url)
+        upgrade(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            world = build_world(session)
+            session.commit()
+    offer_id = world.offers["norad_pub"].id
+    with Session(engine) as session:
+        offer = session.get(Offer, offer_id)
+        offer.window_end = offer.window_start - timedelta(days=1)
+        session.add(offer)
+        session.commit()
+    engine.dispose()
+    yield url, offer_id
+    drop()
+
+
+def test_an_export_breaking_the_standard_ruleset_is_refused_with_the_rule_and_the_activity(
+        broken_window, tmp_path, monkeypatch):
+    url, offer_id = broken_window
+    monkeypatch.setenv("FACILITY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    out = tmp_path / "activities.xml"
+    out.write_bytes(b"the previous file")
+    try:
+        result = CliRunner().invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
+                                          "XM-DAC-41313", "--schema", str(SCHEMA)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "breaks 2 rule(s) of IATI's Standard Ruleset; nothing was written" in result.output
+    assert f"XM-DAC-41313-OFFER-{offer_id}: date_order: planned start (activity-date type 1) " \
+           "2027-01-01 is after planned end (type 3) 2026-12-31" in result.output
+    assert f"XM-DAC-41313-OFFER-{offer_id}: date_order: budget period-start 2027-01-01 is after " \
+           "its period-end 2026-12-31" in result.output
     assert out.read_bytes() == b"the previous file"
 
 
