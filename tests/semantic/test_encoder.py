@@ -27,8 +27,10 @@ JUVENILE = ("Take further steps to ensure that juvenile courts are set up and th
 
 
 def test_gelu_is_the_exact_erf_form_to_float32_precision():
-    x = np.linspace(-12.0, 12.0, 200_001).astype(np.float32)
-    exact = np.array([v * (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0 for v in x.tolist()])
+    # The shape of a layer's hidden activations: 130 tokens (blocks of 32 and a remainder).
+    x = np.linspace(-12.0, 12.0, 130 * 1536).astype(np.float32).reshape(130, 1536)
+    exact = np.array([v * (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0
+                      for v in x.ravel().tolist()]).reshape(x.shape)
     ours = x.copy()
     gelu_(ours)
     assert ours.dtype == np.float32
