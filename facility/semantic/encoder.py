@@ -202,6 +202,10 @@ class Encoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
         self._lock = threading.Lock()  # the tokenizer's padding state is per instance
+        from threadpoolctl import ThreadpoolController
+
+        # Found once: looking the BLAS library up again cost 0.5 ms per call (one query).
+        self._blas = ThreadpoolController()
 
     def _attention(self, qkv: np.ndarray, batch: _Batch) -> np.ndarray:
         """Scaled dot-product attention of each text over its own tokens: (tokens, 384)."""
@@ -258,13 +262,11 @@ class Encoder:
         # One BLAS thread unless configured (FACILITY_EMBED_THREADS): the matrices are small,
         # and on a busy machine (a web server, CI running tests in parallel) OpenBLAS's
         # spinning threads made encoding 14x slower (0.6 against 8.2 texts/s measured with
-        # the load average at 10 on two cores).
-        from threadpoolctl import threadpool_limits
-
+        # the load average at 10 on two cores; 2.5x slower in docs/benchmarks.md).
         with self._lock:
             encodings = self.tokenizer.encode_batch(list(texts))
         token_ids = [e.ids for e in encodings]
-        with threadpool_limits(limits=self.threads, user_api="blas"):
+        with self._blas.limit(limits=self.threads, user_api="blas"):
             for chunk in batches([len(t) for t in token_ids]):
                 out[chunk] = self._forward(_Batch.of([token_ids[i] for i in chunk]))
         return out
