@@ -152,7 +152,6 @@ def main() -> None:
         f"`{SOURCE.relative_to(ROOT)}`, {statistics.mean(tokens):.1f} word pieces on average "
         f"(max {max(tokens)}); each round encodes them once with each configuration in turn; "
         f"median of {args.repeats} rounds.",
-        "",
         f"- One query: the {len(queries)} queries of `bench/semantic_queries.py` encoded one by "
         f"one, {args.repeats} times; median latency.",
         "",
