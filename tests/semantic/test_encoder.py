@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from facility.config import Settings
+from facility.config import Settings, get_settings
+from facility.semantic import encoder as encoder_module
 from facility.semantic.encoder import (
     DIMENSIONS,
     MAX_TOKENS,
@@ -117,6 +119,31 @@ def test_two_blas_threads_give_the_same_vectors():
     one = get_encoder().encode(texts)
     two = Encoder(model_directory(), threads=2).encode(texts)  # type: ignore[arg-type]
     assert np.abs(one - two).max() < 1e-6
+
+
+@needs_model
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS caps its threads at the CPUs")
+def test_encoding_runs_with_the_configured_number_of_blas_threads(monkeypatch):
+    from threadpoolctl import ThreadpoolController
+
+    seen: list[int] = []
+    forward = Encoder._forward
+
+    def spy(self, batch):  # type: ignore[no-untyped-def]
+        seen.append(ThreadpoolController().select(user_api="blas").info()[0]["num_threads"])
+        return forward(self, batch)
+
+    monkeypatch.setattr(Encoder, "_forward", spy)
+    for setting, expected in ((None, 1), ("2", 2)):
+        if setting is not None:
+            monkeypatch.setenv("FACILITY_EMBED_THREADS", setting)
+        monkeypatch.setattr(encoder_module, "_loaded", None)  # restored after the test
+        get_settings.cache_clear()
+        try:
+            get_encoder().encode(["Abolish the death penalty."])
+        finally:
+            get_settings.cache_clear()
+        assert seen.pop() == expected
 
 
 def test_the_thread_setting_is_checked():
