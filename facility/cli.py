@@ -78,8 +78,8 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     embed: Annotated[bool, typer.Option(
         "--embed/--no-embed",
-        help="compute the embeddings for semantic search (a few minutes, when the model is "
-             "installed)")] = True,
+        help="compute the embeddings for semantic search (half a minute to a minute, when "
+             "the model is installed)")] = True,
 ) -> None:
     """Migrate, load reference data, seed the labelled demo data if empty, and serve."""
     import uvicorn

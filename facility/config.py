@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
+    # BLAS threads for computing embeddings. 1 is the safe default: under load (a web server,
+    # tests in parallel) more threads made encoding many times slower; 2 pays on an idle
+    # machine with two cores or more (docs/benchmarks.md, "Encoding recommendations").
+    embed_threads: int = Field(default=1, ge=1, le=64,
+                               description="BLAS threads used to compute embeddings")
 
     @field_validator("reminder_offsets", mode="before")
     @classmethod
