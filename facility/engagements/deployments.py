@@ -2,9 +2,10 @@
 
 domain.md gives the expert one action beyond their profile: accept or decline a deployment.
 The engagement is created when the State and the partner confirm the proposal; each expert it
-names then answers. A decline needs a reason; the funding partner and the secretariat read the
-answers and reasons on the engagement (`Engagement.expertAnswers`) and amend the team
-(`amend_engagement`). An expert may change their answer until the engagement is completed.
+names then answers. A decline needs a reason; it notifies the funding partner and the
+secretariat (facility/notifications/declines.py), who read the answers and reasons on the
+engagement (`Engagement.expertAnswers`) and amend the team (`amend_engagement`). An expert
+may change their answer until the engagement is completed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from facility.auth.models import Partner
 from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
+from facility.notifications.declines import queue_decline_notices
 from facility.offers.models import Offer
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
@@ -143,6 +145,8 @@ def answer_deployment(session: Session, *, actor: Actor | None, engagement_id: i
         payload["reason_sha256"] = audit.text_digest(reason)
     audit.record(session, actor_account_id=actor.account_id, action="deployment.answered",
                  subject_type="engagement", subject_id=engagement_id, payload=payload)
+    if choice == DeploymentAnswerChoice.DECLINED:
+        queue_decline_notices(session, engagement)
     return get_deployment(session, actor=actor, engagement_id=engagement_id)
 
 

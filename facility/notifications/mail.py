@@ -72,11 +72,12 @@ class Delivery:
 
 
 def _pending_ids(session: Session) -> list[int]:
-    # A notice whose report was submitted since it was queued stays in the platform, unsent.
+    # A reminder whose report was submitted since it was queued stays in the platform, unsent;
+    # a notice about an engagement (no report) is always sent.
     return list(session.exec(
         select(Notification.id)
         .join(Account, Account.id == Notification.account_id)
-        .join(FollowUpReport, FollowUpReport.id == Notification.report_id)
+        .outerjoin(FollowUpReport, FollowUpReport.id == Notification.report_id)
         .where(Notification.email_sent_at.is_(None), Account.active,  # type: ignore[union-attr, arg-type]
                FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
         .order_by(Notification.id)).all())  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ def _at(nullable: bool = False) -> Column:
 class NotificationKind(StrEnum):
     REPORT_DUE = "REPORT_DUE"          # a follow-up report falls due in `offset_days` days
     REPORT_OVERDUE = "REPORT_OVERDUE"  # its due date has passed and it was not submitted
+    EXPERT_DECLINED = "EXPERT_DECLINED"  # an expert declined their deployment on an engagement
 
 
 class Notification(SQLModel, table=True):
@@ -29,10 +30,14 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
-    report_id: int = Field(foreign_key="follow_up_report.id", index=True)
+    # A reminder is about a report, a decline notice about an engagement: one of the two is set.
+    report_id: int | None = Field(default=None, foreign_key="follow_up_report.id", index=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
     kind: NotificationKind = Field(sa_type=String(16))
-    offset_days: int = Field(description="days before the due date; 0 for an overdue notice")
-    due_date: date = Field(description="the report's due date when the notice was queued")
+    offset_days: int = Field(description="days before the due date; 0 for an overdue notice "
+                                         "and for a decline notice")
+    due_date: date = Field(description="the report's due date when the notice was queued; for "
+                                       "a decline notice, the engagement's start")
     subject: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())

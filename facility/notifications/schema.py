@@ -11,9 +11,11 @@ from facility.api.errors import NotFoundError, PermissionDeniedError
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.engagements import reports
+from facility.engagements import service as engagements
 from facility.engagements.schema import FollowUpReportType
 from facility.errors import NotFound
 from facility.notifications import models, service
+from governance.schema import EngagementType
 
 NotificationKind = strawberry.enum(models.NotificationKind)
 
@@ -41,7 +43,8 @@ class NotificationType:
     def days_before(self) -> int:
         return self.model.offset_days
 
-    @strawberry.field(description="the report's due date when the notice was queued")
+    @strawberry.field(description="the report's due date when the notice was queued; for a "
+                                  "decline notice, the engagement's start")
     def due_date(self) -> datetime.date:
         return self.model.due_date
 
@@ -53,11 +56,23 @@ class NotificationType:
     def body(self) -> str:
         return self.model.body
 
-    @strawberry.field(description="the report it is about, if the caller may still see it")
+    @strawberry.field(description="the report a reminder is about, if the caller may still "
+                                  "see it; null for a decline notice")
     def report(self, info: Info) -> FollowUpReportType | None:
+        if self.model.report_id is None:
+            return None
         ctx = context_of(info)
         return found_or_null(info, self.model.report_id, lambda pk: FollowUpReportType(
             model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk)))
+
+    @strawberry.field(description="the engagement a decline notice is about, if the caller may "
+                                  "still see it; null for a reminder")
+    def engagement(self, info: Info) -> EngagementType | None:
+        if self.model.engagement_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.engagement_id, lambda pk: EngagementType(
+            model=engagements.get_engagement(ctx.session, actor=ctx.actor, engagement_id=pk)))
 
     @strawberry.field
     def created_at(self) -> datetime.datetime:

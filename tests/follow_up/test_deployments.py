@@ -15,9 +15,13 @@ from facility.auth.service import create_account, create_token
 from facility.engagements.models import DeploymentAnswer
 from facility.experts.erasure import erase_expert
 from facility.experts.models import Expert
+from facility.notifications.flows import run_reminders
+from facility.notifications.models import Notification
 from governance.models import AuditEntry
 from tests.api.helpers import run
 from tests.follow_up.conftest import Loop
+from tests.follow_up.smtp_sink import smtp_sink
+from tests.follow_up.test_reminders import _opener, _settings
 
 DEPLOYMENT_OPERATIONS = {"MyDeployments", "AnswerDeployment"}
 REASON = "I am in hospital for surgery in March and cannot travel before May."
@@ -157,3 +161,33 @@ def test_erasure_removes_the_reason_and_keeps_the_answer(loop: Loop, deployed, d
     erase_expert(db_session, email="expert0@example.org", secret="test")
     [answer] = db_session.exec(select(DeploymentAnswer)).all()
     assert (answer.answer, answer.reason) == ("DECLINED", "")
+
+
+def test_a_decline_notifies_the_funding_partner_and_the_secretariat_without_personal_data(
+        loop: Loop, deployed, db_session):
+    _answer(loop, deployed, accept=True)
+    assert db_session.exec(select(Notification)).all() == []  # accepting notifies no one
+    _answer(loop, deployed, accept=False, reason=REASON)
+
+    def notices(client) -> list[dict]:
+        page = loop.op(client, "Notifications")["notifications"]
+        return [e["node"] for e in page["edges"]]
+
+    for client in (loop.norad, loop.secretariat):
+        [notice] = notices(client)
+        assert notice["kind"] == "EXPERT_DECLINED" and notice["report"] is None
+        assert notice["engagement"] == {"id": loop.engagement_id}
+        assert notice["subject"] == "An expert declined a deployment starting on 2027-03-01 (Kenya)"
+    for client in (loop.kenya, loop.sida, loop.committee, deployed):
+        assert notices(client) == []
+
+    # E-mailed by the next reminders run: what to act on, never who declined or why.
+    with smtp_sink() as sink:
+        report = run_reminders(_opener(db_session), settings=_settings(
+            smtp_host="127.0.0.1", smtp_port=sink.port))
+        assert (report.delivery.sent, report.delivery.failed) == (2, [])
+        for message in sink.messages:
+            body = message.get_payload(decode=True).decode()
+            assert "declined their deployment" in body and loop.engagement_id in body
+            for private in ("Expert 0", "expert0@example.org", "hospital", REASON):
+                assert private not in body and private not in message["Subject"]
