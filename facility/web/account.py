@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the account page and the password change."""
+"""Sign-in, sign-out, the account page, the password change and the account's notifications."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from facility.auth import web_sessions
+from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.auth.service import MIN_PASSWORD_LENGTH
-from facility.errors import ValidationFailed
-from facility.web import security
-from facility.web.deps import SessionDep, Viewer, ViewerDep, page_router, require_role
+from facility.errors import NotFound, ValidationFailed
+from facility.notifications import service as notifications
+from facility.web import actions, security
+from facility.web.deps import PageError, SessionDep, Viewer, ViewerDep, page_router, require_role
 from facility.web.i18n import gettext_for
+from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 
 router = page_router()
@@ -125,3 +128,33 @@ def change_password(request: Request, db: SessionDep, viewer: ViewerDep, _actor:
                        "min_length": MIN_PASSWORD_LENGTH}, status_code=422)
     db.commit()
     return RedirectResponse("/account?changed=password", status_code=303)
+
+
+# Notifications --------------------------------------------------------------------------------
+
+NOTIFICATIONS_PAGE_SIZE = 20
+AccountActor = Annotated[Actor, Depends(require_role(*ANY_ROLE, seated=False))]
+
+
+@router.get("/account/notifications")
+def notifications_page(request: Request, db: SessionDep, actor: AccountActor,
+                       page: str | None = None) -> Response:
+    """The account's own notices (report reminders, declined deployments), newest first; the
+    same ones GraphQL `notifications` lists and the daily run e-mails."""
+    number = page_number(page)
+    rows, total = notifications.list_notifications(
+        db, actor=actor, unread_only=False, limit=NOTIFICATIONS_PAGE_SIZE,
+        offset=(number - 1) * NOTIFICATIONS_PAGE_SIZE)
+    return render(request, "account/notifications.html", {
+        "rows": rows, "pages": Pages(number, NOTIFICATIONS_PAGE_SIZE, total, {})})
+
+
+@router.post("/account/notifications/{notification_id}/read")
+def mark_notification_read(request: Request, db: SessionDep, actor: AccountActor,
+                           notification_id: int) -> Response:
+    _ = gettext_for(request)
+    return actions.write(
+        db, lambda: notifications.mark_read(db, actor=actor, notification_id=notification_id),
+        done="/account/notifications",
+        answers={NotFound: lambda _missing: PageError(
+            404, _("Page not found"), _("There is no such notification for your account."))})
