@@ -317,4 +317,4 @@ def test_the_page_costs_the_same_statements_whatever_the_engagements(browser, fu
     large = statements()
     page = browser.get(PAGE).text
     assert "Pages of engagements" in page and "Reason 24" in page and "12-month report" in page
-    assert len(large) == len(small) and len(large) <= 14, "\n".join(large)
+    assert len(large) == len(small) and len(large) <= 10, "\n".join(large)
