@@ -1,5 +1,6 @@
-"""A partner's pages: screened requests to browse, its offers, its experts, and the proposals
-that use its offers or experts, to confirm or decline.
+"""A partner's pages: screened requests to browse, its offers, its experts, the proposals
+that use its offers or experts, to confirm or decline, and the engagements its offers fund
+(progress, the team's answers, replacing an expert who declined).
 
 Every route calls the services with the signed-in Actor; the services decide what is visible
 (drafts never are) and what the partner may change.
