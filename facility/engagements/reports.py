@@ -101,6 +101,20 @@ def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus 
     return list(rows), total
 
 
+def reports_by_engagement(session: Session, *, actor: Actor | None,
+                          engagement_ids: list[int]) -> dict[int, list[FollowUpReport]]:
+    """The latest version of each report of these engagements that the caller may see,
+    soonest due first, in one statement."""
+    found: dict[int, list[FollowUpReport]] = {i: [] for i in engagement_ids}
+    if engagement_ids:
+        for report in session.exec(select(FollowUpReport).where(
+                permissions.follow_up_visibility(actor), ~FollowUpReport.superseded,  # type: ignore[operator]
+                FollowUpReport.engagement_id.in_(set(engagement_ids)))  # type: ignore[attr-defined]
+                .order_by(FollowUpReport.due_date, FollowUpReport.id)):  # type: ignore[arg-type]
+            found[report.engagement_id].append(report)
+    return found
+
+
 def _own_report(session: Session, actor: Actor | None, report_id: int) -> tuple[FollowUpReport, Engagement]:
     report = get_report(session, actor=actor, report_id=report_id)
     engagement = session.get(Engagement, report.engagement_id)

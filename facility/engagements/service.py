@@ -43,7 +43,8 @@ def list_engagements(session: Session, *, actor: Actor | None, limit: int,
     return list(rows), total
 
 
-def _changeable(session: Session, actor: Actor | None, engagement_id: int) -> Engagement:
+def changeable(session: Session, actor: Actor | None, engagement_id: int) -> Engagement:
+    """The engagement, locked, if this caller records its progress and amends it."""
     engagement = get_engagement(session, actor=actor, engagement_id=engagement_id)
     if not permissions.can_record_engagement_progress(session, actor, engagement):
         raise PermissionDenied(
@@ -54,7 +55,7 @@ def _changeable(session: Session, actor: Actor | None, engagement_id: int) -> En
 def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
                     status: EngagementStatus) -> Engagement:
     """Move the engagement one step on; completing it makes its two follow-up reports due."""
-    engagement = _changeable(session, actor, engagement_id)
+    engagement = changeable(session, actor, engagement_id)
     if lifecycle.NEXT_STATUS.get(engagement.status) != status:
         raise Conflict(f"an engagement {engagement.status} cannot become {status}")
     before = engagement.status
@@ -92,7 +93,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
                      expert_ids: list[int] | None = None,
                      expected_version: int | None = None) -> Engagement:
     """Change the dates or the experts deployed, with a reason; due dates follow a new end."""
-    engagement = locking.check_version(session, _changeable(session, actor, engagement_id),
+    engagement = locking.check_version(session, changeable(session, actor, engagement_id),
                                        expected_version, what="engagement")
     problems = Problems()
     if not reason.strip():

@@ -1,5 +1,6 @@
-"""A partner's pages: screened requests to browse, its offers, its experts, and the proposals
-that use its offers or experts, to confirm or decline.
+"""A partner's pages: screened requests to browse, its offers, its experts, the proposals
+that use its offers or experts, to confirm or decline, and the engagements its offers fund
+(progress, the team's answers, replacing an expert who declined).
 
 Every route calls the services with the signed-in Actor; the services decide what is visible
 (drafts never are) and what the partner may change.
@@ -14,8 +15,13 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
+from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
+from facility.engagements import deployments, lifecycle, replacements
+from facility.engagements import reports as follow_up
+from facility.engagements import service as engagements
+from facility.engagements.models import DeploymentAnswerChoice, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
@@ -25,6 +31,7 @@ from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
+from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, problem_messages
@@ -33,7 +40,7 @@ from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import demand, offer_fit, proposals
 from governance.coordination import support_map
-from governance.models import ProposalStatus
+from governance.models import Engagement, EngagementStatus, ProposalStatus
 from governance.screening import latest_screening
 
 router = page_router()
@@ -522,3 +529,124 @@ def unmet_demand_page(request: Request, db: SessionDep, actor: PartnerActor) -> 
     except NotFound:
         analysis = None
     return render(request, "partner/unmet_demand.html", {"demand": analysis})
+
+
+# Engagements --------------------------------------------------------------------------------
+
+def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = None,
+                      notice: str | None = None, errors: list[tuple[str, str]] | None = None,
+                      values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    """The engagements the partner's offers fund, with their teams' answers and follow-up
+    reports: a fixed number of statements whatever the numbers of engagements, experts and
+    reports (each part read for the whole page at once)."""
+    number = page_number(page)
+    rows, total = engagements.list_engagements(db, actor=actor, limit=PAGE_SIZE,
+                                               offset=(number - 1) * PAGE_SIZE)
+    ids = [e.id for e in rows]
+    request_rows = requests.requests_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
+    codes = {r.state_code for r in request_rows.values()}
+    states = {s.code: s.name for s in db.exec(select(State).where(State.code.in_(codes)))} if codes else {}  # type: ignore[attr-defined]
+    team = experts.experts_by_id(db, [i for e in rows for i in e.expert_ids])
+    answered = {eid: {a.expert_id: a for a in found}
+                for eid, found in deployments.answers_by_engagement(db, ids).items()}  # type: ignore[arg-type]
+    roster = replacements.own_roster(db, actor=actor)
+    on = today()
+    reports = follow_up.reports_by_engagement(db, actor=actor, engagement_ids=ids)  # type: ignore[arg-type]
+    return render(request, "partner/engagements.html", {
+        "rows": rows, "requests": request_rows, "states": states, "experts": team,
+        "offers": offers.offers_by_id(db, actor=actor, offer_ids=[e.offer_id for e in rows]),
+        "named": {i: permissions.can_view_expert_personal(actor, e) for i, e in team.items()},
+        "answers": answered,
+        # The offers are loaded above: these checks read them from the session, not the database.
+        "reasons_shown": {e.id: permissions.can_view_decline_reasons(db, actor, e) for e in rows},
+        "reports": reports,
+        "report_status": {r.id: lifecycle.report_status(r, on) for found in reports.values() for r in found},
+        "next_status": {e.id: lifecycle.NEXT_STATUS.get(e.status) for e in rows},
+        "can_replace": {e.id: replacements.can_replace(e) for e in rows},
+        "declined_by": {e.id: [i for i in e.expert_ids if i in answered.get(e.id, {})
+                               and answered[e.id][i].answer == DeploymentAnswerChoice.DECLINED]
+                        for e in rows},
+        "candidates": {e.id: [(x.id, x.name) for x in roster if e.request_id in request_rows
+                              and replacements.fits_team(x, e, request_rows[e.request_id].state_code)]
+                       for e in rows},
+        "notice": notice, "errors": errors or [], "values": values or {},
+        "pages": Pages(number, PAGE_SIZE, total, {}),
+        "DECLINED": DeploymentAnswerChoice.DECLINED, "SUBMITTED": ReportStatus.SUBMITTED,
+        "IN_PROGRESS": EngagementStatus.IN_PROGRESS, "COMPLETED": EngagementStatus.COMPLETED,
+    }, status_code=status_code)
+
+
+@router.get("/partner/engagements")
+def my_engagements(request: Request, db: SessionDep, actor: PartnerActor, page: str | None = None,
+                   done: str | None = None) -> Response:
+    _ = gettext_for(request)
+    notice = {"started": _("The engagement is marked as started."),
+              "completed": _("The engagement is marked as completed. Its follow-up reports are "
+                             "now due."),
+              "replaced": _("The expert is replaced. The new expert now sees the deployment "
+                            "and answers it.")}.get(done or "")
+    return _engagements_page(request, db, actor, page=page, notice=notice)
+
+
+def _funded_engagement(request: Request, db, actor: Actor, engagement_id: int) -> Engagement:
+    # Another partner's engagement, or none: the same page.
+    return visible(lambda: engagements.get_engagement(db, actor=actor, engagement_id=engagement_id),
+                   _not_found(request))
+
+
+@router.post("/partner/engagements/{engagement_id}/progress")
+async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
+                          engagement_id: int) -> Response:
+    """One step on: SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED."""
+    _funded_engagement(request, db, actor, engagement_id)
+    raw = (await request.form()).get("status")
+    _ = gettext_for(request)
+    steps = {EngagementStatus.IN_PROGRESS.value: "started", EngagementStatus.COMPLETED.value: "completed"}
+    if raw not in steps:
+        raise PageError(400, _("This cannot be done"), _("Choose one of the progress steps offered."))
+    return write(db, lambda: engagements.record_progress(
+        db, actor=actor, engagement_id=engagement_id, status=EngagementStatus(raw)),
+        done=f"/partner/engagements?done={steps[raw]}", answers={
+            Conflict: lambda _c: _conflict(request, _(
+                "This step cannot be recorded now: the engagement is no longer at the step "
+                "before it. Reload the page to see where it stands."))})
+
+
+@router.post("/partner/engagements/{engagement_id}/replace")
+async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
+                         engagement_id: int) -> Response:
+    """Put one of the partner's own experts in the place of a team member, with a reason."""
+    _funded_engagement(request, db, actor, engagement_id)
+    form = await request.form()
+    reader = FormReader(form, gettext_for(request), {})
+    leaving, joining = reader.text(f"leaving-{engagement_id}"), reader.text(f"joining-{engagement_id}")
+    reason, version = reader.text("reason"), reader.text("version")
+    _ = gettext_for(request)
+    wording = {
+        ("leaving", "on_team"): _("Expert to replace: choose a member of the team."),
+        ("joining", "required"): _("Replacement expert: choose the expert who takes the place."),
+        ("joining", "on_team"): _("Replacement expert: this expert is on the team already."),
+        ("joining", "own_roster"): _("Replacement expert: choose one of your own experts who "
+                                     "consent to matching."),
+        ("joining", "conflict_state"): _("Replacement expert: this expert does not work for the "
+                                         "State concerned."),
+        ("reason", "required"): _("Reason for the change: say why the expert is replaced."),
+    }
+
+    def again(failure: ValidationFailed) -> Response:
+        # Each form's inputs carry the engagement's id, so the summary links to this form's.
+        errors = [(f"{p.field}-{engagement_id}", wording.get((p.field, p.rule), p.message))
+                  for p in failure.problems]
+        return _engagements_page(request, db, actor, errors=errors, status_code=422, values={
+            "engagement": engagement_id, "leaving": leaving, "joining": joining, "reason": reason})
+
+    return write(db, lambda: replacements.replace_expert(
+        db, actor=actor, engagement_id=engagement_id, leaving_id=_digits(leaving),
+        joining_id=_digits(joining), reason=reason,
+        expected_version=int(version) if version.isdigit() else -1),
+        done="/partner/engagements?done=replaced", answers={
+            ValidationFailed: again,
+            Conflict: lambda conflict: _conflict(request, _(
+                "Someone changed this engagement in the meantime: reload the page to see its "
+                "team now, then choose again.") if "changed since you read it" in conflict.message
+                else _("The engagement is completed: its team can no longer change."))})

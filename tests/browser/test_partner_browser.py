@@ -60,3 +60,11 @@ def test_a_partner_opens_a_request_from_the_list(page, live_server, linked_reque
     assert page.get_by_text("Yes, by the rules").count() >= 1
     assert_accessible(page)
     screenshot(page, "partner-request")
+
+
+def test_the_partners_engagements_page_passes_axe(page, live_server):
+    sign_in(page, live_server.people.partner, live_server.password)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Engagements").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Engagements your offers fund"
+    assert_accessible(page)
+    screenshot(page, "partner-engagements")
