@@ -3,11 +3,16 @@ declines their deployment (engagements.deployments).
 
 The partner picks the replacement from its own roster: experts it nominated who consent to
 MATCHING (the optimiser's rule for proposing anyone, experts.consent.matchable), who have not
-ruled out working for the State concerned, and who are not on the team already. The change
-itself is an amendment (`service.amend_engagement`): versioned, reasoned and audited there.
+ruled out working for the State concerned, who are not on the team already, whose availability
+windows cover the engagement's dates, and who are not already on as many other open engagements
+at those dates as they take at a time (`max_assignments`, as the optimiser counts them). The
+change itself is an amendment (`service.amend_engagement`): versioned, reasoned and audited there.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -17,6 +22,7 @@ from facility.auth.models import Role
 from facility.engagements import service
 from facility.errors import Conflict, Problems
 from facility.experts import consent
+from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.requests.models import CapacityRequest
 from governance.models import Engagement, EngagementStatus
@@ -32,9 +38,63 @@ def own_roster(session: Session, *, actor: Actor | None) -> list[Expert]:
         .order_by(Expert.name, Expert.id)).all())  # type: ignore[arg-type]
 
 
-def fits_team(expert: Expert, engagement: Engagement, state_code: str) -> bool:
+@dataclass(frozen=True)
+class Schedule:
+    """When experts can work and where they already do: their availability windows, and the
+    dates of the open (not completed) engagements each is on."""
+
+    windows: dict[int, list[tuple[date, date]]]
+    booked: dict[int, list[tuple[int, date, date]]]  # expert -> (engagement id, start, end)
+
+
+def schedule_of(session: Session, expert_ids: list[int]) -> Schedule:
+    """The schedule of these experts, in two statements whatever their number."""
+    wanted = set(expert_ids)
+    booked: dict[int, list[tuple[int, date, date]]] = {i: [] for i in wanted}
+    if wanted:
+        for engagement_id, team, start, end in session.exec(
+                select(Engagement.id, Engagement.expert_ids, Engagement.start, Engagement.end)
+                .where(Engagement.status != EngagementStatus.COMPLETED)):
+            for expert_id in set(team) & wanted:
+                booked[expert_id].append((engagement_id, start, end))  # type: ignore[arg-type]
+    return Schedule(windows=dict(experts.availability_by_expert(session, list(wanted))) if wanted
+                    else {}, booked=booked)
+
+
+def _covers(windows: list[tuple[date, date]], start: date, end: date) -> bool:
+    """Whether the windows, joined where one ends the day before the next starts, hold
+    start..end."""
+    reach = None  # the last day covered so far from `start` on
+    for first, last in sorted(windows):
+        if reach is None:
+            if first <= start <= last:
+                reach = last
+        elif first <= reach + timedelta(days=1):
+            reach = max(reach, last)
+        if reach is not None and reach >= end:
+            return True
+    return False
+
+
+def problem_with(expert: Expert, engagement: Engagement, state_code: str,
+                 schedule: Schedule) -> str | None:
+    """The rule a roster expert fails to join this engagement's team, or None when they may."""
+    if expert.id in engagement.expert_ids:
+        return "on_team"
+    if state_code in expert.conflict_states:
+        return "conflict_state"
+    if not _covers(schedule.windows.get(expert.id, []), engagement.start, engagement.end):  # type: ignore[arg-type]
+        return "available"
+    elsewhere = [b for b in schedule.booked.get(expert.id, [])  # type: ignore[arg-type]
+                 if b[0] != engagement.id and b[1] <= engagement.end and engagement.start <= b[2]]
+    if len(elsewhere) >= expert.max_assignments:
+        return "max_assignments"
+    return None
+
+
+def fits_team(expert: Expert, engagement: Engagement, state_code: str, schedule: Schedule) -> bool:
     """Whether a roster expert may join this engagement's team (see the module's docstring)."""
-    return expert.id not in engagement.expert_ids and state_code not in expert.conflict_states
+    return problem_with(expert, engagement, state_code, schedule) is None
 
 
 def can_replace(engagement: Engagement) -> bool:
@@ -63,9 +123,15 @@ def replace_expert(session: Session, *, actor: Actor | None, engagement_id: int,
     elif joining_id not in roster:
         problems.add("joining", "own_roster",
                      "joining: choose one of your own experts who consent to matching")
-    elif not fits_team(roster[joining_id], engagement, request.state_code):
-        problems.add("joining", "conflict_state",
-                     "joining: this expert does not work for the State concerned")
+    elif rule := problem_with(roster[joining_id], engagement, request.state_code,
+                              schedule_of(session, [joining_id])):
+        problems.add("joining", rule, {
+            "conflict_state": "joining: this expert does not work for the State concerned",
+            "available": f"joining: this expert is not available from {engagement.start} to "
+                         f"{engagement.end}",
+            "max_assignments": "joining: this expert is already on as many engagements at "
+                               "those dates as they take at a time",
+        }[rule])
     if not reason.strip():
         # amend_engagement refuses it too; said here as well so one answer lists every problem.
         problems.add("reason", "required", "reason: say why the engagement is amended")

@@ -550,6 +550,7 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
     answered = {eid: {a.expert_id: a for a in found}
                 for eid, found in deployments.answers_by_engagement(db, ids).items()}  # type: ignore[arg-type]
     roster = replacements.own_roster(db, actor=actor)
+    schedule = replacements.schedule_of(db, [x.id for x in roster])  # type: ignore[misc]
     on = today()
     reports = follow_up.reports_by_engagement(db, actor=actor, engagement_ids=ids)  # type: ignore[arg-type]
     return render(request, "partner/engagements.html", {
@@ -567,7 +568,8 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
                                and answered[e.id][i].answer == DeploymentAnswerChoice.DECLINED]
                         for e in rows},
         "candidates": {e.id: [(x.id, x.name) for x in roster if e.request_id in request_rows
-                              and replacements.fits_team(x, e, request_rows[e.request_id].state_code)]
+                              and replacements.fits_team(x, e, request_rows[e.request_id].state_code,
+                                                         schedule)]
                        for e in rows},
         "notice": notice, "errors": errors or [], "values": values or {},
         "pages": Pages(number, PAGE_SIZE, total, {}),
@@ -630,6 +632,10 @@ async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
                                      "consent to matching."),
         ("joining", "conflict_state"): _("Replacement expert: this expert does not work for the "
                                          "State concerned."),
+        ("joining", "available"): _("Replacement expert: this expert is not available for the "
+                                    "whole engagement."),
+        ("joining", "max_assignments"): _("Replacement expert: this expert is already on as many "
+                                          "engagements at those dates as they take at a time."),
         ("reason", "required"): _("Reason for the change: say why the expert is replaced."),
     }
 
