@@ -23,6 +23,7 @@ from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
+from facility.web import actions
 from facility.web.deps import PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -194,27 +195,21 @@ async def answer_deployment(request: Request, db: SessionDep, actor: ExpertActor
     reason = reason if isinstance(reason, str) else ""
     if answer not in ("accept", "decline"):
         raise PageError(400, _("This cannot be done"), _("Choose to accept or to decline."))
-    try:
-        deployments.answer_deployment(
+    wording = {"required": _("Reason: say why you decline the deployment."),
+               "max_length": _("Reason: at most 2,000 characters."),
+               "control_character": _("Reason: remove the control characters.")}
+    return actions.write(
+        db, lambda: deployments.answer_deployment(
             db, actor=actor, engagement_id=engagement_id, accept=answer == "accept",
             reason=reason, expected_version=int(version) if isinstance(version, str)
-            and version.isdigit() else -1)
-    except NotFound:
-        db.rollback()
-        raise PageError(404, _("Page not found"),
-                        _("You are not deployed on this engagement.")) from None
-    except ValidationFailed as failure:
-        db.rollback()
-        wording = {"required": _("Reason: say why you decline the deployment."),
-                   "max_length": _("Reason: at most 2,000 characters."),
-                   "control_character": _("Reason: remove the control characters.")}
-        return _deployments_page(
-            request, db, actor, status_code=422, values={engagement_id: reason},
-            errors=[(f"reason-{engagement_id}", wording.get(p.rule, p.message))
-                    for p in failure.problems])
-    except Conflict as conflict:
-        db.rollback()
-        return _deployments_page(request, db, actor, conflict=str(conflict), status_code=409)
-    db.commit()
-    done = "accepted" if answer == "accept" else "declined"
-    return RedirectResponse(f"/expert/deployments?done={done}", status_code=303)
+            and version.isdigit() else -1),
+        done=f"/expert/deployments?done={'accepted' if answer == 'accept' else 'declined'}",
+        answers={
+            NotFound: lambda _missing: PageError(404, _("Page not found"),
+                                                 _("You are not deployed on this engagement.")),
+            ValidationFailed: lambda failure: _deployments_page(
+                request, db, actor, status_code=422, values={engagement_id: reason},
+                errors=[(f"reason-{engagement_id}", wording.get(p.rule, p.message))
+                        for p in failure.problems]),
+            Conflict: lambda conflict: _deployments_page(request, db, actor, conflict=str(conflict),
+                                                         status_code=409)})
