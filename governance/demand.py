@@ -1,7 +1,7 @@
 """Unmet demand for donors: what the last optimiser run left unmatched, why, and what would help.
 
 The run stores, per unmatched request, its cause codes (`matching.explain.CAUSES`, plus
-`other_currency` and `no_regional_group` for requests the run could not take), and, once its
+`other_currency`, `no_regional_group` and `no_theme` for requests the run could not take), and, once its
 analysis has run (`governance.runs.analyse_unmet_demand`), suggestions computed by re-solving
 the run's instance with candidate additions. This module reads them back and counts the unmet
 requests by theme, regional group, language and kind of support.
