@@ -107,11 +107,33 @@ def agreed(session: Session, *, offer_ids: dict[int, str], expert_ids: dict[int,
     return Carried(commitments=commitments, records=records)
 
 
-def problem_text(session: Session, actor: Actor | None, problem: dict[str, Any]) -> str:
-    """A recorded problem in plain words, naming the offer or the expert."""
+@dataclass(frozen=True)
+class Subjects:
+    """The offers and experts a run's records name, loaded together."""
+
+    offers: dict[int, Offer]
+    experts: dict[int, Expert]
+
+
+def subjects_of(session: Session, records: list[dict[str, Any]]) -> Subjects:
+    """The offers and experts of these records and their problems, in two statements."""
+    offer_ids = {r["offer"] for r in records} | {
+        p["subject"] for r in records for p in r["problems"] if p["cause"] in OFFER_CAUSES}
+    expert_ids = {p["subject"] for r in records for p in r["problems"]
+                  if p["cause"] not in OFFER_CAUSES}
+    offers = {o.id: o for o in session.exec(
+        select(Offer).where(Offer.id.in_(offer_ids)))}  # type: ignore[union-attr]
+    experts = {e.id: e for e in session.exec(
+        select(Expert).where(Expert.id.in_(expert_ids)))}  # type: ignore[union-attr]
+    return Subjects(offers=offers, experts=experts)  # type: ignore[arg-type]
+
+
+def problem_text(problem: dict[str, Any], subjects: Subjects, actor: Actor | None) -> str:
+    """A recorded problem in plain words, naming the offer or the expert (the expert's name
+    only for those who may see it, never for an erased person)."""
     cause = problem["cause"]
     if cause in OFFER_CAUSES:
-        offer = session.get(Offer, problem["subject"])
+        offer = subjects.offers.get(problem["subject"])
         what = f'the offer "{offer.title}"' if offer is not None else "its offer"
         return {
             OFFER_NOT_OPEN: f"{what} is no longer open ({offer.status.lower() if offer else 'gone'}):"
@@ -123,7 +145,7 @@ def problem_text(session: Session, actor: Actor | None, problem: dict[str, Any])
                 f"{what} has more agreed matches than its number of requests: it funds "
                 "nothing more in this run",
         }[cause]
-    expert = session.get(Expert, problem["subject"])
+    expert = subjects.experts.get(problem["subject"])
     if expert is None or expert.erased_at is not None:
         who = "an erased expert"
     elif permissions.can_view_expert_personal(actor, expert):

@@ -94,8 +94,12 @@ def _run(session: Session, run_id: int | None) -> OptimiserRun | None:
     if run_id is not None:
         run = session.get(OptimiserRun, run_id)
         return run if run is not None and run.status == RunStatus.DONE else None
-    return session.exec(select(OptimiserRun).where(OptimiserRun.status == RunStatus.DONE)
-                        .order_by(OptimiserRun.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    # The run that finished last (not the one made last: a run recorded afterwards for an
+    # earlier round, as the demo's history is, finished before it).
+    return session.exec(select(OptimiserRun).where(OptimiserRun.status == RunStatus.DONE,
+                                                   OptimiserRun.finished_at.is_not(None))  # type: ignore[union-attr]
+                        .order_by(OptimiserRun.finished_at.desc(), OptimiserRun.id.desc())  # type: ignore[union-attr]
+                        .limit(1)).first()
 
 
 def _slices(items: Iterable[tuple[str, UnmetRequest]]) -> tuple[DemandSlice, ...]:

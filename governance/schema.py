@@ -487,7 +487,8 @@ class CarriedMatch:
                                   "(empty when it holds)")
     def problems(self, info: Info) -> list[str]:
         ctx = context_of(info)
-        return [carried.problem_text(ctx.session, ctx.actor, p) for p in self.record["problems"]]
+        subjects = carried.subjects_of(ctx.session, [self.record])
+        return [carried.problem_text(p, subjects, ctx.actor) for p in self.record["problems"]]
 
 
 @strawberry.type(name="OptimiserRun")
