@@ -1,7 +1,7 @@
 """run carried: the agreed matches an optimiser run held capacity for, and what no longer holds
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0023
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0015"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
