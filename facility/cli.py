@@ -126,6 +126,7 @@ def accounts_create(
     password_stdin: Annotated[bool, typer.Option(help="read a password from standard input")] = False,
 ) -> None:
     """Create an account bound to its State, partner or committee seat."""
+    from facility.auth.administration import record_created
     from facility.auth.service import create_account
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -137,6 +138,7 @@ def accounts_create(
                 partner_name=partner, partner_kind=partner_kind, partner_state=partner_state,
                 group_code=group.upper() if group else None, password=password,
             )
+            record_created(session, account, actor_account_id=None)
             typer.echo(f"created {account.role.value.lower()} account {account.email}")
     except DomainError as error:
         _fail(error)
