@@ -21,6 +21,7 @@ from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
+from facility.validation import check_date
 from governance import audit
 from governance.models import Engagement, EngagementStatus
 
@@ -100,7 +101,9 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         problems.add("reason", "required", "reason: say why the engagement is amended")
     new_start = start or engagement.start
     new_end = end or engagement.end
-    if new_end < new_start:
+    in_range = [check_date(problems, field, day) for field, day in (("start", start), ("end", end))
+                if day is not None]
+    if all(in_range) and new_end < new_start:
         problems.add("end", "after_start", f"end: {new_end} is before start {new_start}")
     if expert_ids is not None:
         found = set(session.exec(select(Expert.id).where(Expert.id.in_(expert_ids))).all())  # type: ignore[union-attr]

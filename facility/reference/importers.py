@@ -37,6 +37,7 @@ from facility.reference.models import (
     ThemeAlias,
 )
 from facility.timeutil import utcnow
+from facility.validation import EARLIEST_DATE, LATEST_DATE, forbidden_character
 
 Format = Literal["upr-info", "uhri"]
 FORMATS: tuple[Format, ...] = ("upr-info", "uhri")
@@ -298,7 +299,7 @@ class _RowChecker:
             "mechanism": "UPR",
             "cycle": self.integer(rec, "cycle"),
             "session": self.integer(rec, "session"),
-            "year": self.integer(rec, "year", 1945, 2999),
+            "year": self.integer(rec, "year", EARLIEST_DATE.year, LATEST_DATE.year),
             "text": self.required(rec, "recommendation"),
             "response": self.response(rec, "position"),
             "action_category": None,
@@ -332,6 +333,13 @@ class _RowChecker:
         return iso3
 
     def check(self, rec: dict[str, str]) -> _Row:
+        for column, value in rec.items():
+            # PostgreSQL cannot store NUL (the import would die half-way); no recommendation
+            # holds a control character, and the API refuses them in every text it takes.
+            found = forbidden_character(value)
+            if found is not None and found[0] == "control_character":
+                self.problem(column, f"contains the control character {found[1]}, which no "
+                             "text field may hold")
         row = self.upr_info(rec) if self.fmt == "upr-info" else self.uhri(rec)
         for name, columns, limit in MAX_LENGTHS:
             value = row.values[name]

@@ -25,6 +25,7 @@ from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.stories.models import StoryPart, StoryStatus, SuccessStory
 from facility.timeutil import utcnow
+from facility.validation import check_characters
 from governance import audit
 from governance.models import Engagement
 
@@ -72,7 +73,9 @@ def published_in(session: Session, year: int | None) -> list[SuccessStory]:
 
 def _check_text(problems: Problems, name: str, value: str, limit: int, what: str) -> str:
     value = (value or "").strip()
-    if not value:
+    if not check_characters(problems, name, value):
+        pass
+    elif not value:
         problems.add(name, "required", f"{name}: {what}")
     elif len(value) > limit:
         problems.add(name, "max_length", f"{name}: at most {limit} characters")

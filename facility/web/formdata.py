@@ -14,6 +14,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from facility.errors import ValidationFailed
+from facility.validation import EARLIEST_DATE, LATEST_DATE
 
 Gettext = Callable[[str], str]
 _LIMITS = re.compile(r"-?\d[\d,]*")
@@ -96,6 +97,10 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "url": _("%(field)s: each link must be a web address starting with http:// or https://."),
         "complete": _("%(field)s: give a status for every recommendation."),
         "format": _("%(field)s: enter an e-mail address, such as name@example.org."),
+        "date_range": _("%(field)s: must be a date from %(earliest)s to %(latest)s."),
+        "control_character": _("%(field)s: remove the control characters."),
+        "bidi_control": _("%(field)s: remove the text direction override characters "
+                          "(such as U+202E)."),
     }
     messages = []
     for problem in failure.problems:
@@ -106,6 +111,9 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
             text = _("%(field)s: at least %(limit)s characters.") % {"field": label, "limit": limits[0]}
         elif problem.rule == "range" and len(limits) >= 2:
             text = template % {"field": label, "low": limits[0], "high": limits[1]}  # type: ignore[operator]
+        elif problem.rule == "date_range":
+            text = template % {"field": label, "earliest": EARLIEST_DATE.isoformat(),  # type: ignore[operator]
+                               "latest": LATEST_DATE.isoformat()}
         elif problem.rule == "max_length" and limits:
             text = template % {"field": label, "limit": limits[-1]}  # type: ignore[operator]
         elif template is not None and "%(limit)s" not in template and "%(low)s" not in template:

@@ -30,12 +30,19 @@ def test_wrong_password_shows_the_error_summary(page, live_server):
     screenshot(page, "sign-in-error")
 
 
-def test_rate_limiting_stops_the_sixth_attempt(page, live_server):
-    for _ in range(5):
+def test_repeated_failures_make_the_next_attempt_wait(page, live_server):
+    for _ in range(3):  # web_sessions.FREE_FAILURES_PER_ACCOUNT: no wait yet
         sign_in(page, live_server.people.locked, "wrong password here")
         assert "is not correct" in page.get_by_role("alert").inner_text()
-    sign_in(page, live_server.people.locked, live_server.password)  # even the right one now
-    assert "Too many failed sign-in attempts" in page.get_by_role("alert").inner_text()
+    # From then on each failure doubles the wait (2, 4, 8 s...): failing on, the browser soon
+    # meets one, however slowly it types; and then even the right password waits.
+    for _ in range(4):
+        sign_in(page, live_server.people.locked, "wrong password here")
+        if "Too many failed sign-in attempts" in page.get_by_role("alert").inner_text():
+            break
+    sign_in(page, live_server.people.locked, live_server.password)
+    alert = page.get_by_role("alert").inner_text()
+    assert "Too many failed sign-in attempts" in alert and "seconds" in alert
     assert page.url.endswith("/account/sign-in")
 
 

@@ -300,6 +300,17 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "screening.motion.votes":
         s = q(f"query($id: ID!) {{ s: screening(requestId: $id) {{ {VOTES} }} }}", id=tid)["s"]
         return "null" if s is None else _votes(s["m"])
+    if name.endswith(".motion.recusals.reason"):
+        field = "screening(requestId: $id)" if name.startswith("screening") else "proposal(id: $id)"
+        x = q(f"query($id: ID!) {{ x: {field} {{ m: motion {{ recusals {{ automatic reason }} }} }} }}",
+              id=tid)["x"]
+        if x is None:
+            return "null"
+        recusals = x["m"]["recusals"]
+        assert recusals, x  # the seat's recusal is listed to all who see the motion
+        reasons = [r["reason"] for r in recusals]
+        assert all(reasons) or not any(reasons), recusals  # every reason, or none
+        return "visible" if all(reasons) else "hidden"
     if name == "proposal.motion.votes":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {VOTES} }} }}", id=tid)["p"]
         return "null" if p is None else _votes(p["m"])
