@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.web import governance_views as views
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -240,14 +241,13 @@ def _criteria_messages(request: Request, failure: ValidationFailed) -> list[tupl
     return [(field_id(p.field), wording.get((p.field, p.rule), p.message)) for p in failure.problems]
 
 
-async def _form_values(request: Request) -> dict[str, str]:
-    form = await request.form()
+def _form_values(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @router.post("/committee/criteria")
-async def create_draft(request: Request, db: SessionDep, actor: MemberActor) -> Response:
-    values = await _form_values(request)
+def create_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberActor) -> Response:
+    values = _form_values(form)
     body, problems = unflatten(values, criteria_rules.in_force(db).body)
     if problems:
         return _criteria_form(request, db, actor, values=values, status_code=422,
@@ -271,8 +271,8 @@ def draft_page(request: Request, db: SessionDep, actor: GovernanceActor, version
 
 
 @router.post("/committee/criteria/{version}")
-async def edit_draft(request: Request, db: SessionDep, actor: MemberActor, version: int) -> Response:
-    values = await _form_values(request)
+def edit_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberActor, version: int) -> Response:
+    values = _form_values(form)
     draft = _version(request, db, actor, version)
     body, problems = unflatten(values, draft.body)
     if problems:

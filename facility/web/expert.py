@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
-from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -24,7 +23,7 @@ from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.web import actions
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -133,10 +132,9 @@ def remove_window(request: Request, db: SessionDep, actor: ExpertActor,
 
 
 @router.post("/expert/consent")
-async def record_consent(request: Request, db: SessionDep, actor: ExpertActor) -> Response:
+def record_consent(request: Request, form: FormDep, db: SessionDep, actor: ExpertActor) -> Response:
     """The scopes ticked are the consent from now on; none ticked withdraws it."""
     _ = gettext_for(request)
-    form: FormData = await request.form()
     scopes = [v for v in form.getlist("scopes") if isinstance(v, str)]
     version = form.get("version")
     expert = _own_profile(request, db, actor)
@@ -186,11 +184,10 @@ def my_deployments(request: Request, db: SessionDep, actor: ExpertActor,
 
 
 @router.post("/expert/deployments/{engagement_id}")
-async def answer_deployment(request: Request, db: SessionDep, actor: ExpertActor,
-                            engagement_id: int) -> Response:
+def answer_deployment(request: Request, form: FormDep, db: SessionDep, actor: ExpertActor,
+                      engagement_id: int) -> Response:
     """One form per deployment: the button pressed says accept or decline."""
     _ = gettext_for(request)
-    form: FormData = await request.form()
     answer, reason, version = (form.get(k) for k in ("answer", "reason", "version"))
     reason = reason if isinstance(reason, str) else ""
     if answer not in ("accept", "decline"):

@@ -33,7 +33,7 @@ from facility.requests import service as requests
 from facility.requests.models import RequestStatus
 from facility.timeutil import today
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
@@ -211,8 +211,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
 
 
 @router.post("/partner/offers")
-async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    values, fields, errors = _read_offer(request, await request.form())
+def create_offer(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
+    values, fields, errors = _read_offer(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
         return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
@@ -252,9 +252,10 @@ def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer
 
 
 @router.post("/partner/offers/{offer_id}/edit")
-async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+def update_offer(request: Request, form: FormDep, db: SessionDep,
+                 actor: PartnerActor, offer_id: int) -> Response:
     offer = _own_offer(request, db, actor, offer_id)
-    values, fields, errors = _read_offer(request, await request.form())
+    values, fields, errors = _read_offer(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -394,8 +395,7 @@ def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[st
 
 
 @router.post("/partner/experts")
-async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    form = await request.form()
+def nominate_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
     values, fields, errors = _read_expert(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -439,9 +439,10 @@ def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expe
 
 
 @router.post("/partner/experts/{expert_id}/edit")
-async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
+def update_expert(request: Request, form: FormDep, db: SessionDep,
+                  actor: PartnerActor, expert_id: int) -> Response:
     expert = _own_expert(request, db, actor, expert_id)
-    values, fields, errors = _read_expert(request, await request.form())
+    values, fields, errors = _read_expert(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -506,10 +507,10 @@ def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, prop
 
 
 @router.post("/partner/proposals/{proposal_id}/decline")
-async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor,
-                           proposal_id: int) -> Response:
+def decline_proposal(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                     proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
     return write(db, lambda: proposals.decline_proposal(
         db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
@@ -597,11 +598,11 @@ def _funded_engagement(request: Request, db, actor: Actor, engagement_id: int) -
 
 
 @router.post("/partner/engagements/{engagement_id}/progress")
-async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
-                          engagement_id: int) -> Response:
+def record_progress(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                    engagement_id: int) -> Response:
     """One step on: SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED."""
     _funded_engagement(request, db, actor, engagement_id)
-    raw = (await request.form()).get("status")
+    raw = form.get("status")
     _ = gettext_for(request)
     steps = {EngagementStatus.IN_PROGRESS.value: "started", EngagementStatus.COMPLETED.value: "completed"}
     if raw not in steps:
@@ -615,11 +616,10 @@ async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
 
 
 @router.post("/partner/engagements/{engagement_id}/replace")
-async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
-                         engagement_id: int) -> Response:
+def replace_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                   engagement_id: int) -> Response:
     """Put one of the partner's own experts in the place of a team member, with a reason."""
     _funded_engagement(request, db, actor, engagement_id)
-    form = await request.form()
     reader = FormReader(form, gettext_for(request), {})
     leaving, joining = reader.text(f"leaving-{engagement_id}"), reader.text(f"joining-{engagement_id}")
     reason, version = reader.text("reason"), reader.text("version")

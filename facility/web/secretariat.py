@@ -250,16 +250,18 @@ def import_form(request: Request, actor: SecretariatActor) -> Response:
 
 
 @router.post("/secretariat/imports")
-async def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
-                      file: Annotated[UploadFile | None, File()] = None,
-                      format: Annotated[str, Form()] = "",
-                      skip_invalid: Annotated[str, Form()] = "") -> Response:
+def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
+                file: Annotated[UploadFile | None, File()] = None,
+                format: Annotated[str, Form()] = "",
+                skip_invalid: Annotated[str, Form()] = "") -> Response:
+    # A plain `def`: decoding and importing a 20 MB file runs in the thread pool, not on the
+    # event loop (the upload itself was received, bounded, by facility.web.body_limits).
     _ = gettext_for(request)
     values = {"format": format, "skip_invalid": skip_invalid == "yes"}
     errors: list[tuple[str, str]] = []
     if format not in IMPORT_FORMATS:
         errors.append(("format", _("Format: choose UPR Info or UHRI.")))
-    data = await file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
+    data = file.file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
     if not data:
         errors.append(("file", _("File: choose a CSV file to import.")))
     elif len(data) > MAX_IMPORT_BYTES:

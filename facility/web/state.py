@@ -38,7 +38,7 @@ from facility.requests import service as requests
 from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, field_id, problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -215,8 +215,7 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
 
 
 @router.post("/state/requests")
-async def create_request(request: Request, db: SessionDep, actor: StateActor) -> Response:
-    form = await request.form()
+def create_request(request: Request, form: FormDep, db: SessionDep, actor: StateActor) -> Response:
     values, fields, errors, ids = _read_request_form(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -262,9 +261,9 @@ def edit_request_form(request: Request, db: SessionDep, actor: StateActor, reque
 
 
 @router.post("/state/requests/{request_id}/edit")
-async def update_request(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
+def update_request(request: Request, form: FormDep, db: SessionDep,
+                   actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    form = await request.form()
     values, fields, errors, ids = _read_request_form(request, form)
     version = values["version"]
 
@@ -343,10 +342,10 @@ def submit_request(request: Request, db: SessionDep, actor: StateActor, request_
 
 
 @router.post("/state/requests/{request_id}/withdraw")
-async def withdraw_request(request: Request, db: SessionDep, actor: StateActor,
-                           request_id: int) -> Response:
+def withdraw_request(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
+                     request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
     return write(db, lambda: requests.withdraw_request(
         db, actor=actor, request_id=request_id, reason=reason if isinstance(reason, str) else ""),
@@ -374,10 +373,10 @@ def confirm_proposal(request: Request, db: SessionDep, actor: StateActor, propos
 
 
 @router.post("/state/proposals/{proposal_id}/decline")
-async def decline_proposal(request: Request, db: SessionDep, actor: StateActor,
-                           proposal_id: int) -> Response:
+def decline_proposal(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
+                     proposal_id: int) -> Response:
     proposal = _visible_proposal(request, db, actor, proposal_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
 
     def invalid(_failure: ValidationFailed) -> Response:
@@ -564,10 +563,10 @@ def _report_field_id(field: str) -> str:
 
 
 @router.post("/state/reports/{report_id}")
-async def save_report(request: Request, db: SessionDep, actor: StateActor, report_id: int) -> Response:
+def save_report(request: Request, form: FormDep, db: SessionDep,
+                actor: StateActor, report_id: int) -> Response:
     """Save the draft, add a row to the indicators table, or submit (with confirmation)."""
     report = _visible_report(request, db, actor, report_id)
-    form = await request.form()
     values = _read_report_form(form)
     action = str(form.get("action") or "save")
     _ = gettext_for(request)
