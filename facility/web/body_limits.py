@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facility.api.endpoint import MAX_BODY_BYTES as MAX_GRAPHQL_BYTES
+from facility.numbers import whole_number
 from facility.web.secretariat import MAX_IMPORT_BYTES
 
 MAX_FORM_BYTES = 1024 * 1024
@@ -48,10 +49,11 @@ class BodyLimit:
         limit = limit_for(scope["path"])
         declared = Request(scope).headers.get("content-length")
         if declared is not None:
-            if not declared.isascii() or not declared.isdigit() or len(declared) > 18:
+            length = whole_number(declared)
+            if length is None:
                 await _refusal(scope, 400, "Content-Length: not a number of bytes")(scope, receive, send)
                 return
-            if int(declared) > limit:
+            if length > limit:
                 await _too_large(scope, limit)(scope, receive, send)
                 return
         chunks: list[bytes] = []

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.numbers import whole_number
 from facility.web import governance_views as views
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
@@ -97,7 +98,8 @@ def vote(request: Request, db: SessionDep, actor: MemberActor, motion_id: int,
     _ = gettext_for(request)
     values = {"choice": choice, "comment": comment}
     if choice not in VoteChoice.__members__:
-        views.motion_view(db, actor=actor, motion_id=motion_id)  # an unknown motion is not found
+        visible(lambda: views.motion_view(db, actor=actor, motion_id=motion_id),
+                not_found(request))  # an unknown motion is not found
         return _motion_page(request, db, actor, motion_id, values=values, status_code=422, errors=[
             ("choice-APPROVE", _("Your vote: choose approve, reject or abstain."))])
     return _write(request, db, actor, motion_id, lambda: motions.cast_vote(
@@ -173,8 +175,10 @@ def unflatten(form: dict[str, str], template: dict) -> tuple[dict, list[tuple[st
                     result[key] = None  # no ceiling
                     continue
                 try:
-                    number = float(raw) if isinstance(default, float) else int(raw)
+                    number = float(raw) if isinstance(default, float) else whole_number(raw, signed=True)
                 except ValueError:
+                    number = None
+                if number is None:
                     problems.append((path, f"{path}: enter a number"))
                     continue
                 result[key] = number
@@ -281,7 +285,7 @@ def edit_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberAct
     expected = values.get("row_version", "")
     return write(db, lambda: criteria_rules.update_draft(
         db, actor=actor, version=version,
-        expected_row_version=int(expected) if expected.isdigit() else -1,
+        expected_row_version=whole_number(expected) or -1,
         title=values.get("title", ""), body=body, notes=values.get("notes", "")),
         done=f"/committee/criteria/{version}", answers={
             ValidationFailed: lambda failure: _criteria_form(

@@ -22,6 +22,7 @@ from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
+from facility.numbers import whole_number
 from facility.web import actions
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
@@ -83,7 +84,7 @@ def _save_windows(request: Request, db, actor: Actor, windows: list[tuple[date, 
     try:
         experts.update_expert(db, actor=actor, expert_id=expert.id,  # type: ignore[arg-type]
                               changes={"availability": windows},
-                              expected_version=int(version) if version.isdigit() else -1)
+                              expected_version=whole_number(version) or -1)
     except ValidationFailed as failure:
         db.rollback()
         errors = [wording.get((p.field, p.rule), ("start", p.message)) for p in failure.problems]
@@ -140,8 +141,7 @@ def record_consent(request: Request, form: FormDep, db: SessionDep, actor: Exper
     expert = _own_profile(request, db, actor)
     try:
         experts.set_consent(db, actor=actor, expert_id=expert.id, scopes=scopes,  # type: ignore[arg-type]
-                            expected_version=int(version) if isinstance(version, str)
-                            and version.isdigit() else -1)
+                            expected_version=whole_number(version) or -1)
     except ValidationFailed as failure:
         db.rollback()
         return _profile_page(request, db, actor, status_code=422,
@@ -198,8 +198,7 @@ def answer_deployment(request: Request, form: FormDep, db: SessionDep, actor: Ex
     return actions.write(
         db, lambda: deployments.answer_deployment(
             db, actor=actor, engagement_id=engagement_id, accept=answer == "accept",
-            reason=reason, expected_version=int(version) if isinstance(version, str)
-            and version.isdigit() else -1),
+            reason=reason, expected_version=whole_number(version) or -1),
         done=f"/expert/deployments?done={'accepted' if answer == 'accept' else 'declined'}",
         answers={
             NotFound: lambda _missing: PageError(404, _("Page not found"),

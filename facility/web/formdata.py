@@ -14,6 +14,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from facility.errors import ValidationFailed
+from facility.numbers import whole_number, whole_numbers
 
 Gettext = Callable[[str], str]
 _LIMITS = re.compile(r"-?\d[\d,]*")
@@ -47,11 +48,12 @@ class FormReader:
             self.errors.append((field_id(name), self._("%(field)s: enter a number.")
                                 % {"field": self._label(name)}))
             return None
-        if not re.fullmatch(r"-?\d{1,15}", raw):
+        number = whole_number(raw, max_digits=15, signed=True)
+        if number is None:
             self.errors.append((field_id(name), self._("%(field)s: enter a whole number, such as 12.")
                                 % {"field": self._label(name)}))
             return None
-        return int(raw)
+        return number
 
     def day(self, name: str) -> date | None:
         raw = self.text(name).strip()
@@ -64,7 +66,7 @@ class FormReader:
             return None
 
     def ids(self, name: str) -> list[int]:
-        return list(dict.fromkeys(int(v) for v in self.values(name) if v.isdigit() and len(v) < 12))
+        return whole_numbers(self.values(name), max_digits=11)
 
 
 def problem_messages(gettext: Gettext, failure: ValidationFailed,

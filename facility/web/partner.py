@@ -25,6 +25,7 @@ from facility.engagements.models import DeploymentAnswerChoice, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
+from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
@@ -67,7 +68,7 @@ def _conflict(request: Request, message: str) -> PageError:
 
 
 def _digits(raw: str | None, limit: int = 15) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) <= limit else None
+    return whole_number(raw, max_digits=limit)
 
 
 # Requests to browse ---------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def update_offer(request: Request, form: FormDep, db: SessionDep,
         "conditions")}
     return write(db, lambda: offers.update_offer(
         db, actor=actor, offer_id=offer_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/offers?done=saved", answers={
             ValidationFailed: lambda failure: again(problem_messages(_, failure, _offer_labels(request))),
             Conflict: conflicting})
@@ -458,7 +459,7 @@ def update_expert(request: Request, form: FormDep, db: SessionDep,
         "seniority", "max_assignments", "conflict_states")}
     return write(db, lambda: experts.update_expert(
         db, actor=actor, expert_id=expert_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/experts?done=saved", answers={
             ValidationFailed: lambda failure: again(_expert_errors(request, failure)),
             Conflict: lambda _c: again([("name", _(
@@ -649,7 +650,7 @@ def replace_expert(request: Request, form: FormDep, db: SessionDep, actor: Partn
     return write(db, lambda: replacements.replace_expert(
         db, actor=actor, engagement_id=engagement_id, leaving_id=_digits(leaving),
         joining_id=_digits(joining), reason=reason,
-        expected_version=int(version) if version.isdigit() else -1),
+        expected_version=whole_number(version) or -1),
         done="/partner/engagements?done=replaced", answers={
             ValidationFailed: again,
             Conflict: lambda conflict: _conflict(request, _(

@@ -18,6 +18,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import compliance
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.numbers import whole_number
 from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
 from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
@@ -67,7 +68,7 @@ def open_screening(request: Request, db: SessionDep, actor: SecretariatActor,
                    request_id: Annotated[str, Form()] = "") -> Response:
     try:
         item = screening.open_screening(db, actor=actor,
-                                        request_id=int(request_id) if request_id.isdigit() else 0)
+                                        request_id=whole_number(request_id) or 0)
     except NotFound:
         db.rollback()
         raise not_found(request) from None

@@ -26,6 +26,7 @@ from facility.engagements.models import (
 )
 from facility.errors import Conflict, PermissionDenied, ValidationFailed
 from facility.needs import service as needs
+from facility.numbers import whole_number, whole_numbers
 from facility.offers import service as offers
 from facility.reference.models import RecommendationResponse, Theme
 from facility.reference.search import (
@@ -133,15 +134,15 @@ def choose_recommendations(request: Request, db: SessionDep, actor: StateActor, 
 
     The ticked ids travel in the query (`rec`), so moving between pages keeps them.
     """
-    selected = list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
-                                  if v.isdigit() and len(v) < 12))
+    selected = whole_numbers(request.query_params.getlist("rec"), max_digits=11)
     continue_to = "/state/requests/new/details"
-    if for_request and for_request.isdigit():
-        _visible_request(request, db, actor, int(for_request))
-        continue_to = f"/state/requests/{int(for_request)}/edit"
+    for_request_id = whole_number(for_request)
+    if for_request_id is not None:
+        _visible_request(request, db, actor, for_request_id)
+        continue_to = f"/state/requests/{for_request_id}/edit"
     context = _picker_context(request, db, actor, q=q.strip()[:200], theme=theme, response=response,
                               page=page, selected=selected, continue_to=continue_to)
-    context["for_request"] = int(for_request) if for_request and for_request.isdigit() else None
+    context["for_request"] = for_request_id
     return render(request, "state/choose.html", context)
 
 
@@ -182,8 +183,7 @@ def new_request_form(request: Request, db: SessionDep, actor: StateActor) -> Res
 
 
 def _selected_ids(request: Request) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
-                              if v.isdigit() and len(v) < 12))
+    return whole_numbers(request.query_params.getlist("rec"), max_digits=11)
 
 
 def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests.RequestFields | None,
@@ -280,7 +280,7 @@ def update_request(request: Request, form: FormDep, db: SessionDep,
         "currency", "priority")}
     return write(db, lambda: requests.update_request(
         db, actor=actor, request_id=request_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done=f"/state/requests/{request_id}?saved=1", answers={
             ValidationFailed: lambda failure: again(problem_messages(
                 gettext_for(request), failure, _request_labels(request))),
@@ -507,17 +507,17 @@ def _read_report_form(form) -> dict[str, Any]:
     """The rows as submitted: recommendation statuses and the indicators table."""
     recommendations = []
     count = str(form.get("recommendation_count") or "0")
-    for i in range(min(int(count), 1000) if count.isdigit() else 0):
+    for i in range(min(whole_number(count) or 0, 1000)):
         rid = str(form.get(f"rec-{i}-id") or "")
         recommendations.append({
-            "recommendation_id": int(rid) if rid.isdigit() else None,
+            "recommendation_id": whole_number(rid),
             "status": str(form.get(f"rec-{i}-status") or ""),
             "evidence": str(form.get(f"rec-{i}-evidence") or ""),
             "links": str(form.get(f"rec-{i}-links") or ""),
         })
     count = str(form.get("indicator_count") or "0")
     indicators = []
-    for i in range(min(int(count), MAX_INDICATORS) if count.isdigit() else 0):
+    for i in range(min(whole_number(count) or 0, MAX_INDICATORS)):
         row = {key: str(form.get(f"ind-{i}-{key}") or "")
                for key in ("type", "name", "unit", "baseline", "target", "current")}
         if form.get(f"ind-{i}-remove"):
@@ -584,7 +584,7 @@ def save_report(request: Request, form: FormDep, db: SessionDep,
 
     def save() -> None:
         follow_up.save_report(db, actor=actor, report_id=report_id, changes=changes,
-                              expected_row_version=int(version) if version.isdigit() else None)
+                              expected_row_version=whole_number(version))
         if action == "submit":
             follow_up.submit_report(db, actor=actor, report_id=report_id)
 
