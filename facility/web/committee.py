@@ -20,6 +20,7 @@ from facility.numbers import whole_number
 from facility.web import governance_views as views
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
+from facility.web.formdata import form_token
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -257,7 +258,8 @@ def create_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberA
         return _criteria_form(request, db, actor, values=values, status_code=422,
                               errors=[(field_id(f), m) for f, m in problems])
     return write(db, lambda: criteria_rules.draft_criteria(
-        db, actor=actor, title=values.get("title", ""), body=body, notes=values.get("notes", "")),
+        db, actor=actor, title=values.get("title", ""), body=body, notes=values.get("notes", ""),
+        idempotency_key=form_token(form)),
         done=lambda draft: f"/committee/criteria/{draft.version}", answers={
             ValidationFailed: lambda failure: _criteria_form(
                 request, db, actor, values=values, status_code=422,

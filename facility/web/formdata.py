@@ -20,6 +20,14 @@ Gettext = Callable[[str], str]
 _LIMITS = re.compile(r"-?\d[\d,]*")
 
 
+def form_token(form: FormData) -> str | None:
+    """The token the form was rendered with (macros/forms.html), or None: a creating form
+    passes it to the service as its idempotency key, so two posts of one form (a double
+    click, a retry after a timeout) create one object, as the API's idempotencyKey does."""
+    value = form.get("form_token")
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def field_id(field: str) -> str:
     """The HTML id of a service field: `indicators[0].name` -> `indicators-0-name`."""
     return re.sub(r"[\[\].]+", "-", field).strip("-")
@@ -98,6 +106,8 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "url": _("%(field)s: each link must be a web address starting with http:// or https://."),
         "complete": _("%(field)s: give a status for every recommendation."),
         "format": _("%(field)s: enter an e-mail address, such as name@example.org."),
+        "reused_with_other_input": _("This form was already sent with other content. Open the "
+                                     "form again to make another."),
     }
     messages = []
     for problem in failure.problems:

@@ -35,7 +35,7 @@ from facility.requests.models import RequestStatus
 from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, problem_messages
+from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -221,7 +221,8 @@ def create_offer(request: Request, form: FormDep, db: SessionDep, actor: Partner
 
     if fields is None:
         return again(errors)
-    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields),
+    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields,
+                                                 idempotency_key=form_token(form)),
                  done="/partner/offers?done=saved", answers={ValidationFailed: lambda failure: again(
                      problem_messages(gettext_for(request), failure, _offer_labels(request)))})
 
@@ -406,7 +407,8 @@ def nominate_expert(request: Request, form: FormDep, db: SessionDep, actor: Part
     if fields is None:
         return again(errors)
     return write(db, lambda: experts.nominate_expert(db, actor=actor, fields=fields,
-                                                     consent_given=values["consent"]),
+                                                     consent_given=values["consent"],
+                                                     idempotency_key=form_token(form)),
                  done="/partner/experts?done=saved",
                  answers={ValidationFailed: lambda failure: again(_expert_errors(request, failure))})
 

@@ -40,7 +40,7 @@ from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, field_id, problem_messages
+from facility.web.formdata import FormReader, field_id, form_token, problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -225,7 +225,8 @@ def create_request(request: Request, form: FormDep, db: SessionDep, actor: State
 
     if fields is None:
         return again(errors)
-    return write(db, lambda: requests.create_request(db, actor=actor, fields=fields),
+    return write(db, lambda: requests.create_request(db, actor=actor, fields=fields,
+                                                     idempotency_key=form_token(form)),
                  done=lambda created: f"/state/requests/{created.id}?saved=1",
                  answers={ValidationFailed: lambda failure: again(problem_messages(
                      gettext_for(request), failure, _request_labels(request)))})
@@ -603,7 +604,7 @@ def save_report(request: Request, form: FormDep, db: SessionDep,
 
 
 @router.post("/state/reports/{report_id}/request")
-def request_from_further_needs(request: Request, db: SessionDep, actor: StateActor,
+def request_from_further_needs(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
                                report_id: int) -> Response:
     """A new draft request stating the report's further needs; the State edits it next."""
     report = _visible_report(request, db, actor, report_id)
@@ -617,6 +618,7 @@ def request_from_further_needs(request: Request, db: SessionDep, actor: StateAct
             errors = problem_messages(_, failure, _request_labels(request))
         return _report_page(request, db, actor, report, status_code=422, errors=errors)
 
-    return write(db, lambda: follow_up.request_from_further_needs(db, actor=actor, report_id=report_id),
+    return write(db, lambda: follow_up.request_from_further_needs(
+        db, actor=actor, report_id=report_id, idempotency_key=form_token(form)),
                  done=lambda made: f"/state/requests/{made[0].id}/edit",
                  answers={ValidationFailed: invalid, PermissionDenied: lambda _d: _not_found(request)})
