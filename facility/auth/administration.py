@@ -58,5 +58,5 @@ def deactivate_account(session: Session, *, actor: Actor | None, account_id: int
     session.add(account)
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="account.deactivated",
-                 subject_type="account", subject_id=account.id, payload={"role": account.role.value})
+                 subject_type="account", subject_id=account.id, payload={"role": Role(account.role).value})
     return account

@@ -24,6 +24,7 @@ from typing import Literal, TextIO
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
+from facility.numbers import whole_number
 from facility.reference.loader import normalise_theme_name
 from facility.reference.models import (
     Recommendation,
@@ -241,10 +242,11 @@ class _RowChecker:
         value = rec.get(column, "")
         if not value:
             return None
-        if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
-            self.problem(column, f'"{value}" is not a whole number from {low} to {high}')
+        number = whole_number(value, max_digits=len(str(high)))
+        if number is None or not low <= number <= high:
+            self.problem(column, f'"{value[:20]}" is not a whole number from {low} to {high}')
             return None
-        return int(value)
+        return number
 
     def response(self, rec: dict[str, str], column: str) -> str | None:
         value = self.required(rec, column)
@@ -308,10 +310,11 @@ class _RowChecker:
         }
         sdgs = set()
         for goal in re.split(r"\s*[;,]\s*", rec.get("sdgs", "")):
-            if goal and (not goal.isdigit() or int(goal) not in self.lookups.sdg_goals):
-                self.problem("sdgs", f'"{goal}" is not an SDG goal number from 1 to 17')
+            number = whole_number(goal, max_digits=2)
+            if goal and number not in self.lookups.sdg_goals:
+                self.problem("sdgs", f'"{goal[:20]}" is not an SDG goal number from 1 to 17')
             elif goal:
-                sdgs.add(int(goal))
+                sdgs.add(number)  # type: ignore[arg-type]
         theme_ids, unknown = self.themes(values["source_themes"], ";")
         return _Row(values, theme_ids, frozenset(sdgs), unknown)
 

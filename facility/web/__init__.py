@@ -18,8 +18,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout
 from facility.web import account, committee, expert, partner, public, secretariat, state
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
@@ -59,6 +61,18 @@ async def _http_error(request: Request, error: Exception) -> Response:
                        str(error.detail))
 
 
+async def _database_busy(request: Request, error: Exception) -> Response:
+    """Waiting too long for the database (another write held it): 503, try again, nothing lost."""
+    if not is_lock_timeout(error):
+        raise error
+    _ = gettext_for(request)
+    response = _error_page(request, 503, _("The site is busy"),
+                           _("Too many changes arrived at the same moment, and yours was not "
+                             "saved. Wait a few seconds, then send the form again."))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and every audience's pages on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -67,3 +81,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa_exc.OperationalError, _database_busy)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_busy)

@@ -14,10 +14,19 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from facility.errors import ValidationFailed
+from facility.numbers import whole_number, whole_numbers
 from facility.validation import EARLIEST_DATE, LATEST_DATE
 
 Gettext = Callable[[str], str]
 _LIMITS = re.compile(r"-?\d[\d,]*")
+
+
+def form_token(form: FormData) -> str | None:
+    """The token the form was rendered with (macros/forms.html), or None: a creating form
+    passes it to the service as its idempotency key, so two posts of one form (a double
+    click, a retry after a timeout) create one object, as the API's idempotencyKey does."""
+    value = form.get("form_token")
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def field_id(field: str) -> str:
@@ -48,11 +57,12 @@ class FormReader:
             self.errors.append((field_id(name), self._("%(field)s: enter a number.")
                                 % {"field": self._label(name)}))
             return None
-        if not re.fullmatch(r"-?\d{1,15}", raw):
+        number = whole_number(raw, max_digits=15, signed=True)
+        if number is None:
             self.errors.append((field_id(name), self._("%(field)s: enter a whole number, such as 12.")
                                 % {"field": self._label(name)}))
             return None
-        return int(raw)
+        return number
 
     def day(self, name: str) -> date | None:
         raw = self.text(name).strip()
@@ -65,7 +75,7 @@ class FormReader:
             return None
 
     def ids(self, name: str) -> list[int]:
-        return list(dict.fromkeys(int(v) for v in self.values(name) if v.isdigit() and len(v) < 12))
+        return whole_numbers(self.values(name), max_digits=11)
 
 
 def problem_messages(gettext: Gettext, failure: ValidationFailed,
@@ -101,6 +111,8 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "control_character": _("%(field)s: remove the control characters."),
         "bidi_control": _("%(field)s: remove the text direction override characters "
                           "(such as U+202E)."),
+        "reused_with_other_input": _("This form was already sent with other content. Open the "
+                                     "form again to make another."),
     }
     messages = []
     for problem in failure.problems:

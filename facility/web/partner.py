@@ -25,6 +25,7 @@ from facility.engagements.models import DeploymentAnswerChoice, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
+from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
@@ -33,8 +34,8 @@ from facility.requests import service as requests
 from facility.requests.models import RequestStatus
 from facility.timeutil import today
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, problem_messages
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
+from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -67,7 +68,7 @@ def _conflict(request: Request, message: str) -> PageError:
 
 
 def _digits(raw: str | None, limit: int = 15) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) <= limit else None
+    return whole_number(raw, max_digits=limit)
 
 
 # Requests to browse ---------------------------------------------------------------------------
@@ -211,8 +212,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
 
 
 @router.post("/partner/offers")
-async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    values, fields, errors = _read_offer(request, await request.form())
+def create_offer(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
+    values, fields, errors = _read_offer(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
         return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
@@ -220,7 +221,8 @@ async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) ->
 
     if fields is None:
         return again(errors)
-    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields),
+    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields,
+                                                 idempotency_key=form_token(form)),
                  done="/partner/offers?done=saved", answers={ValidationFailed: lambda failure: again(
                      problem_messages(gettext_for(request), failure, _offer_labels(request)))})
 
@@ -252,9 +254,10 @@ def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer
 
 
 @router.post("/partner/offers/{offer_id}/edit")
-async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+def update_offer(request: Request, form: FormDep, db: SessionDep,
+                 actor: PartnerActor, offer_id: int) -> Response:
     offer = _own_offer(request, db, actor, offer_id)
-    values, fields, errors = _read_offer(request, await request.form())
+    values, fields, errors = _read_offer(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -276,7 +279,7 @@ async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, of
         "conditions")}
     return write(db, lambda: offers.update_offer(
         db, actor=actor, offer_id=offer_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/offers?done=saved", answers={
             ValidationFailed: lambda failure: again(problem_messages(_, failure, _offer_labels(request))),
             Conflict: conflicting})
@@ -394,8 +397,7 @@ def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[st
 
 
 @router.post("/partner/experts")
-async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    form = await request.form()
+def nominate_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
     values, fields, errors = _read_expert(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -405,7 +407,8 @@ async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor)
     if fields is None:
         return again(errors)
     return write(db, lambda: experts.nominate_expert(db, actor=actor, fields=fields,
-                                                     consent_given=values["consent"]),
+                                                     consent_given=values["consent"],
+                                                     idempotency_key=form_token(form)),
                  done="/partner/experts?done=saved",
                  answers={ValidationFailed: lambda failure: again(_expert_errors(request, failure))})
 
@@ -439,9 +442,10 @@ def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expe
 
 
 @router.post("/partner/experts/{expert_id}/edit")
-async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
+def update_expert(request: Request, form: FormDep, db: SessionDep,
+                  actor: PartnerActor, expert_id: int) -> Response:
     expert = _own_expert(request, db, actor, expert_id)
-    values, fields, errors = _read_expert(request, await request.form())
+    values, fields, errors = _read_expert(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -457,7 +461,7 @@ async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, e
         "seniority", "max_assignments", "conflict_states")}
     return write(db, lambda: experts.update_expert(
         db, actor=actor, expert_id=expert_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/experts?done=saved", answers={
             ValidationFailed: lambda failure: again(_expert_errors(request, failure)),
             Conflict: lambda _c: again([("name", _(
@@ -506,10 +510,10 @@ def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, prop
 
 
 @router.post("/partner/proposals/{proposal_id}/decline")
-async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor,
-                           proposal_id: int) -> Response:
+def decline_proposal(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                     proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
     return write(db, lambda: proposals.decline_proposal(
         db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
@@ -597,11 +601,11 @@ def _funded_engagement(request: Request, db, actor: Actor, engagement_id: int) -
 
 
 @router.post("/partner/engagements/{engagement_id}/progress")
-async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
-                          engagement_id: int) -> Response:
+def record_progress(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                    engagement_id: int) -> Response:
     """One step on: SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED."""
     _funded_engagement(request, db, actor, engagement_id)
-    raw = (await request.form()).get("status")
+    raw = form.get("status")
     _ = gettext_for(request)
     steps = {EngagementStatus.IN_PROGRESS.value: "started", EngagementStatus.COMPLETED.value: "completed"}
     if raw not in steps:
@@ -615,11 +619,10 @@ async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
 
 
 @router.post("/partner/engagements/{engagement_id}/replace")
-async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
-                         engagement_id: int) -> Response:
+def replace_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                   engagement_id: int) -> Response:
     """Put one of the partner's own experts in the place of a team member, with a reason."""
     _funded_engagement(request, db, actor, engagement_id)
-    form = await request.form()
     reader = FormReader(form, gettext_for(request), {})
     leaving, joining = reader.text(f"leaving-{engagement_id}"), reader.text(f"joining-{engagement_id}")
     reason, version = reader.text("reason"), reader.text("version")
@@ -649,7 +652,7 @@ async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
     return write(db, lambda: replacements.replace_expert(
         db, actor=actor, engagement_id=engagement_id, leaving_id=_digits(leaving),
         joining_id=_digits(joining), reason=reason,
-        expected_version=int(version) if version.isdigit() else -1),
+        expected_version=whole_number(version) or -1),
         done="/partner/engagements?done=replaced", answers={
             ValidationFailed: again,
             Conflict: lambda conflict: _conflict(request, _(

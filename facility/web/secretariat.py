@@ -18,6 +18,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import compliance
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.numbers import whole_number
 from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
 from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
@@ -67,7 +68,7 @@ def open_screening(request: Request, db: SessionDep, actor: SecretariatActor,
                    request_id: Annotated[str, Form()] = "") -> Response:
     try:
         item = screening.open_screening(db, actor=actor,
-                                        request_id=int(request_id) if request_id.isdigit() else 0)
+                                        request_id=whole_number(request_id) or 0)
     except NotFound:
         db.rollback()
         raise not_found(request) from None
@@ -250,16 +251,18 @@ def import_form(request: Request, actor: SecretariatActor) -> Response:
 
 
 @router.post("/secretariat/imports")
-async def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
-                      file: Annotated[UploadFile | None, File()] = None,
-                      format: Annotated[str, Form()] = "",
-                      skip_invalid: Annotated[str, Form()] = "") -> Response:
+def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
+                file: Annotated[UploadFile | None, File()] = None,
+                format: Annotated[str, Form()] = "",
+                skip_invalid: Annotated[str, Form()] = "") -> Response:
+    # A plain `def`: decoding and importing a 20 MB file runs in the thread pool, not on the
+    # event loop (the upload itself was received, bounded, by facility.web.body_limits).
     _ = gettext_for(request)
     values = {"format": format, "skip_invalid": skip_invalid == "yes"}
     errors: list[tuple[str, str]] = []
     if format not in IMPORT_FORMATS:
         errors.append(("format", _("Format: choose UPR Info or UHRI.")))
-    data = await file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
+    data = file.file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
     if not data:
         errors.append(("file", _("File: choose a CSV file to import.")))
     elif len(data) > MAX_IMPORT_BYTES:

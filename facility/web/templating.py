@@ -7,6 +7,7 @@ chosen for the request (see i18n.choose_language), read from the template's `req
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ def _label(context: Context, value: object) -> str:
 
 
 env.globals["label"] = _label
+env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
 env.filters.update(
     number=pass_context(lambda c, v: i18n.number(v, _language(c))),
     percent=pass_context(lambda c, v: i18n.percent(v, _language(c))),
