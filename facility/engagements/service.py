@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
+from facility.auth.models import Role
 from facility.engagements import lifecycle
+from facility.engagements.deployments import REASON_MAX_LENGTH, answers_by_engagement
 from facility.engagements.models import (
     EngagementChange,
     EngagementChangeKind,
@@ -21,7 +23,7 @@ from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
-from facility.validation import check_date
+from facility.validation import check_date, check_text
 from governance import audit
 from governance.models import Engagement, EngagementStatus
 
@@ -54,16 +56,27 @@ def changeable(session: Session, actor: Actor | None, engagement_id: int) -> Eng
 
 
 def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
-                    status: EngagementStatus) -> Engagement:
-    """Move the engagement one step on; completing it makes its two follow-up reports due."""
+                    status: EngagementStatus, reason: str = "") -> Engagement:
+    """Move the engagement one step on, on its dates and with its team (lifecycle.check_step);
+    completing it makes its two follow-up reports due."""
     engagement = changeable(session, actor, engagement_id)
     if lifecycle.NEXT_STATUS.get(engagement.status) != status:
         raise Conflict(f"an engagement {engagement.status} cannot become {status}")
-    before = engagement.status
+    reason = (reason or "").strip()
+    answers = answers_by_engagement(session, [engagement_id])[engagement_id]
+    problems = Problems()
+    if reason:
+        check_text(problems, "reason", reason, max_length=REASON_MAX_LENGTH)
+    lifecycle.check_step(problems, engagement, status, answers, reason=reason,
+                         by_secretariat=actor is not None and actor.role == Role.SECRETARIAT)
+    problems.raise_if_any()
+    changes: dict[str, list] = {"status": [str(engagement.status), str(status)]}
+    unanswered = lifecycle.not_accepted(engagement, answers) if status == EngagementStatus.COMPLETED else []
+    if unanswered:  # the secretariat's override: who had not accepted, kept in the audit chain
+        changes["overrideNotAccepted"] = unanswered
     engagement.status = status
     session.add(engagement)
-    _log(session, actor, engagement, EngagementChangeKind.PROGRESS,
-         {"status": [str(before), str(status)]}, reason="")
+    _log(session, actor, engagement, EngagementChangeKind.PROGRESS, changes, reason=reason)
     if status == EngagementStatus.COMPLETED:
         _complete(session, actor, engagement)
     session.flush()

@@ -33,6 +33,7 @@ from facility.reference.search import recommendations_by_id, sdg_goals_by_recomm
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
 from facility.timeutil import today
+from facility.web import engagement_steps
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, form_token, problem_messages
@@ -567,6 +568,12 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
         "reports": reports,
         "report_status": {r.id: lifecycle.report_status(r, on) for found in reports.values() for r in found},
         "next_status": {e.id: lifecycle.NEXT_STATUS.get(e.status) for e in rows},
+        # What stops the next step today (its dates, the team's answers): the page says it
+        # instead of offering the step.
+        "blocked": {e.id: lifecycle.step_blockers(e, lifecycle.NEXT_STATUS[e.status],
+                                                  list(answered.get(e.id, {}).values()), on)
+                    for e in rows if e.status in lifecycle.NEXT_STATUS},
+        "BEFORE_START": lifecycle.BEFORE_START, "BEFORE_END": lifecycle.BEFORE_END,
         "can_replace": {e.id: replacements.can_replace(e) for e in rows},
         "declined_by": {e.id: [i for i in e.expert_ids if i in answered.get(e.id, {})
                                and answered[e.id][i].answer == DeploymentAnswerChoice.DECLINED]
@@ -600,22 +607,22 @@ def _funded_engagement(request: Request, db, actor: Actor, engagement_id: int) -
                    _not_found(request))
 
 
+@router.get("/partner/engagements/{engagement_id}/progress")
+def confirm_progress(request: Request, db: SessionDep, actor: PartnerActor, engagement_id: int,
+                     status: str | None = None) -> Response:
+    """Confirm one step on (SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED), or see
+    what it still needs."""
+    return engagement_steps.confirm_page(request, db, actor, engagement_id, status,
+                                         back="/partner/engagements", not_found=_not_found(request))
+
+
 @router.post("/partner/engagements/{engagement_id}/progress")
 def record_progress(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
                     engagement_id: int) -> Response:
-    """One step on: SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED."""
-    _funded_engagement(request, db, actor, engagement_id)
-    raw = form.get("status")
-    _ = gettext_for(request)
-    steps = {EngagementStatus.IN_PROGRESS.value: "started", EngagementStatus.COMPLETED.value: "completed"}
-    if raw not in steps:
-        raise PageError(400, _("This cannot be done"), _("Choose one of the progress steps offered."))
-    return write(db, lambda: engagements.record_progress(
-        db, actor=actor, engagement_id=engagement_id, status=EngagementStatus(raw)),
-        done=f"/partner/engagements?done={steps[raw]}", answers={
-            Conflict: lambda _c: _conflict(request, _(
-                "This step cannot be recorded now: the engagement is no longer at the step "
-                "before it. Reload the page to see where it stands."))})
+    """Record the step confirmed on its page."""
+    return engagement_steps.record_step(request, form, db, actor, engagement_id,
+                                        back="/partner/engagements",
+                                        not_found=_not_found(request))
 
 
 @router.post("/partner/engagements/{engagement_id}/replace")

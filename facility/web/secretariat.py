@@ -16,27 +16,30 @@ from fastapi.responses import RedirectResponse, Response
 from facility.auth import administration
 from facility.auth.actor import Actor
 from facility.auth.models import Role
-from facility.engagements import compliance
+from facility.engagements import compliance, deployments, lifecycle
+from facility.engagements import service as engagement_service
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.numbers import whole_number
 from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
 from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
 from facility.requests.models import RequestStatus
+from facility.web import engagement_steps
 from facility.web import governance_views as views
 from facility.web.committee import not_found, refused
-from facility.web.deps import SessionDep, page_router, require_role
+from facility.web.deps import FormDep, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import committee, runs, screening
-from governance.models import RunStatus
+from governance.models import EngagementStatus, RunStatus
 
 router = page_router()
 SecretariatActor = Annotated[Actor, Depends(require_role(Role.SECRETARIAT))]
 REQUESTS_PAGE_SIZE = 20
 ACCOUNTS_PAGE_SIZE = 25
 RUNS_PAGE_SIZE = 10
+ENGAGEMENTS_PAGE_SIZE = 20
 IMPORT_FORMATS = ("upr-info", "uhri")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -233,6 +236,44 @@ def deactivate_account(request: Request, db: SessionDep, actor: SecretariatActor
         return _accounts(request, db, actor, conflict=str(conflict), status_code=409)
     db.commit()
     return RedirectResponse("/secretariat/accounts", status_code=303)
+
+
+# Engagements: progress, and completion without every expert's acceptance --------------------
+
+@router.get("/secretariat/engagements")
+def engagements_list(request: Request, db: SessionDep, actor: SecretariatActor,
+                     page: str | None = None, done: str | None = None) -> Response:
+    """Every engagement with its dates, its team's acceptances and its next step."""
+    number = page_number(page)
+    rows, total = engagement_service.list_engagements(
+        db, actor=actor, limit=ENGAGEMENTS_PAGE_SIZE, offset=(number - 1) * ENGAGEMENTS_PAGE_SIZE)
+    answers = deployments.answers_by_engagement(db, [e.id for e in rows])  # type: ignore[misc]
+    titles = requests_service.requests_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
+    _ = gettext_for(request)
+    return render(request, "secretariat/engagements.html", {
+        "rows": rows, "titles": titles, "pages": Pages(number, ENGAGEMENTS_PAGE_SIZE, total, {}),
+        "missing": {e.id: len(lifecycle.not_accepted(e, answers[e.id])) for e in rows},
+        "next_status": {e.id: lifecycle.NEXT_STATUS.get(e.status) for e in rows},
+        "IN_PROGRESS": EngagementStatus.IN_PROGRESS,
+        "notice": {"started": _("The engagement is marked as started."),
+                   "completed": _("The engagement is marked as completed. Its follow-up reports are "
+                                  "now due.")}.get(done or "")})
+
+
+@router.get("/secretariat/engagements/{engagement_id}/progress")
+def confirm_progress(request: Request, db: SessionDep, actor: SecretariatActor, engagement_id: int,
+                     status: str | None = None) -> Response:
+    """Confirm a step; completion without every acceptance asks for the reason recorded."""
+    return engagement_steps.confirm_page(request, db, actor, engagement_id, status,
+                                         back="/secretariat/engagements", not_found=not_found(request))
+
+
+@router.post("/secretariat/engagements/{engagement_id}/progress")
+def record_progress(request: Request, form: FormDep, db: SessionDep, actor: SecretariatActor,
+                    engagement_id: int) -> Response:
+    return engagement_steps.record_step(request, form, db, actor, engagement_id,
+                                        back="/secretariat/engagements",
+                                        not_found=not_found(request))
 
 
 # Imports of recommendations -----------------------------------------------------------------

@@ -186,9 +186,11 @@ def _selected_ids(request: Request) -> list[int]:
     return whole_numbers(request.query_params.getlist("rec"), max_digits=11)
 
 
-def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests.RequestFields | None,
-                                                        list[tuple[str, str]], list[int]]:
-    """The submitted values (to show again) and the fields, or the errors of unreadable values."""
+def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,  # type: ignore[no-untyped-def]
+                       ) -> tuple[dict[str, Any], requests.RequestFields | None,
+                                  list[tuple[str, str]], list[int]]:
+    """The submitted values (to show again) and the fields; or, when some values cannot be
+    read, every error at once: those values' and the service's on the others."""
     _ = gettext_for(request)
     reader = FormReader(form, _, _request_labels(request))
     typed_languages = [c.strip() for c in reader.text("other_languages").replace(";", ",").split(",")
@@ -201,8 +203,11 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
     ids = reader.ids("recommendationIds")
     window_start, window_end = reader.day("windowStart"), reader.day("windowEnd")
     numbers = {name: reader.integer(name) for name in ("weeks", "expertsNeeded", "budget", "priority")}
-    if reader.errors:
-        return values, None, reader.errors, ids
+    unreadable = {field for field, _message in reader.errors}
+    if unreadable:
+        # Stand-ins that pass their own checks, so that the service names every other problem.
+        window_start, window_end = window_start or today(), window_end or window_start or today()
+        numbers = {name: 1 if value is None else value for name, value in numbers.items()}
     fields = requests.RequestFields(
         title=values["title"], need=values["need"], barrier=values["barrier"],
         focal_point=values["focalPoint"], recommendation_ids=ids,
@@ -211,12 +216,20 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
         window_end=window_end, weeks=numbers["weeks"], experts_needed=numbers["expertsNeeded"],  # type: ignore[arg-type]
         budget=numbers["budget"], currency=values["currency"].strip(), priority=numbers["priority"],  # type: ignore[arg-type]
     )
-    return values, fields, [], ids
+    if not unreadable:
+        return values, fields, [], ids
+    # A rule that reads an unreadable value (the window reads both dates and the weeks) waits
+    # until that value can be read.
+    waits = unreadable | ({"windowStart", "windowEnd"} if unreadable & {"windowStart", "windowEnd", "weeks"}
+                          else set())
+    found = [p for p in requests.field_problems(db, actor=actor, fields=fields) if p.field not in waits]  # type: ignore[arg-type]
+    more = problem_messages(_, ValidationFailed(found), _request_labels(request)) if found else []
+    return values, None, reader.errors + more, ids
 
 
 @router.post("/state/requests")
 def create_request(request: Request, form: FormDep, db: SessionDep, actor: StateActor) -> Response:
-    values, fields, errors, ids = _read_request_form(request, form)
+    values, fields, errors, ids = _read_request_form(request, form, db, actor)
 
     def again(errors: list[tuple[str, str]]) -> Response:
         return render(request, "state/request_form.html", _form_context(
@@ -265,7 +278,7 @@ def edit_request_form(request: Request, db: SessionDep, actor: StateActor, reque
 def update_request(request: Request, form: FormDep, db: SessionDep,
                    actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    values, fields, errors, ids = _read_request_form(request, form)
+    values, fields, errors, ids = _read_request_form(request, form, db, actor)
     version = values["version"]
 
     def again(errors: list[tuple[str, str]]) -> Response:
