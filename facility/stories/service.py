@@ -19,6 +19,7 @@ from facility.auth.models import Partner
 from facility.engagements import reports
 from facility.engagements.models import FollowUpReport, ReportKind
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests import service as requests
@@ -129,6 +130,7 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
     session.add(story)
     session.flush()
     _audit(session, actor, story, "proposed", {"report": report_id, "parts": cleaned})
+    steps.story_to_consent(session, story)
     return story
 
 
