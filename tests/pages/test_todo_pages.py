@@ -18,8 +18,7 @@ from governance import screening
 from governance.models import EngagementStatus, MatchProposal, ProposalStatus
 from tests.api.test_query_cost import counted
 from tests.pages.committee_world import World, add_request, world_fixture  # noqa: F401
-from tests.pages.test_partner_engagements_page import Funder, _answer
-from tests.pages.test_partner_engagements_page import funder as funder_fixture  # noqa: F401
+from tests.pages.test_partner_engagements_page import Funder, _answer, funder_fixture  # noqa: F401
 
 PAGE = "/todo"
 
