@@ -162,9 +162,10 @@ def run_finished(session: Session, run: OptimiserRun, *, proposals: int = 0) -> 
     """An optimiser run ended (DONE or FAILED): the secretariat reads its result."""
     status = str(run.status)
     if status == "DONE":
-        subject = f"Optimiser run {run.id} finished: {proposals} new proposals"
-        lead = (f"Optimiser run {run.id} finished. It put {proposals} new proposals to the "
-                "committee's vote; its page lists them and explains each request left unmatched.")
+        count = f"{proposals} new proposal{'' if proposals == 1 else 's'}"
+        subject = f"Optimiser run {run.id} finished: {count}"
+        lead = (f"Optimiser run {run.id} finished. It put {count} to the committee's vote; its "
+                "page lists them and explains each request left unmatched.")
     else:
         subject = f"Optimiser run {run.id} failed"
         lead = f"Optimiser run {run.id} failed; its page says why. Start a new run when ready."

@@ -101,7 +101,7 @@ def test_each_step_notifies_who_acts_next_once_and_nobody_else(world: World, rec
     [finished] = _nodes(w, w.secretariat, "RUN_FINISHED")
     assert finished["optimiserRun"] == {"id": run["id"], "status": "DONE"}
     run_pk = decode_id("OptimiserRun", run["id"])
-    assert finished["subject"] == f"Optimiser run {run_pk} finished: 1 new proposals"
+    assert finished["subject"] == f"Optimiser run {run_pk} finished: 1 new proposal"
     for group, count in {"APG": 2, "EEG": 2, "GRULAC": 2, "WEOG": 1, "AFRICAN": 0}.items():
         assert after_run[f"member {group}"]["MOTION_OPEN"] == count, group
     assert not any(after_run[n] for n in ("kenya", "ghana", "norad", "sida", "brazilian", "french"))
