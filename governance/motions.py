@@ -23,6 +23,7 @@ from facility.errors import (
     ValidationFailed,
 )
 from facility.experts.models import Expert
+from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
 from facility.timeutil import utcnow
@@ -89,11 +90,15 @@ def open_motion(session: Session, *, kind: MotionKind, subject_id: int, criteria
                  subject_type="motion", subject_id=motion.id,
                  payload={"kind": str(kind), "subject": subject_id,
                           "criteria_version": criteria_version})
+    voters = []
     for seat in current_seats(session):
         reason = conflict_of(session, motion, seat)
         if reason:
             _record_recusal(session, motion, seat, automatic=True, reason=reason,
                             actor_account_id=None)
+        else:
+            voters.append(seat.account_id)
+    steps.motion_open(session, motion, voters)  # a recused member has nothing to do
     return motion
 
 

@@ -21,6 +21,7 @@ from facility.engagements.models import (
 )
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
+from facility.notifications import steps
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
 from facility.validation import check_date, check_text
@@ -135,6 +136,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         changes["experts"] = [list(engagement.expert_ids), list(expert_ids)]
     if not changes:
         raise Conflict("the amendment changes nothing")
+    joining = set(expert_ids or ()) - set(engagement.expert_ids)
     engagement.start, engagement.end = new_start, new_end
     if expert_ids is not None:
         engagement.expert_ids = list(expert_ids)
@@ -143,6 +145,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         _move_due_dates(session, engagement)
     _log(session, actor, engagement, EngagementChangeKind.AMENDMENT, changes, reason=reason.strip())
     session.flush()
+    steps.deployment_to_answer(session, engagement, joining)  # those who join answer too
     return engagement
 
 

@@ -7,6 +7,8 @@ Layout (docs/pages.md explains how to add a page for a role):
   templating.py the Jinja2 environment and render()
   figures.py    the public figures
   public.py     public pages; account.py sign-in, sign-out, password
+  stories.py    success stories: the secretariat proposes and publishes, the State answers
+  todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
 
@@ -22,14 +24,24 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout
-from facility.web import account, committee, expert, partner, public, secretariat, state
+from facility.web import (
+    account,
+    committee,
+    expert,
+    partner,
+    public,
+    secretariat,
+    state,
+    stories,
+    todo,
+)
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
-                    secretariat.router, expert.router]
+                    secretariat.router, expert.router, stories.router, todo.router]
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from facility.web import i18n
+from facility.web import explanations, i18n
 from facility.web.labels import LABELS
 from facility.web.security import attach_cookies, csrf_token_for
 
@@ -65,6 +65,16 @@ def _label(context: Context, value: object) -> str:
 
 env.globals["label"] = _label
 env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
+
+
+@pass_context
+def _plain(context: Context, text: str, names: explanations.Names) -> str:
+    """An optimiser explanation with names for ids (facility/web/explanations.py)."""
+    words = i18n.translations(_language(context)).gettext
+    return explanations.in_plain_words(text, names, lambda code: _label(context, code), words)
+
+
+env.filters["plain"] = _plain
 env.filters.update(
     number=pass_context(lambda c, v: i18n.number(v, _language(c))),
     percent=pass_context(lambda c, v: i18n.percent(v, _language(c))),

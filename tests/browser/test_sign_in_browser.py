@@ -7,7 +7,10 @@ from tests.browser.conftest import assert_accessible, screenshot, sign_in
 
 def test_sign_in_and_sign_out(page, live_server):
     sign_in(page, live_server.people.state, live_server.password)
-    assert page.url.endswith("/account")
+    assert page.url.endswith("/todo")  # every role lands on what awaits it
+    assert page.get_by_role("heading", level=1).inner_text() == "What awaits you"
+    assert_accessible(page)
+    page.goto("/account")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
     assert page.get_by_text(live_server.people.state).is_visible()
     assert_accessible(page)
@@ -77,7 +80,7 @@ def test_password_change(page, live_server):
     sign_in(page, email, old)
     assert "is not correct" in page.get_by_role("alert").inner_text()
     sign_in(page, email, new)
-    assert page.url.endswith("/account")
+    assert page.url.endswith("/todo")
 
 
 def test_keyboard_only_sign_in(page, live_server):
@@ -108,5 +111,5 @@ def test_keyboard_only_sign_in(page, live_server):
     order.append(page.evaluate("document.activeElement.tagName"))
     assert order == ["email", "password", "BUTTON"]
     page.keyboard.press("Enter")
-    page.wait_for_url("**/account")
-    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    page.wait_for_url("**/todo")
+    assert page.get_by_role("heading", level=1).inner_text() == "What awaits you"

@@ -84,8 +84,8 @@ class Funder:
         return engagement
 
 
-@pytest.fixture
-def funder(db_session, person):
+@pytest.fixture(name="funder")
+def funder_fixture(db_session, person):
     state = person(Role.STATE, state_code="KEN")
 
     def make(name: str = "Funding partner") -> Funder:
