@@ -90,6 +90,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "viewer": getattr(request.state, "viewer", None),
         "csrf_token": csrf_token_for(request),
         "language": i18n.language_of(request),
+        "html_lang": i18n.html_lang(i18n.language_of(request)),
+        "text_direction": i18n.text_direction(i18n.language_of(request)),
+        # The reader asked for a language this page is not in: say so, in that language.
+        "not_available": i18n.NOT_AVAILABLE.get(i18n.wanted_language(request))
+                         if i18n.wanted_language(request) != i18n.language_of(request) else None,
+        "wanted_language": i18n.wanted_language(request),
         "demo": request.app.state.demo,
         "show_graphiql": not request.app.state.settings.is_production,
     }
