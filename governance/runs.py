@@ -27,7 +27,7 @@ from facility.errors import Conflict, NotFound, ValidationFailed
 from facility.experts import consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.offers.models import Offer, OfferStatus, OfferTheme
-from facility.reference.models import Recommendation, State, Theme
+from facility.reference.models import Recommendation, State, Theme, counts_as_supported
 from facility.requests.models import (
     CapacityRequest,
     RequestRecommendation,
@@ -192,11 +192,12 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     request_ids = [r.id for r in requests]
     themes = _by_key(session.exec(select(RequestTheme.request_id, Theme.name).join(
         Theme, Theme.id == RequestTheme.theme_id).where(RequestTheme.request_id.in_(request_ids))))  # type: ignore[attr-defined]
-    noted = set(session.exec(
-        select(RequestRecommendation.request_id).join(
+    without_position = criteria.eligibility.without_position_supported
+    noted = {request_id for request_id, response in session.exec(
+        select(RequestRecommendation.request_id, Recommendation.response).join(
             Recommendation, Recommendation.id == RequestRecommendation.recommendation_id)
-        .where(RequestRecommendation.request_id.in_(request_ids),  # type: ignore[attr-defined]
-               Recommendation.response != "SUPPORTED")))
+        .where(RequestRecommendation.request_id.in_(request_ids)))  # type: ignore[attr-defined]
+        if not counts_as_supported(response, without_position=without_position)}
 
     offers = {k: o for k, o in offers.items() if o.currency == RUN_CURRENCY}
     partners = {p.id: p for p in session.exec(select(Partner))}
