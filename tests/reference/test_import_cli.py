@@ -61,8 +61,8 @@ def test_import_then_reimport(database: str) -> None:
     assert _count(database) == 4424
 
 
-def test_uhri_imports_and_lists_unknown_themes(database: str, tmp_path: Path) -> None:
-    result = _run("--format", "uhri", str(UHRI))
+def test_uhri_themes_imports_and_lists_unknown_themes(database: str, tmp_path: Path) -> None:
+    result = _run("--format", "uhri-themes", str(UHRI))
     assert result.exit_code == 0, result.output
     assert "inserted 632" in result.stdout
     assert "unknown themes" not in result.stdout  # every theme of the real file is mapped
@@ -74,7 +74,7 @@ def test_uhri_imports_and_lists_unknown_themes(database: str, tmp_path: Path) ->
     odd.write_text(header + row.replace("SVN-C2-115.1", "SVN-X-1").replace(
         "A12 Acceptance of international norms,A12", "A12 Acceptance of international norms,Space law"),
         encoding="utf-8")
-    result = _run("--format", "uhri", str(odd))
+    result = _run("--format", "uhri-themes", str(odd))
     assert result.exit_code == 0, result.output
     assert "unknown themes (kept as source text only)" in result.stdout
     assert "Space law" in result.stdout
