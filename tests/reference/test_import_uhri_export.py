@@ -58,6 +58,7 @@ def test_genuine_sample_and_extra_records_import(db_session: Session, export) ->
     assert (report.rows, report.inserted, report.skipped) == (
         fx.SAMPLE_RECOMMENDATIONS + fx.SAMPLE_CONCERNS + len(fx.EXTRA), ROWS, 0)
     assert report.not_recommendations == {"Concerns/Observations": fx.SAMPLE_CONCERNS}
+    assert report.unknown_themes == {}  # every UHRI theme of the sample maps to a facility theme
     assert _count(db_session) == ROWS
 
     # A genuine CESCR recommendation: treaty body, no position, its document and date.
