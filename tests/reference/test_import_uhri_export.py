@@ -207,3 +207,14 @@ def test_layout_problems_are_named(db_session: Session, tmp_path: Path) -> None:
         import_recommendations(db_session, csv_file, fmt="uhri")
     assert str(refused.value.problems[0]) == '"export.csv": a UHRI export is a .xlsx or a .json file'
     assert _count(db_session) == 0
+
+
+@pytest.mark.parametrize("name, code", [
+    ("Bolivia (Plurinational State of)", "BOL"), ("Micronesia (Federated States of)", "FSM"),
+    ("Netherlands (Kingdom of the)", "NLD"), ("Türkiye", "TUR"), ("Viet Nam", "VNM"),
+    ("State of Palestine", "PSE"), ("MY", "MYS"), ("pk", "PAK"),
+])
+def test_the_un_names_and_iso2_codes_uhri_uses_are_known(db_session: Session, name, code) -> None:
+    from facility.reference.importers import _Lookups
+
+    assert _Lookups(db_session).state(name) == code
