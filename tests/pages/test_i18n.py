@@ -125,7 +125,8 @@ def test_the_lang_parameter_sets_a_cookie_that_later_pages_follow(browser):
 def test_accept_language_decides_when_nothing_else_does(browser):
     assert "Le mandat" in browser.get("/about", headers={"Accept-Language": "fr-CH, en;q=0.8"}).text
     assert "The mandate" in browser.get("/about", headers={"Accept-Language": "de, en;q=0.5, fr;q=0.4"}).text
-    assert "The mandate" in browser.get("/about", headers={"Accept-Language": "es"}).text
+    assert "El mandato" in browser.get("/about", headers={"Accept-Language": "es-419"}).text
+    assert "The mandate" in browser.get("/about", headers={"Accept-Language": "de"}).text
     assert "The mandate" in browser.get("/about?lang=xx", headers={"Accept-Language": "garbage;q=x"}).text
 
 
@@ -134,3 +135,18 @@ def test_numbers_and_dates_follow_the_language(browser, offers_of):
     english, french = browser.get("/offers?lang=en").text, browser.get("/offers?lang=fr").text
     assert "$1,234,567" in english and "January 15, 2027" in english
     assert "1\u202f234\u202f567\u00a0$US" in french and "15 janvier 2027" in french
+
+
+@pytest.mark.parametrize("language", sorted(code for code, areas in i18n.COMPLETE.items()
+                                            if code != "en" and "state" in areas))
+def test_a_state_page_in_each_shipped_language_leaves_no_english_sentence(browser, person, language):
+    """A State mission's page in the language asked for: marked up as that language, in its
+    direction, and not one English sentence of the interface left on it."""
+    mission = person(Role.STATE)
+    browser.sign_in(mission.email)
+    page = browser.get(f"/state/requests?lang={language}").text
+    assert f'<html lang="{i18n.html_lang(language)}" dir="{i18n.text_direction(language)}">' in page
+    sentences = {m for m in _messages() if isinstance(m, str) and "%(" not in m
+                 and len(m.split()) >= 3 and m not in _catalogue(language).get(m).string}
+    english = sorted(s for s in sentences if str(escape(s)) in page)
+    assert not english, english
