@@ -49,6 +49,7 @@ _AREA_OF_SEGMENT = {"account": "account", "todo": "account", "state": "state",
 COMPLETE: dict[str, frozenset[str]] = {
     "en": frozenset(AREAS),
     "fr": frozenset(AREAS),
+    "ru": frozenset({"public", "account", "state"}),
 }
 # Said, in the language asked for, on a page shown in English because that language does not
 # have it (written here, not in a catalogue, since the catalogue is what is missing).
