@@ -52,6 +52,7 @@ COMPLETE: dict[str, frozenset[str]] = {
     "es": frozenset({"public", "account", "state"}),
     "ar": frozenset({"public", "account", "state"}),
     "zh": frozenset({"public", "account", "state"}),
+    "ru": frozenset({"public", "account", "state"}),
 }
 # Said, in the language asked for, on a page shown in English because that language does not
 # have it (written here, not in a catalogue, since the catalogue is what is missing).
