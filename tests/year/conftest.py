@@ -17,12 +17,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from facility.api.ids import decode_id
 from facility.app import create_app
+from facility.auth import service as auth_service
 from facility.cli import app as cli_app
 from facility.config import Settings, get_settings
 from facility.db import make_engine
@@ -162,6 +164,10 @@ def year(request, tmp_path, monkeypatch) -> Iterator[Year]:
     else:
         url, drop = _create_postgres_database()
     monkeypatch.setenv("FACILITY_DATABASE_URL", url)
+    # Twenty people sign up and in: the production cost of argon2 would spend most of the
+    # test hashing. Cheaper parameters hash and verify the same way.
+    monkeypatch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                                parallelism=1))
     get_settings.cache_clear()
     runner = CliRunner()
     result = runner.invoke(cli_app, ["db", "upgrade"])

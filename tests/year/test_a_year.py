@@ -516,7 +516,7 @@ def step_the_second_run_proposes_for_every_eligible_request(w: Year) -> None:
     run = _run(w)
     assert run["criteriaVersion"] == int(w.ids["criteria:version"])
     proposals = _proposals_by_request(w, run)
-    assert set(proposals) == {"bangladesh-2", "ukraine-2"}, run
+    assert set(proposals) == {"bangladesh-2", "ukraine-2"}, run["unmatched"]
     assert run["unmatched"] == []
 
 
@@ -637,12 +637,14 @@ def play(w: Year, steps) -> None:
         invariants.check(w, after=step.__name__)
 
 
+@pytest.mark.slow
 def test_the_year_without_the_second_matching(year: Year):
     """Both cycles' filing, screening, the first cycle's matching and engagements, every
     follow-up report and the success story; the 2028 requests wait, eligible, for a run."""
     play(year, FIRST_CYCLE + SECOND_CYCLE_FILING + FOLLOW_UP)
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
     "issue 13: a run keeps completed engagements as fixed matches, so their experts stay "
     "taken for good and Ukraine's 2028 request is left unmatched; fixed on branch runs"))
