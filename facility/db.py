@@ -26,7 +26,16 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+
+def _migrations_dir() -> Path:
+    """The Alembic scripts: inside the installed package (the wheel copies them there, see
+    setup.py), or the repository's `alembic/` folder in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "migrations"
+    return installed if (installed / "env.py").is_file() else package.parent / "alembic"
+
+
+ALEMBIC_DIR = _migrations_dir()
 
 
 def normalise_url(url: str) -> str:

@@ -1,7 +1,7 @@
 """Unmet demand for donors: what the last optimiser run left unmatched, why, and what would help.
 
 The run stores, per unmatched request, its cause codes (`matching.explain.CAUSES`, plus
-`other_currency` and `no_regional_group` for requests the run could not take), and, once its
+`other_currency`, `no_regional_group` and `no_theme` for requests the run could not take), and, once its
 analysis has run (`governance.runs.analyse_unmet_demand`), suggestions computed by re-solving
 the run's instance with candidate additions. This module reads them back and counts the unmet
 requests by theme, regional group, language and kind of support.
@@ -94,8 +94,12 @@ def _run(session: Session, run_id: int | None) -> OptimiserRun | None:
     if run_id is not None:
         run = session.get(OptimiserRun, run_id)
         return run if run is not None and run.status == RunStatus.DONE else None
-    return session.exec(select(OptimiserRun).where(OptimiserRun.status == RunStatus.DONE)
-                        .order_by(OptimiserRun.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    # The run that finished last (not the one made last: a run recorded afterwards for an
+    # earlier round, as the demo's history is, finished before it).
+    return session.exec(select(OptimiserRun).where(OptimiserRun.status == RunStatus.DONE,
+                                                   OptimiserRun.finished_at.is_not(None))  # type: ignore[union-attr]
+                        .order_by(OptimiserRun.finished_at.desc(), OptimiserRun.id.desc())  # type: ignore[union-attr]
+                        .limit(1)).first()
 
 
 def _slices(items: Iterable[tuple[str, UnmetRequest]]) -> tuple[DemandSlice, ...]:

@@ -18,7 +18,7 @@ CAUSE_DESCRIPTION = (
     "(too few eligible experts, by the first rule that leaves too few); TEAM_DIVERSITY; "
     "OFFER_CAPACITY, EXPERT_CAPACITY (capacity went to higher-scoring requests); TRADEOFF "
     "(room remains, but every rearrangement scores lower); TIME_LIMIT; OTHER_CURRENCY, "
-    "NO_REGIONAL_GROUP (the run could not take it)"
+    "NO_REGIONAL_GROUP, NO_THEME (the run could not take it)"
 )
 
 

@@ -154,6 +154,9 @@ class OptimiserRun(SQLModel, table=True):
     fairness: dict = Field(default_factory=dict, sa_type=JSON)
     unmatched: list[dict] = Field(default_factory=list, sa_type=JSON)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The matches agreed before the run whose capacity it held (governance/carried.py): one
+    # record each, with the criteria version it was decided under and what no longer holds.
+    carried: list[dict] = Field(default_factory=list, sa_type=JSON)
     # The unmet-demand analysis that follows a finished run (governance/demand.py); null
     # until it has run.
     demand: dict | None = Field(default=None, sa_type=JSON)

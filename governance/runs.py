@@ -1,8 +1,9 @@
 """Optimiser runs: the instance built from the database, the background run, its proposals.
 
 A run reads every eligible request, every published offer and every expert who consents to
-matching (facility.experts.consent), keeps approved and confirmed matches fixed (they hold
-their capacity), and calls `matching.solve` under the criteria in force. Budgets are compared
+matching (facility.experts.consent), takes off it the capacity the matches agreed earlier hold
+(governance/carried.py; they are not judged again), and calls `matching.solve` under the
+criteria in force. Budgets are compared
 in one currency, so the run takes the requests and offers in `RUN_CURRENCY`; the others are
 reported as not considered.
 """
@@ -35,14 +36,13 @@ from facility.requests.models import (
     RequestTheme,
 )
 from facility.timeutil import today, utcnow
-from governance import audit, run_claims
+from governance import audit, carried, run_claims
 from governance.committee import require_secretariat
 from governance.criteria import CriteriaBody, body_in_force, get_criteria
 from governance.models import (
     MatchProposal,
     MotionKind,
     OptimiserRun,
-    ProposalStatus,
     RunStatus,
 )
 from governance.motions import open_motion
@@ -166,17 +166,13 @@ def offer_record(o: Offer, *, partner: Partner, themes: list[str]) -> dict[str, 
 
 
 def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
-                   ) -> tuple[dict[str, Any], list[matching.FixedMatch], list[dict]]:
-    """The `facility-matching/1` document of the live data, the fixed matches, and what was left out."""
+                   ) -> tuple[dict[str, Any], carried.Carried, list[dict]]:
+    """The `facility-matching/1` document of the live data, what earlier agreed matches hold
+    of it, and the eligible requests left out (with their reasons)."""
     groups = {s.code: s.regional_group_code for s in session.exec(select(State))}
-    fixed_proposals = list(session.exec(select(MatchProposal).where(
-        MatchProposal.status.in_([ProposalStatus.APPROVED, ProposalStatus.CONFIRMED]))))  # type: ignore[attr-defined]
     offers = {o.id: o for o in session.exec(select(Offer).where(Offer.status == OfferStatus.PUBLISHED))}
-    fixed_proposals = [p for p in fixed_proposals if p.offer_id in offers]
-    fixed_request_ids = {p.request_id for p in fixed_proposals}
     requests = list(session.exec(select(CapacityRequest).where(
-        (CapacityRequest.status == RequestStatus.ELIGIBLE)
-        | CapacityRequest.id.in_(fixed_request_ids))))  # type: ignore[union-attr]
+        CapacityRequest.status == RequestStatus.ELIGIBLE)))
     left_out: list[dict] = []
     kept = []
     for r in requests:
@@ -192,6 +188,12 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     request_ids = [r.id for r in requests]
     themes = _by_key(session.exec(select(RequestTheme.request_id, Theme.name).join(
         Theme, Theme.id == RequestTheme.theme_id).where(RequestTheme.request_id.in_(request_ids))))  # type: ignore[attr-defined]
+    for r in requests:
+        if not themes.get(r.id):
+            left_out.append({"request": r.id, "causes": ["no_theme"], "reasons": [
+                "none of its recommendations has a theme, and offers and experts are matched "
+                "by theme"]})
+    requests = [r for r in requests if themes.get(r.id)]
     noted = set(session.exec(
         select(RequestRecommendation.request_id).join(
             Recommendation, Recommendation.id == RequestRecommendation.recommendation_id)
@@ -202,9 +204,11 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     partners = {p.id: p for p in session.exec(select(Partner))}
     offer_themes = _by_key(session.exec(select(OfferTheme.offer_id, Theme.name).join(
         Theme, Theme.id == OfferTheme.theme_id).where(OfferTheme.offer_id.in_(list(offers)))))  # type: ignore[attr-defined]
+    offers = {k: o for k, o in offers.items() if offer_themes.get(k)}
 
     # No consent to matching (never given, withdrawn, or the person erased): not considered.
     experts = list(session.exec(select(Expert).where(consent.matchable())))
+    matchable = {e.id for e in experts}
     experts = [e for e in experts if groups.get(e.nationality)]
     expert_ids = [e.id for e in experts]
     expert_themes = _by_key(session.exec(select(ExpertTheme.expert_id, Theme.name).join(
@@ -213,6 +217,7 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     for w in session.exec(select(ExpertAvailability).where(
             ExpertAvailability.expert_id.in_(expert_ids))):  # type: ignore[attr-defined]
         windows.setdefault(w.expert_id, []).append([w.start.isoformat(), w.end.isoformat()])
+    experts = [e for e in experts if expert_themes.get(e.id) and windows.get(e.id)]
 
     document = {
         "format": "facility-matching/1",
@@ -220,20 +225,20 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
         "criteria": criteria_record(criteria),
         "requests": [request_record(r, group=groups[r.state_code], themes=themes[r.id],
                                     all_supported=r.id not in noted)
-                     for r in requests if themes.get(r.id)],
+                     for r in requests],
         "offers": [offer_record(o, partner=partners[o.partner_id], themes=offer_themes[o.id])
-                   for o in offers.values() if offer_themes.get(o.id)],
+                   for o in offers.values()],
         "experts": [{
             "id": f"E{e.id}", "nationality": e.nationality, "group": groups[e.nationality],
-            "themes": expert_themes.get(e.id, []), "languages": list(e.languages),
-            "available": windows.get(e.id, []), "max_assignments": e.max_assignments,
+            "themes": expert_themes[e.id], "languages": list(e.languages),
+            "available": windows[e.id], "max_assignments": e.max_assignments,
             "conflicts": list(e.conflict_states),
-        } for e in experts if expert_themes.get(e.id) and windows.get(e.id)],
+        } for e in experts],
     }
-    fixed = [matching.FixedMatch(request=f"R{p.request_id}", offer=f"O{p.offer_id}",
-                                 experts=tuple(f"E{e}" for e in p.expert_ids))
-             for p in fixed_proposals]
-    return document, fixed, left_out
+    held = carried.agreed(session, offer_ids={k: f"O{k}" for k in offers},
+                          expert_ids={e.id: f"E{e.id}" for e in experts},  # type: ignore[misc]
+                          matchable=matchable)  # type: ignore[arg-type]
+    return document, held, left_out
 
 
 def _progress_recorder(open_session: OpenSession, run_id: int,
@@ -273,11 +278,13 @@ def execute_run(open_session: OpenSession, run_id: int) -> None:
         run = session.get(OptimiserRun, run_id, populate_existing=True)
         assert run is not None
         criteria = CriteriaBody.model_validate(get_criteria(session, version=run.criteria_version).body)
-        document, fixed, left_out = build_instance(session, criteria, as_of=today())
+        document, held, left_out = build_instance(session, criteria, as_of=today())
         time_limit = run.time_limit
     try:
-        instance = matching.parse_instance(document)
-        result = matching.solve(instance, time_limit=time_limit, fixed=fixed,
+        # The agreed matches only take capacity off the instance: the run proposes around
+        # them and never judges them again (governance/carried.py).
+        instance, exceeded = matching.residual(matching.parse_instance(document), held.commitments)
+        result = matching.solve(instance, time_limit=time_limit,
                                 progress=_progress_recorder(open_session, run_id))
     except RunCancelled:
         _finish(open_session, run_id, RunStatus.CANCELLED)
@@ -295,21 +302,20 @@ def execute_run(open_session: OpenSession, run_id: int) -> None:
             log.warning("optimiser run %s was failed as interrupted by another process; "
                         "its result is dropped", run_id)
             return
-        store_result(session, run_id, result, fixed, left_out)
+        store_result(session, run_id, result, held.with_problems(exceeded), left_out)
         session.commit()
-    analyse_unmet_demand(open_session, run_id, instance, result, fixed, time_limit)
+    analyse_unmet_demand(open_session, run_id, instance, result, time_limit)
 
 
 def analyse_unmet_demand(open_session: OpenSession, run_id: int, instance: matching.Instance,
-                         result: matching.Result, fixed: list[matching.FixedMatch],
-                         time_limit: float) -> None:
+                         result: matching.Result, time_limit: float) -> None:
     """Re-solve the run with candidate additions (matching.demand) and store what they unlock.
 
     Runs after the proposals are stored, in its own transaction: the committee can already vote
     while it works, and a failure leaves the run DONE with an analysis that says it failed.
     """
     try:
-        analysis = matching.demand.analyse(instance, result, fixed=fixed,
+        analysis = matching.demand.analyse(instance, result,
                                            time_limit=max(1.0, min(10.0, time_limit / 4)))
         stored: dict[str, Any] = demand_record(analysis)
     except Exception as error:  # the run itself succeeded; the analysis must not undo that
@@ -372,16 +378,14 @@ def _pk(opaque: str) -> int:
 
 
 def store_result(session: Session, run_id: int, result: matching.Result,
-                 fixed: list[matching.FixedMatch], left_out: list[dict]) -> None:
-    """Proposals for the new matches (each put to the committee's vote), and the run's record."""
+                 carried_records: list[dict], left_out: list[dict]) -> None:
+    """Proposals for the new matches (each put to the committee's vote), and the run's record
+    (with the agreed matches it carried, `governance.carried`)."""
     run = session.get(OptimiserRun, run_id, populate_existing=True)
     assert run is not None
-    fixed_requests = {f.request for f in fixed}
     system = Actor(account_id=run.started_by_id, role="SECRETARIAT", name="optimiser")  # type: ignore[arg-type]
     new = 0
     for match in result.matches:
-        if match.request in fixed_requests:
-            continue
         request = session.get(CapacityRequest, _pk(match.request))
         assert request is not None
         proposal = MatchProposal(run_id=run_id, request_id=request.id, offer_id=_pk(match.offer),  # type: ignore[arg-type]
@@ -405,6 +409,7 @@ def store_result(session: Session, run_id: int, result: matching.Result,
                         "shortfall": row.shortfall} for g, row in result.groups.items()}
     run.unmatched = [{"request": _pk(u.request), "reasons": list(u.reasons), "causes": list(u.causes)}
                      for u in result.unmatched] + left_out
+    run.carried = carried_records
     run.finished_at = utcnow()
     session.add(run)
     audit.record(session, actor_account_id=None, action="run.done", subject_type="optimiser_run",

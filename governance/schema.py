@@ -1,6 +1,7 @@
 """GraphQL types, queries and mutations of governance."""
 
 import datetime
+import enum
 from typing import Annotated
 
 import strawberry
@@ -30,6 +31,7 @@ from facility.requests import service as requests_service
 from facility.requests.models import CapacityRequest
 from facility.requests.schema import CapacityRequestType
 from governance import (
+    carried,
     committee,
     coordination,
     criteria,
@@ -440,6 +442,55 @@ class ProposalType:
         return [DuplicateSupportType(model=o) for o in overlaps]
 
 
+@strawberry.enum(description="what an agreed match carried into a run holds")
+class CarriedHold(enum.Enum):
+    MATCH = strawberry.enum_value(carried.HOLDS_MATCH, description=(
+        "approved or confirmed, not completed: its offer's budget and one of its requests, "
+        "its experts at its dates"))
+    BUDGET = strawberry.enum_value(carried.HOLDS_BUDGET, description=(
+        "a completed engagement: only the budget it spent"))
+
+
+@strawberry.type(description="A match agreed before the run whose capacity the run held; "
+                             "never judged again by the run's criteria")
+class CarriedMatch:
+    record: strawberry.Private[dict]
+
+    @strawberry.field
+    def proposal(self, info: Info) -> "ProposalType | None":
+        found = context_of(info).session.get(models.MatchProposal, self.record["proposal"])
+        return ProposalType(model=found) if found else None
+
+    @strawberry.field(description="the criteria version the match was decided under")
+    def criteria_version(self) -> int | None:
+        return self.record["criteria_version"]
+
+    @strawberry.field
+    def holds(self) -> CarriedHold:
+        return CarriedHold(self.record["holds"])
+
+    @strawberry.field(description="the budget it takes from its offer")
+    def budget(self) -> int:
+        return self.record["budget"]
+
+    @strawberry.field(description="the dates its experts are held (null: none held)")
+    def start(self) -> datetime.date | None:
+        dates = carried.dates_of(self.record)
+        return dates[0] if dates else None
+
+    @strawberry.field
+    def end(self) -> datetime.date | None:
+        dates = carried.dates_of(self.record)
+        return dates[1] if dates else None
+
+    @strawberry.field(description="why it can no longer hold as agreed, in plain words "
+                                  "(empty when it holds)")
+    def problems(self, info: Info) -> list[str]:
+        ctx = context_of(info)
+        subjects = carried.subjects_of(ctx.session, [self.record])
+        return [carried.problem_text(p, subjects, ctx.actor) for p in self.record["problems"]]
+
+
 @strawberry.type(name="OptimiserRun")
 class RunType:
     model: strawberry.Private[models.OptimiserRun]
@@ -495,6 +546,10 @@ class RunType:
         rows = [(session.get(CapacityRequest, u["request"]), u["reasons"]) for u in self.model.unmatched]
         return [UnmatchedRequest(request=CapacityRequestType(model=r) if r else None, reasons=reasons)
                 for r, reasons in rows]
+
+    @strawberry.field(description="the matches agreed before the run whose capacity it held")
+    def carried(self) -> list[CarriedMatch]:
+        return [CarriedMatch(record=r) for r in self.model.carried]
 
     @strawberry.field
     def proposals(self, info: Info) -> list[ProposalType]:

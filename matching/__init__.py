@@ -7,6 +7,7 @@
 """
 
 from matching.checker import Violation, check, recompute_score
+from matching.commitments import Commitment, CommitmentProblem, residual
 from matching.instance import (
     Criteria,
     Expert,
@@ -35,6 +36,8 @@ from matching.result import (
 from matching.solver import Progress, solve
 
 __all__ = [
+    "Commitment",
+    "CommitmentProblem",
     "Criteria",
     "Expert",
     "FixedMatch",
@@ -57,6 +60,7 @@ __all__ = [
     "parse_instance",
     "parse_result",
     "recompute_score",
+    "residual",
     "result_to_dict",
     "result_to_json",
     "solve",

@@ -10,7 +10,7 @@ mission on the day the clock is set to, which decides whether they came on time.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -72,9 +72,15 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
         select(CapacityRequest).where(CapacityRequest.status != RequestStatus.DRAFT)
         .order_by(CapacityRequest.id))}
     states = [s for s in missions if s in current][:len(HISTORY)]
+    # An earlier round, before this platform's first run: it finished before the first of
+    # its engagements started (so it is not this round's latest run).
+    starts = [add_months(today(), -months_ago) - timedelta(weeks=current[state].weeks)
+              for state, (months_ago, _) in zip(states, HISTORY, strict=False)]
+    held_on = datetime.combine(min(starts, default=today()) - timedelta(days=30), time(),
+                               tzinfo=UTC)
     run = OptimiserRun(criteria_version=1, time_limit=1, started_by_id=secretariat.account_id,
-                       status=RunStatus.DONE, solver_status="OPTIMAL",
-                       seconds=0.0)  # an earlier round, before this platform's first run
+                       status=RunStatus.DONE, solver_status="OPTIMAL", seconds=0.0,
+                       created_at=held_on, finished_at=held_on)
     session.add(run)
     session.flush()
     filed = 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, SQLModel, select
 
+from facility.reference import names
 from facility.reference.models import (
     RegionalGroup,
     SdgGoal,
@@ -25,15 +26,8 @@ from facility.reference.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SDG_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh-Hans")
-
-GROUP_NAMES = {
-    "AFRICAN": "African Group",
-    "APG": "Asia-Pacific Group",
-    "EEG": "Eastern European Group",
-    "GRULAC": "Latin American and Caribbean Group",
-    "WEOG": "Western European and Others Group",
-}
-
+# UNTERM's columns name Chinese "zh"; the facility keys it "zh-Hans" as the SDG texts do.
+UNTERM_LANGUAGES = {"en": "en", "fr": "fr", "es": "es", "ar": "ar", "ru": "ru", "zh": "zh-Hans"}
 
 def read_csv(name: str) -> Iterator[dict[str, str]]:
     with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
@@ -60,27 +54,49 @@ def _upsert(session: Session, model: type[SQLModel], key: str, rows: list[dict])
     session.flush()
 
 
+def _unterm_names() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """ISO3 -> (short names, formal names) per language, from UNTERM (and the two States its
+    extract lacks, entered by the project from UNTERM's entries)."""
+    found = {}
+    for source in ("unterm_state_names.csv", "unterm_state_names_supplement.csv"):
+        for row in read_csv(source):
+            short = {ours: names.short_name(row[f"short_{theirs}"])
+                     for theirs, ours in UNTERM_LANGUAGES.items()}
+            formal = {ours: names.formal_name(row[f"formal_{theirs}"])
+                      for theirs, ours in UNTERM_LANGUAGES.items()}
+            found[row["iso3"]] = (short, formal)
+    return found
+
+
 def load_reference_data(session: Session) -> None:
     """Insert or refresh groups, States, aliases, themes and SDGs."""
     _upsert(
         session, RegionalGroup, "code",
-        [{"code": code, "name": name} for code, name in GROUP_NAMES.items()],
+        [{"code": code, "name": by_language["en"], "names": by_language}
+         for code, by_language in names.GROUP_NAMES.items()],
     )
-    states = [
-        {
+    unterm = _unterm_names()
+    members = list(read_csv("un_member_states_regional_groups.csv"))
+    states = []
+    for row in members:
+        short, formal = unterm[row["iso3"]]
+        states.append({
             "code": row["iso3"],
             "iso2": row["iso2"],
             "m49": row["m49"],
-            "name": row["name_common"],
-            "official_name": row["name_official"],
+            "name": short["en"],
+            "official_name": formal["en"],
+            "names": short,
+            "formal_names": formal,
             "regional_group_code": row["un_regional_group_code"] or None,
             "is_observer": row["un_status"] != "member",
-        }
-        for row in read_csv("un_member_states_regional_groups.csv")
-    ]
+        })
     _upsert(session, State, "code", states)
 
     aliases: dict[str, str] = {}
+    for row in members:  # the common English spellings ("Ivory Coast") still find the State
+        aliases[row["name_common"]] = row["iso3"]
+        aliases[row["name_official"]] = row["iso3"]
     for state in states:
         aliases[state["name"]] = state["code"]
         aliases[state["official_name"]] = state["code"]
@@ -92,11 +108,16 @@ def load_reference_data(session: Session) -> None:
         [{"name": name, "state_code": code} for name, code in sorted(aliases.items())],
     )
 
-    theme_names = [row["name"] for row in read_csv("themes.csv")]
-    existing_themes = set(session.exec(select(Theme.name)).all())
-    for name in theme_names:
-        if name not in existing_themes:
-            session.add(Theme(name=name))
+    translations = {row["name"]: {lang: row[lang] for lang in SDG_LANGUAGES if row[lang]}
+                    for row in read_csv("theme_translations.csv")}
+    existing_themes = {t.name: t for t in session.exec(select(Theme)).all()}
+    for row in read_csv("themes.csv"):
+        theme = existing_themes.get(row["name"])
+        theme_names = translations.get(row["name"], {"en": row["name"]})
+        if theme is None:
+            session.add(Theme(name=row["name"], names=theme_names))
+        elif theme.names != theme_names:
+            theme.names = theme_names
     session.flush()
     theme_ids = {t.name: t.id for t in session.exec(select(Theme)).all()}
     theme_aliases = {

@@ -23,6 +23,8 @@ class RegionalGroup(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=8)
     name: str = Field(max_length=80)
+    names: dict = Field(default_factory=dict, sa_type=JSON,
+                        description="name per UN language (facility.reference.names)")
 
 
 class State(SQLModel, table=True):
@@ -31,8 +33,12 @@ class State(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=3, description="ISO 3166 alpha-3")
     iso2: str = Field(max_length=2)
     m49: str = Field(max_length=3)
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, description="the UN's short name in English (UNTERM)")
     official_name: str = Field(max_length=200)
+    names: dict = Field(default_factory=dict, sa_type=JSON,
+                        description="UNTERM short name per UN language, article dropped")
+    formal_names: dict = Field(default_factory=dict, sa_type=JSON,
+                               description="UNTERM formal name per UN language")
     regional_group_code: str | None = Field(
         default=None, foreign_key="regional_group.code", max_length=8, index=True
     )
@@ -55,6 +61,8 @@ class Theme(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
+    names: dict = Field(default_factory=dict, sa_type=JSON,
+                        description="name per UN language (the project's own translations)")
 
 
 class ThemeAlias(SQLModel, table=True):

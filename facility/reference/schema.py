@@ -6,10 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null
+from facility.api.errors import PublicError
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound
-from facility.reference import models
+from facility.reference import models, names
 from facility.reference.search import search_recommendations
 
 RecommendationResponse = strawberry.enum(models.RecommendationResponse)
@@ -24,22 +25,71 @@ class RegionalGroupCode(StrEnum):
     WEOG = "WEOG"
 
 
+LANGUAGE_HELP = ("one of the UN's six languages: ar, zh-Hans (or zh), en, fr, ru, es; names "
+                 "missing in it are given in English")
+
+
+def _language(language: str | None) -> str:
+    """The UN language asked for, or an error naming the argument."""
+    if language is None:
+        return names.DEFAULT_LANGUAGE
+    code = names.language_code(language)
+    if code is None:
+        raise PublicError(f"language: {LANGUAGE_HELP}")
+    return code
+
+
 @strawberry.type(name="State")
 class StateType:
-    code: str
-    name: str
-    official_name: str
-    regional_group: RegionalGroupCode | None
-    is_observer: bool
+    model: strawberry.Private[models.State]
+
+    @strawberry.field(description="ISO 3166 alpha-3 code: the stable identifier")
+    def code(self) -> str:
+        return self.model.code
+
+    @strawberry.field(description="the UN's short name (UNTERM), in English unless `language` says")
+    def name(self, language: str | None = None) -> str:
+        return names.in_language(self.model.names, _language(language), self.model.name)
+
+    @strawberry.field(description="the UN's formal name (UNTERM)")
+    def official_name(self, language: str | None = None) -> str:
+        return names.in_language(self.model.formal_names, _language(language),
+                                 self.model.official_name)
+
+    @strawberry.field
+    def regional_group(self) -> RegionalGroupCode | None:
+        code = self.model.regional_group_code
+        return RegionalGroupCode(code) if code else None
+
+    @strawberry.field(description="the name of the State's regional group")
+    def regional_group_name(self, language: str | None = None) -> str | None:
+        code = self.model.regional_group_code
+        return _group_name(code, _language(language)) if code else None
+
+    @strawberry.field
+    def is_observer(self) -> bool:
+        return self.model.is_observer
 
     @classmethod
     def of(cls, state: models.State) -> "StateType":
-        return cls(
-            code=state.code, name=state.name, official_name=state.official_name,
-            regional_group=(RegionalGroupCode(state.regional_group_code)
-                             if state.regional_group_code else None),
-            is_observer=state.is_observer,
-        )
+        return cls(model=state)
+
+
+def _group_name(code: str, language: str) -> str:
+    by_language = names.GROUP_NAMES[code]
+    return by_language.get(language) or by_language["en"]
+
+
+@strawberry.type(name="RegionalGroup")
+class RegionalGroupType:
+    code: RegionalGroupCode
+    name: str
+
+
+@strawberry.type(name="ThemeLabel")
+class ThemeLabelType:
+    name: str = strawberry.field(description="the theme as requests, offers and experts name it")
+    label: str = strawberry.field(description="its name in the language asked for")
 
 
 def state_by_code(info: Info, code: str | None) -> StateType | None:
@@ -111,10 +161,29 @@ class RecommendationType:
 
 @strawberry.type
 class ReferenceQuery:
-    @strawberry.field(description="the UN member and observer States")
-    def states(self, info: Info) -> list[StateType]:
+    @strawberry.field(description="the UN member and observer States, in the order of their "
+                                  "names in `language` (English by default)")
+    def states(self, info: Info, language: str | None = None) -> list[StateType]:
+        code = _language(language)
         states = context_of(info).loaders.states.values()
-        return [StateType.of(s) for s in sorted(states, key=lambda s: s.name)]
+        return [StateType.of(s) for s in sorted(
+            states, key=lambda s: names.in_language(s.names, code, s.name).casefold())]
+
+    @strawberry.field(description="the five UN regional groups, named in `language`")
+    def regional_groups(self, language: str | None = None) -> list[RegionalGroupType]:
+        code = _language(language)
+        return [RegionalGroupType(code=RegionalGroupCode(group), name=_group_name(group, code))
+                for group in models.GROUP_CODES]
+
+    @strawberry.field(description="each theme with its name in `language` (the project's own "
+                                  "translations, not official UN ones)")
+    def theme_labels(self, info: Info, language: str | None = None) -> list[ThemeLabelType]:
+        from sqlmodel import select
+
+        code = _language(language)
+        themes = context_of(info).session.exec(select(models.Theme).order_by(models.Theme.name))
+        return [ThemeLabelType(name=t.name, label=names.in_language(t.names, code, t.name))
+                for t in themes]
 
     @strawberry.field(description="the recommendation themes (UPR Info's issues)")
     def themes(self, info: Info) -> list[str]:
@@ -127,6 +196,9 @@ class ReferenceQuery:
     def sdg_goals(self, info: Info, language: str = "en") -> list[SdgGoalType]:
         from sqlmodel import select
 
+        # Any tag of the six languages ("zh", "fr-CH"); another language falls back to English,
+        # as this field always did.
+        language = names.language_code(language) or names.DEFAULT_LANGUAGE
         goals = context_of(info).session.exec(
             select(models.SdgGoal).order_by(models.SdgGoal.number)).all()
         return [SdgGoalType(number=g.number, title=g.titles.get(language, g.titles["en"]),

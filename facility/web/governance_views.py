@@ -10,6 +10,7 @@ page needs in batches, so a page costs the same statements with 2 rows or 200.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session, func, select
 
@@ -19,6 +20,7 @@ from facility.auth.models import Partner
 from facility.errors import NotFound
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
+from governance import carried
 from governance import motions as motion_rules
 from governance.committee import seat_of
 from governance.criteria import get_criteria
@@ -146,11 +148,23 @@ class ProposalRow:
 
 
 @dataclass(frozen=True)
+class CarriedRow:
+    """A match agreed before the run whose capacity it held (governance/carried.py)."""
+
+    record: dict
+    request: CapacityRequest | None
+    offer: Offer | None
+    problems: list[str]
+    dates: tuple[date, date] | None  # when its experts are held
+
+
+@dataclass(frozen=True)
 class RunView:
     run: OptimiserRun
     proposals: list[ProposalRow]
     # (request id, request or None if it no longer exists, reasons)
     unmatched: list[tuple[int, CapacityRequest | None, list[str]]]
+    carried: list[CarriedRow] = field(default_factory=list)
 
 
 def list_runs(session: Session, *, actor: Actor | None, limit: int,
@@ -176,7 +190,8 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
     proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
                                   .order_by(MatchProposal.id)))  # type: ignore[arg-type]
     unmatched_ids = [u["request"] for u in run.unmatched]
-    request_ids = {p.request_id for p in proposals} | set(unmatched_ids)
+    request_ids = ({p.request_id for p in proposals} | set(unmatched_ids)
+                   | {c["request"] for c in run.carried})
     requests = {r.id: r for r in session.exec(
         select(CapacityRequest).where(CapacityRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
     offers = {o.id: o for o in session.exec(
@@ -191,7 +206,12 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
                         partners.get(offers[p.offer_id].partner_id, ""), motions.get(p.id))
             for p in proposals]
     unmatched = [(u["request"], requests.get(u["request"]), list(u["reasons"])) for u in run.unmatched]
-    return RunView(run=run, proposals=rows, unmatched=unmatched)
+    subjects = carried.subjects_of(session, run.carried)
+    held = [CarriedRow(c, requests.get(c["request"]), subjects.offers.get(c["offer"]),
+                       [carried.problem_text(p, subjects, actor) for p in c["problems"]],
+                       carried.dates_of(c))
+            for c in run.carried]
+    return RunView(run=run, proposals=rows, unmatched=unmatched, carried=held)
 
 
 def criteria_versions(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:

@@ -125,12 +125,19 @@ def _states(s: Scenario) -> dict:
     by_code = {st["code"]: st for st in data["states"]}
     assert len([st for st in data["states"] if not st["isObserver"]]) == 193
     assert by_code["KEN"]["regionalGroup"] == "AFRICAN"
+    french = run(s.anonymous, "States", language="fr")
+    kenya = {st["code"]: st for st in french["states"]}["KEN"]
+    assert (kenya["name"], kenya["regionalGroupName"]) == ("Kenya", "Groupe des États d'Afrique")
+    assert len(french["regionalGroups"]) == 5
     return data
 
 
 def _themes(s: Scenario) -> dict:
     data = run(s.anonymous, "Themes")
     assert {"Justice", "NHRI", "Women's rights"} <= set(data["themes"])
+    spanish = run(s.anonymous, "Themes", language="es")
+    assert {t["name"] for t in spanish["themeLabels"]} == set(spanish["themes"])
+    assert {t["name"]: t["label"] for t in spanish["themeLabels"]}["Civil society"] == "Sociedad civil"
     return data
 
 

@@ -2,7 +2,9 @@
 driven by Playwright through Debian's Chromium, with axe-core injected into every page tested.
 
 They skip, with the reason, when Playwright or /usr/bin/chromium is missing; `.ci/run` installs
-both. Screenshots of the main pages are written to docs/screenshots/ (committed).
+both. Screenshots of the main pages are written to a temporary folder (a test run writes nothing
+tracked); `FACILITY_SCREENSHOTS=docs/screenshots pytest tests/browser` refreshes the committed
+ones in docs/screenshots/ (docs/pages.md).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +29,8 @@ _FIRST, _LAST = (int(p) for p in os.environ.get("FACILITY_BROWSER_PORTS", "8601-
 PORTS = range(_FIRST, _LAST + 1)
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("FACILITY_SCREENSHOTS")
+                   or Path(tempfile.gettempdir()) / "facility-screenshots")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "browser-test-password"

@@ -4,7 +4,7 @@ it; a partner publishes an offer; the secretariat opens the screening, committee
 optimiser and watches the run; members read its proposals and approve the request's match; the
 partner and the State confirm it; the public sees the decisions and the figures. axe-core runs on
 every page visited, one vote is cast with the keyboard only; screenshots of the main pages go to
-docs/screenshots/.
+the screenshots folder (tests/browser/conftest.py).
 """
 
 from __future__ import annotations

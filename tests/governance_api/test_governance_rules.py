@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from governance.models import CommitteeSeat, OptimiserRun, RunStatus
 from governance.runs import execute_run
-from tests.api.helpers import request_input, run
+from tests.api.helpers import YEAR, request_input, run
 from tests.governance_api.conftest import World, nominate, publish_offer
 
 # Contract operations these tests run (the rest run in test_governance_e2e).
@@ -237,7 +237,7 @@ def test_a_fault_between_a_vote_and_its_audit_entry_leaves_neither(world, recs, 
     assert len(db_session.exec(select(AuditEntry)).all()) == entries
 
 
-def test_approved_matches_stay_fixed_and_keep_their_capacity_in_later_runs(world, recs):
+def test_approved_matches_keep_their_capacity_in_later_runs_and_are_recorded(world, recs):
     proposal = _approved_proposal(world, recs)  # Kenya's request: Norad's offer, both experts
     second = run(world.kenya, "CreateRequest", input=request_input(
         [recs["TEST-KEN-2"]], themes=["Justice"], title="Second justice request"))["result"]["request"]
@@ -251,11 +251,18 @@ def test_approved_matches_stay_fixed_and_keep_their_capacity_in_later_runs(world
     started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
     later = run(world.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]
     assert later["status"] == "DONE"
-    # Nothing new for the approved request, and its experts (one assignment each) are taken.
+    # Nothing new for the approved request, and its experts (one assignment each) are taken
+    # during its window, which the second request's window lies in.
     assert later["proposals"] == []
-    assert [u["request"]["id"] for u in later["unmatched"]] == [second["id"]]
+    [unmatched] = later["unmatched"]
+    assert unmatched["request"]["id"] == second["id"] and unmatched["reasons"]
     approved = run(world.kenya, "Request", id=proposal["request"]["id"])["request"]
     assert approved["status"] == "APPROVED"
-    # The fixed match counts in the fairness table: one AFRICAN request matched of two.
+    # The run records what it carried, under the criteria version it was decided by.
+    [held] = later["carried"]
+    assert held["proposal"]["id"] == proposal["id"] and held["holds"] == "MATCH"
+    assert held["criteriaVersion"] == 1 and held["problems"] == []
+    assert (held["start"], held["end"]) == (f"{YEAR}-03-01", f"{YEAR}-09-30")
+    # The fairness floors are over the requests the run decides: the second one alone.
     african = next(g for g in later["fairness"] if g["regionalGroup"] == "AFRICAN")
-    assert (african["requests"], african["matched"]) == (2, 1)
+    assert (african["requests"], african["matched"]) == (1, 0)

@@ -3,6 +3,7 @@ proposals, criteria drafts; nothing stored on a refusal; a fixed number of state
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -172,6 +173,46 @@ def test_the_run_page_explains_each_proposal_the_unmatched_and_fairness(browser,
     assert re.search(r"Latin American and Caribbean Group</td><td class=\"num\">1</td>"
                      r"<td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">1 "
                      r"<strong>below the floor</strong>", page)
+
+
+def test_a_failed_run_says_it_failed_and_never_that_nothing_was_left_unmatched(
+        browser, world, db_session):
+    from governance.models import OptimiserRun, RunStatus
+
+    failed = OptimiserRun(criteria_version=1, time_limit=5, started_by_id=world.secretariat.id,
+                          status=RunStatus.FAILED, error="InstanceError: fixed[8] (demo)")
+    db_session.add(failed)
+    db_session.flush()
+    browser.sign_in(world.india_member.email)
+    page = browser.get(f"/committee/runs/{failed.id}").text
+    assert "This run failed" in page and "InstanceError: fixed[8] (demo)" in page
+    assert "proposed no new match" not in page
+    assert "Requests left unmatched" not in page and "None" not in page
+
+
+def test_the_run_page_lists_the_agreed_matches_it_carried_and_what_no_longer_holds(
+        browser, world, db_session):
+    from facility.offers.models import Offer, OfferStatus
+
+    offer = db_session.get(Offer, world.proposal.offer_id)
+    offer.status = OfferStatus.CLOSED
+    world.run.carried = [
+        {"proposal": world.proposal.id, "request": world.proposal.request_id, "offer": offer.id,
+         "criteria_version": 1, "holds": "MATCH", "budget": 40_000, "experts": [],
+         "dates": ["2027-02-01", "2027-06-30"],
+         "problems": [{"cause": "offer_not_open", "subject": offer.id}]},
+        {"proposal": world.proposal.id, "request": world.proposal.request_id, "offer": offer.id,
+         "criteria_version": 1, "holds": "BUDGET", "budget": 25_000, "experts": [], "dates": None,
+         "problems": []}]
+    db_session.add_all([offer, world.run])
+    db_session.flush()
+    browser.sign_in(world.india_member.email)
+    page = html.unescape(browser.get(f"/committee/runs/{world.run.id}").text)
+    assert "Matches already agreed" in page
+    assert "its experts from February 1, 2027 to June 30, 2027" in page
+    assert "Completed: only the 25,000 it spent" in page
+    assert (f'No longer holds as agreed:</strong><ul><li>the offer "{offer.title}" is no longer '
+            "open (closed)") in page
 
 
 def test_voting_on_a_proposal_from_the_run_page(browser, world, db_session):
