@@ -57,7 +57,6 @@ class Year:
     ids: dict[str, str] = field(default_factory=dict)  # the story's names -> opaque ids
     runs: list[str] = field(default_factory=list)
     day: date | None = None
-    played: list[str] = field(default_factory=list)
 
     # The clock ------------------------------------------------------------------------------
 
