@@ -1,11 +1,12 @@
 """Two and a half years of the facility, from an empty database, as its users live them.
 
-Cycle one (2027): the secretariat opens the platform, the committee is seated, two partners'
-offers and five experts are on the roster; four States file requests from their UPR
+Cycle one (2027): the secretariat opens the platform, the committee is seated, Norad's offer
+and five experts are on the roster; four States file requests from their UPR
 recommendations; one is refused at screening; the optimiser proposes; the committee votes
 (members recused where their own State or their State's agency is concerned); Mexico declines
-its proposal and withdraws, and a re-run gives the freed capacity to Bangladesh; the experts
-accept; the engagements start and end on their dates.
+its proposal and withdraws, and a re-run gives the freed capacity to Bangladesh; an expert
+declines and Norad replaces them, the others accept; the engagements start and end on their
+dates.
 Between the cycles the committee adopts new criteria (a lower budget ceiling).
 Cycle two (2028): follow-up reports at 12 months (Ghana's late), Bangladesh's further needs
 re-filed as a request, Ukraine's revised request, Ghana's over the new ceiling refused, a run
@@ -101,6 +102,13 @@ def _proposals_by_request(w: Year, run: dict) -> dict[str, dict]:
     return found
 
 
+def _carried(w: Year, run: dict) -> dict[str, tuple[str, int, list[str]]]:
+    """What a run held of the matches agreed before it: by request, how, under which version."""
+    names = {v: k.removeprefix("request:") for k, v in w.ids.items() if k.startswith("request:")}
+    return {names[c["proposal"]["request"]["id"]]: (c["holds"], c["criteriaVersion"], c["problems"])
+            for c in run["carried"]}
+
+
 def _recommendation(w: Year, mission: str, response: str, theme: str, skip: int = 0) -> str:
     """The mission looks up the recommendations its State received on a theme."""
     page = w.gql(mission, "Recommendations", stateCode=MISSIONS[mission], response=response,
@@ -147,7 +155,7 @@ def _engagement(w: Year, mission: str, name: str) -> dict:
     return node["engagement"]
 
 
-def _answer_deployments(w: Year, expert: str, accept: bool = True) -> int:
+def _answer_deployments(w: Year, expert: str, accept: bool = True, reason: str = "") -> int:
     """The expert opens their deployments page and answers each deployment waiting for them."""
     forms = deployment_forms(w.page(expert, "/expert/deployments"))
     answered = 0
@@ -157,7 +165,8 @@ def _answer_deployments(w: Year, expert: str, accept: bool = True) -> int:
         if deployment and deployment[0]["answer"]:
             continue
         w.post_form(expert, "/expert/deployments", f"/expert/deployments/{engagement_pk}",
-                    {"answer": "accept" if accept else "decline", "version": version})
+                    {"answer": "accept" if accept else "decline", "version": version,
+                     "reason": reason})
         answered += 1
     return answered
 
@@ -365,6 +374,7 @@ def step_a_rerun_gives_the_freed_capacity_to_bangladesh(w: Year) -> None:
     run = _run(w)
     proposals = _proposals_by_request(w, run)
     assert set(proposals) == {"bangladesh"}, run
+    assert _carried(w, run) == {"ghana": ("MATCH", 1, [])}
     assert _recused(w, "vote:bangladesh") == ["WEOG"]
     _vote(w, "vote:bangladesh", "APPROVE", ("AFRICAN", "APG", "EEG"))
     _decide(w, "vote:bangladesh", "PASSED")
@@ -383,8 +393,40 @@ def step_bangladesh_and_norad_confirm(w: Year) -> None:
     assert (engagement["start"], engagement["end"]) == ("2027-04-01", "2027-05-12")
 
 
+def _team(w: Year, name: str) -> list[str]:
+    """The story's names of the experts on an engagement's team."""
+    names = {v: k.removeprefix("expert:") for k, v in w.ids.items() if k.startswith("expert:")}
+    engagement = w.gql("secretariat", "Engagement", id=w.ids[f"engagement:{name}"])["engagement"]
+    return [names[e["id"]] for e in engagement["experts"]]
+
+
+def step_an_expert_declines_and_norad_replaces_them(w: Year) -> None:
+    """One of Ghana's two experts declines the deployment on their page, with a reason; Norad
+    opens its engagements page and puts the Justice expert the decline of Mexico freed in
+    their place, which the engagement's history records."""
+    w.on(date(2027, 2, 18))
+    leaving = _team(w, "ghana")[0]
+    assert _answer_deployments(w, leaving, accept=False, reason="A court case of mine is listed "
+                               "for March; I cannot travel.") == 1
+    pk = w.pk("Engagement", "engagement:ghana")
+    html = w.page("norad", "/partner/engagements")
+    form = re.search(rf'action="/partner/engagements/{pk}/replace".*?</form>', html, re.S)
+    assert form, "Norad's engagements page offers no replacement"
+    free = re.findall(r'<option value="(\d+)"', re.search(
+        rf'<select id="joining-{pk}".*?</select>', form.group(0), re.S).group(0))
+    [joining] = [k for k in EXPERTS if str(w.pk("Expert", f"expert:{k}")) in free
+                 and EXPERTS[k][2] == ["Justice"]]
+    version = re.search(r'name="version" value="(\d+)"', form.group(0)).group(1)
+    w.post_form("norad", "/partner/engagements", f"/partner/engagements/{pk}/replace", {
+        f"leaving-{pk}": str(w.pk("Expert", f"expert:{leaving}")),
+        f"joining-{pk}": str(w.pk("Expert", f"expert:{joining}")),
+        "reason": "The expert declined; a colleague from our roster takes the place.",
+        "version": version})
+    assert leaving not in _team(w, "ghana") and joining in _team(w, "ghana")
+
+
 def step_experts_accept_their_deployments(w: Year) -> None:
-    """Each deployed expert opens their deployments page and accepts."""
+    """Every other deployed expert opens their deployments page and accepts."""
     w.on(date(2027, 2, 20))
     assert sum(_answer_deployments(w, key) for key in EXPERTS) == 3
 
@@ -520,6 +562,9 @@ def step_the_second_run_proposes_for_every_eligible_request(w: Year) -> None:
     proposals = _proposals_by_request(w, run)
     assert set(proposals) == {"bangladesh-2", "ukraine-2"}, run["unmatched"]
     assert run["unmatched"] == []
+    # The 2027 engagements are over: they hold only the budget they spent, and are not judged
+    # again by the 2028 criteria (they were decided under version 1).
+    assert _carried(w, run) == {"ghana": ("BUDGET", 1, []), "bangladesh": ("BUDGET", 1, [])}
 
 
 def step_the_committee_approves_the_2028_proposals(w: Year) -> None:
@@ -607,6 +652,7 @@ FIRST_CYCLE = [
     step_ghana_confirms_and_mexico_declines,
     step_a_rerun_gives_the_freed_capacity_to_bangladesh,
     step_bangladesh_and_norad_confirm,
+    step_an_expert_declines_and_norad_replaces_them,
     step_experts_accept_their_deployments,
     step_engagements_run_on_their_dates,
     step_the_committee_adopts_new_criteria,
