@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from facility import timeutil
 from facility.api.ids import decode_id
 from facility.app import create_app
 from facility.auth import service as auth_service
@@ -49,6 +50,7 @@ class Year:
     """The platform of the story and the people who use it, by the names the story gives them."""
 
     url: str
+    folder: Path  # where the secretariat writes its documents
     app: object
     api: TestClient  # the client programs' connection (GraphQL, downloads)
     cli_runner: CliRunner
@@ -57,12 +59,17 @@ class Year:
     ids: dict[str, str] = field(default_factory=dict)  # the story's names -> opaque ids
     runs: list[str] = field(default_factory=list)
     day: date | None = None
+    first_day: date | None = None
 
     # The clock ------------------------------------------------------------------------------
 
     def on(self, day: date) -> None:
-        """The story moves on to `day` (facility.timeutil.today answers it)."""
+        """The story moves on to `day`: facility.timeutil.today answers it, and every instant
+        the platform records falls on it (SimulatedDatetime)."""
         assert self.day is None or day >= self.day, f"the story goes back in time to {day}"
+        if self.day is not None and day > self.day:
+            self.sign_everyone_out()  # a web session lasts hours: on a later day, sign in again
+        self.first_day = self.first_day or day
         self.clock.close()
         self.clock.enter_context(today_is(day))
         self.day = day
@@ -126,10 +133,14 @@ class Year:
         assert response.status_code == expect, (action, response.status_code, response.text[:3000])
         return response
 
-    def close(self) -> None:
+    def sign_everyone_out(self) -> None:
         for person in self.people.values():
             if person.http is not None:
                 person.http.__exit__(None, None, None)
+                person.http = None
+
+    def close(self) -> None:
+        self.sign_everyone_out()
         self.api.__exit__(None, None, None)
         self.clock.close()
 
@@ -155,6 +166,19 @@ def deployment_forms(html: str) -> dict[int, str]:
     return found
 
 
+class SimulatedDatetime(datetime):
+    """`datetime` for facility.timeutil whose `now` falls on the story's day (the time of day is
+    the real one, so instants still follow each other): with `today_is` alone, dates would move
+    but every recorded instant (a request's submission, an engagement's agreement, a report's
+    filing) would stay in the real year, and the figures of each simulated year would be empty."""
+
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        real = datetime.now(tz)
+        day = timeutil._fixed_today
+        return real if day is None else datetime.combine(day, real.timetz())
+
+
 @pytest.fixture(params=BACKENDS)
 def year(request, tmp_path, monkeypatch) -> Iterator[Year]:
     """An empty database of the backend, migrated by `facility db upgrade`, and the app on it."""
@@ -167,6 +191,7 @@ def year(request, tmp_path, monkeypatch) -> Iterator[Year]:
     # test hashing. Cheaper parameters hash and verify the same way.
     monkeypatch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                                 parallelism=1))
+    monkeypatch.setattr(timeutil, "datetime", SimulatedDatetime)
     get_settings.cache_clear()
     runner = CliRunner()
     result = runner.invoke(cli_app, ["db", "upgrade"])
@@ -177,7 +202,7 @@ def year(request, tmp_path, monkeypatch) -> Iterator[Year]:
                      run_in_background=lambda job: job())
     api = TestClient(app)
     api.__enter__()
-    world = Year(url=url, app=app, api=api, cli_runner=runner, clock=ExitStack())
+    world = Year(url=url, folder=tmp_path, app=app, api=api, cli_runner=runner, clock=ExitStack())
     try:
         yield world
     finally:

@@ -12,6 +12,7 @@ import csv
 import io
 from collections import Counter
 from datetime import date, datetime
+from statistics import median
 
 from sqlmodel import Session, select
 
@@ -21,7 +22,7 @@ from facility.reference.models import GROUP_CODES, State
 from facility.reports import item10
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.stories.models import StoryStatus, SuccessStory
-from facility.timeutil import as_utc, today, utcnow
+from facility.timeutil import as_utc, today
 from governance.models import (
     CriteriaSet,
     CriteriaStatus,
@@ -40,7 +41,7 @@ FINISHED_ENGAGEMENT = ("COMPLETED", "CANCELLED")  # they hold no request slot no
 
 def check(world, after: str) -> None:
     """Every invariant of the year, named by the step it follows."""
-    years = sorted({utcnow().year, today().year})
+    years = list(range(world.first_day.year, today().year + 1))  # each year of the story so far
     # What the readers see is fetched first: on SQLite a session reading the records holds the
     # database, so the app must not be called while it is open.
     runs = [world.gql("secretariat", "OptimiserRun", id=run_id)["optimiserRun"] for run_id in world.runs]
@@ -136,11 +137,14 @@ def _latest_reports(db: Session) -> list[FollowUpReport]:
     return [r for r in db.exec(select(FollowUpReport)) if not r.superseded]
 
 
-def _compliance(reports: list[FollowUpReport]) -> Counter:
+def _compliance(reports: list[FollowUpReport], on: date | None = None) -> Counter:
+    """Reports due, overdue, submitted on time and late as they stood at the end of `on`."""
+    on = on or today()
     counts = Counter()
     for r in reports:
-        if r.first_submitted_at is None:
-            counts["overdue" if today() > r.due_date else "due"] += 1
+        submitted = r.first_submitted_at is not None and as_utc(r.first_submitted_at).date() <= on
+        if not submitted:
+            counts["overdue" if on > r.due_date else "due"] += 1
         else:
             counts["onTime" if r.on_time else "late"] += 1
     return counts
@@ -180,6 +184,10 @@ def statistics_match_records(db: Session, after: str, published: dict) -> None:
         delays = {d["regionalGroup"]: d["engagements"] for d in figures["timeToEngagement"]}
         assert delays == {**{g: engaged[g] for g in GROUP_CODES},
                           None: sum(engaged.values())}, (after, year)
+        waits = [(as_utc(e.created_at) - as_utc(requests[e.request_id].submitted_at)).total_seconds()
+                 / 86400 for e in db.exec(select(Engagement)) if _in_year(as_utc(e.created_at), year)]
+        [all_groups] = [d for d in figures["timeToEngagement"] if d["regionalGroup"] is None]
+        assert all_groups["medianDays"] == (round(median(waits), 1) if waits else None), (after, year)
 
         reports = [r for r in _latest_reports(db) if _in_year(r.due_date, year)]
         [every] = [c for c in figures["followUpCompliance"] if c["regionalGroup"] is None]
@@ -210,7 +218,11 @@ def item10_matches_records(db: Session, after: str, years: list[int]) -> None:
                             if _in_year(as_utc(runs[p.run_id].created_at), year))
         assert {s.status: s.count for s in report.proposals} == \
             {s.value: proposals[s.value] for s in ProposalStatus}, (after, year)
-        compliance = _compliance(_latest_reports(db))
+        # Follow-up as the report counts it: today, or (once the report says so) as of the
+        # year's end, among the engagements that had ended by then.
+        on = getattr(report, "as_of", today())
+        ended = {e.id for e in db.exec(select(Engagement)) if e.end <= on}
+        compliance = _compliance([r for r in _latest_reports(db) if r.engagement_id in ended], on)
         every = report.all_compliance
         assert (every.due, every.overdue, every.on_time, every.late) == (
             compliance["due"], compliance["overdue"], compliance["onTime"], compliance["late"]), (after, year)

@@ -642,6 +642,17 @@ def step_a_success_story_is_published(w: Year) -> None:
     assert [s["node"]["title"] for s in public["edges"]] == [story["title"]]
 
 
+def step_the_secretariat_writes_the_item_10_reports(w: Year) -> None:
+    """The secretariat writes the item 10 documents of 2027 and 2028 with the command line:
+    three requests each year (Mexico's, withdrawn, is not demand), the 2028 story not yet."""
+    w.on(date(2029, 6, 10))
+    for year, requests in ((2027, 3), (2028, 3)):
+        output = w.folder / f"item10-{year}.html"
+        said = w.cli("report", "item10", "--year", str(year), "--output", str(output))
+        assert f"{requests} requests, 0 success stories" in said, said
+        assert output.read_text(encoding="utf-8").count("<svg") >= 3
+
+
 FIRST_CYCLE = [
     step_the_secretariat_opens_the_platform,
     step_partners_post_offers_and_nominate_experts,
@@ -675,6 +686,7 @@ FOLLOW_UP = [
     step_ghana_reports_at_24_months_on_time,
     step_bangladesh_24_month_report_is_overdue,
     step_a_success_story_is_published,
+    step_the_secretariat_writes_the_item_10_reports,
 ]
 
 
