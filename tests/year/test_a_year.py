@@ -553,6 +553,16 @@ def step_the_committee_screens_under_the_new_criteria(w: Year) -> None:
     assert _status(w, "ghana", "ghana-2") == "INELIGIBLE"
 
 
+def step_norad_reads_bangladesh_new_request(w: Year) -> None:
+    """Norad opens Bangladesh's new request on its pages: its 2027-2028 offer, whose two
+    engagements are completed, may fund it by the optimiser's rules and has requests left."""
+    w.on(date(2028, 5, 25))
+    html = w.page("norad", f"/partner/requests/{w.pk('CapacityRequest', 'request:bangladesh-2')}")
+    row = next(chunk for chunk in html.split("<tr>")
+               if "<td>Justice and gender equality 2027-2028<br>" in chunk)
+    assert "Yes, by the rules" in row and "2 more requests" in row, row
+
+
 def step_the_second_run_proposes_for_every_eligible_request(w: Year) -> None:
     """The secretariat runs the optimiser for 2028. The experts of the 2027 engagements are free
     again (those are completed), so both eligible requests are proposed."""
@@ -674,6 +684,7 @@ SECOND_CYCLE_FILING = [
     step_ghana_reports_late,
     step_ukraine_and_ghana_file_new_requests,
     step_the_committee_screens_under_the_new_criteria,
+    step_norad_reads_bangladesh_new_request,
 ]
 SECOND_CYCLE_MATCHING = [
     step_the_second_run_proposes_for_every_eligible_request,
