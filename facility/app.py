@@ -16,6 +16,8 @@ from facility.config import Settings, get_settings
 from facility.db import make_engine
 from facility.exports.pages import router as exports_router
 from facility.web import install as install_pages
+from facility.web.body_limits import BodyLimit
+from facility.web.headers import SecurityHeaders
 from governance.runs import fail_interrupted_runs
 
 
@@ -64,4 +66,6 @@ def create_app(
     app.include_router(graphql_router)
     app.include_router(exports_router)
     install_pages(app)
+    app.add_middleware(BodyLimit)  # bodies bounded before any route or form parser reads them
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     return app

@@ -68,7 +68,10 @@ def serve(
 
     # An import string, not an app object: uvicorn starts each worker process by importing
     # the factory there (`--factory facility.app:create_app`, as the load benchmark runs it).
-    uvicorn.run("facility.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any loopback peer
+    # as the client's address; the app reads it only from FACILITY_TRUSTED_PROXIES.
+    uvicorn.run("facility.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=False)
 
 
 @app.command()
@@ -106,7 +109,8 @@ def demo(
             typer.echo(f"semantic search falls back to full-text search: {MISSING_MODEL}")
     if serve_after:
         typer.echo(f"demo running at http://{host}:{port}/  (GraphQL explorer: /graphql)")
-        uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port)
+        uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port,
+                    proxy_headers=False)
 
 
 @accounts_app.command("create")
@@ -122,6 +126,7 @@ def accounts_create(
     password_stdin: Annotated[bool, typer.Option(help="read a password from standard input")] = False,
 ) -> None:
     """Create an account bound to its State, partner or committee seat."""
+    from facility.auth.administration import record_created
     from facility.auth.service import create_account
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -133,6 +138,7 @@ def accounts_create(
                 partner_name=partner, partner_kind=partner_kind, partner_state=partner_state,
                 group_code=group.upper() if group else None, password=password,
             )
+            record_created(session, account, actor_account_id=None)
             typer.echo(f"created {account.role.value.lower()} account {account.email}")
     except DomainError as error:
         _fail(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -48,6 +49,25 @@ class Settings(BaseSettings):
     # machine with two cores or more (docs/benchmarks.md, "Encoding recommendations").
     embed_threads: int = Field(default=1, ge=1, le=64,
                                description="BLAS threads used to compute embeddings")
+
+    # Reverse proxies whose X-Forwarded-For header names the client (addresses or networks,
+    # comma-separated). None by default: the address the connection comes from is the client,
+    # whatever header it sends, so no one can pick the address their sign-in failures count on.
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default=[], description="comma-separated addresses or networks, e.g. 127.0.0.1,10.0.0.0/8")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            try:
+                return [ip_network(part, strict=False) if isinstance(part, str) else part
+                        for part in value]
+            except ValueError as error:
+                raise ValueError(f"not an IP address or network: {error}") from None
+        return value
 
     @field_validator("reminder_offsets", mode="before")
     @classmethod

@@ -2,9 +2,13 @@
 
 SQLite gets foreign keys, WAL and a busy timeout, and SQLAlchemy (not pysqlite) controls
 transactions so that SAVEPOINTs work (pysqlite's own BEGIN handling breaks them). SQLite
-transactions begin IMMEDIATE: writers queue instead of failing; PostgreSQL is the database
-for concurrent production load. Engines hide statement parameters from their errors and logs:
-a failed INSERT must not write a person's e-mail address into a log file.
+transactions begin IMMEDIATE: writers queue instead of failing; a session marked
+`reading_only` (page GETs, GraphQL queries, /healthz) begins DEFERRED instead, so that in WAL
+mode it reads its snapshot without waiting for any writer. A writer that waits longer than
+`LOCK_TIMEOUT_SECONDS` fails with an error `is_lock_timeout` recognises; the pages and the API
+answer it 503 with Retry-After. PostgreSQL is the database for concurrent production load.
+Engines hide statement parameters from their errors and logs: a failed INSERT must not write
+a person's e-mail address into a log file.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -51,12 +56,40 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+LOCK_TIMEOUT_SECONDS = 10.0  # how long a writer waits for SQLite's lock (or a pool connection)
+RETRY_AFTER_SECONDS = 2  # what a 503 for a lock timeout tells the client
+_READ_ONLY = "facility_read_only"
+
+
+def reading_only(session: Session) -> None:
+    """Mark a session that will only read, before its first statement: on SQLite it begins a
+    DEFERRED transaction, which never waits for the write lock. (A write in it still works,
+    but may fail at once with "database is locked" while another writer is active.) A session
+    bound to a connection already in a transaction (the tests') is left as it is."""
+    if isinstance(session.get_bind(), Engine) and not session.in_transaction():
+        session.connection(execution_options={_READ_ONLY: True})
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether `error` is a wait for the database that ran out: SQLite's "database is locked",
+    PostgreSQL's lock_timeout, or no pool connection free in time."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return True
+    if isinstance(error, sa_exc.OperationalError):
+        orig = error.orig
+        text = str(orig).lower()
+        return ("database is locked" in text or "database table is locked" in text
+                or getattr(orig, "sqlstate", None) == "55P03")  # lock_not_available
+    return False
+
+
+def make_engine(url: str, *, echo: bool = False,
+                lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Engine:
     """Create an engine with the per-database settings the platform relies on."""
     url = normalise_url(url)
     if is_sqlite(url):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": lock_timeout},
             hide_parameters=True,
         )
 
@@ -68,19 +101,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             if make_url(url).database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn):  # type: ignore[no-untyped-def]
             # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
             # transaction that reads, then writes after another writer committed, fails at
-            # once with "database is locked" instead of waiting.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # once with "database is locked" instead of waiting. A reader needs no lock.
+            read_only = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         hide_parameters=True)
+                         pool_timeout=lock_timeout, hide_parameters=True)
 
 
 @contextmanager

@@ -37,6 +37,12 @@ class PermissionDenied(DomainError):
     """The caller may see the object but not do this to it."""
 
 
+class RefusedAfterRecording(PermissionDenied):
+    """Refused, but what the service wrote while finding out must stay: the caller commits it
+    with the refusal instead of rolling it back (the automatic recusal of a member whose
+    conflict is found when they vote or close the vote, with its audit entry)."""
+
+
 class NotFound(DomainError):
     """No such object, or one the caller may not see (answered the same way on purpose)."""
 

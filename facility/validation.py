@@ -14,6 +14,34 @@ from facility.reference.models import GROUP_CODES, State, Theme
 # C0 control characters and DEL, except tab, line feed and carriage return: never part of a
 # title, a need or a name, and NUL cannot be stored by PostgreSQL at all.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): a
+# U+202E in a title shows its text reversed, so "exe.txt" reads as "txt.exe" and a partner's
+# name can pass for another's. Right-to-left scripts display correctly without them.
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def forbidden_character(text: str) -> tuple[str, str] | None:
+    """The first control or bidi override character in `text`, as (rule, its code point)."""
+    if found := _CONTROL.search(text):
+        return "control_character", f"U+{ord(found.group()):04X}"
+    if found := BIDI_CONTROL.search(text):
+        return "bidi_control", f"U+{ord(found.group()):04X}"
+    return None
+
+
+def check_characters(problems: Problems, field: str, text: str) -> bool:
+    """Whether `text` is free of control and bidi override characters; if not, a problem
+    naming the field (rule `control_character` or `bidi_control`)."""
+    found = forbidden_character(text)
+    if found is None:
+        return True
+    if found[0] == "control_character":
+        problems.add(field, "control_character",
+                     f"{field}: must not contain control characters (such as U+0000)")
+    else:
+        problems.add(field, "bidi_control", f"{field}: must not contain bidirectional override "
+                     f"characters (U+202A to U+202E, U+2066 to U+2069; found {found[1]})")
+    return False
 
 
 def storable(values: list[str]) -> list[str]:
@@ -25,10 +53,9 @@ def storable(values: list[str]) -> list[str]:
 def check_text(problems: Problems, field: str, value: str | None, *, max_length: int,
                min_length: int = 1) -> None:
     text = (value or "").strip()
-    if _CONTROL.search(text):
-        problems.add(field, "control_character",
-                     f"{field}: must not contain control characters (such as U+0000)")
-    elif len(text) < min_length:
+    if not check_characters(problems, field, text):
+        return
+    if len(text) < min_length:
         problems.add(field, "required", f"{field}: must not be empty"
                      if min_length == 1 else f"{field}: at least {min_length} characters")
     elif len(text) > max_length:
@@ -64,8 +91,27 @@ def check_languages(problems: Problems, field: str, values: list[str], *, requir
     return cleaned
 
 
+# Every date a caller gives (windows, availability, engagement dates) and every year an importer
+# reads lies in this range: the UN Charter's year to the end of the century. Beyond it a date is
+# a typing slip, and one near year 9999 breaks whatever adds a year to it (the IATI export did).
+EARLIEST_DATE = date(1945, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def check_date(problems: Problems, field: str, value: date) -> bool:
+    """Whether `value` lies in EARLIEST_DATE..LATEST_DATE; if not, a `date_range` problem."""
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return True
+    problems.add(field, "date_range", f"{field}: {value.isoformat()} is outside the dates the "
+                 f"facility accepts ({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})")
+    return False
+
+
 def check_window(problems: Problems, start: date, end: date, *, start_field: str,
                  end_field: str, weeks: int | None = None, weeks_field: str = "weeks") -> None:
+    in_range = check_date(problems, start_field, start)
+    if not check_date(problems, end_field, end) or not in_range:
+        return
     if end < start:
         problems.add(end_field, "date_order", f"{end_field}: {end} is before {start_field} {start}")
     elif weeks is not None and weeks > 0 and (end - start).days + 1 < 7 * weeks:

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict
+from facility.notifications import steps
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
 from governance.committee import require_member
@@ -68,6 +69,8 @@ def _proposal_decided(session: Session, motion: Motion, passed: bool, reasons: s
     request.version += 1
     request.updated_at = utcnow()
     session.add_all([proposal, request])
+    if passed:
+        steps.proposal_to_confirm(session, proposal)
 
 
 _EFFECTS = {

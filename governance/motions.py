@@ -15,8 +15,15 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth.actor import Actor
 from facility.auth.models import Partner, Role
-from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RefusedAfterRecording,
+    ValidationFailed,
+)
 from facility.experts.models import Expert
+from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
 from facility.timeutil import utcnow
@@ -83,11 +90,15 @@ def open_motion(session: Session, *, kind: MotionKind, subject_id: int, criteria
                  subject_type="motion", subject_id=motion.id,
                  payload={"kind": str(kind), "subject": subject_id,
                           "criteria_version": criteria_version})
+    voters = []
     for seat in current_seats(session):
         reason = conflict_of(session, motion, seat)
         if reason:
             _record_recusal(session, motion, seat, automatic=True, reason=reason,
                             actor_account_id=None)
+        else:
+            voters.append(seat.account_id)
+    steps.motion_open(session, motion, voters)  # a recused member has nothing to do
     return motion
 
 
@@ -124,16 +135,23 @@ def declare_recusal(session: Session, *, actor: Actor | None, motion_id: int, re
                            actor_account_id=actor.account_id)  # type: ignore[union-attr]
 
 
+def _refuse_if_conflicted(session: Session, motion: Motion, seat: CommitteeSeat, doing: str) -> None:
+    """Refuse a recused seat; a conflict the data shows now (a seat that changed hands since
+    the motion opened) is recorded as an automatic recusal that the refusal keeps: the caller
+    commits it (RefusedAfterRecording), so the member stays recused and cannot try again."""
+    if seat.id in _recused_seat_ids(session, motion.id):  # type: ignore[arg-type]
+        raise PermissionDenied(f"you are recused from this motion and cannot {doing}")
+    reason = conflict_of(session, motion, seat)
+    if reason:
+        _record_recusal(session, motion, seat, automatic=True, reason=reason, actor_account_id=None)
+        raise RefusedAfterRecording(f"you must recuse: {reason}")
+
+
 def cast_vote(session: Session, *, actor: Actor | None, motion_id: int, choice: VoteChoice,
               comment: str = "") -> Vote:
     """The member's vote for their own seat; a later vote replaces an earlier one."""
     seat, motion = _member_seat(session, actor, motion_id)
-    if seat.id in _recused_seat_ids(session, motion_id):
-        raise PermissionDenied("you are recused from this motion and cannot vote")
-    reason = conflict_of(session, motion, seat)
-    if reason:  # a seat that changed hands since the motion opened
-        _record_recusal(session, motion, seat, automatic=True, reason=reason, actor_account_id=None)
-        raise PermissionDenied(f"you must recuse: {reason}")
+    _refuse_if_conflicted(session, motion, seat, "vote")
     vote = Vote(motion_id=motion_id, seat_id=seat.id, account_id=actor.account_id,  # type: ignore[arg-type, union-attr]
                 choice=choice, comment=comment.strip())
     session.add(vote)
@@ -194,13 +212,14 @@ def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool
 
 def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: str = "") -> Motion:
     """Close the vote and apply the outcome; refused while the quorum is not reached."""
+    seat = None
     if actor is None or actor.role != Role.SECRETARIAT:
         seat = require_member(session, actor, "record decisions")
-        if seat.id in _recused_seat_ids(session, motion_id):
-            raise PermissionDenied("you are recused from this motion and cannot close its vote")
     motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:
         raise Conflict(f"this motion was already decided ({motion.status})")
+    if seat is not None:  # the conflict itself, not only the recusals already recorded
+        _refuse_if_conflicted(session, motion, seat, "close its vote")
     result = tally(session, motion)
     if not result.quorum_met:
         raise Conflict(f"quorum not reached: {result.voted} of the {result.quorum} non-recused "

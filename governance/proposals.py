@@ -13,6 +13,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
@@ -108,6 +109,7 @@ def _create_engagement(session: Session, proposal: MatchProposal, *, actor_accou
                  payload={"proposal": proposal.id, "request": request.id, "offer": offer.id,
                           "experts": engagement.expert_ids, "start": start.isoformat(),
                           "end": engagement.end.isoformat(), "budget": engagement.budget})
+    steps.deployment_to_answer(session, engagement, engagement.expert_ids)
     return engagement
 
 

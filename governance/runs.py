@@ -27,6 +27,7 @@ from facility.auth.models import Partner
 from facility.errors import Conflict, NotFound, ValidationFailed
 from facility.experts import consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
+from facility.notifications import steps
 from facility.offers.models import Offer, OfferStatus, OfferTheme
 from facility.reference.models import Recommendation, State, Theme
 from facility.requests.models import (
@@ -370,6 +371,8 @@ def _finish(open_session: OpenSession, run_id: int, status: RunStatus, error: st
         session.add(run)
         audit.record(session, actor_account_id=None, action=f"run.{status.lower()}",
                      subject_type="optimiser_run", subject_id=run_id, payload={"error": error})
+        if status == RunStatus.FAILED:  # a cancelled run was stopped by the secretariat itself
+            steps.run_finished(session, run)
         session.commit()
 
 
@@ -415,6 +418,7 @@ def store_result(session: Session, run_id: int, result: matching.Result,
     audit.record(session, actor_account_id=None, action="run.done", subject_type="optimiser_run",
                  subject_id=run_id, payload={"status": run.solver_status, "score": run.score,
                                              "bound": run.bound, "proposals": new})
+    steps.run_finished(session, run, proposals=new)
 
 
 def fail_interrupted_runs(session: Session) -> int:
@@ -435,4 +439,5 @@ def fail_interrupted_runs(session: Session) -> int:
         session.add(run)
         audit.record(session, actor_account_id=None, action="run.failed",
                      subject_type="optimiser_run", subject_id=run.id, payload={"error": run.error})
+        steps.run_finished(session, run)
     return len(stale)

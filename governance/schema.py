@@ -143,7 +143,9 @@ class Tally:
 class RecusalType:
     regional_group: RegionalGroupCode
     automatic: bool
-    reason: str
+    reason: str | None = strawberry.field(description=(
+        "why the seat stands aside (the member's own words, or the conflict the data shows); "
+        "null unless the caller is on the committee or the secretariat"))
 
 
 @strawberry.type(name="Vote")
@@ -194,12 +196,15 @@ class MotionType:
 
     @strawberry.field
     def recusals(self, info: Info) -> list[RecusalType]:
-        session = context_of(info).session
-        rows = session.exec(select(models.Recusal, models.CommitteeSeat.group_code).join(
+        context = context_of(info)
+        # That a seat stood aside is part of the outcome a State or partner reads; why it did
+        # stays with the committee and the secretariat (docs/governance.md, "Visibility").
+        internal = permissions.can_view_governance_internals(context.actor)
+        rows = context.session.exec(select(models.Recusal, models.CommitteeSeat.group_code).join(
             models.CommitteeSeat, models.CommitteeSeat.id == models.Recusal.seat_id)
             .where(models.Recusal.motion_id == self.model.id)).all()
         return [RecusalType(regional_group=RegionalGroupCode(g), automatic=r.automatic,
-                            reason=r.reason) for r, g in rows]
+                            reason=r.reason if internal else None) for r, g in rows]
 
     @strawberry.field(description="every vote as cast, in order (a changed vote appears twice); "
                                   "null unless the caller is on the committee or the secretariat")

@@ -1,4 +1,4 @@
-"""The `facility` command as an administrator uses it, on a fresh SQLite database."""
+"""The `facility` command as an administrator uses it, on a fresh database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,27 @@ from facility.auth.service import account_for_token
 from facility.cli import app
 from facility.config import get_settings
 from facility.db import make_engine
+from governance.audit import verify
+from governance.models import AuditEntry
+from tests.conftest import BACKENDS, _create_postgres_database
 
 
-@pytest.fixture
-def cli_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+@pytest.fixture(params=BACKENDS)
+def cli_db(request, tmp_path, monkeypatch):
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'cli.db'}", (lambda: None)
+    else:
+        url, drop = _create_postgres_database()
     monkeypatch.setenv("FACILITY_DATABASE_URL", url)
     get_settings.cache_clear()
     runner = CliRunner()
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    yield runner, make_engine(url)
+    engine = make_engine(url)
+    yield runner, engine
+    engine.dispose()
     get_settings.cache_clear()
+    drop()
 
 
 def test_create_accounts_and_a_token_that_works(cli_db):
@@ -75,3 +84,22 @@ def test_duplicate_email_and_unknown_account(cli_db):
     assert again.exit_code == 1 and "already exists" in again.output
     missing = runner.invoke(app, ["tokens", "create", "--email", "nobody@example.org"])
     assert missing.exit_code == 1 and "no account" in missing.output
+
+
+def test_an_account_created_on_the_command_line_is_audited_as_on_the_page(cli_db):
+    runner, engine = cli_db
+    result = runner.invoke(app, ["accounts", "create", "--role", "committee", "--email",
+                                 "member@example.org", "--name", "Committee member",
+                                 "--state", "gha", "--group", "AFRICAN"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(app, ["accounts", "create", "--role", "state", "--email", "x",
+                                  "--name", "", "--state", "ken"])
+    assert refused.exit_code == 1
+    with Session(engine) as session:
+        member = session.exec(select(Account).where(Account.email == "member@example.org")).one()
+        [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "account.created")).all()
+        assert (entry.subject_type, entry.subject_id, entry.actor_account_id) == (
+            "account", member.id, None)  # the operator at the server, no account
+        assert entry.payload == {"role": "COMMITTEE", "state": "GHA", "partner": None,
+                                 "group": "AFRICAN"}
+        assert verify(session).ok

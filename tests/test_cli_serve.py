@@ -75,3 +75,17 @@ def test_serve_with_two_workers_keeps_a_live_run_and_fails_a_dead_one_once(tmp_p
         failures = session.exec(select(AuditEntry).where(AuditEntry.action == "run.failed")).all()
         assert [f.subject_id for f in failures] == [dead.id]  # once, by one of the two workers
     engine.dispose()
+
+
+def test_serve_leaves_x_forwarded_for_to_the_app(monkeypatch):
+    """uvicorn's default would take X-Forwarded-For from any loopback peer as the client's
+    address, whatever FACILITY_TRUSTED_PROXIES says; the app decides (facility/web/client.py)."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from facility.cli import app
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: started.update(kw))
+    assert CliRunner().invoke(app, ["serve", "--port", "8999"]).exit_code == 0
+    assert started["proxy_headers"] is False and started["port"] == 8999

@@ -37,6 +37,7 @@ from facility.requests.service import (
     list_requests,
     update_request,
 )
+from facility.timeutil import today_is
 from governance import audit
 from governance.criteria import body_in_force
 from governance.models import EngagementStatus
@@ -279,8 +280,11 @@ def test_a_database_in_use_upgrades_to_head_works_there_and_downgrades_with_its_
         # The engagement of 0003 goes on to completion: its follow-up reports (a table of 0004)
         # fall due, and the new audit entries chain onto the old ones.
         secretariat = Actor.from_account(session.get(Account, ids["secretariat"]))
-        for status in (EngagementStatus.IN_PROGRESS, EngagementStatus.COMPLETED):
-            record_progress(session, actor=secretariat, engagement_id=1, status=status)
+        for status, day in ((EngagementStatus.IN_PROGRESS, date(2027, 3, 1)),
+                            (EngagementStatus.COMPLETED, date(2027, 4, 26))):
+            with today_is(day):  # each step on its date; the expert accepted outside the platform
+                record_progress(session, actor=secretariat, engagement_id=1, status=status,
+                                reason="Accepted by e-mail (test)")
         assert get_request(session, actor=mission, request_id=ids["active"]).status == "COMPLETED"
         session.commit()
         verification = audit.verify(session)

@@ -19,7 +19,7 @@ from facility.auth.models import Partner
 from facility.config import Settings
 from facility.engagements import deployments
 from facility.engagements.models import DeploymentAnswer
-from facility.errors import DomainError, NotFound, ValidationFailed
+from facility.errors import DomainError, NotFound, RefusedAfterRecording, ValidationFailed
 from facility.experts import service as experts
 from facility.offers import service as offers
 from facility.reference.models import Recommendation, State
@@ -102,14 +102,21 @@ def context_of(info: Info) -> Context:
 
 
 def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:
-    """Run one mutation in a SAVEPOINT; an expected failure undoes it and becomes a union member."""
+    """Run one mutation in a SAVEPOINT; an expected failure undoes it and becomes a union member
+    (a RefusedAfterRecording keeps what it recorded: its savepoint is released, not undone)."""
     context = context_of(info)
+    savepoint = context.session.begin_nested()
     try:
-        with context.session.begin_nested():
-            return action()
+        result = action()
     except DomainError as error:
+        (savepoint.commit if isinstance(error, RefusedAfterRecording) else savepoint.rollback)()
         log_refusal(info.field_name, context.actor, error)
         return to_graphql(error)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return result
 
 
 def found_or_null(info: Info, object_id: int | None, find: Callable[[int], T], *,

@@ -9,14 +9,19 @@ errors are redacted (api.disclosure); the limits on documents are in api.schema 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
+from graphql.error import GraphQLSyntaxError
+from graphql.language import OperationDefinitionNode, parse
 from starlette.concurrency import run_in_threadpool
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
@@ -27,6 +32,7 @@ from facility.api.schema import production_schema, schema
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.auth.service import account_for_token
+from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout, reading_only
 from governance.committee import holds_seat
 
 log = logging.getLogger("facility.graphql")
@@ -80,25 +86,46 @@ def _fault(correlation_id: str) -> tuple[dict[str, Any], int]:
                                        "correlationId": correlation_id}}]}, 500
 
 
+BUSY = {"errors": [{"message": "the database is busy; retry in a moment",
+                    "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+
+
 def execute(app_state: Any, token: str | None, query: str, variables: dict | None,
             operation_name: str | None) -> tuple[dict[str, Any], int]:
     """Run one GraphQL document in one unit of work; returns (response body, HTTP status).
 
     A fault anywhere (opening the session, looking up the token, executing, committing) is
-    logged and answered masked under one correlation id, never as a bare 500 page.
+    logged and answered masked under one correlation id, never as a bare 500 page; waiting
+    too long for the database is a 503 the client may retry (nothing was written).
     """
     correlation_id = uuid.uuid4().hex[:12]
     try:
         return _execute(app_state, token, query, variables, operation_name, correlation_id)
-    except Exception:
+    except Exception as error:
+        if is_lock_timeout(error):
+            log.warning("GraphQL request waited too long for the database [%s]", correlation_id)
+            return BUSY, 503
         log.exception("GraphQL request failed [%s]", correlation_id)
         return _fault(correlation_id)
+
+
+def _only_reads(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a query (a document that does not parse runs nothing)."""
+    try:
+        document = parse(query, no_location=True)
+    except (GraphQLSyntaxError, RecursionError):
+        return True
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    return all(o.operation == OperationType.QUERY for o in chosen)
 
 
 def _execute(app_state: Any, token: str | None, query: str, variables: dict | None,
              operation_name: str | None, correlation_id: str) -> tuple[dict[str, Any], int]:
     production = app_state.settings.is_production
     with app_state.open_session() as session:
+        if _only_reads(query, operation_name):
+            reading_only(session)  # on SQLite, a query does not queue behind writers
         actor = None
         if token is not None:
             account = account_for_token(session, token)
@@ -154,6 +181,10 @@ async def graphql_post(request: Request) -> Response:
         payload = json.loads(body)
     except ValueError:
         return _error("the body is not valid JSON", 400)
+    except RecursionError:
+        return _error(f"the body is nested more than {limits.MAX_JSON_DEPTH} levels deep", 400)
+    if limits.json_depth(payload) > limits.MAX_JSON_DEPTH:
+        return _error(f"the body is nested more than {limits.MAX_JSON_DEPTH} levels deep", 400)
     if not isinstance(payload, dict):
         return _error("send one operation per request (batching is not supported)", 400)
     query = payload.get("query")
@@ -170,7 +201,8 @@ async def graphql_post(request: Request) -> Response:
     result, status = await run_in_threadpool(
         execute, request.app.state, _bearer_token(request), query, variables, operation_name
     )
-    return JSONResponse(result, status_code=status)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse(result, status_code=status, headers=headers)
 
 
 @router.get("/graphql", response_model=None)
@@ -180,4 +212,16 @@ async def graphql_get(request: Request) -> Response:
         return _error("use POST for GraphQL queries", 405)
     from strawberry.http.ides import get_graphql_ide_html
 
-    return HTMLResponse(get_graphql_ide_html("graphiql"))
+    html = get_graphql_ide_html("graphiql")
+    return HTMLResponse(html, headers={"Content-Security-Policy": _graphiql_policy(html)})
+
+
+def _graphiql_policy(html: str) -> str:
+    """GraphiQL's own policy: its scripts and styles from unpkg.com, its inline scripts by their
+    SHA-256 (so nothing injected into the page would run), queries to this site only."""
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    hashes = " ".join("'sha256-{}'".format(base64.b64encode(hashlib.sha256(
+        body.encode()).digest()).decode()) for body in inline)
+    return (f"default-src 'none'; script-src https://unpkg.com {hashes}; "
+            "style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; "
+            "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")

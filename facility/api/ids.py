@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from facility.numbers import whole_number
+
 
 def encode_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
@@ -17,6 +19,4 @@ def decode_id(type_name: str, opaque: str) -> int | None:
         kind, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if kind != type_name or not pk.isdigit() or len(pk) > 18:
-        return None
-    return int(pk)
+    return whole_number(pk) if kind == type_name else None

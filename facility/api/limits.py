@@ -83,6 +83,21 @@ class FieldRepetitionRule(ASTValidationRule):
 
 
 NUL_MESSAGE = "strings must not contain the NUL character (U+0000)"
+MAX_JSON_DEPTH = 64  # the deepest input of the schema is a handful of levels
+
+
+def json_depth(value: object) -> int:
+    """How deeply a decoded JSON body nests (counted without recursion, so any depth is safe)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            pending.extend((child, depth + 1) for child in
+                           (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 class NulCharacterRule(ASTValidationRule):

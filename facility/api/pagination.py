@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from facility.api.errors import PublicError
+from facility.numbers import whole_number
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
@@ -47,9 +48,10 @@ def page_window(first: int | None, after: str | None, max_page_size: int) -> tup
         try:
             kind, _, value = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
             # At most 18 digits, so the offset fits a 64-bit integer on every database.
-            if kind != "offset" or not value.isdigit() or len(value) > 18:
+            number = whole_number(value)
+            if kind != "offset" or number is None:
                 raise ValueError(after)
-            offset = int(value) + 1
+            offset = number + 1
         except ValueError as exc:
             raise PublicError("after: not a cursor returned by this API") from exc
     return limit, offset

@@ -32,11 +32,17 @@ def open_account(session: Session, *, actor: Actor | None, role: Role, email: st
     actor = require_secretariat(actor, "create accounts")
     account = create_account(session, role=role, email=email, name=name, password=password,
                              state_code=state_code, partner_name=partner_name, group_code=group_code)
-    audit.record(session, actor_account_id=actor.account_id, action="account.created",
-                 subject_type="account", subject_id=account.id,
-                 payload={"role": role.value, "state": account.state_code,
-                          "partner": account.partner_id, "group": account.regional_group_code})
+    record_created(session, account, actor_account_id=actor.account_id)
     return account
+
+
+def record_created(session: Session, account: Account, *, actor_account_id: int | None) -> None:
+    """The audit entry of a new account, whoever opened it: the secretariat on its page, or an
+    operator with `facility accounts create` (no account acts: `actor_account_id` None)."""
+    audit.record(session, actor_account_id=actor_account_id, action="account.created",
+                 subject_type="account", subject_id=account.id,
+                 payload={"role": Role(account.role).value, "state": account.state_code,
+                          "partner": account.partner_id, "group": account.regional_group_code})
 
 
 def deactivate_account(session: Session, *, actor: Actor | None, account_id: int) -> Account:
@@ -52,5 +58,5 @@ def deactivate_account(session: Session, *, actor: Actor | None, account_id: int
     session.add(account)
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="account.deactivated",
-                 subject_type="account", subject_id=account.id, payload={"role": account.role.value})
+                 subject_type="account", subject_id=account.id, payload={"role": Role(account.role).value})
     return account

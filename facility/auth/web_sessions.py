@@ -5,12 +5,14 @@ table only its SHA-256, so a leaked database does not sign anyone in. Revoking t
 password change, deactivation) ends the session at the next request.
 
 Rate limiting counts failed attempts in the database (`login_attempt`), so that it survives a
-restart and holds across workers: at most `MAX_FAILURES_PER_ACCOUNT` failures for one e-mail
-address and `MAX_FAILURES_PER_ADDRESS` for one client address within `FAILURE_WINDOW`. A
-success clears the account's count (never the address's). Refusals because of the limit are
-not counted again (so the lock ends `FAILURE_WINDOW` after the last real failure), and are only
-logged. Concurrent attempts are not serialised, so a burst can overshoot a limit by at most the
-number of requests in flight at once.
+restart and holds across workers. Per account it is a progressive back-off, never a lock: after
+`FREE_FAILURES_PER_ACCOUNT` failures within `FAILURE_WINDOW`, each further attempt must wait
+`backoff(failures)` after the last failure (2 s, 4 s, 8 s... at most `MAX_BACKOFF`), so whoever
+knows an e-mail address cannot lock its owner out, and a guesser gets one try a minute at best.
+Per client address it stays a limit: `MAX_FAILURES_PER_ADDRESS` failures within the window
+pause sign-in from that address. A success clears the account's count (never the address's).
+Refusals because of either are not counted again, and are only logged. Concurrent attempts are
+not serialised, so a burst can overshoot by at most the number of requests in flight at once.
 
 Every sign-in, failure, sign-out and password change is an audit entry (ids and a reason,
 never a password, an e-mail address or an IP address).
@@ -43,7 +45,8 @@ log = logging.getLogger("facility.auth.sign_in")
 
 SESSION_LIFETIME = timedelta(hours=8)
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
+FREE_FAILURES_PER_ACCOUNT = 3  # typing slips: no wait before the fourth try
+MAX_BACKOFF = timedelta(seconds=60)
 # Higher than per account: several people of one mission may share an address.
 MAX_FAILURES_PER_ADDRESS = 20
 MAX_PASSWORD_LENGTH = 1024  # Argon2 takes any length; this bounds the work an attacker can ask for
@@ -92,6 +95,21 @@ def _failures_since(session: Session, column, key: str, since: datetime) -> tupl
     return count, last
 
 
+def backoff(failures: int) -> timedelta:
+    """How long after the last of `failures` recent failures an account's next attempt waits."""
+    if failures < FREE_FAILURES_PER_ACCOUNT:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES_PER_ACCOUNT + 1, 16)),
+               MAX_BACKOFF)
+
+
+def _refuse(what: str, retry_after: timedelta) -> None:
+    log.warning("sign-in refused: too many failures for this %s", what)
+    seconds = max(1, int(retry_after.total_seconds() + 0.999))
+    raise TooManyAttempts(f"Too many failed sign-in attempts. Try again in {seconds} seconds.",
+                          retry_after=timedelta(seconds=seconds))
+
+
 def _check_rate(session: Session, *, email_key: str, ip_key: str, now: datetime) -> None:
     window_start = now - FAILURE_WINDOW
     last_success = session.exec(
@@ -99,20 +117,14 @@ def _check_rate(session: Session, *, email_key: str, ip_key: str, now: datetime)
         .where(LoginAttempt.email_key == email_key, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
     ).one()
     account_since = max(window_start, _aware(last_success)) if last_success else window_start
+    count, last = _failures_since(session, LoginAttempt.email_key, email_key, account_since)
+    if count and (wait := _aware(last) + backoff(count) - now) > timedelta(0):  # type: ignore[arg-type]
+        _refuse("account", wait)
     # An address's count is never cleared by a success: signing in to one account of one's own
     # must not reopen guessing at others from the same address.
-    for column, key, limit, since in (
-            (LoginAttempt.email_key, email_key, MAX_FAILURES_PER_ACCOUNT, account_since),
-            (LoginAttempt.ip_key, ip_key, MAX_FAILURES_PER_ADDRESS, window_start)):
-        count, last = _failures_since(session, column, key, since)
-        if count >= limit:
-            retry_after = _aware(last) + FAILURE_WINDOW - now  # type: ignore[arg-type]
-            minutes = max(1, int(retry_after.total_seconds() // 60) + 1)
-            log.warning("sign-in refused: too many failures for this %s",
-                        "account" if column is LoginAttempt.email_key else "address")
-            raise TooManyAttempts(
-                f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
-                retry_after=retry_after)
+    count, last = _failures_since(session, LoginAttempt.ip_key, ip_key, window_start)
+    if count >= MAX_FAILURES_PER_ADDRESS:
+        _refuse("address", _aware(last) + FAILURE_WINDOW - now)  # type: ignore[arg-type]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -10,7 +10,7 @@ mission on the day the clock is set to, which decides whether they came on time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
@@ -45,6 +45,18 @@ HISTORY = (
           ReportKind.TWENTY_FOUR_MONTHS: ("on_time", -5)}),
     (26, {ReportKind.TWELVE_MONTHS: ("on_time", -3)}),    # 24-month overdue
 )
+
+
+def moment(day: date) -> datetime:
+    """Nine in the morning (UTC) of that day: when the demo's earlier steps happened."""
+    return datetime.combine(day, time(9), tzinfo=UTC)
+
+
+def completion_reason(status: EngagementStatus) -> str:
+    """The demo's earlier engagements were delivered before the platform held their experts'
+    answers, so the secretariat completes them with a reason, as the rules ask."""
+    return ("The team's acceptance was agreed outside the platform, before the demo began (demo)"
+            if status == EngagementStatus.COMPLETED else "")
 
 
 def _report_content(session: Session, engagement: Engagement) -> follow_up.ReportChanges:
@@ -94,32 +106,40 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
             fields.window_start, fields.window_end = start, end
             request = requests.create_request(session, actor=missions[state], fields=fields)
             requests.submit_request(session, actor=missions[state], request_id=request.id)  # type: ignore[arg-type]
-        request.status = RequestStatus.ACTIVE
+        # The earlier cycle happened at its own dates: submitted three months before the start,
+        # agreed (both sides confirmed) one month before; the statistics count by these days.
+        filed_on, agreed_on = moment(start - timedelta(days=90)), moment(start - timedelta(days=30))
+        request.status, request.submitted_at = RequestStatus.ACTIVE, filed_on
         session.add(request)
         expert = session.exec(select(Expert.id).where(Expert.partner_id == offer.partner_id)
                               .order_by(Expert.id)).first()
         proposal = MatchProposal(run_id=run.id, request_id=request.id, offer_id=offer.id,  # type: ignore[arg-type]
                                  expert_ids=[expert] if expert else [], value=1, fit=1,
                                  explanation="Confirmed in an earlier round (demo).",
-                                 status=ProposalStatus.CONFIRMED)
+                                 status=ProposalStatus.CONFIRMED, decided_at=agreed_on,
+                                 state_confirmed_at=agreed_on, partner_confirmed_at=agreed_on)
         session.add(proposal)
         session.flush()
         engagement = Engagement(proposal_id=proposal.id, request_id=request.id,  # type: ignore[arg-type]
                                 offer_id=offer.id, expert_ids=list(proposal.expert_ids),  # type: ignore[arg-type]
                                 start=start, end=end, budget=min(request.budget, offer.budget),
-                                currency=request.currency)
+                                currency=request.currency, created_at=agreed_on)
         session.add(engagement)
         session.flush()
         for status in (EngagementStatus.IN_PROGRESS, EngagementStatus.COMPLETED):
-            engagements.record_progress(session, actor=secretariat,
-                                        engagement_id=engagement.id, status=status)  # type: ignore[arg-type]
+            engagements.record_progress(session, actor=secretariat, engagement_id=engagement.id,  # type: ignore[arg-type]
+                                        status=status, reason=completion_reason(status))
         for kind, (_, days_after_due) in filings.items():
             report = session.exec(select(FollowUpReport).where(
                 FollowUpReport.engagement_id == engagement.id, FollowUpReport.kind == kind)).one()
-            with today_is(report.due_date + timedelta(days=days_after_due)):
+            filed_on = report.due_date + timedelta(days=days_after_due)
+            with today_is(filed_on):
                 follow_up.save_report(session, actor=missions[state], report_id=report.id,  # type: ignore[arg-type]
                                       changes=_report_content(session, engagement))
                 follow_up.submit_report(session, actor=missions[state], report_id=report.id)  # type: ignore[arg-type]
+            # Submitted on that day, not when the demo is seeded: the year's figures count by it.
+            report.submitted_at = report.first_submitted_at = moment(filed_on)
+            session.add(report)
             filed += 1
     queued = queue_reminders(session, on=today(), offsets=get_settings().reminder_offsets)
     return [f"{len(states)} earlier engagements completed ({', '.join(states)}): {filed} "

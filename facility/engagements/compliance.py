@@ -7,6 +7,7 @@ status computed against `facility.timeutil.today()`, exactly as `followUpReports
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -48,12 +49,17 @@ def _sum(condition) -> object:  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def status_counts() -> tuple:
+def status_counts(as_of: date | None = None) -> tuple:
     """The one definition of compliance, as four SQL aggregates over follow-up report rows:
     due, overdue, submitted on time, submitted late (on time is of the first submission).
-    The secretariat's view, the public statistics and the home page all count with these."""
-    unsubmitted = FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
-    on = today()
+    The secretariat's view, the public statistics and the home page all count with these.
+
+    `as_of` (default today) counts the reports as they stood at the end of that day: a report
+    first submitted later was not submitted yet then (a year's report counts as of its end)."""
+    on = as_of or today()
+    unsubmitted = (FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
+                   | (FollowUpReport.first_submitted_at  # type: ignore[operator]
+                      >= datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)))
     return (_sum(unsubmitted & (FollowUpReport.due_date >= on)),
             _sum(unsubmitted & (FollowUpReport.due_date < on)),
             _sum(~unsubmitted & FollowUpReport.on_time.is_(True)),  # type: ignore[union-attr]

@@ -1,15 +1,74 @@
-"""Engagement progress steps and when follow-up reports fall due (domain.md)."""
+"""Engagement progress steps, what each needs, and when follow-up reports fall due (domain.md).
+
+A step follows the calendar and the team: an engagement starts on or after its start date;
+it completes on or after its end date, and only when every deployed expert accepted. The
+secretariat alone may complete it without those answers, with a reason it records (an
+override, audited). No one completes an engagement before its end: completion makes the
+follow-up reports due, so a premature one would set wrong due dates.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from facility.engagements.models import FollowUpReport, ReportKind, ReportStatus
+from facility.engagements.models import (
+    DeploymentAnswer,
+    DeploymentAnswerChoice,
+    FollowUpReport,
+    ReportKind,
+    ReportStatus,
+)
+from facility.errors import Problems
 from facility.timeutil import add_months, today
+from governance.models import Engagement
 from governance.models import EngagementStatus as E
 
 # Progress moves one step at a time; nothing goes back.
 NEXT_STATUS = {E.SCHEDULED: E.IN_PROGRESS, E.IN_PROGRESS: E.COMPLETED}
+
+# Why a step cannot be taken yet (the `rule` of the error on the field `status`).
+BEFORE_START, BEFORE_END, NOT_ACCEPTED = "on_or_after_start", "on_or_after_end", "experts_accepted"
+
+
+def not_accepted(engagement: Engagement, answers: Iterable[DeploymentAnswer]) -> list[int]:
+    """The deployed experts who have not accepted (not answered, or declined)."""
+    accepted = {a.expert_id for a in answers if a.answer == DeploymentAnswerChoice.ACCEPTED}
+    return [i for i in engagement.expert_ids if i not in accepted]
+
+
+def step_blockers(engagement: Engagement, status: E, answers: Iterable[DeploymentAnswer],
+                  on: date | None = None) -> list[str]:
+    """Why `status` cannot be recorded on `on` (rules above); empty when it can."""
+    on = on or today()
+    if status == E.IN_PROGRESS:
+        return [BEFORE_START] if on < engagement.start else []
+    blockers = [BEFORE_END] if on < engagement.end else []
+    if status == E.COMPLETED and not_accepted(engagement, answers):
+        blockers.append(NOT_ACCEPTED)
+    return blockers
+
+
+def check_step(problems: Problems, engagement: Engagement, status: E,
+               answers: list[DeploymentAnswer], *, reason: str, by_secretariat: bool) -> None:
+    """Add the problems that stop this step; a secretariat reason overrides missing answers
+    (never the dates)."""
+    if reason and not by_secretariat:
+        problems.add("reason", "secretariat_only",
+                     "reason: only the secretariat records a step with a reason")
+    for blocker in step_blockers(engagement, status, answers):
+        if blocker == BEFORE_START:
+            problems.add("status", BEFORE_START, f"status: the engagement starts on "
+                         f"{engagement.start.isoformat()}; it can be marked as started from that day")
+        elif blocker == BEFORE_END:
+            problems.add("status", BEFORE_END, f"status: the engagement ends on "
+                         f"{engagement.end.isoformat()}; it can be marked as completed from that day")
+        elif not (by_secretariat and reason):
+            missing = len(not_accepted(engagement, answers))
+            problems.add("status", NOT_ACCEPTED, f"status: every deployed expert must accept the "
+                         f"deployment before completion ({missing} of {len(engagement.expert_ids)} "
+                         f"have not); otherwise the secretariat completes it with a reason")
+
 
 REPORT_MONTHS = {ReportKind.TWELVE_MONTHS: 12, ReportKind.TWENTY_FOUR_MONTHS: 24}
 

@@ -365,14 +365,20 @@ class FollowUpQuery:
 
 @strawberry.type
 class FollowUpMutation:
-    @strawberry.mutation(description="move an engagement one step on: IN_PROGRESS, then "
-                                     "COMPLETED (which makes its follow-up reports due)")
-    def record_engagement_progress(self, info: Info, id: strawberry.ID,
-                                   status: EngagementStatus) -> EngagementResult:  # type: ignore[valid-type]
+    @strawberry.mutation(description="move an engagement one step on: IN_PROGRESS on or after "
+                                     "its start date, then COMPLETED on or after its end date once "
+                                     "every deployed expert accepted (completion makes its "
+                                     "follow-up reports due)")
+    def record_engagement_progress(
+            self, info: Info, id: strawberry.ID, status: EngagementStatus,  # type: ignore[valid-type]
+            reason: Annotated[str | None, strawberry.argument(
+                description="the secretariat only: why it completes an engagement whose experts "
+                            "have not all accepted (recorded and audited)")] = None,
+    ) -> EngagementResult:
         ctx = context_of(info)
         return mutate(info, lambda: _engagement_payload(ctx.session, service.record_progress(  # type: ignore[return-value]
             ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
-            status=EngagementStatusEnum(status.value))))
+            status=EngagementStatusEnum(status.value), reason=reason or "")))
 
     @strawberry.mutation(description="change an engagement's dates or experts, with a reason")
     def amend_engagement(self, info: Info, id: strawberry.ID,

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
+from facility.auth.models import Role
 from facility.engagements import lifecycle
+from facility.engagements.deployments import REASON_MAX_LENGTH, answers_by_engagement
 from facility.engagements.models import (
     EngagementChange,
     EngagementChangeKind,
@@ -19,8 +21,10 @@ from facility.engagements.models import (
 )
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
+from facility.notifications import steps
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
+from facility.validation import check_date, check_text
 from governance import audit
 from governance.models import Engagement, EngagementStatus
 
@@ -53,16 +57,27 @@ def changeable(session: Session, actor: Actor | None, engagement_id: int) -> Eng
 
 
 def record_progress(session: Session, *, actor: Actor | None, engagement_id: int,
-                    status: EngagementStatus) -> Engagement:
-    """Move the engagement one step on; completing it makes its two follow-up reports due."""
+                    status: EngagementStatus, reason: str = "") -> Engagement:
+    """Move the engagement one step on, on its dates and with its team (lifecycle.check_step);
+    completing it makes its two follow-up reports due."""
     engagement = changeable(session, actor, engagement_id)
     if lifecycle.NEXT_STATUS.get(engagement.status) != status:
         raise Conflict(f"an engagement {engagement.status} cannot become {status}")
-    before = engagement.status
+    reason = (reason or "").strip()
+    answers = answers_by_engagement(session, [engagement_id])[engagement_id]
+    problems = Problems()
+    if reason:
+        check_text(problems, "reason", reason, max_length=REASON_MAX_LENGTH)
+    lifecycle.check_step(problems, engagement, status, answers, reason=reason,
+                         by_secretariat=actor is not None and actor.role == Role.SECRETARIAT)
+    problems.raise_if_any()
+    changes: dict[str, list] = {"status": [str(engagement.status), str(status)]}
+    unanswered = lifecycle.not_accepted(engagement, answers) if status == EngagementStatus.COMPLETED else []
+    if unanswered:  # the secretariat's override: who had not accepted, kept in the audit chain
+        changes["overrideNotAccepted"] = unanswered
     engagement.status = status
     session.add(engagement)
-    _log(session, actor, engagement, EngagementChangeKind.PROGRESS,
-         {"status": [str(before), str(status)]}, reason="")
+    _log(session, actor, engagement, EngagementChangeKind.PROGRESS, changes, reason=reason)
     if status == EngagementStatus.COMPLETED:
         _complete(session, actor, engagement)
     session.flush()
@@ -100,7 +115,9 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         problems.add("reason", "required", "reason: say why the engagement is amended")
     new_start = start or engagement.start
     new_end = end or engagement.end
-    if new_end < new_start:
+    in_range = [check_date(problems, field, day) for field, day in (("start", start), ("end", end))
+                if day is not None]
+    if all(in_range) and new_end < new_start:
         problems.add("end", "after_start", f"end: {new_end} is before start {new_start}")
     if expert_ids is not None:
         found = set(session.exec(select(Expert.id).where(Expert.id.in_(expert_ids))).all())  # type: ignore[union-attr]
@@ -119,6 +136,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         changes["experts"] = [list(engagement.expert_ids), list(expert_ids)]
     if not changes:
         raise Conflict("the amendment changes nothing")
+    joining = set(expert_ids or ()) - set(engagement.expert_ids)
     engagement.start, engagement.end = new_start, new_end
     if expert_ids is not None:
         engagement.expert_ids = list(expert_ids)
@@ -127,6 +145,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
         _move_due_dates(session, engagement)
     _log(session, actor, engagement, EngagementChangeKind.AMENDMENT, changes, reason=reason.strip())
     session.flush()
+    steps.deployment_to_answer(session, engagement, joining)  # those who join answer too
     return engagement
 
 

@@ -13,6 +13,10 @@ from facility.config import get_settings
 from facility.db import make_engine, unit_of_work
 from facility.errors import DomainError, ValidationFailed
 
+# `facility export iati` exit codes: 0 all written, 1 nothing written, 2 written without the
+# records listed as skipped.
+SKIPPED_RECORDS = 2
+
 export_app = typer.Typer(help="Publish the facility's public data.", no_args_is_help=True)
 
 
@@ -60,11 +64,14 @@ def export_iati(
     if schema is not None and not (schema / "iati-activities-schema.xsd").is_file():
         _fail([f"--schema: {schema} holds no iati-activities-schema.xsd"])
     with unit_of_work(make_engine(settings.database_url)) as session:
-        document = iati.build_document(session, reporter=reporter)
-    summary = iati.summary_of(document)
+        built = iati.build(session, reporter=reporter)
+    for record in built.skipped:
+        typer.echo(f"skipped {record}", err=True)
+    summary = iati.summary_of(built.document)
     if summary.offers == 0:  # IATI files hold at least one activity
-        _fail(["nothing to publish: the facility has no published offer yet"])
-    xml = iati.serialise(document)
+        _fail(["nothing to publish: the facility has no published offer yet"
+               + (f" that could be written ({len(built.skipped)} skipped)" if built.skipped else "")])
+    xml = iati.serialise(built.document)
     if schema is not None and (errors := iati.schema_errors(xml, schema)):
         _fail([f"the file would not validate against {schema}:", *errors])
     # The ruleset runs on the bytes about to be written, parsed back, so it judges the file.
@@ -75,6 +82,10 @@ def export_iati(
     typer.echo(f"wrote {output}: {summary.offers} offers and {summary.engagements} engagements "
                f"as IATI {iati.IATI_VERSION} activities, passing IATI's Standard Ruleset"
                + (" and valid against the schema" if schema is not None else ""))
+    if built.skipped:
+        typer.echo(f"error: {len(built.skipped)} record(s) skipped (listed above); the file "
+                   "holds the others", err=True)
+        raise typer.Exit(SKIPPED_RECORDS)
 
 
 @export_app.command("public")

@@ -17,10 +17,11 @@ Ruleset by iati_rules.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from lxml import etree
@@ -83,6 +84,24 @@ class Reporter:
 class Summary:
     offers: int
     engagements: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record left out of the file, and why: one bad record must not stop the publication of
+    everyone else's."""
+
+    identifier: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.identifier}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Export:
+    document: etree._ElementTree
+    skipped: list[Skipped]
 
 
 def reporter_from(settings: Settings, identifier: str | None = None) -> Reporter:
@@ -289,7 +308,7 @@ def _results(activity: etree._Element, facts: EngagementFacts) -> None:
 # Activities ---------------------------------------------------------------------------------
 
 def _offer_activity(root: etree._Element, reporter: Reporter, facts: OfferFacts, *,
-                    child_statuses: list[str], on: date) -> None:
+                    child_statuses: list[str], children: list[int], on: date) -> None:
     offer, partner = facts.offer, facts.partner
     activity = _head(root, reporter, _identifier(reporter, "OFFER", offer.id),  # type: ignore[arg-type]
                      currency=offer.currency, updated=offer.updated_at, hierarchy="1")
@@ -315,9 +334,9 @@ def _offer_activity(root: etree._Element, reporter: Reporter, facts: OfferFacts,
         _transaction(activity, OUTGOING_PLEDGE, offer.published_at.date(), offer.budget,
                      "Budget of the offer as published on the facility (indicative)",
                      partner.name, partner_type)
-    for engagement in facts.engagements:
+    for engagement_id in children:
         _sub(activity, "related-activity", type=CHILD,
-             ref=_identifier(reporter, "ENGAGEMENT", engagement.engagement.id))  # type: ignore[arg-type]
+             ref=_identifier(reporter, "ENGAGEMENT", engagement_id))
 
 
 def _engagement_activity(root: etree._Element, reporter: Reporter, offer: OfferFacts,
@@ -369,18 +388,52 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def build_document(session: Session, *, reporter: Reporter,
-                   generated_at: datetime | None = None) -> etree._ElementTree:
-    """The whole `iati-activities` document."""
+# What a record the checks on input let through can still do to the building of its activity
+# (a date whose year-long budget periods run past year 9999, a value no codelist maps): the
+# record is left out and reported, the others are published. Anything else is a bug and raises.
+BAD_RECORD = (ValueError, ArithmeticError, KeyError)
+
+
+def _built(build: Callable[[etree._Element], None]) -> etree._Element | str:
+    """The activity `build` makes, or what was wrong with its record."""
+    scratch = etree.Element("scratch")
+    try:
+        build(scratch)
+    except BAD_RECORD as error:
+        return f"{type(error).__name__}: {error}"
+    return scratch[0]
+
+
+def build(session: Session, *, reporter: Reporter, generated_at: datetime | None = None) -> Export:
+    """The whole `iati-activities` document, and the records it had to leave out. An offer left
+    out takes its engagements with it (a child activity needs its parent); an engagement left
+    out is not listed among its offer's children."""
     on = today()
     root = etree.Element("iati-activities", version=IATI_VERSION,
                          **{"generated-datetime": utc_iso(generated_at or utcnow())})
+    skipped: list[Skipped] = []
     for offer in gather(session):
+        offer_ref = _identifier(reporter, "OFFER", offer.offer.id)  # type: ignore[arg-type]
         statuses = [engagement_status(e) for e in offer.engagements]
-        _offer_activity(root, reporter, offer, child_statuses=statuses, on=on)
+        children: dict[int, etree._Element] = {}
         for engagement, status in zip(offer.engagements, statuses, strict=True):
-            _engagement_activity(root, reporter, offer, engagement, status)
-    return etree.ElementTree(root)
+            child_id: int = engagement.engagement.id  # type: ignore[assignment]
+            made = _built(partial(_engagement_activity, reporter=reporter, offer=offer,
+                                  facts=engagement, status=status))
+            if isinstance(made, str):
+                skipped.append(Skipped(_identifier(reporter, "ENGAGEMENT", child_id), made))
+            else:
+                children[child_id] = made
+        parent = _built(partial(_offer_activity, reporter=reporter, facts=offer,
+                                child_statuses=statuses, children=list(children), on=on))
+        if isinstance(parent, str):
+            skipped.append(Skipped(offer_ref, parent))
+            skipped.extend(Skipped(_identifier(reporter, "ENGAGEMENT", child_id),
+                                   f"its offer {offer_ref} was left out") for child_id in children)
+            continue
+        root.append(parent)
+        root.extend(children.values())
+    return Export(etree.ElementTree(root), skipped)
 
 
 def serialise(document: etree._ElementTree) -> bytes:

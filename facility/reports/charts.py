@@ -13,7 +13,8 @@ from html import escape
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
-MAX_LABEL = 34
+CHAR_WIDTH = 7.2  # a generous average advance of DejaVu Sans at 12px: labels never overflow
+MAX_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,19 @@ class Row:
     note: str | None = None  # printed after the bar instead of the total
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
+def label_lines(label: str, width: float) -> list[str]:
+    """The label broken at spaces into lines that fit `width` pixels; words are never cut, and
+    only a label longer than MAX_LINES lines is shortened, with an ellipsis at its end."""
+    fits = max(int(width // CHAR_WIDTH), 1)
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= fits:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > MAX_LINES:
+        lines = [*lines[:MAX_LINES - 1], " ".join(lines[MAX_LINES - 1:])]
+    return [line if len(line) <= fits else line[:fits - 1] + "…" for line in lines]
 
 
 def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequence[str],
@@ -36,7 +48,11 @@ def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequ
     value_width = 110
     plot = width - label_width - value_width
     largest = max((sum(r.values) for r in rows), default=0) or 1
-    height = top + len(rows) * (bar_height + gap) + 4
+    labels = [label_lines(r.label, label_width - 12) for r in rows]
+    line_height = 13
+    # A row as tall as its longest label, so a two-line label never runs into the next row.
+    row_height = max(bar_height, max((len(lines) for lines in labels), default=1) * line_height) + gap
+    height = top + len(rows) * row_height + 4
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, '
            f'sans-serif" font-size="12">',
@@ -49,9 +65,13 @@ def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequ
             out.append(f'<text x="{x + 16}" y="16">{escape(name)}</text>')
             x += 28 + 7 * len(name)
     for n, row in enumerate(rows):
-        y = top + n * (bar_height + gap)
-        out.append(f'<text x="{label_width - 8}" y="{y + bar_height * 0.7:.1f}" '
-                   f'text-anchor="end">{escape(_short(row.label))}</text>')
+        y = top + n * row_height
+        lines = labels[n]
+        first = y + bar_height * 0.7 - (len(lines) - 1) * line_height / 2
+        out.append(f'<text x="{label_width - 8}" y="{first:.1f}" text-anchor="end">'
+                   + "".join(f'<tspan x="{label_width - 8}" dy="{0 if i == 0 else line_height}">'
+                             f"{escape(line)}</tspan>" for i, line in enumerate(lines))
+                   + "</text>")
         x = float(label_width)
         for i, value in enumerate(row.values):
             w = plot * value / largest

@@ -27,11 +27,15 @@ def item10(
     format: Annotated[Format, typer.Option("--format", help="html or pdf")] = Format.HTML,
 ) -> None:
     """Write the report for the item 10 dialogue (HTML with SVG charts, or PDF)."""
-    from facility.reports.item10 import collect, render_html, render_pdf
+    from facility.reports.item10 import YearNotBegun, collect, render_html, render_pdf
 
     engine = make_engine(get_settings().database_url)
-    with unit_of_work(engine) as session:
-        data = collect(session, year=year)
+    try:
+        with unit_of_work(engine) as session:
+            data = collect(session, year=year)
+    except YearNotBegun as refused:
+        typer.echo(f"error: {refused.message}", err=True)
+        raise typer.Exit(1) from None
     html = render_html(data)
     if not output.parent.exists():
         typer.echo(f"error: output: the folder {output.parent} does not exist", err=True)
@@ -41,5 +45,6 @@ def item10(
     else:
         output.write_text(html, encoding="utf-8")
     stories = len(data.stories)
+    partial = f", partial: figures to {data.as_of.isoformat()}" if data.partial else ""
     typer.echo(f"wrote {output} ({format.value}, {data.requests} requests, {stories} success "
-               f"stor{'y' if stories == 1 else 'ies'}{', demo data' if data.demo else ''})")
+               f"stor{'y' if stories == 1 else 'ies'}{', demo data' if data.demo else ''}{partial})")

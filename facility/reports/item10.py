@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from facility.auth.models import Account
 from facility.engagements.models import ReportKind
+from facility.errors import DomainError
 from facility.reports.charts import Row, bar_chart
 from facility.statistics import service as stats
 from facility.stories import service as stories
@@ -28,12 +29,23 @@ THEMES_SHOWN = 12
 DEMO_DOMAIN = "@demo.example.org"  # facility.demo.seed.DEMO_DOMAIN; a real deployment has none
 
 
+class YearNotBegun(DomainError):
+    """A report for a year that has not begun would be empty and undated: refused."""
+
+
+def as_of(year: int) -> date:
+    """The day a year's figures are counted at: its last day, or today while it runs."""
+    return min(date(year, 12, 31), today())
+
+
 @dataclass
 class Item10:
-    """The figures of one year, and those of follow-up to date (reports fall due years later)."""
+    """The figures of one year, and those of follow-up as of that year's end (or today while
+    it runs): reports fall due years later, and a later submission is not the year's."""
 
     year: int
     generated_on: date
+    as_of: date
     demo: bool
     requests_by_group: list[stats.GroupRequests]
     requests_by_theme: list[stats.ThemeRequests]
@@ -46,6 +58,11 @@ class Item10:
     compliance: list[stats.Compliance]
     implementation: list[stats.Implementation]
     stories: list[stories.StoryContent]
+
+    @property
+    def partial(self) -> bool:
+        """The year has not ended: its figures run to `as_of` only."""
+        return self.as_of < date(self.year, 12, 31)
 
     @property
     def requests(self) -> int:
@@ -75,9 +92,14 @@ def is_demo(session: Session) -> bool:
 
 
 def collect(session: Session, *, year: int) -> Item10:
-    """Every figure of the report, each in its fixed number of statements."""
+    """Every figure of the report, each in its fixed number of statements; a year that has not
+    begun is refused (YearNotBegun)."""
+    if year > today().year:
+        raise YearNotBegun(f"year: {year} has not begun (today is {today().isoformat()}); "
+                           f"a report covers the current year (partial) or a past one")
+    cut_off = as_of(year)
     return Item10(
-        year=year, generated_on=today(), demo=is_demo(session),
+        year=year, generated_on=today(), as_of=cut_off, demo=is_demo(session),
         requests_by_group=stats.requests_by_group(session, year=year),
         requests_by_theme=stats.requests_by_theme(session, year=year),
         requests_by_sdg=stats.requests_by_sdg(session, year=year),
@@ -86,7 +108,7 @@ def collect(session: Session, *, year: int) -> Item10:
         proposals=stats.proposals_by_status(session, year=year),
         engagements=stats.engagements_by_status(session, year=year),
         engagement_budget=stats.engagement_budget(session, year=year),
-        compliance=stats.follow_up_compliance(session),
+        compliance=stats.follow_up_compliance(session, as_of=cut_off),
         implementation=stats.implementation_status(session),
         stories=list(stories.story_contents(session, stories.published_in(session, year)).values()),
     )
@@ -116,7 +138,7 @@ def charts(data: Item10) -> dict[str, Markup]:
         series=["Funded", "Not yet funded"])
     groups = [c for c in data.compliance if c.group is not None]
     compliance = svg(
-        title="Follow-up reports to date, by regional group and status",
+        title=f"Follow-up reports on {data.as_of.isoformat()}, by regional group and status",
         description="; ".join(f"{c.name}: {c.on_time} on time, {c.late} late, {c.overdue} "
                               f"overdue, {c.due} not yet due" for c in groups),
         rows=[Row(c.name, [c.on_time, c.late, c.overdue, c.due]) for c in groups],

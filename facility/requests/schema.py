@@ -144,7 +144,8 @@ class CreateRequestInput:
     experts_needed: int
     budget: int
     currency: str
-    priority: int
+    priority: int = strawberry.field(
+        description="the State's own priority, 1 (low) to 5 (high): the score adds points for each level")
     themes: list[str] | None = strawberry.field(
         default=None, description="defaults to the themes of the linked recommendations")
     barrier: str = ""
@@ -170,7 +171,8 @@ class UpdateRequestInput:
     experts_needed: int | None = strawberry.UNSET
     budget: int | None = strawberry.UNSET
     currency: str | None = strawberry.UNSET
-    priority: int | None = strawberry.UNSET
+    priority: int | None = strawberry.field(
+        default=strawberry.UNSET, description="the State's own priority, 1 (low) to 5 (high)")
     focal_point: str | None = strawberry.UNSET
     expected_version: int | None = strawberry.field(
         default=strawberry.UNSET,

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.errors import Conflict, FieldProblem, NotFound, PermissionDenied, Problems, ValidationFailed
 from facility.reference.models import (
     Recommendation,
     RecommendationSdg,
@@ -207,6 +207,16 @@ def _validate(
             problems.add("themes", "required", "themes: at least one theme")
     problems.raise_if_any()
     return themes, languages, kinds
+
+
+def field_problems(session: Session, *, actor: Actor, fields: RequestFields) -> list[FieldProblem]:
+    """Every problem saving these fields would report, without writing: a page whose form also
+    has unreadable values shows all its errors at once."""
+    try:
+        _validate(session, state_code=actor.state_code or "", fields=fields, for_submission=False)
+    except ValidationFailed as failure:
+        return failure.problems
+    return []
 
 
 def _store_links(session: Session, request: CapacityRequest, fields: RequestFields,

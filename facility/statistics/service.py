@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from statistics import median
 
-from sqlalchemy import Integer, and_, case, exists, func, or_
+from sqlalchemy import Integer, and_, case, exists, func, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -255,15 +255,19 @@ def _median(values: list[float]) -> float | None:
 
 # Follow-up -----------------------------------------------------------------------------------
 
-def follow_up_compliance(session: Session, *, year: int | None = None) -> list[Compliance]:
-    """Reports due, overdue, submitted on time and late today, per group, then all groups."""
+def follow_up_compliance(session: Session, *, year: int | None = None,
+                         as_of: date | None = None) -> list[Compliance]:
+    """Reports due, overdue, submitted on time and late at the end of `as_of` (default today),
+    per group, then all groups; reports of engagements that ended after `as_of` did not exist
+    yet and are left out."""
     rows = session.exec(
-        select(State.regional_group_code, *compliance.status_counts())
+        select(State.regional_group_code, *compliance.status_counts(as_of))
         .select_from(FollowUpReport)
         .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year))  # type: ignore[arg-type]
+        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year),  # type: ignore[arg-type]
+               Engagement.end <= as_of if as_of else true())
         .group_by(State.regional_group_code)).all()
     found = {code: tuple(int(v or 0) for v in values) for code, *values in rows}
     result = [Compliance(g.code, g.name, *found.get(g.code, (0, 0, 0, 0))) for g in _groups(session)]

@@ -19,12 +19,14 @@ from facility.auth.models import Partner
 from facility.engagements import reports
 from facility.engagements.models import FollowUpReport, ReportKind
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.stories.models import StoryPart, StoryStatus, SuccessStory
 from facility.timeutil import utcnow
+from facility.validation import check_characters
 from governance import audit
 from governance.models import Engagement
 
@@ -48,11 +50,15 @@ def get_story(session: Session, *, actor: Actor | None, story_id: int) -> Succes
 
 
 def list_stories(session: Session, *, actor: Actor | None, status: StoryStatus | None = None,
-                 limit: int, offset: int) -> tuple[list[SuccessStory], int]:
-    """The stories this caller may see, most recently published (then proposed) first."""
+                 state_code: str | None = None, limit: int,
+                 offset: int) -> tuple[list[SuccessStory], int]:
+    """The stories this caller may see (of one State, if given), most recently published (then
+    proposed) first."""
     condition = permissions.story_visibility(actor)
     if status is not None:
         condition = condition & (SuccessStory.status == status)  # type: ignore[assignment]
+    if state_code is not None:
+        condition = condition & (SuccessStory.state_code == state_code)  # type: ignore[assignment]
     total = session.exec(select(func.count()).select_from(SuccessStory).where(condition)).one()
     rows = session.exec(select(SuccessStory).where(condition).order_by(
         SuccessStory.published_at.desc().nulls_last(),  # type: ignore[union-attr]
@@ -70,9 +76,45 @@ def published_in(session: Session, year: int | None) -> list[SuccessStory]:
     return list(session.exec(query.order_by(SuccessStory.published_at, SuccessStory.id)).all())  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Proposable:
+    """A submitted report the secretariat may propose as a story."""
+
+    report: FollowUpReport
+    title: str  # the engagement's request
+    state: str  # the State's name
+
+
+def proposable_reports(session: Session, *, actor: Actor | None, limit: int) -> list[Proposable]:
+    """The latest submitted version of each report that has no story proposed, consented to or
+    published, most recently submitted first (the secretariat only; 1 statement)."""
+    if not permissions.can_manage_stories(actor):
+        return []
+    # A story belongs to one version; a report (engagement and kind) has one active at a time.
+    active = select(SuccessStory.report_id).join(
+        FollowUpReport, FollowUpReport.id == SuccessStory.report_id).where(  # type: ignore[arg-type]
+        SuccessStory.status.in_(ACTIVE))  # type: ignore[attr-defined]
+    storied = select(FollowUpReport.engagement_id, FollowUpReport.kind).where(
+        FollowUpReport.id.in_(active)).subquery()  # type: ignore[union-attr]
+    rows = session.exec(
+        select(FollowUpReport, CapacityRequest.title, State.name)
+        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
+        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
+        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .outerjoin(storied, (storied.c.engagement_id == FollowUpReport.engagement_id)
+                   & (storied.c.kind == FollowUpReport.kind))
+        .where(~FollowUpReport.superseded, FollowUpReport.submitted_at.is_not(None),  # type: ignore[operator, union-attr]
+               storied.c.engagement_id.is_(None))
+        .order_by(FollowUpReport.submitted_at.desc(), FollowUpReport.id.desc())  # type: ignore[union-attr]
+        .limit(limit)).all()
+    return [Proposable(report, title, state) for report, title, state in rows]
+
+
 def _check_text(problems: Problems, name: str, value: str, limit: int, what: str) -> str:
     value = (value or "").strip()
-    if not value:
+    if not check_characters(problems, name, value):
+        pass
+    elif not value:
         problems.add(name, "required", f"{name}: {what}")
     elif len(value) > limit:
         problems.add(name, "max_length", f"{name}: at most {limit} characters")
@@ -129,6 +171,7 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
     session.add(story)
     session.flush()
     _audit(session, actor, story, "proposed", {"report": report_id, "parts": cleaned})
+    steps.story_to_consent(session, story)
     return story
 
 

@@ -7,6 +7,8 @@ Layout (docs/pages.md explains how to add a page for a role):
   templating.py the Jinja2 environment and render()
   figures.py    the public figures
   public.py     public pages; account.py sign-in, sign-out, password
+  stories.py    success stories: the secretariat proposes and publishes, the State answers
+  todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
 
@@ -18,16 +20,28 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from facility.web import account, committee, expert, partner, public, secretariat, state
+from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout
+from facility.web import (
+    account,
+    committee,
+    expert,
+    partner,
+    public,
+    secretariat,
+    state,
+    stories,
+    todo,
+)
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
-                    secretariat.router, expert.router]
+                    secretariat.router, expert.router, stories.router, todo.router]
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
@@ -59,6 +73,18 @@ async def _http_error(request: Request, error: Exception) -> Response:
                        str(error.detail))
 
 
+async def _database_busy(request: Request, error: Exception) -> Response:
+    """Waiting too long for the database (another write held it): 503, try again, nothing lost."""
+    if not is_lock_timeout(error):
+        raise error
+    _ = gettext_for(request)
+    response = _error_page(request, 503, _("The site is busy"),
+                           _("Too many changes arrived at the same moment, and yours was not "
+                             "saved. Wait a few seconds, then send the form again."))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and every audience's pages on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -67,3 +93,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa_exc.OperationalError, _database_busy)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_busy)

@@ -14,6 +14,7 @@ from facility.auth.service import MIN_PASSWORD_LENGTH
 from facility.errors import NotFound, ValidationFailed
 from facility.notifications import service as notifications
 from facility.web import actions, security
+from facility.web.client import client_address
 from facility.web.deps import PageError, SessionDep, Viewer, ViewerDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -21,11 +22,6 @@ from facility.web.templating import render
 
 router = page_router()
 ANY_ROLE = tuple(Role)
-
-
-def _client_address(request: Request) -> str:
-    # Behind a reverse proxy, configure uvicorn's --forwarded-allow-ips so this is the client's.
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/account/sign-in")
@@ -48,14 +44,17 @@ def sign_in(request: Request, db: SessionDep, email: Annotated[str, Form()] = ""
     if not errors:
         try:
             signed_in = web_sessions.sign_in(
-                db, email=email, password=password, client_address=_client_address(request),
+                db, email=email, password=password, client_address=client_address(request),
                 secret=request.app.state.settings.secret_key,
                 previous_session_id=security.session_cookie(request))
         except web_sessions.TooManyAttempts as refused:
-            minutes = max(1, int(refused.retry_after.total_seconds() // 60) + 1)
+            seconds = int(refused.retry_after.total_seconds())
             errors.append(("email", _("Too many failed sign-in attempts for this account or from "
-                                      "this network. Try again in %(minutes)s minutes.")
-                           % {"minutes": minutes}))
+                                      "this network. Try again in %(seconds)s seconds.")
+                           % {"seconds": seconds} if seconds < 120 else
+                           _("Too many failed sign-in attempts for this account or from "
+                             "this network. Try again in %(minutes)s minutes.")
+                           % {"minutes": (seconds + 59) // 60}))
             status = 429
         except web_sessions.SignInRefused:
             db.commit()  # the failure counts towards the limit and is audited

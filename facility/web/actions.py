@@ -1,5 +1,6 @@
 """The shape every page's write shares: call the service; on success commit and redirect (303,
-so a reload does not send the form again); on a refusal roll back, then answer it.
+so a reload does not send the form again); on a refusal roll back (or, for a
+RefusedAfterRecording, commit what it recorded), then answer it.
 
     return write(db, lambda: offers.publish_offer(db, actor=actor, offer_id=offer_id),
                  done="/partner/offers?done=published",
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from facility.errors import NotFound
+from facility.errors import NotFound, RefusedAfterRecording
 from facility.web.deps import PageError
 
 T = TypeVar("T")
@@ -33,7 +34,7 @@ def write(db: Session, action: Callable[[], T], *, done: str | Callable[[T], str
     try:
         result = action()
     except Exception as error:
-        db.rollback()
+        (db.commit if isinstance(error, RefusedAfterRecording) else db.rollback)()
         for refusal, answer in answers.items():
             if isinstance(error, refusal):
                 shown = answer(error)

@@ -11,13 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.numbers import whole_number
 from facility.web import governance_views as views
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
+from facility.web.formdata import form_token
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -96,7 +99,8 @@ def vote(request: Request, db: SessionDep, actor: MemberActor, motion_id: int,
     _ = gettext_for(request)
     values = {"choice": choice, "comment": comment}
     if choice not in VoteChoice.__members__:
-        views.motion_view(db, actor=actor, motion_id=motion_id)  # an unknown motion is not found
+        visible(lambda: views.motion_view(db, actor=actor, motion_id=motion_id),
+                not_found(request))  # an unknown motion is not found
         return _motion_page(request, db, actor, motion_id, values=values, status_code=422, errors=[
             ("choice-APPROVE", _("Your vote: choose approve, reject or abstain."))])
     return _write(request, db, actor, motion_id, lambda: motions.cast_vote(
@@ -172,8 +176,10 @@ def unflatten(form: dict[str, str], template: dict) -> tuple[dict, list[tuple[st
                     result[key] = None  # no ceiling
                     continue
                 try:
-                    number = float(raw) if isinstance(default, float) else int(raw)
+                    number = float(raw) if isinstance(default, float) else whole_number(raw, signed=True)
                 except ValueError:
+                    number = None
+                if number is None:
                     problems.append((path, f"{path}: enter a number"))
                     continue
                 result[key] = number
@@ -240,20 +246,20 @@ def _criteria_messages(request: Request, failure: ValidationFailed) -> list[tupl
     return [(field_id(p.field), wording.get((p.field, p.rule), p.message)) for p in failure.problems]
 
 
-async def _form_values(request: Request) -> dict[str, str]:
-    form = await request.form()
+def _form_values(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @router.post("/committee/criteria")
-async def create_draft(request: Request, db: SessionDep, actor: MemberActor) -> Response:
-    values = await _form_values(request)
+def create_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberActor) -> Response:
+    values = _form_values(form)
     body, problems = unflatten(values, criteria_rules.in_force(db).body)
     if problems:
         return _criteria_form(request, db, actor, values=values, status_code=422,
                               errors=[(field_id(f), m) for f, m in problems])
     return write(db, lambda: criteria_rules.draft_criteria(
-        db, actor=actor, title=values.get("title", ""), body=body, notes=values.get("notes", "")),
+        db, actor=actor, title=values.get("title", ""), body=body, notes=values.get("notes", ""),
+        idempotency_key=form_token(form)),
         done=lambda draft: f"/committee/criteria/{draft.version}", answers={
             ValidationFailed: lambda failure: _criteria_form(
                 request, db, actor, values=values, status_code=422,
@@ -271,8 +277,8 @@ def draft_page(request: Request, db: SessionDep, actor: GovernanceActor, version
 
 
 @router.post("/committee/criteria/{version}")
-async def edit_draft(request: Request, db: SessionDep, actor: MemberActor, version: int) -> Response:
-    values = await _form_values(request)
+def edit_draft(request: Request, form: FormDep, db: SessionDep, actor: MemberActor, version: int) -> Response:
+    values = _form_values(form)
     draft = _version(request, db, actor, version)
     body, problems = unflatten(values, draft.body)
     if problems:
@@ -281,7 +287,7 @@ async def edit_draft(request: Request, db: SessionDep, actor: MemberActor, versi
     expected = values.get("row_version", "")
     return write(db, lambda: criteria_rules.update_draft(
         db, actor=actor, version=version,
-        expected_row_version=int(expected) if expected.isdigit() else -1,
+        expected_row_version=whole_number(expected) or -1,
         title=values.get("title", ""), body=body, notes=values.get("notes", "")),
         done=f"/committee/criteria/{version}", answers={
             ValidationFailed: lambda failure: _criteria_form(

@@ -1,13 +1,19 @@
-"""What page routes depend on: the unit of work, who is viewing, role checks, CSRF.
+"""What page routes depend on: the unit of work, who is viewing, role checks, CSRF, the form.
 
-Every audience router is made with `page_router()`, which loads the viewer and checks the
-CSRF token of every unsafe request before the route runs, so no form can forget it.
+Every audience router is made with `page_router()`, which reads the submitted form, loads the
+viewer and checks the CSRF token of every unsafe request before the route runs, so no form
+can forget it.
 
     router = page_router()
 
     @router.get("/state/requests")
     def my_requests(request: Request, db: SessionDep,
                     actor: Annotated[Actor, Depends(require_role(Role.STATE))]) -> Response: ...
+
+Routes are plain `def`: FastAPI runs them in its thread pool, so their database work never
+runs on the event loop. A route that reads the form takes `form: FormDep`, read (on the event
+loop, where waiting for the client costs no thread) before any database work begins, so no
+transaction waits on a client.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from facility.auth import web_sessions
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role, WebSession
+from facility.db import reading_only
 from facility.web import security
 from facility.web.i18n import gettext_for
 from governance.committee import holds_seat
@@ -29,9 +37,26 @@ from governance.committee import holds_seat
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per page request; POST routes commit at their end, nothing else does."""
+MAX_FORM_FIELDS = 1000  # the criteria form has a few hundred; a body over 1 MB is refused first
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The submitted form (empty for a GET), parsed once; Starlette keeps it for the route."""
+    if request.method in SAFE_METHODS:
+        return FormData()
+    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=1)
+
+
+FormDep = Annotated[FormData, Depends(submitted_form)]
+
+
+def get_db(request: Request, _form: FormDep) -> Iterator[Session]:
+    """One session per page request (opened once the form is in); POST routes commit at their
+    end, nothing else does. A GET's session only reads: on SQLite it does not queue behind
+    writers (see facility.db.reading_only)."""
     with request.app.state.open_session() as session:
+        if request.method in SAFE_METHODS:
+            reading_only(session)
         yield session
 
 
@@ -70,6 +95,10 @@ def load_viewer(request: Request, db: SessionDep) -> Viewer | None:
         found = web_sessions.resolve(db, cookie)
         if found is not None:
             web_session, account = found
+            # Detached with their loaded values, so a page can still be rendered after its
+            # write was rolled back (a rollback expires what the session holds).
+            db.expunge(web_session)
+            db.expunge(account)
             seated = account.role == Role.COMMITTEE and holds_seat(db, account.id)
             viewer = Viewer(actor=Actor.from_account(account, seated=seated), account=account,
                             web_session=web_session)
@@ -111,11 +140,10 @@ def require_role(*roles: Role, seated: bool = True) -> Callable[..., Actor]:
     return dependency
 
 
-async def csrf_protect(request: Request, viewer: ViewerDep) -> None:
+async def csrf_protect(request: Request, form: FormDep, viewer: ViewerDep) -> None:
     """Refuse an unsafe request whose form does not carry this browser's CSRF token."""
     if request.method in SAFE_METHODS:
         return
-    form = await request.form()  # Starlette keeps the parsed form for the route
     submitted = form.get(security.CSRF_FIELD)
     if not security.csrf_valid(request, submitted if isinstance(submitted, str) else None):
         _ = gettext_for(request)

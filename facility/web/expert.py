@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
-from starlette.datastructures import FormData
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -23,8 +22,9 @@ from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from facility.experts import consent as consent_rules
 from facility.experts import service as experts
 from facility.experts.models import Expert
+from facility.numbers import whole_number
 from facility.web import actions
-from facility.web.deps import PageError, SessionDep, page_router, require_role
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -84,7 +84,7 @@ def _save_windows(request: Request, db, actor: Actor, windows: list[tuple[date, 
     try:
         experts.update_expert(db, actor=actor, expert_id=expert.id,  # type: ignore[arg-type]
                               changes={"availability": windows},
-                              expected_version=int(version) if version.isdigit() else -1)
+                              expected_version=whole_number(version) or -1)
     except ValidationFailed as failure:
         db.rollback()
         errors = [wording.get((p.field, p.rule), ("start", p.message)) for p in failure.problems]
@@ -133,17 +133,15 @@ def remove_window(request: Request, db: SessionDep, actor: ExpertActor,
 
 
 @router.post("/expert/consent")
-async def record_consent(request: Request, db: SessionDep, actor: ExpertActor) -> Response:
+def record_consent(request: Request, form: FormDep, db: SessionDep, actor: ExpertActor) -> Response:
     """The scopes ticked are the consent from now on; none ticked withdraws it."""
     _ = gettext_for(request)
-    form: FormData = await request.form()
     scopes = [v for v in form.getlist("scopes") if isinstance(v, str)]
     version = form.get("version")
     expert = _own_profile(request, db, actor)
     try:
         experts.set_consent(db, actor=actor, expert_id=expert.id, scopes=scopes,  # type: ignore[arg-type]
-                            expected_version=int(version) if isinstance(version, str)
-                            and version.isdigit() else -1)
+                            expected_version=whole_number(version) or -1)
     except ValidationFailed as failure:
         db.rollback()
         return _profile_page(request, db, actor, status_code=422,
@@ -186,11 +184,10 @@ def my_deployments(request: Request, db: SessionDep, actor: ExpertActor,
 
 
 @router.post("/expert/deployments/{engagement_id}")
-async def answer_deployment(request: Request, db: SessionDep, actor: ExpertActor,
-                            engagement_id: int) -> Response:
+def answer_deployment(request: Request, form: FormDep, db: SessionDep, actor: ExpertActor,
+                      engagement_id: int) -> Response:
     """One form per deployment: the button pressed says accept or decline."""
     _ = gettext_for(request)
-    form: FormData = await request.form()
     answer, reason, version = (form.get(k) for k in ("answer", "reason", "version"))
     reason = reason if isinstance(reason, str) else ""
     if answer not in ("accept", "decline"):
@@ -201,8 +198,7 @@ async def answer_deployment(request: Request, db: SessionDep, actor: ExpertActor
     return actions.write(
         db, lambda: deployments.answer_deployment(
             db, actor=actor, engagement_id=engagement_id, accept=answer == "accept",
-            reason=reason, expected_version=int(version) if isinstance(version, str)
-            and version.isdigit() else -1),
+            reason=reason, expected_version=whole_number(version) or -1),
         done=f"/expert/deployments?done={'accepted' if answer == 'accept' else 'declined'}",
         answers={
             NotFound: lambda _missing: PageError(404, _("Page not found"),

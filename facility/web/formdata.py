@@ -14,9 +14,19 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from facility.errors import ValidationFailed
+from facility.numbers import whole_number, whole_numbers
+from facility.validation import EARLIEST_DATE, LATEST_DATE
 
 Gettext = Callable[[str], str]
 _LIMITS = re.compile(r"-?\d[\d,]*")
+
+
+def form_token(form: FormData) -> str | None:
+    """The token the form was rendered with (macros/forms.html), or None: a creating form
+    passes it to the service as its idempotency key, so two posts of one form (a double
+    click, a retry after a timeout) create one object, as the API's idempotencyKey does."""
+    value = form.get("form_token")
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def field_id(field: str) -> str:
@@ -47,11 +57,12 @@ class FormReader:
             self.errors.append((field_id(name), self._("%(field)s: enter a number.")
                                 % {"field": self._label(name)}))
             return None
-        if not re.fullmatch(r"-?\d{1,15}", raw):
+        number = whole_number(raw, max_digits=15, signed=True)
+        if number is None:
             self.errors.append((field_id(name), self._("%(field)s: enter a whole number, such as 12.")
                                 % {"field": self._label(name)}))
             return None
-        return int(raw)
+        return number
 
     def day(self, name: str) -> date | None:
         raw = self.text(name).strip()
@@ -64,7 +75,7 @@ class FormReader:
             return None
 
     def ids(self, name: str) -> list[int]:
-        return list(dict.fromkeys(int(v) for v in self.values(name) if v.isdigit() and len(v) < 12))
+        return whole_numbers(self.values(name), max_digits=11)
 
 
 def problem_messages(gettext: Gettext, failure: ValidationFailed,
@@ -96,6 +107,12 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "url": _("%(field)s: each link must be a web address starting with http:// or https://."),
         "complete": _("%(field)s: give a status for every recommendation."),
         "format": _("%(field)s: enter an e-mail address, such as name@example.org."),
+        "date_range": _("%(field)s: must be a date from %(earliest)s to %(latest)s."),
+        "control_character": _("%(field)s: remove the control characters."),
+        "bidi_control": _("%(field)s: remove the text direction override characters "
+                          "(such as U+202E)."),
+        "reused_with_other_input": _("This form was already sent with other content. Open the "
+                                     "form again to make another."),
     }
     messages = []
     for problem in failure.problems:
@@ -106,6 +123,9 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
             text = _("%(field)s: at least %(limit)s characters.") % {"field": label, "limit": limits[0]}
         elif problem.rule == "range" and len(limits) >= 2:
             text = template % {"field": label, "low": limits[0], "high": limits[1]}  # type: ignore[operator]
+        elif problem.rule == "date_range":
+            text = template % {"field": label, "earliest": EARLIEST_DATE.isoformat(),  # type: ignore[operator]
+                               "latest": LATEST_DATE.isoformat()}
         elif problem.rule == "max_length" and limits:
             text = template % {"field": label, "limit": limits[-1]}  # type: ignore[operator]
         elif template is not None and "%(limit)s" not in template and "%(low)s" not in template:

@@ -18,8 +18,12 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.errors import NotFound
+from facility.experts.models import Expert, ExpertTheme
 from facility.offers.models import Offer
-from facility.requests.models import CapacityRequest
+from facility.reference.models import Recommendation, State, Theme
+from facility.requests import service as requests_service
+from facility.requests.models import CapacityRequest, RequestRecommendation
+from facility.web.explanations import Names, load_names
 from governance import carried
 from governance import motions as motion_rules
 from governance.committee import seat_of
@@ -82,6 +86,19 @@ class CastVote:
     cast_at: object
 
 
+@dataclass(frozen=True)
+class ExpertProfile:
+    """An expert a proposal names, as the viewer may see them: the name and CV only for
+    those who may see personal data (permissions.can_view_expert_personal)."""
+
+    expert: Expert
+    name: str | None
+    cv: str | None
+    nationality: str  # the State's name
+    group_code: str | None
+    themes: list[str]
+
+
 @dataclass
 class MotionView:
     """A motion with everything its page shows."""
@@ -101,6 +118,12 @@ class MotionView:
     offer: Offer | None = None
     partner: Partner | None = None
     criteria: CriteriaSet | None = None
+    # What the committee decides on: the request in full, the experts, the explanation's names.
+    state: State | None = None
+    recommendations: list[Recommendation] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    experts: list[ExpertProfile] = field(default_factory=list)
+    names: Names = field(default_factory=Names)
     extra: dict = field(default_factory=dict)
 
 
@@ -135,7 +158,46 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
             view.partner = session.get(Partner, view.offer.partner_id) if view.offer else None
     else:
         view.criteria = session.get(CriteriaSet, motion.subject_id)
+    if view.request is not None:
+        _request_in_full(session, view, view.request)
+    if view.proposal is not None:
+        view.experts = expert_profiles(session, actor, view.proposal.expert_ids)
+        view.names = load_names(session, actor, [view.proposal.explanation])
     return view
+
+
+def _request_in_full(session: Session, view: MotionView, request: CapacityRequest) -> None:
+    """The State's name, the linked recommendations and the themes (3 statements)."""
+    view.state = session.get(State, request.state_code)
+    view.recommendations = list(session.exec(
+        select(Recommendation).join(RequestRecommendation,
+                                    RequestRecommendation.recommendation_id == Recommendation.id)  # type: ignore[arg-type]
+        .where(RequestRecommendation.request_id == request.id).order_by(Recommendation.source_id)))
+    view.themes = requests_service.themes_by_request(session, [request.id])[request.id]  # type: ignore[index]
+
+
+def expert_profiles(session: Session, actor: Actor | None, expert_ids: list[int]) -> list[ExpertProfile]:
+    """The experts, in the proposal's order, with nationality, group and themes (3 statements)."""
+    experts = {e.id: e for e in session.exec(select(Expert).where(Expert.id.in_(expert_ids)))}  # type: ignore[union-attr]
+    states = {s.code: s for s in session.exec(select(State).where(
+        State.code.in_({e.nationality for e in experts.values()})))}  # type: ignore[attr-defined]
+    themes: dict[int, list[str]] = {i: [] for i in experts}  # type: ignore[misc]
+    for expert_id, name in session.exec(
+            select(ExpertTheme.expert_id, Theme.name).join(Theme, Theme.id == ExpertTheme.theme_id)  # type: ignore[arg-type]
+            .where(ExpertTheme.expert_id.in_(list(experts))).order_by(Theme.name)):  # type: ignore[attr-defined]
+        themes[expert_id].append(name)
+    profiles = []
+    for expert_id in expert_ids:
+        expert = experts.get(expert_id)
+        if expert is None:
+            continue
+        personal = permissions.can_view_expert_personal(actor, expert)
+        state = states.get(expert.nationality)
+        profiles.append(ExpertProfile(
+            expert=expert, name=expert.name if personal else None, cv=expert.cv if personal else None,
+            nationality=state.name if state else expert.nationality,
+            group_code=state.regional_group_code if state else None, themes=themes[expert_id]))
+    return profiles
 
 
 @dataclass(frozen=True)
@@ -165,6 +227,7 @@ class RunView:
     # (request id, request or None if it no longer exists, reasons)
     unmatched: list[tuple[int, CapacityRequest | None, list[str]]]
     carried: list[CarriedRow] = field(default_factory=list)
+    names: Names = field(default_factory=Names)  # for the ids the explanations mention
 
 
 def list_runs(session: Session, *, actor: Actor | None, limit: int,
@@ -211,7 +274,9 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
                        [carried.problem_text(p, subjects, actor) for p in c["problems"]],
                        carried.dates_of(c))
             for c in run.carried]
-    return RunView(run=run, proposals=rows, unmatched=unmatched, carried=held)
+    names = load_names(session, actor, [p.explanation for p in proposals]
+                       + [reason for _pk, _r, reasons in unmatched for reason in reasons])
+    return RunView(run=run, proposals=rows, unmatched=unmatched, carried=held, names=names)
 
 
 def criteria_versions(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:

@@ -71,6 +71,11 @@ LABELS.update({
     "STRUCTURAL": N_("Structural"),
     "PROCESS": N_("Process"),
     "OUTCOME": N_("Outcome"),
+    # success stories: their status and the parts of the report they show
+    "CONSENTED": N_("Consented to by the State"),
+    "RECOMMENDATIONS": N_("Recommendations and their implementation"),
+    "INDICATORS": N_("Indicators"),
+    "NARRATIVE": N_("The State's narrative"),
     # the State's response to a recommendation
     "SUPPORTED": N_("Supported"),
     "NOTED": N_("Noted"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from facility.numbers import whole_number
+
 
 @dataclass(frozen=True)
 class Pages:
@@ -29,4 +31,5 @@ class Pages:
 
 def page_number(raw: str | None) -> int:
     # A bad or huge page number shows the first page rather than an error page.
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    number = whole_number(raw, max_digits=5)
+    return number if number and number < 100_000 else 1

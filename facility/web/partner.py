@@ -25,6 +25,7 @@ from facility.engagements.models import DeploymentAnswerChoice, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
+from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
@@ -32,9 +33,11 @@ from facility.reference.search import recommendations_by_id, sdg_goals_by_recomm
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
 from facility.timeutil import today
+from facility.web import engagement_steps
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, problem_messages
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
+from facility.web.explanations import load_names
+from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -67,7 +70,7 @@ def _conflict(request: Request, message: str) -> PageError:
 
 
 def _digits(raw: str | None, limit: int = 15) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) <= limit else None
+    return whole_number(raw, max_digits=limit)
 
 
 # Requests to browse ---------------------------------------------------------------------------
@@ -211,8 +214,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
 
 
 @router.post("/partner/offers")
-async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    values, fields, errors = _read_offer(request, await request.form())
+def create_offer(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
+    values, fields, errors = _read_offer(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
         return _offer_form(request, db, values=values, errors=errors, action="/partner/offers",
@@ -220,7 +223,8 @@ async def create_offer(request: Request, db: SessionDep, actor: PartnerActor) ->
 
     if fields is None:
         return again(errors)
-    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields),
+    return write(db, lambda: offers.create_offer(db, actor=actor, fields=fields,
+                                                 idempotency_key=form_token(form)),
                  done="/partner/offers?done=saved", answers={ValidationFailed: lambda failure: again(
                      problem_messages(gettext_for(request), failure, _offer_labels(request)))})
 
@@ -252,9 +256,10 @@ def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer
 
 
 @router.post("/partner/offers/{offer_id}/edit")
-async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, offer_id: int) -> Response:
+def update_offer(request: Request, form: FormDep, db: SessionDep,
+                 actor: PartnerActor, offer_id: int) -> Response:
     offer = _own_offer(request, db, actor, offer_id)
-    values, fields, errors = _read_offer(request, await request.form())
+    values, fields, errors = _read_offer(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -276,7 +281,7 @@ async def update_offer(request: Request, db: SessionDep, actor: PartnerActor, of
         "conditions")}
     return write(db, lambda: offers.update_offer(
         db, actor=actor, offer_id=offer_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/offers?done=saved", answers={
             ValidationFailed: lambda failure: again(problem_messages(_, failure, _offer_labels(request))),
             Conflict: conflicting})
@@ -394,8 +399,7 @@ def _expert_errors(request: Request, failure: ValidationFailed) -> list[tuple[st
 
 
 @router.post("/partner/experts")
-async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor) -> Response:
-    form = await request.form()
+def nominate_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor) -> Response:
     values, fields, errors = _read_expert(request, form)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -405,7 +409,8 @@ async def nominate_expert(request: Request, db: SessionDep, actor: PartnerActor)
     if fields is None:
         return again(errors)
     return write(db, lambda: experts.nominate_expert(db, actor=actor, fields=fields,
-                                                     consent_given=values["consent"]),
+                                                     consent_given=values["consent"],
+                                                     idempotency_key=form_token(form)),
                  done="/partner/experts?done=saved",
                  answers={ValidationFailed: lambda failure: again(_expert_errors(request, failure))})
 
@@ -439,9 +444,10 @@ def edit_expert_form(request: Request, db: SessionDep, actor: PartnerActor, expe
 
 
 @router.post("/partner/experts/{expert_id}/edit")
-async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, expert_id: int) -> Response:
+def update_expert(request: Request, form: FormDep, db: SessionDep,
+                  actor: PartnerActor, expert_id: int) -> Response:
     expert = _own_expert(request, db, actor, expert_id)
-    values, fields, errors = _read_expert(request, await request.form())
+    values, fields, errors = _read_expert(request, form)
     _ = gettext_for(request)
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -457,7 +463,7 @@ async def update_expert(request: Request, db: SessionDep, actor: PartnerActor, e
         "seniority", "max_assignments", "conflict_states")}
     return write(db, lambda: experts.update_expert(
         db, actor=actor, expert_id=expert_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done="/partner/experts?done=saved", answers={
             ValidationFailed: lambda failure: again(_expert_errors(request, failure)),
             Conflict: lambda _c: again([("name", _(
@@ -476,6 +482,7 @@ def _proposals_page(request: Request, db, actor: Actor, *, page: str | None = No
     offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
     return render(request, "partner/proposals.html", {
         "rows": rows, "titles": titles, "offers": offer_rows, "errors": errors or [],
+        "names": load_names(db, actor, [p.explanation for p in rows]),
         "notice": notice, "pages": Pages(number, PAGE_SIZE, total, {}),
         "APPROVED": ProposalStatus.APPROVED, "partner_id": actor.partner_id,
     }, status_code=status_code)
@@ -506,10 +513,10 @@ def confirm_proposal(request: Request, db: SessionDep, actor: PartnerActor, prop
 
 
 @router.post("/partner/proposals/{proposal_id}/decline")
-async def decline_proposal(request: Request, db: SessionDep, actor: PartnerActor,
-                           proposal_id: int) -> Response:
+def decline_proposal(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                     proposal_id: int) -> Response:
     _visible_proposal(request, db, actor, proposal_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
     return write(db, lambda: proposals.decline_proposal(
         db, actor=actor, proposal_id=proposal_id, reason=reason if isinstance(reason, str) else ""),
@@ -563,6 +570,12 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
         "reports": reports,
         "report_status": {r.id: lifecycle.report_status(r, on) for found in reports.values() for r in found},
         "next_status": {e.id: lifecycle.NEXT_STATUS.get(e.status) for e in rows},
+        # What stops the next step today (its dates, the team's answers): the page says it
+        # instead of offering the step.
+        "blocked": {e.id: lifecycle.step_blockers(e, lifecycle.NEXT_STATUS[e.status],
+                                                  list(answered.get(e.id, {}).values()), on)
+                    for e in rows if e.status in lifecycle.NEXT_STATUS},
+        "BEFORE_START": lifecycle.BEFORE_START, "BEFORE_END": lifecycle.BEFORE_END,
         "can_replace": {e.id: replacements.can_replace(e) for e in rows},
         "declined_by": {e.id: [i for i in e.expert_ids if i in answered.get(e.id, {})
                                and answered[e.id][i].answer == DeploymentAnswerChoice.DECLINED]
@@ -596,30 +609,29 @@ def _funded_engagement(request: Request, db, actor: Actor, engagement_id: int) -
                    _not_found(request))
 
 
+@router.get("/partner/engagements/{engagement_id}/progress")
+def confirm_progress(request: Request, db: SessionDep, actor: PartnerActor, engagement_id: int,
+                     status: str | None = None) -> Response:
+    """Confirm one step on (SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED), or see
+    what it still needs."""
+    return engagement_steps.confirm_page(request, db, actor, engagement_id, status,
+                                         back="/partner/engagements", not_found=_not_found(request))
+
+
 @router.post("/partner/engagements/{engagement_id}/progress")
-async def record_progress(request: Request, db: SessionDep, actor: PartnerActor,
-                          engagement_id: int) -> Response:
-    """One step on: SCHEDULED to IN_PROGRESS, or IN_PROGRESS to COMPLETED."""
-    _funded_engagement(request, db, actor, engagement_id)
-    raw = (await request.form()).get("status")
-    _ = gettext_for(request)
-    steps = {EngagementStatus.IN_PROGRESS.value: "started", EngagementStatus.COMPLETED.value: "completed"}
-    if raw not in steps:
-        raise PageError(400, _("This cannot be done"), _("Choose one of the progress steps offered."))
-    return write(db, lambda: engagements.record_progress(
-        db, actor=actor, engagement_id=engagement_id, status=EngagementStatus(raw)),
-        done=f"/partner/engagements?done={steps[raw]}", answers={
-            Conflict: lambda _c: _conflict(request, _(
-                "This step cannot be recorded now: the engagement is no longer at the step "
-                "before it. Reload the page to see where it stands."))})
+def record_progress(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                    engagement_id: int) -> Response:
+    """Record the step confirmed on its page."""
+    return engagement_steps.record_step(request, form, db, actor, engagement_id,
+                                        back="/partner/engagements",
+                                        not_found=_not_found(request))
 
 
 @router.post("/partner/engagements/{engagement_id}/replace")
-async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
-                         engagement_id: int) -> Response:
+def replace_expert(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                   engagement_id: int) -> Response:
     """Put one of the partner's own experts in the place of a team member, with a reason."""
     _funded_engagement(request, db, actor, engagement_id)
-    form = await request.form()
     reader = FormReader(form, gettext_for(request), {})
     leaving, joining = reader.text(f"leaving-{engagement_id}"), reader.text(f"joining-{engagement_id}")
     reason, version = reader.text("reason"), reader.text("version")
@@ -649,7 +661,7 @@ async def replace_expert(request: Request, db: SessionDep, actor: PartnerActor,
     return write(db, lambda: replacements.replace_expert(
         db, actor=actor, engagement_id=engagement_id, leaving_id=_digits(leaving),
         joining_id=_digits(joining), reason=reason,
-        expected_version=int(version) if version.isdigit() else -1),
+        expected_version=whole_number(version) or -1),
         done="/partner/engagements?done=replaced", answers={
             ValidationFailed: again,
             Conflict: lambda conflict: _conflict(request, _(

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import select
 
 from facility.auth.models import Partner
+from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, State, Theme
@@ -49,7 +50,8 @@ def offers_catalogue(request: Request, db: SessionDep, theme: str | None = None,
     """Published offers, filtered by theme, regional group and kind; 20 a page."""
     themes = list(db.exec(select(Theme).order_by(Theme.name)))
     groups = list(db.exec(select(RegionalGroup).order_by(RegionalGroup.code)))
-    theme_id = int(theme) if theme and theme.isdigit() and any(t.id == int(theme) for t in themes) else None
+    theme_id = whole_number(theme)
+    theme_id = theme_id if any(t.id == theme_id for t in themes) else None
     group_code = group if group in GROUP_CODES else None
     offer_kind = OfferKind(kind) if kind in OfferKind.__members__ else None
     query = {k: v for k, v in (("theme", str(theme_id or "")), ("group", group_code or ""),

@@ -16,26 +16,30 @@ from fastapi.responses import RedirectResponse, Response
 from facility.auth import administration
 from facility.auth.actor import Actor
 from facility.auth.models import Role
-from facility.engagements import compliance
+from facility.engagements import compliance, deployments, lifecycle
+from facility.engagements import service as engagement_service
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.numbers import whole_number
 from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
 from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
 from facility.requests.models import RequestStatus
+from facility.web import engagement_steps
 from facility.web import governance_views as views
 from facility.web.committee import not_found, refused
-from facility.web.deps import SessionDep, page_router, require_role
+from facility.web.deps import FormDep, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import committee, runs, screening
-from governance.models import RunStatus
+from governance.models import EngagementStatus, RunStatus
 
 router = page_router()
 SecretariatActor = Annotated[Actor, Depends(require_role(Role.SECRETARIAT))]
 REQUESTS_PAGE_SIZE = 20
 ACCOUNTS_PAGE_SIZE = 25
 RUNS_PAGE_SIZE = 10
+ENGAGEMENTS_PAGE_SIZE = 20
 IMPORT_FORMATS = ("upr-info", "uhri")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -67,7 +71,7 @@ def open_screening(request: Request, db: SessionDep, actor: SecretariatActor,
                    request_id: Annotated[str, Form()] = "") -> Response:
     try:
         item = screening.open_screening(db, actor=actor,
-                                        request_id=int(request_id) if request_id.isdigit() else 0)
+                                        request_id=whole_number(request_id) or 0)
     except NotFound:
         db.rollback()
         raise not_found(request) from None
@@ -234,6 +238,44 @@ def deactivate_account(request: Request, db: SessionDep, actor: SecretariatActor
     return RedirectResponse("/secretariat/accounts", status_code=303)
 
 
+# Engagements: progress, and completion without every expert's acceptance --------------------
+
+@router.get("/secretariat/engagements")
+def engagements_list(request: Request, db: SessionDep, actor: SecretariatActor,
+                     page: str | None = None, done: str | None = None) -> Response:
+    """Every engagement with its dates, its team's acceptances and its next step."""
+    number = page_number(page)
+    rows, total = engagement_service.list_engagements(
+        db, actor=actor, limit=ENGAGEMENTS_PAGE_SIZE, offset=(number - 1) * ENGAGEMENTS_PAGE_SIZE)
+    answers = deployments.answers_by_engagement(db, [e.id for e in rows])  # type: ignore[misc]
+    titles = requests_service.requests_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
+    _ = gettext_for(request)
+    return render(request, "secretariat/engagements.html", {
+        "rows": rows, "titles": titles, "pages": Pages(number, ENGAGEMENTS_PAGE_SIZE, total, {}),
+        "missing": {e.id: len(lifecycle.not_accepted(e, answers[e.id])) for e in rows},
+        "next_status": {e.id: lifecycle.NEXT_STATUS.get(e.status) for e in rows},
+        "IN_PROGRESS": EngagementStatus.IN_PROGRESS,
+        "notice": {"started": _("The engagement is marked as started."),
+                   "completed": _("The engagement is marked as completed. Its follow-up reports are "
+                                  "now due.")}.get(done or "")})
+
+
+@router.get("/secretariat/engagements/{engagement_id}/progress")
+def confirm_progress(request: Request, db: SessionDep, actor: SecretariatActor, engagement_id: int,
+                     status: str | None = None) -> Response:
+    """Confirm a step; completion without every acceptance asks for the reason recorded."""
+    return engagement_steps.confirm_page(request, db, actor, engagement_id, status,
+                                         back="/secretariat/engagements", not_found=not_found(request))
+
+
+@router.post("/secretariat/engagements/{engagement_id}/progress")
+def record_progress(request: Request, form: FormDep, db: SessionDep, actor: SecretariatActor,
+                    engagement_id: int) -> Response:
+    return engagement_steps.record_step(request, form, db, actor, engagement_id,
+                                        back="/secretariat/engagements",
+                                        not_found=not_found(request))
+
+
 # Imports of recommendations -----------------------------------------------------------------
 
 @router.get("/secretariat/compliance")
@@ -250,16 +292,18 @@ def import_form(request: Request, actor: SecretariatActor) -> Response:
 
 
 @router.post("/secretariat/imports")
-async def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
-                      file: Annotated[UploadFile | None, File()] = None,
-                      format: Annotated[str, Form()] = "",
-                      skip_invalid: Annotated[str, Form()] = "") -> Response:
+def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
+                file: Annotated[UploadFile | None, File()] = None,
+                format: Annotated[str, Form()] = "",
+                skip_invalid: Annotated[str, Form()] = "") -> Response:
+    # A plain `def`: decoding and importing a 20 MB file runs in the thread pool, not on the
+    # event loop (the upload itself was received, bounded, by facility.web.body_limits).
     _ = gettext_for(request)
     values = {"format": format, "skip_invalid": skip_invalid == "yes"}
     errors: list[tuple[str, str]] = []
     if format not in IMPORT_FORMATS:
         errors.append(("format", _("Format: choose UPR Info or UHRI.")))
-    data = await file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
+    data = file.file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
     if not data:
         errors.append(("file", _("File: choose a CSV file to import.")))
     elif len(data) > MAX_IMPORT_BYTES:

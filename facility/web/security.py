@@ -85,7 +85,8 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after sign-in: a path on this site only (never //host or a scheme)."""
+    """Where to go after sign-in: a path on this site only (never //host or a scheme); by
+    default the account's to-do page, what awaits it."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/account"
+    return "/todo"

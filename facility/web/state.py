@@ -26,6 +26,7 @@ from facility.engagements.models import (
 )
 from facility.errors import Conflict, PermissionDenied, ValidationFailed
 from facility.needs import service as needs
+from facility.numbers import whole_number, whole_numbers
 from facility.offers import service as offers
 from facility.reference.models import RecommendationResponse, Theme
 from facility.reference.search import (
@@ -38,8 +39,9 @@ from facility.requests import service as requests
 from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
 from facility.web.actions import visible, write
-from facility.web.deps import PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, field_id, problem_messages
+from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
+from facility.web.explanations import load_names
+from facility.web.formdata import FormReader, field_id, form_token, problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -133,15 +135,15 @@ def choose_recommendations(request: Request, db: SessionDep, actor: StateActor, 
 
     The ticked ids travel in the query (`rec`), so moving between pages keeps them.
     """
-    selected = list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
-                                  if v.isdigit() and len(v) < 12))
+    selected = whole_numbers(request.query_params.getlist("rec"), max_digits=11)
     continue_to = "/state/requests/new/details"
-    if for_request and for_request.isdigit():
-        _visible_request(request, db, actor, int(for_request))
-        continue_to = f"/state/requests/{int(for_request)}/edit"
+    for_request_id = whole_number(for_request)
+    if for_request_id is not None:
+        _visible_request(request, db, actor, for_request_id)
+        continue_to = f"/state/requests/{for_request_id}/edit"
     context = _picker_context(request, db, actor, q=q.strip()[:200], theme=theme, response=response,
                               page=page, selected=selected, continue_to=continue_to)
-    context["for_request"] = int(for_request) if for_request and for_request.isdigit() else None
+    context["for_request"] = for_request_id
     return render(request, "state/choose.html", context)
 
 
@@ -182,13 +184,14 @@ def new_request_form(request: Request, db: SessionDep, actor: StateActor) -> Res
 
 
 def _selected_ids(request: Request) -> list[int]:
-    return list(dict.fromkeys(int(v) for v in request.query_params.getlist("rec")
-                              if v.isdigit() and len(v) < 12))
+    return whole_numbers(request.query_params.getlist("rec"), max_digits=11)
 
 
-def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests.RequestFields | None,
-                                                        list[tuple[str, str]], list[int]]:
-    """The submitted values (to show again) and the fields, or the errors of unreadable values."""
+def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,  # type: ignore[no-untyped-def]
+                       ) -> tuple[dict[str, Any], requests.RequestFields | None,
+                                  list[tuple[str, str]], list[int]]:
+    """The submitted values (to show again) and the fields; or, when some values cannot be
+    read, every error at once: those values' and the service's on the others."""
     _ = gettext_for(request)
     reader = FormReader(form, _, _request_labels(request))
     typed_languages = [c.strip() for c in reader.text("other_languages").replace(";", ",").split(",")
@@ -201,8 +204,11 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
     ids = reader.ids("recommendationIds")
     window_start, window_end = reader.day("windowStart"), reader.day("windowEnd")
     numbers = {name: reader.integer(name) for name in ("weeks", "expertsNeeded", "budget", "priority")}
-    if reader.errors:
-        return values, None, reader.errors, ids
+    unreadable = {field for field, _message in reader.errors}
+    if unreadable:
+        # Stand-ins that pass their own checks, so that the service names every other problem.
+        window_start, window_end = window_start or today(), window_end or window_start or today()
+        numbers = {name: 1 if value is None else value for name, value in numbers.items()}
     fields = requests.RequestFields(
         title=values["title"], need=values["need"], barrier=values["barrier"],
         focal_point=values["focalPoint"], recommendation_ids=ids,
@@ -211,13 +217,20 @@ def _read_request_form(request: Request, form) -> tuple[dict[str, Any], requests
         window_end=window_end, weeks=numbers["weeks"], experts_needed=numbers["expertsNeeded"],  # type: ignore[arg-type]
         budget=numbers["budget"], currency=values["currency"].strip(), priority=numbers["priority"],  # type: ignore[arg-type]
     )
-    return values, fields, [], ids
+    if not unreadable:
+        return values, fields, [], ids
+    # A rule that reads an unreadable value (the window reads both dates and the weeks) waits
+    # until that value can be read.
+    waits = unreadable | ({"windowStart", "windowEnd"} if unreadable & {"windowStart", "windowEnd", "weeks"}
+                          else set())
+    found = [p for p in requests.field_problems(db, actor=actor, fields=fields) if p.field not in waits]  # type: ignore[arg-type]
+    more = problem_messages(_, ValidationFailed(found), _request_labels(request)) if found else []
+    return values, None, reader.errors + more, ids
 
 
 @router.post("/state/requests")
-async def create_request(request: Request, db: SessionDep, actor: StateActor) -> Response:
-    form = await request.form()
-    values, fields, errors, ids = _read_request_form(request, form)
+def create_request(request: Request, form: FormDep, db: SessionDep, actor: StateActor) -> Response:
+    values, fields, errors, ids = _read_request_form(request, form, db, actor)
 
     def again(errors: list[tuple[str, str]]) -> Response:
         return render(request, "state/request_form.html", _form_context(
@@ -226,7 +239,8 @@ async def create_request(request: Request, db: SessionDep, actor: StateActor) ->
 
     if fields is None:
         return again(errors)
-    return write(db, lambda: requests.create_request(db, actor=actor, fields=fields),
+    return write(db, lambda: requests.create_request(db, actor=actor, fields=fields,
+                                                     idempotency_key=form_token(form)),
                  done=lambda created: f"/state/requests/{created.id}?saved=1",
                  answers={ValidationFailed: lambda failure: again(problem_messages(
                      gettext_for(request), failure, _request_labels(request)))})
@@ -262,10 +276,10 @@ def edit_request_form(request: Request, db: SessionDep, actor: StateActor, reque
 
 
 @router.post("/state/requests/{request_id}/edit")
-async def update_request(request: Request, db: SessionDep, actor: StateActor, request_id: int) -> Response:
+def update_request(request: Request, form: FormDep, db: SessionDep,
+                   actor: StateActor, request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    form = await request.form()
-    values, fields, errors, ids = _read_request_form(request, form)
+    values, fields, errors, ids = _read_request_form(request, form, db, actor)
     version = values["version"]
 
     def again(errors: list[tuple[str, str]]) -> Response:
@@ -281,7 +295,7 @@ async def update_request(request: Request, db: SessionDep, actor: StateActor, re
         "currency", "priority")}
     return write(db, lambda: requests.update_request(
         db, actor=actor, request_id=request_id, changes=changes,
-        expected_version=int(version) if version.isdigit() else None),
+        expected_version=whole_number(version)),
         done=f"/state/requests/{request_id}?saved=1", answers={
             ValidationFailed: lambda failure: again(problem_messages(
                 gettext_for(request), failure, _request_labels(request))),
@@ -312,6 +326,7 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
         "themes": requests.themes_by_request(db, [found.id])[found.id],
         "screening": latest_screening(db, actor=actor, request=found),
         "proposals": rows, "offers": offer_rows, "partners": partners,
+        "names": load_names(db, actor, [p.explanation for p in rows]),
         "editable": found.status in lifecycle.EDITABLE,
         "submittable": found.status in lifecycle.SUBMITTABLE,
         "withdrawable": found.status in lifecycle.WITHDRAWABLE,
@@ -343,10 +358,10 @@ def submit_request(request: Request, db: SessionDep, actor: StateActor, request_
 
 
 @router.post("/state/requests/{request_id}/withdraw")
-async def withdraw_request(request: Request, db: SessionDep, actor: StateActor,
-                           request_id: int) -> Response:
+def withdraw_request(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
+                     request_id: int) -> Response:
     found = _visible_request(request, db, actor, request_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
     return write(db, lambda: requests.withdraw_request(
         db, actor=actor, request_id=request_id, reason=reason if isinstance(reason, str) else ""),
@@ -374,10 +389,10 @@ def confirm_proposal(request: Request, db: SessionDep, actor: StateActor, propos
 
 
 @router.post("/state/proposals/{proposal_id}/decline")
-async def decline_proposal(request: Request, db: SessionDep, actor: StateActor,
-                           proposal_id: int) -> Response:
+def decline_proposal(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
+                     proposal_id: int) -> Response:
     proposal = _visible_proposal(request, db, actor, proposal_id)
-    reason = (await request.form()).get("reason")
+    reason = form.get("reason")
     _ = gettext_for(request)
 
     def invalid(_failure: ValidationFailed) -> Response:
@@ -508,17 +523,17 @@ def _read_report_form(form) -> dict[str, Any]:
     """The rows as submitted: recommendation statuses and the indicators table."""
     recommendations = []
     count = str(form.get("recommendation_count") or "0")
-    for i in range(min(int(count), 1000) if count.isdigit() else 0):
+    for i in range(min(whole_number(count) or 0, 1000)):
         rid = str(form.get(f"rec-{i}-id") or "")
         recommendations.append({
-            "recommendation_id": int(rid) if rid.isdigit() else None,
+            "recommendation_id": whole_number(rid),
             "status": str(form.get(f"rec-{i}-status") or ""),
             "evidence": str(form.get(f"rec-{i}-evidence") or ""),
             "links": str(form.get(f"rec-{i}-links") or ""),
         })
     count = str(form.get("indicator_count") or "0")
     indicators = []
-    for i in range(min(int(count), MAX_INDICATORS) if count.isdigit() else 0):
+    for i in range(min(whole_number(count) or 0, MAX_INDICATORS)):
         row = {key: str(form.get(f"ind-{i}-{key}") or "")
                for key in ("type", "name", "unit", "baseline", "target", "current")}
         if form.get(f"ind-{i}-remove"):
@@ -564,10 +579,10 @@ def _report_field_id(field: str) -> str:
 
 
 @router.post("/state/reports/{report_id}")
-async def save_report(request: Request, db: SessionDep, actor: StateActor, report_id: int) -> Response:
+def save_report(request: Request, form: FormDep, db: SessionDep,
+                actor: StateActor, report_id: int) -> Response:
     """Save the draft, add a row to the indicators table, or submit (with confirmation)."""
     report = _visible_report(request, db, actor, report_id)
-    form = await request.form()
     values = _read_report_form(form)
     action = str(form.get("action") or "save")
     _ = gettext_for(request)
@@ -585,7 +600,7 @@ async def save_report(request: Request, db: SessionDep, actor: StateActor, repor
 
     def save() -> None:
         follow_up.save_report(db, actor=actor, report_id=report_id, changes=changes,
-                              expected_row_version=int(version) if version.isdigit() else None)
+                              expected_row_version=whole_number(version))
         if action == "submit":
             follow_up.submit_report(db, actor=actor, report_id=report_id)
 
@@ -604,7 +619,7 @@ async def save_report(request: Request, db: SessionDep, actor: StateActor, repor
 
 
 @router.post("/state/reports/{report_id}/request")
-def request_from_further_needs(request: Request, db: SessionDep, actor: StateActor,
+def request_from_further_needs(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
                                report_id: int) -> Response:
     """A new draft request stating the report's further needs; the State edits it next."""
     report = _visible_report(request, db, actor, report_id)
@@ -618,6 +633,7 @@ def request_from_further_needs(request: Request, db: SessionDep, actor: StateAct
             errors = problem_messages(_, failure, _request_labels(request))
         return _report_page(request, db, actor, report, status_code=422, errors=errors)
 
-    return write(db, lambda: follow_up.request_from_further_needs(db, actor=actor, report_id=report_id),
+    return write(db, lambda: follow_up.request_from_further_needs(
+        db, actor=actor, report_id=report_id, idempotency_key=form_token(form)),
                  done=lambda made: f"/state/requests/{made[0].id}/edit",
                  answers={ValidationFailed: invalid, PermissionDenied: lambda _d: _not_found(request)})

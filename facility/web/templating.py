@@ -7,6 +7,7 @@ chosen for the request (see i18n.choose_language), read from the template's `req
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from facility.web import i18n
+from facility.web import explanations, i18n
 from facility.web.labels import LABELS
 from facility.web.security import attach_cookies, csrf_token_for
 
@@ -63,6 +64,17 @@ def _label(context: Context, value: object) -> str:
 
 
 env.globals["label"] = _label
+env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
+
+
+@pass_context
+def _plain(context: Context, text: str, names: explanations.Names) -> str:
+    """An optimiser explanation with names for ids (facility/web/explanations.py)."""
+    words = i18n.translations(_language(context)).gettext
+    return explanations.in_plain_words(text, names, lambda code: _label(context, code), words)
+
+
+env.filters["plain"] = _plain
 env.filters.update(
     number=pass_context(lambda c, v: i18n.number(v, _language(c))),
     percent=pass_context(lambda c, v: i18n.percent(v, _language(c))),
@@ -78,6 +90,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "viewer": getattr(request.state, "viewer", None),
         "csrf_token": csrf_token_for(request),
         "language": i18n.language_of(request),
+        "html_lang": i18n.html_lang(i18n.language_of(request)),
+        "text_direction": i18n.text_direction(i18n.language_of(request)),
+        # The reader asked for a language this page is not in: say so, in that language.
+        "not_available": i18n.NOT_AVAILABLE.get(i18n.wanted_language(request))
+                         if i18n.wanted_language(request) != i18n.language_of(request) else None,
+        "wanted_language": i18n.wanted_language(request),
         "demo": request.app.state.demo,
         "show_graphiql": not request.app.state.settings.is_production,
     }

@@ -183,8 +183,10 @@ def chromium():
 @pytest.fixture
 def page(chromium, live_server) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test, in English unless the test switches."""
+    # bypass_csp: axe-core is injected as a script, which the pages' policy (no script at all)
+    # refuses; the policy itself is asserted over HTTP in tests/security/test_headers.py.
     context = chromium.new_context(base_url=live_server.url, locale="en-GB",
-                                   viewport={"width": 1280, "height": 900})
+                                   viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

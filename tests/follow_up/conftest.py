@@ -58,9 +58,13 @@ class Loop:
 
     def complete(self) -> list[dict]:
         """Take the engagement to COMPLETED; returns its reports, 12 months first."""
-        for status in ("IN_PROGRESS", "COMPLETED"):
-            done = self.result(self.secretariat, "RecordEngagementProgress",
-                               id=self.engagement_id, status=status)
+        # Each step on its date; the expert has not answered, so the secretariat completes it
+        # with a reason (lifecycle.check_step).
+        for status, day, reason in (("IN_PROGRESS", START, None),
+                                    ("COMPLETED", END, "The expert accepted by e-mail (test)")):
+            with today_is(day):
+                done = self.result(self.secretariat, "RecordEngagementProgress",
+                                   id=self.engagement_id, status=status, reason=reason)
             assert done["__typename"] == "EngagementPayload", done
         page = self.op(self.kenya, "FollowUpReports", engagementId=self.engagement_id)
         return [e["node"] for e in page["followUpReports"]["edges"]]

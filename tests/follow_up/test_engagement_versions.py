@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.follow_up.conftest import Loop
+from facility.timeutil import today_is
+from tests.follow_up.conftest import START, Loop
 
 
 def _amend(loop: Loop, client, **input) -> dict:
@@ -21,6 +22,7 @@ def test_an_amendment_on_a_stale_copy_is_refused_and_loses_nothing(loop):
     now = loop.op(loop.norad, "Engagement", id=loop.engagement_id)["engagement"]
     assert now["end"] == "2027-05-14"
     # Progress counts as a change too.
-    started = loop.result(loop.norad, "RecordEngagementProgress", id=loop.engagement_id,
-                          status="IN_PROGRESS")
+    with today_is(START):
+        started = loop.result(loop.norad, "RecordEngagementProgress", id=loop.engagement_id,
+                              status="IN_PROGRESS")
     assert started["engagement"]["version"] == 3

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
+from facility.auth.models import PartnerKind, Role
+from facility.auth.service import create_account, create_token
+from facility.engagements.models import EngagementChange, FollowUpReport
 from facility.requests.models import CapacityRequest, RequestStatus
 from governance.audit import verify
-from governance.models import AuditEntry
-from tests.follow_up.conftest import DUE_12, DUE_24, Loop
+from governance.models import AuditEntry, Engagement, EngagementStatus
+from tests.follow_up.conftest import DUE_12, DUE_24, END, START, Loop
 
 
-def _progress(loop: Loop, client, status: str) -> dict:
-    return loop.result(client, "RecordEngagementProgress", id=loop.engagement_id, status=status)
+def _progress(loop: Loop, client, status: str, **variables) -> dict:
+    return loop.result(client, "RecordEngagementProgress", id=loop.engagement_id, status=status,
+                       **variables)
+
+
+def _accept(loop: Loop, gql, db_session) -> None:
+    """Expert 0, the engagement's one expert, accepts the deployment from their own account."""
+    account = create_account(db_session, role=Role.EXPERT, email="expert0@example.org",
+                             name="Expert 0", partner_name="Norad",
+                             partner_kind=PartnerKind.DONOR_AGENCY)
+    expert = gql.as_(create_token(db_session, account=account))
+    answered = loop.result(expert, "AnswerDeployment", id=loop.engagement_id, accept=True)
+    assert answered["__typename"] == "DeploymentPayload", answered
 
 
 def _amend(loop: Loop, client, **input) -> dict:
     return loop.result(client, "AmendEngagement", id=loop.engagement_id, input=input)
 
 
-def test_progress_moves_one_step_at_a_time_and_completion_makes_two_reports_due(loop, db_session):
+def test_progress_moves_one_step_at_a_time_and_completion_makes_two_reports_due(
+        loop, gql, clock, db_session):
+    _accept(loop, gql, db_session)
+    clock(END)
     assert _progress(loop, loop.secretariat, "COMPLETED")["__typename"] == "Conflict"
     started = _progress(loop, loop.norad, "IN_PROGRESS")  # the funding partner may record it
     assert started["engagement"]["status"] == "IN_PROGRESS"
@@ -108,3 +127,63 @@ def test_who_sees_which_engagements(loop):
         assert ids(client) == []
         assert loop.op(client, "Engagement", id=loop.engagement_id) == {"engagement": None}
     assert loop.op(loop.secretariat, "Engagement", id="not-an-id") == {"engagement": None}
+
+
+def _status_of(db_session, loop: Loop) -> EngagementStatus:
+    db_session.expire_all()
+    return db_session.get(Engagement, loop.engagement.id).status
+
+
+def test_an_engagement_starts_on_or_after_its_start_date(loop, clock, db_session):
+    clock(START - timedelta(days=1))
+    early = _progress(loop, loop.norad, "IN_PROGRESS")
+    assert (early["__typename"], early["field"], early["rule"]) == (
+        "ValidationError", "status", "on_or_after_start")
+    assert "2027-03-01" in early["message"]
+    assert _status_of(db_session, loop) == EngagementStatus.SCHEDULED
+    assert not db_session.exec(select(EngagementChange)).all()  # nothing recorded
+    clock(START)
+    assert _progress(loop, loop.norad, "IN_PROGRESS")["engagement"]["status"] == "IN_PROGRESS"
+
+
+def test_no_one_completes_an_engagement_before_its_end_date(loop, gql, clock, db_session):
+    _accept(loop, gql, db_session)
+    clock(START)
+    _progress(loop, loop.norad, "IN_PROGRESS")
+    clock(END - timedelta(days=1))
+    for client, extra in ((loop.norad, {}), (loop.secretariat, {"reason": "Finished early"})):
+        early = _progress(loop, client, "COMPLETED", **extra)
+        assert (early["__typename"], early["field"], early["rule"]) == (
+            "ValidationError", "status", "on_or_after_end"), early
+        assert "2027-04-30" in early["message"]
+    assert _status_of(db_session, loop) == EngagementStatus.IN_PROGRESS
+    assert not db_session.exec(select(FollowUpReport)).all()  # no report falls due early
+    clock(END)
+    assert _progress(loop, loop.norad, "COMPLETED")["engagement"]["status"] == "COMPLETED"
+
+
+def test_completion_needs_every_expert_to_accept_or_the_secretariats_reason(
+        loop, clock, db_session):
+    clock(START)
+    _progress(loop, loop.norad, "IN_PROGRESS")
+    clock(END)
+    unanswered = _progress(loop, loop.norad, "COMPLETED")
+    assert (unanswered["field"], unanswered["rule"]) == ("status", "experts_accepted")
+    assert "1 of 1 have not" in unanswered["message"]
+    # A partner cannot override with a reason; only the secretariat can.
+    partner = _progress(loop, loop.norad, "COMPLETED", reason="They did the work")
+    assert {(e["field"], e["rule"]) for e in partner["errors"]} == {
+        ("reason", "secretariat_only"), ("status", "experts_accepted")}
+    assert _status_of(db_session, loop) == EngagementStatus.IN_PROGRESS
+
+    done = _progress(loop, loop.secretariat, "COMPLETED",
+                     reason="  The expert confirmed by e-mail; the platform did not reach them  ")
+    assert done["engagement"]["status"] == "COMPLETED"
+    assert done["change"]["reason"] == ("The expert confirmed by e-mail; the platform did not "
+                                        "reach them")
+    entry = db_session.exec(select(AuditEntry).where(AuditEntry.action == "engagement.progress")
+                            .order_by(AuditEntry.seq.desc())).first()
+    assert entry.payload["status"] == ["IN_PROGRESS", "COMPLETED"]
+    assert entry.payload["overrideNotAccepted"] == [loop.engagement.expert_ids[0]]
+    assert "reason" not in entry.payload  # free text stays out of the chain
+    assert verify(db_session).ok

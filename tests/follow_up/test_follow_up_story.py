@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from governance.audit import verify
-from tests.follow_up.conftest import DUE_12, Loop, filled_report
+from tests.follow_up.conftest import DUE_12, END, START, Loop, filled_report
 
 FOLLOW_UP_OPERATIONS = {
     "Engagements", "Engagement", "RecordEngagementProgress", "AmendEngagement",
@@ -21,9 +21,10 @@ def test_from_engagement_to_a_new_request(loop: Loop, clock, db_session):
     amended = loop.result(loop.norad, "AmendEngagement", id=engagement["id"],
                           input={"expertIds": loop.expert_ids, "reason": "Second expert joins"})
     assert [e["id"] for e in amended["engagement"]["experts"]] == loop.expert_ids
-    for status in ("IN_PROGRESS", "COMPLETED"):
+    for status, day in (("IN_PROGRESS", START), ("COMPLETED", END)):
+        clock(day)  # each step on its date; the experts' acceptance comes by e-mail
         done = loop.result(loop.secretariat, "RecordEngagementProgress", id=engagement["id"],
-                           status=status)
+                           status=status, reason="Both experts accepted by e-mail (test)")
         assert done["engagement"]["status"] == status
     assert loop.op(loop.kenya, "Engagement", id=engagement["id"])["engagement"]["status"] == \
         "COMPLETED"

@@ -195,3 +195,23 @@ def test_the_public_page_shows_published_stories_only(loop, submitted):
     assert "Récits de réussite" in french and "1 récit publié." in french
     loop.result(loop.kenya, "WithdrawSuccessStoryConsent", id=proposed["id"])
     assert PROPOSAL["title"] not in pages.get("/stories").text
+
+
+def test_a_proposed_story_asks_the_state_once_and_nobody_else(loop, submitted):
+    def kinds(client) -> list[str]:
+        page = loop.op(client, "Notifications", first=50)["notifications"]
+        return [e["node"]["kind"] for e in page["edges"] if e["node"]["kind"] != "REPORT_DUE"]
+
+    others = (loop.secretariat, loop.ghana, loop.norad, loop.sida, loop.committee)
+    assert kinds(loop.kenya) == [] and all(kinds(c) == [] for c in others)
+    story = _propose(loop, submitted["id"])["story"]
+    page = loop.op(loop.kenya, "Notifications", first=50)["notifications"]
+    [notice] = [e["node"] for e in page["edges"]]
+    assert notice["kind"] == "STORY_TO_CONSENT"
+    assert notice["successStory"] == {"id": story["id"], "status": "PROPOSED"}
+    assert notice["subject"] == "A success story to consent to (Kenya)"
+    assert PROPOSAL["title"] in notice["body"] and PROPOSAL["summary"] not in notice["body"]
+    assert all(kinds(c) == [] for c in others)
+    # Answering it asks nobody else anything.
+    loop.result(loop.kenya, "ConsentToSuccessStory", id=story["id"])
+    assert kinds(loop.kenya) == ["STORY_TO_CONSENT"] and all(kinds(c) == [] for c in others)

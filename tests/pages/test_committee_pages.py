@@ -97,7 +97,7 @@ def test_a_member_votes_on_a_screening_and_sees_the_tally(browser, world, db_ses
     assert _count(db_session, AuditEntry, AuditEntry.action == "vote.cast") == 1
     page = browser.get(path).text
     assert "Your vote so far: REJECT" in page
-    assert "Not reached: 1 of 3 votes needed" in page
+    assert "Not reached: 1 vote cast, 3 needed" in page
 
 
 def test_the_recused_member_sees_why_and_cannot_vote(browser, world, db_session):

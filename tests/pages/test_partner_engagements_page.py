@@ -18,7 +18,7 @@ from facility.experts import service as experts
 from facility.experts.models import Expert, ExpertAvailability
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.requests.models import CapacityRequest, RequestStatus
-from facility.timeutil import today, utcnow
+from facility.timeutil import today, today_is, utcnow
 from governance.models import Engagement, EngagementStatus, MatchProposal, OptimiserRun, ProposalStatus
 from tests.api.test_query_cost import counted
 from tests.pages.conftest import csrf_of
@@ -84,8 +84,8 @@ class Funder:
         return engagement
 
 
-@pytest.fixture
-def funder(db_session, person):
+@pytest.fixture(name="funder")
+def funder_fixture(db_session, person):
     state = person(Role.STATE, state_code="KEN")
 
     def make(name: str = "Funding partner") -> Funder:
@@ -145,21 +145,30 @@ def test_a_partner_sees_its_own_engagements_with_the_answers_and_reasons(browser
 
 def test_progress_steps_then_the_follow_up_reports(browser, funder, db_session):
     ours = funder()
-    engagement = ours.engagement([ours.expert("Amina Diallo")])
+    amina = ours.expert("Amina Diallo", linked=True)
+    engagement = ours.engagement([amina])
     browser.sign_in(ours.account.email)
     action = f"{PAGE}/{engagement.id}/progress"
-    assert "Mark as started" in browser.get(PAGE).text
-    started = browser.submit(PAGE, action, {"status": "IN_PROGRESS"})
-    assert started.status_code == 303 and started.headers["location"] == f"{PAGE}?done=started"
-    assert _fresh(db_session, engagement).status == EngagementStatus.IN_PROGRESS
-    page = browser.get(f"{PAGE}?done=started").text
-    assert "The engagement is marked as started." in page and "Mark as completed" in page
-    twice = browser.http.post(action, data={"csrf_token": csrf_of(page), "status": "IN_PROGRESS"})
-    assert twice.status_code == 409 and "no longer at the step before it" in twice.text
-    done = browser.submit(PAGE, action, {"status": "COMPLETED"})
-    assert done.headers["location"] == f"{PAGE}?done=completed"
-    assert _fresh(db_session, engagement).status == EngagementStatus.COMPLETED
-    page = browser.get(PAGE).text
+    with today_is(engagement.start):
+        assert "Mark as started" in browser.get(PAGE).text
+        # The step has its confirmation page; nothing changes until it is confirmed there.
+        confirm = browser.get(f"{action}?status=IN_PROGRESS")
+        assert confirm.status_code == 200 and "Confirm: the engagement has started" in confirm.text
+        assert _fresh(db_session, engagement).status == EngagementStatus.SCHEDULED
+        started = browser.submit(f"{action}?status=IN_PROGRESS", action, {"status": "IN_PROGRESS"})
+        assert started.status_code == 303 and started.headers["location"] == f"{PAGE}?done=started"
+        assert _fresh(db_session, engagement).status == EngagementStatus.IN_PROGRESS
+        page = browser.get(f"{PAGE}?done=started").text
+        assert "The engagement is marked as started." in page
+        twice = browser.http.post(action, data={"csrf_token": csrf_of(page), "status": "IN_PROGRESS"})
+        assert twice.status_code == 409 and "no longer at the step before it" in twice.text
+    _answer(db_session, amina, engagement, accept=True)
+    with today_is(engagement.end):
+        assert "Mark as completed" in browser.get(PAGE).text
+        done = browser.submit(f"{action}?status=COMPLETED", action, {"status": "COMPLETED"})
+        assert done.headers["location"] == f"{PAGE}?done=completed"
+        assert _fresh(db_session, engagement).status == EngagementStatus.COMPLETED
+        page = browser.get(PAGE).text
     assert "12-month report" in page and "24-month report" in page and "April 28, 2028" in page
     assert "Mark as" not in page and "Replace an expert" not in page
     assert page.count("<td>Due</td>") == 2  # both reports due, as lifecycle.report_status says
@@ -358,3 +367,61 @@ def test_the_page_costs_the_same_statements_whatever_the_engagements(browser, fu
     page = browser.get(PAGE).text
     assert "Pages of engagements" in page and "Reason 24" in page and "12-month report" in page
     assert len(large) == len(small) and len(large) <= 12, "\n".join(large)
+
+
+def test_steps_follow_the_calendar_and_the_team_on_the_page(browser, funder, db_session):
+    ours = funder()
+    amina = ours.expert("Amina Diallo", linked=True)
+    engagement = ours.engagement([amina])
+    browser.sign_in(ours.account.email)
+    action = f"{PAGE}/{engagement.id}/progress"
+    with today_is(engagement.start - timedelta(days=1)):
+        page = browser.get(PAGE).text
+        assert "Mark as started" not in page
+        assert "It can be marked as started from April 1, 2027, its start date." in page
+        confirm = browser.get(f"{action}?status=IN_PROGRESS").text
+        assert "it can be marked as started from that day" in confirm and "Confirm:" not in confirm
+        # A form posted all the same is refused, naming the rule, and changes nothing.
+        early = browser.submit(PAGE, action, {"status": "IN_PROGRESS"})
+        assert early.status_code == 422 and "The engagement starts on 2027-04-01" in early.text
+        assert _fresh(db_session, engagement).status == EngagementStatus.SCHEDULED
+    with today_is(engagement.start):
+        browser.submit(PAGE, action, {"status": "IN_PROGRESS"})
+    with today_is(engagement.end - timedelta(days=1)):
+        page = browser.get(PAGE).text
+        assert "It can be marked as completed from April 28, 2027, its end date." in page
+        early = browser.submit(PAGE, action, {"status": "COMPLETED"})
+        assert early.status_code == 422 and "The engagement ends on 2027-04-28" in early.text
+    with today_is(engagement.end):  # the end date, but the expert has not answered
+        page = browser.get(PAGE).text
+        assert "Mark as completed" not in page and "once every expert deployed has accepted" in page
+        refused = browser.submit(PAGE, action, {"status": "COMPLETED", "reason": "Done anyway"})
+        assert refused.status_code == 422 and "(1 of 1 have not)" in refused.text
+        assert "only the secretariat" in refused.text
+    assert _fresh(db_session, engagement).status == EngagementStatus.IN_PROGRESS
+    assert not db_session.exec(select(FollowUpReport).where(
+        FollowUpReport.engagement_id == engagement.id)).all()
+
+
+def test_the_secretariat_completes_without_every_acceptance_with_a_reason(
+        browser, funder, person, db_session):
+    ours = funder()
+    engagement = ours.engagement([ours.expert("Amina Diallo")], status=EngagementStatus.IN_PROGRESS)
+    browser.sign_in(person(Role.SECRETARIAT).email)
+    listing = "/secretariat/engagements"
+    action = f"{listing}/{engagement.id}/progress"
+    with today_is(engagement.end):
+        assert f'href="{action}?status=COMPLETED"' in browser.get(listing).text
+        confirm = browser.get(f"{action}?status=COMPLETED").text
+        assert "give the reason" in confirm and 'name="reason"' in confirm
+        blank = browser.submit(f"{action}?status=COMPLETED", action, {"status": "COMPLETED"})
+        assert blank.status_code == 422 and "1 of 1 have not" in blank.text
+        assert _fresh(db_session, engagement).status == EngagementStatus.IN_PROGRESS
+        done = browser.submit(f"{action}?status=COMPLETED", action, {
+            "status": "COMPLETED", "reason": "The expert accepted by letter"})
+        assert done.status_code == 303 and done.headers["location"] == f"{listing}?done=completed"
+    assert _fresh(db_session, engagement).status == EngagementStatus.COMPLETED
+    change = db_session.exec(select(EngagementChange).where(
+        EngagementChange.engagement_id == engagement.id)).one()
+    assert change.reason == "The expert accepted by letter"
+    assert change.changes["overrideNotAccepted"] == engagement.expert_ids

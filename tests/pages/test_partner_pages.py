@@ -100,7 +100,7 @@ def test_create_edit_publish_close_an_offer(browser, person, db_session, theme_n
     offer = db_session.exec(select(Offer).where(Offer.partner_id == partner.partner_id)).one()
     assert offer.status == OfferStatus.DRAFT and offer.languages == ["en", "fr"]
     listed = browser.get("/partner/offers").text
-    assert "0 of 3 requests" in listed and "Publish" in listed
+    assert "3 of 3 requests left" in listed and "Publish" in listed
     edit = f"/partner/offers/{offer.id}/edit"
     read_version = offer.version
     saved = browser.submit(edit, edit, _offer_form(themes=theme_names, title="Renamed (test)",
@@ -135,8 +135,23 @@ def test_capacity_left_counts_approved_and_confirmed_matches(browser, person, db
     owner = db_session.get(Account, offer.created_by_id)
     browser.sign_in(owner.email)
     listed = browser.get("/partner/offers").text
-    assert "2 of 3 requests" in listed
-    assert "$50,000 of $1,234,567 committed" in listed
+    # "Capacity left" shows what is left, then what is used, each labelled (issue 13).
+    assert "1 of 3 requests left" in listed
+    assert "$1,184,567 of $1,234,567 left" in listed
+    assert "In use: 2 requests, $50,000 committed" in listed
+
+
+def test_a_new_offer_has_all_its_capacity_left(browser, offers_of, db_session):
+    offer = offers_of(1, partner="New partner")[0]
+    offer.max_requests, offer.budget = 2, 150_000
+    db_session.add(offer)
+    db_session.flush()
+    from facility.auth.models import Account
+    browser.sign_in(db_session.get(Account, offer.created_by_id).email)
+    listed = " ".join(browser.get("/partner/offers").text.split())
+    assert "2 of 2 requests left" in listed and "$150,000 of $150,000 left" in listed
+    assert "In use: 0 requests, $0 committed" in listed
+    assert "0 of 2 requests," not in listed and "$0 of $150,000 committed" not in listed
 
 
 def test_another_partners_offer_cannot_be_edited_or_closed(browser, person, db_session, offers_of):

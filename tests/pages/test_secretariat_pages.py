@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from facility.auth.models import Role
 from facility.reference.models import Recommendation
+from facility.requests.models import CapacityRequest, RequestStatus
 from governance.models import CommitteeSeat, Motion, MotionKind, OptimiserRun, Screening
 from tests.api.test_query_cost import counted
 from tests.pages.committee_world import World, add_request, world_fixture  # noqa: F401
@@ -56,6 +57,17 @@ def test_opening_a_screening_puts_the_request_to_the_vote(browser, world, db_ses
     response = browser.submit("/secretariat", "/secretariat/screenings", {"request_id": str(request.id)})
     assert response.status_code == 409 and "already being screened" in response.text
     assert _count(db_session, Screening, Screening.request_id == request.id) == 1
+
+
+def test_one_submitted_request_is_counted_in_the_singular(browser, world, db_session, person):
+    for waiting in db_session.exec(select(CapacityRequest).where(
+            CapacityRequest.status == RequestStatus.SUBMITTED)):
+        waiting.status = RequestStatus.ELIGIBLE
+        db_session.add(waiting)
+    add_request(db_session, person(Role.STATE, state_code="GHA"), "GHA", 5)
+    browser.sign_in(world.secretariat.email)
+    page = browser.get("/secretariat").text
+    assert "1 submitted request</caption>" in page and "1 submitted requests" not in page
 
 
 def test_starting_a_run_validates_the_time_limit(browser, world, db_session):

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
 
+import pytest
 from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -17,7 +18,7 @@ from facility.auth.models import LoginAttempt, Role, WebSession
 from facility.config import Settings
 from facility.web.deps import page_router, require_role
 from governance.models import AuditEntry
-from tests.pages.conftest import PASSWORD, csrf_of
+from tests.pages.conftest import PASSWORD, Browser, csrf_of
 
 SECRET_PAGE = "/account"
 
@@ -46,13 +47,17 @@ def test_session_cookie_flags_and_only_a_hash_stored(browser, person, db_session
     assert stored.session_hash != value and len(value) >= 40
 
 
-def test_production_cookies_are_secure(db_session, person):
+def _app(db_session, **settings):
     @contextmanager
     def open_session():
         yield db_session
 
-    app = create_app(Settings(database_url="sqlite://", env="production", secret_key="x" * 40),
-                     engine=db_session.get_bind(), open_session=open_session)
+    return create_app(Settings(database_url="sqlite://", **settings), engine=db_session.get_bind(),
+                      open_session=open_session)
+
+
+def test_production_cookies_are_secure(db_session, person):
+    app = _app(db_session, env="production", secret_key="x" * 40)
     account = person()
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as http:
         form = http.get("/account/sign-in")
@@ -110,39 +115,114 @@ def test_a_deactivated_account_cannot_sign_in_and_its_sessions_end(browser, pers
     assert browser.sign_in(account.email).status_code == 401
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(browser, new_browser, person, db_session):
-    account = person()
-    for _ in range(web_sessions.MAX_FAILURES_PER_ACCOUNT):
-        assert browser.sign_in(account.email, password="wrong password!").status_code == 401
-    locked = new_browser().sign_in(account.email)  # even the right password, from elsewhere
-    assert locked.status_code == 429
-    assert "Too many failed sign-in attempts" in locked.text and "15 minutes" in locked.text
-    # the limit is in the database: move the failures back in time past the window
+def _age_attempts(db_session, by: timedelta) -> None:
+    """Move every recorded sign-in attempt back in time (the limits are in the database)."""
     for attempt in db_session.exec(select(LoginAttempt)):
-        attempt.attempted_at -= web_sessions.FAILURE_WINDOW + timedelta(seconds=1)
+        attempt.attempted_at -= by
         db_session.add(attempt)
     db_session.flush()
+
+
+def test_failures_slow_an_account_down_but_never_lock_its_owner_out(browser, new_browser, person,
+                                                                      db_session):
+    """Anyone who knows an e-mail address could lock its owner out for 15 minutes with five wrong
+    passwords; now each failure beyond the first few only makes the next try wait longer."""
+    account = person()
+    for _ in range(web_sessions.FREE_FAILURES_PER_ACCOUNT):
+        assert browser.sign_in(account.email, password="wrong password!").status_code == 401
+    waiting = new_browser().sign_in(account.email)  # even the right password, from elsewhere
+    assert waiting.status_code == 429
+    assert "Too many failed sign-in attempts" in waiting.text and "seconds." in waiting.text
+    _age_attempts(db_session, web_sessions.backoff(web_sessions.FREE_FAILURES_PER_ACCOUNT))
+    assert new_browser().sign_in(account.email).status_code == 303  # the owner is in
+
+
+def test_an_attacker_hammering_an_account_delays_its_owner_by_a_minute_at_most(
+        new_browser, person, db_session):
+    account = person()
+    for _ in range(12):  # each failure after the wait its predecessors imposed (60 s from the 8th)
+        assert new_browser().sign_in(account.email, password="wrong password!").status_code == 401
+        _age_attempts(db_session, web_sessions.MAX_BACKOFF)
+    _age_attempts(db_session, -web_sessions.MAX_BACKOFF)  # the last failure: just now
+    refused = new_browser().sign_in(account.email)
+    assert refused.status_code == 429 and "seconds." in refused.text  # not minutes
+    _age_attempts(db_session, web_sessions.MAX_BACKOFF)
     assert new_browser().sign_in(account.email).status_code == 303
 
 
-def test_a_success_clears_the_account_count(browser, person):
+def test_the_wait_grows_with_each_failure():
+    waits = [web_sessions.backoff(n).total_seconds() for n in range(12)]
+    assert waits[:web_sessions.FREE_FAILURES_PER_ACCOUNT] == [0] * web_sessions.FREE_FAILURES_PER_ACCOUNT
+    assert waits[3:8] == [2, 4, 8, 16, 32] and set(waits[8:]) == {60}
+
+
+def test_a_success_clears_the_account_count(browser, person, db_session):
     account = person()
-    for _ in range(web_sessions.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(web_sessions.FREE_FAILURES_PER_ACCOUNT):
         browser.sign_in(account.email, password="wrong password!")
+    _age_attempts(db_session, web_sessions.MAX_BACKOFF)
     assert browser.sign_in(account.email).status_code == 303
-    for _ in range(web_sessions.MAX_FAILURES_PER_ACCOUNT - 1):
+    for _ in range(web_sessions.FREE_FAILURES_PER_ACCOUNT):
         assert browser.sign_in(account.email, password="wrong password!").status_code == 401
+    _age_attempts(db_session, web_sessions.MAX_BACKOFF)
     assert browser.sign_in(account.email).status_code == 303
 
 
 def test_many_failures_from_one_address_lock_that_address(browser, person):
-    accounts = [person() for _ in range(5)]
+    accounts = [person() for _ in range(7)]  # at most 3 failures each: no account waits
     own = person()
     for i in range(web_sessions.MAX_FAILURES_PER_ADDRESS - 1):
-        browser.sign_in(accounts[i % 5].email, password="wrong password!")
+        assert browser.sign_in(accounts[i % 7].email, password="wrong password!").status_code == 401
     assert browser.sign_in(own.email).status_code == 303  # a success does not clear the address
-    browser.sign_in(accounts[0].email, password="wrong password!")
-    assert browser.sign_in(person().email).status_code == 429
+    browser.sign_in(accounts[6].email, password="wrong password!")
+    locked = browser.sign_in(person().email)
+    assert locked.status_code == 429 and "minutes." in locked.text
+
+
+def _failures_from(app, addresses: list[str], *, peer: str = "127.0.0.1") -> list[int]:
+    """One wrong password per address claimed in X-Forwarded-For, from a client at `peer`."""
+    with TestClient(app, follow_redirects=False, client=(peer, 40000)) as http:
+        browser = Browser(http)
+        return [browser.submit("/account/sign-in", "/account/sign-in", {
+            "email": f"nobody{i}@example.org", "password": "wrong password!"},
+            headers={"X-Forwarded-For": address}).status_code
+            for i, address in enumerate(addresses)]
+
+
+@pytest.fixture
+def address_limit(monkeypatch) -> int:
+    """A per-address limit of 3, so that reaching it takes four sign-ins, not twenty-one."""
+    monkeypatch.setattr(web_sessions, "MAX_FAILURES_PER_ADDRESS", 3)
+    return 3
+
+
+def test_a_loopback_client_cannot_choose_the_address_its_failures_count_on(db_session,
+                                                                           address_limit):
+    """By default no proxy is trusted: X-Forwarded-For is ignored, whoever sends it."""
+    app = _app(db_session)
+    claimed = [f"203.0.113.{n}" for n in range(address_limit + 1)]
+    assert _failures_from(app, claimed) == [401] * address_limit + [429]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_address_counts(db_session, address_limit):
+    app = _app(db_session, trusted_proxies="127.0.0.1")
+    clients = [f"203.0.113.{n}" for n in range(address_limit + 1)]
+    assert set(_failures_from(app, clients)) == {401}  # each client has its own count
+    # The proxy appends the address it saw; what the client wrote before it proves nothing.
+    spoofed = [f"198.51.100.{n}, 203.0.113.200" for n in range(address_limit + 1)]
+    assert _failures_from(app, spoofed)[-1] == 429
+    # A proxy that is not listed is a client like any other.
+    assert _failures_from(app, clients, peer="192.0.2.7")[-1] == 429
+
+
+def test_trusted_proxies_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FACILITY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    assert [str(n) for n in Settings().trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    monkeypatch.setenv("FACILITY_TRUSTED_PROXIES", "not-an-address")
+    with pytest.raises(ValueError, match="not an IP address or network"):
+        Settings()
+    monkeypatch.delenv("FACILITY_TRUSTED_PROXIES")
+    assert Settings().trusted_proxies == []
 
 
 def test_post_without_a_valid_csrf_token_is_refused(browser, person, db_session):
@@ -221,7 +301,7 @@ def test_next_never_leaves_the_site(browser, person):
     account = person()
     for target in ("https://evil.example", "//evil.example/x", "/\\evil.example"):
         response = browser.sign_in(account.email, next=target)
-        assert response.headers["location"] == "/account"
+        assert response.headers["location"] == "/todo"  # the account's to-do page
 
 
 committee_router = page_router()

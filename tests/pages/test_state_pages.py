@@ -131,9 +131,7 @@ def test_validation_errors_are_shown_and_nothing_is_stored(browser, person, reco
     assert page.status_code == 422
     assert "There is a problem" in page.text
     assert 'href="#budget"' in page.text and "Estimated budget: enter a whole number" in page.text
-    page = browser.submit("/state/requests/new/details", "/state/requests",
-                          _form([mine[0].id, ghana[0].id], title="ab", weeks="0"))
-    assert page.status_code == 422
+    # Every other problem comes in the same answer, not in a second round (issue 13).
     assert "Title: at least 3 characters." in page.text
     assert "Length of the mission in weeks: must be between 1 and 104." in page.text
     assert "Recommendations: choose recommendations addressed to your State." in page.text
@@ -386,3 +384,17 @@ def test_the_needs_assessment_suggests_a_request_and_prefills_the_form(browser, 
     assert title and title.group(1), "the suggested title is pre-filled"
     french = browser.get("/state/needs?lang=fr").text
     assert "Évaluation des besoins" in french and "Demandes que vous pourriez déposer" in french
+
+
+def test_indicator_labels_name_their_own_row(browser, person, recommendations, db_session):
+    account = person(Role.STATE)
+    rec = recommendations(1)[0]
+    report = _report(db_session, person, account, [rec])
+    browser.sign_in(account.email)
+    path = f"/state/reports/{report.id}"
+    page = browser.submit(path, path, _report_form(rec, action="add_row")).text
+    labels = dict(re.findall(r'<label class="visually-hidden" for="(ind-\d-\w+)">([^<]+)</label>', page))
+    # Screen readers hear the row's number, not the column's (issue 13).
+    assert [labels[f"ind-0-{k}"] for k in ("name", "unit", "current")] == [
+        "Indicator name of indicator 1", "Unit of indicator 1", "Current value of indicator 1"]
+    assert labels["ind-1-baseline"] == "Baseline of indicator 2"

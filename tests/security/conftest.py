@@ -232,6 +232,7 @@ def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> Non
     from facility.notifications.models import Notification
     from facility.notifications.reminders import queue_reminders
     from facility.requests.models import CapacityRequest, RequestStatus
+    from facility.timeutil import today_is
     from governance.models import Engagement, MatchProposal, OptimiserRun, ProposalStatus
 
     staff = session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).one()
@@ -261,9 +262,10 @@ def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> Non
             session.add(engagement)
             session.flush()
             ids[f"eng_{side}_{phase}"] = encode_id("Engagement", engagement.id)  # type: ignore[arg-type]
-        for status in ("IN_PROGRESS", "COMPLETED"):
-            _result(secretariat, "RecordEngagementProgress", "EngagementPayload",
-                    id=ids[f"eng_{side}_done"], status=status)
+        for status, day in (("IN_PROGRESS", date(YEAR, 1, 10)), ("COMPLETED", date(YEAR, 3, 31))):
+            with today_is(day):  # each step on its date; the expert accepted outside the platform
+                _result(secretariat, "RecordEngagementProgress", "EngagementPayload",
+                        id=ids[f"eng_{side}_done"], status=status, reason="Accepted by e-mail")
         engagement_pk = decode_id("Engagement", ids[f"eng_{side}_done"])
         for kind, key in ((ReportKind.TWELVE_MONTHS, "12"), (ReportKind.TWENTY_FOUR_MONTHS, "24")):
             report = session.exec(select(FollowUpReport).where(

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from facility.timeutil import today_is
 from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.security.conftest import ROLES, World, snapshot
 from tests.security.world_stories import story_probe, story_variables
@@ -162,7 +165,10 @@ def test_mutation(world: World, name: str, target: str, role: str, expected: str
     document = operation(name[0].upper() + name[1:])
     variables = _mutation_variables(world, name, target)
     before = snapshot(world.session)
-    result = world.clients[role](document, variables)["result"]
+    # Progress follows the calendar: the open engagements start on 10 January (conftest).
+    on = today_is(date(YEAR, 1, 10)) if name == "recordEngagementProgress" else nullcontext()
+    with on:
+        result = world.clients[role](document, variables)["result"]
     after = snapshot(world.session)
     answer = "ok" if result["__typename"].endswith("Payload") else result["__typename"]
     assert answer == expected, result
@@ -300,6 +306,17 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "screening.motion.votes":
         s = q(f"query($id: ID!) {{ s: screening(requestId: $id) {{ {VOTES} }} }}", id=tid)["s"]
         return "null" if s is None else _votes(s["m"])
+    if name.endswith(".motion.recusals.reason"):
+        field = "screening(requestId: $id)" if name.startswith("screening") else "proposal(id: $id)"
+        x = q(f"query($id: ID!) {{ x: {field} {{ m: motion {{ recusals {{ automatic reason }} }} }} }}",
+              id=tid)["x"]
+        if x is None:
+            return "null"
+        recusals = x["m"]["recusals"]
+        assert recusals, x  # the seat's recusal is listed to all who see the motion
+        reasons = [r["reason"] for r in recusals]
+        assert all(reasons) or not any(reasons), recusals  # every reason, or none
+        return "visible" if all(reasons) else "hidden"
     if name == "proposal.motion.votes":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {VOTES} }} }}", id=tid)["p"]
         return "null" if p is None else _votes(p["m"])
