@@ -125,6 +125,12 @@ class Year:
         assert response.status_code == 200, (path, response.status_code, response.text[:2000])
         return response.text
 
+    def todo(self, who: str) -> set[str]:
+        """The links of the person's to-do page (/todo, where they land after signing in)."""
+        html = self.page(who, "/todo")
+        return set(re.findall(r'<a href="([^"]+)">', "".join(
+            re.findall(r'<ul class="todo">(.*?)</ul>', html, re.S))))
+
     def post_form(self, who: str, form_page: str, action: str, data: dict, *,
                   files: dict | None = None, expect: int = 303):
         """Open `form_page`, then post its form to `action` with the page's CSRF token."""

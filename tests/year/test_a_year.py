@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from facility.api.ids import encode_id
+from facility.api.ids import decode_id, encode_id
 from tests.year import invariants
 from tests.year.conftest import PASSWORD, RECOMMENDATIONS, Person, Year, deployment_forms
 
@@ -46,9 +46,10 @@ TIME_LIMIT = "5"  # seconds; the instance is tiny and proven optimal well within
 # Helpers the steps share -----------------------------------------------------------------------
 
 def _vote(w: Year, motion: str, choice: str, groups, comment: str = "") -> None:
-    """The members of `groups` vote on the motion's page."""
+    """The members of `groups` find the vote on their to-do page and vote on the motion's page."""
     pk = w.pk("Motion", motion)
     for group in groups:
+        assert f"/committee/motions/{pk}" in w.todo(f"member-{group}"), (group, motion)
         w.post_form(f"member-{group}", f"/committee/motions/{pk}",
                     f"/committee/motions/{pk}/vote", {"choice": choice, "comment": comment})
 
@@ -158,12 +159,14 @@ def _engagement(w: Year, mission: str, name: str) -> dict:
 def _answer_deployments(w: Year, expert: str, accept: bool = True, reason: str = "") -> int:
     """The expert opens their deployments page and answers each deployment waiting for them."""
     forms = deployment_forms(w.page(expert, "/expert/deployments"))
+    waiting = {link.rsplit("-", 1)[1] for link in w.todo(expert) if "#deployment-" in link}
     answered = 0
     for engagement_pk, version in forms.items():
         deployment = [e["node"] for e in w.gql(expert, "MyDeployments")["myDeployments"]["edges"]
                       if e["node"]["id"] == encode_id("Engagement", engagement_pk)]
         if deployment and deployment[0]["answer"]:
             continue
+        assert str(engagement_pk) in waiting, (expert, "the to-do page omits the deployment")
         w.post_form(expert, "/expert/deployments", f"/expert/deployments/{engagement_pk}",
                     {"answer": "accept" if accept else "decline", "version": version,
                      "reason": reason})
@@ -181,6 +184,7 @@ def _report(w: Year, mission: str, name: str, kind: str) -> dict:
 def _file_report(w: Year, mission: str, name: str, kind: str, *, further_needs: str = "") -> dict:
     """The mission fills in the report (every linked recommendation, three indicators), submits it."""
     report = _report(w, mission, name, kind)
+    assert f"/state/reports/{decode_id('FollowUpReport', report['id'])}" in w.todo(mission)
     linked = w.gql(mission, "Request", id=w.ids[f"request:{name}"])["request"]["recommendations"]
     twelve = kind == "TWELVE_MONTHS"
     saved = w.ok(mission, "SaveFollowUpReport", id=report["id"], input={
@@ -355,6 +359,7 @@ def step_ghana_confirms_and_mexico_declines(w: Year) -> None:
     w.ok("ghana", "ConfirmProposal", id=w.ids["proposal:ghana"])
     for name in ("ghana", "mexico"):
         pk = w.pk("MatchProposal", f"proposal:{name}")
+        assert f"/partner/proposals#proposal-{pk}" in w.todo("norad")
         w.post_form("norad", "/partner/proposals", f"/partner/proposals/{pk}/confirm", {})
     engagement = _engagement(w, "ghana", "ghana")
     assert (engagement["status"], engagement["start"], engagement["end"]) == (
@@ -386,6 +391,7 @@ def step_bangladesh_and_norad_confirm(w: Year) -> None:
     w.on(date(2027, 2, 15))
     request_pk = w.pk("CapacityRequest", "request:bangladesh")
     proposal_pk = w.pk("MatchProposal", "proposal:bangladesh")
+    assert f"/state/requests/{request_pk}#proposal-{proposal_pk}" in w.todo("bangladesh")
     w.post_form("bangladesh", f"/state/requests/{request_pk}",
                 f"/state/proposals/{proposal_pk}/confirm", {})
     w.ok("norad", "ConfirmProposal", id=w.ids["proposal:bangladesh"])
@@ -409,6 +415,7 @@ def step_an_expert_declines_and_norad_replaces_them(w: Year) -> None:
     assert _answer_deployments(w, leaving, accept=False, reason="A court case of mine is listed "
                                "for March; I cannot travel.") == 1
     pk = w.pk("Engagement", "engagement:ghana")
+    assert f"/partner/engagements#engagement-{pk}" in w.todo("norad")
     html = w.page("norad", "/partner/engagements")
     form = re.search(rf'action="/partner/engagements/{pk}/replace".*?</form>', html, re.S)
     assert form, "Norad's engagements page offers no replacement"
@@ -643,6 +650,7 @@ def step_a_success_story_is_published(w: Year) -> None:
         "title": "Ghana's judges trained on fair-trial standards",
         "summary": "Two years on, cases handled within the legal time limit rose from 41% to 63%.",
         "parts": ["INDICATORS", "NARRATIVE"]})["story"]
+    assert f"/state/stories/{decode_id('SuccessStory', story['id'])}" in w.todo("ghana")
     consented = w.ok("ghana", "ConsentToSuccessStory", id=story["id"],
                      expectedRowVersion=story["rowVersion"])["story"]
     published = w.ok("secretariat", "PublishSuccessStory", id=story["id"],
