@@ -28,6 +28,11 @@ class Eligibility(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     require_supported: bool = Field(True, description="every linked recommendation is supported")
+    # Treaty bodies and special procedures ask no position of the State: what their
+    # recommendations count as, here and in the optimiser's `supported` weight.
+    without_position_supported: bool = Field(
+        True, description="a recommendation without a UPR position (treaty bodies, special "
+                          "procedures) counts as supported")
     budget_ceiling: int | None = Field(250_000, gt=0)
     min_weeks: int = Field(1, ge=1)
     max_weeks: int = Field(26, ge=1)

@@ -29,7 +29,7 @@ from facility.experts import consent
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.notifications import steps
 from facility.offers.models import Offer, OfferStatus, OfferTheme
-from facility.reference.models import Recommendation, State, Theme
+from facility.reference.models import Recommendation, State, Theme, counts_as_supported
 from facility.requests.models import (
     CapacityRequest,
     RequestRecommendation,
@@ -195,11 +195,12 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
                 "none of its recommendations has a theme, and offers and experts are matched "
                 "by theme"]})
     requests = [r for r in requests if themes.get(r.id)]
-    noted = set(session.exec(
-        select(RequestRecommendation.request_id).join(
+    without_position = criteria.eligibility.without_position_supported
+    noted = {request_id for request_id, response in session.exec(
+        select(RequestRecommendation.request_id, Recommendation.response).join(
             Recommendation, Recommendation.id == RequestRecommendation.recommendation_id)
-        .where(RequestRecommendation.request_id.in_(request_ids),  # type: ignore[attr-defined]
-               Recommendation.response != "SUPPORTED")))
+        .where(RequestRecommendation.request_id.in_(request_ids)))  # type: ignore[attr-defined]
+        if not counts_as_supported(response, without_position=without_position)}
 
     offers = {k: o for k, o in offers.items() if o.currency == RUN_CURRENCY}
     partners = {p.id: p for p in session.exec(select(Partner))}

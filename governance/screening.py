@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound
-from facility.reference.models import Recommendation
+from facility.reference.models import Recommendation, counts_as_supported
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
 from governance import audit
 from governance.committee import require_secretariat
@@ -30,7 +30,8 @@ def check_request(request: CapacityRequest, recommendations: list[Recommendation
     rules = criteria.eligibility
     failed: list[FailedClause] = []
     if rules.require_supported:
-        noted = sorted(r.source_id for r in recommendations if r.response != "SUPPORTED")
+        noted = sorted(r.source_id for r in recommendations if not counts_as_supported(
+            r.response, without_position=rules.without_position_supported))
         if noted:
             failed.append(FailedClause("eligibility.require_supported",
                                        f"linked recommendations not supported by the State: "

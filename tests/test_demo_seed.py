@@ -41,6 +41,18 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
             .where(RequestRecommendation.request_id == request.id)).all()
         assert states and set(states) == {request.state_code}
     assert all(p.name.endswith("(demo)") for p in db_session.exec(select(Partner)))
+    # Treaty bodies and special procedures too: the genuine CESCR sample, and demo rows that
+    # say so, for the demo's States.
+    by_mechanism = dict(db_session.exec(select(Recommendation.mechanism, func.count())
+                                        .group_by(Recommendation.mechanism)).all())
+    assert by_mechanism["TREATY_BODY"] >= 7 + 7 and by_mechanism["SPECIAL_PROCEDURE"] >= 4
+    assert db_session.exec(select(func.count()).where(
+        Recommendation.body == "CESCR", Recommendation.state_code == "AUS")).one() == 7
+    demo_rows = db_session.exec(select(Recommendation).where(
+        Recommendation.source_id.startswith("demo-"))).all()
+    assert demo_rows and all(r.text.startswith("[Demo] ") and r.document.startswith("DEMO/")
+                             for r in demo_rows)
+    assert {r.state_code for r in demo_rows} <= {r.state_code for r in requests}
     assert db_session.exec(select(func.count()).select_from(Offer)
                            .where(Offer.status == "PUBLISHED")).one() == 7
 

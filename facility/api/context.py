@@ -22,8 +22,8 @@ from facility.engagements.models import DeploymentAnswer
 from facility.errors import DomainError, NotFound, RefusedAfterRecording, ValidationFailed
 from facility.experts import service as experts
 from facility.offers import service as offers
-from facility.reference.models import Recommendation, State
-from facility.reference.search import recommendation_themes
+from facility.reference.models import Recommendation, SdgTarget, State
+from facility.reference.search import recommendation_themes, sdg_targets_by_recommendation
 from facility.requests import service as requests
 
 T = TypeVar("T")
@@ -40,6 +40,9 @@ class Loaders:
         )
         self.recommendation_themes: BatchLoader[int, list[str]] = BatchLoader(
             lambda ids: recommendation_themes(session, ids), list
+        )
+        self.recommendation_sdg_targets: BatchLoader[int, list[SdgTarget]] = BatchLoader(
+            lambda ids: sdg_targets_by_recommendation(session, ids), list
         )
         self.request_recommendation_ids: BatchLoader[int, list[int]] = BatchLoader(
             self._fetch_request_recommendation_ids, list
@@ -75,6 +78,7 @@ class Loaders:
             select(Recommendation).where(Recommendation.id.in_(ids))  # type: ignore[union-attr]
         ).all()
         self.recommendation_themes.prime(ids)
+        self.recommendation_sdg_targets.prime(ids)
         return {r.id: r for r in rows}  # type: ignore[misc]
 
     def _fetch_request_recommendation_ids(self, ids: list[int]) -> dict[int, list[int]]:

@@ -264,7 +264,10 @@ def seed_demo(session: Session) -> list[str]:
     if session.exec(select(func.count()).select_from(Account)).one():
         return ["accounts already exist: demo data not seeded again"]
     report: list[str] = []
-    sources = [(DEMO_DIR / "upr_slovenia_cycles2-4_uhri_thematic.csv", "uhri")]
+    sources = [(DEMO_DIR / "upr_slovenia_cycles2-4_uhri_thematic.csv", "uhri-themes"),
+               # treaty bodies and special procedures: a genuine UHRI sample, then demo rows
+               (DEMO_DIR / "uhri_export_CESCR_AUS_2026.json", "uhri"),
+               (DEMO_DIR / "uhri_export_demo_rows.json", "uhri")]
     sample = REPO_SAMPLE / "upr_info_sessions01-04.csv"
     if sample.exists():
         sources.append((sample, "upr-info"))

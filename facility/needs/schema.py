@@ -54,7 +54,7 @@ class AssessedRecommendation:
     id: strawberry.ID
     source_id: str
     text: str
-    response: RecommendationResponse  # type: ignore[valid-type]
+    response: RecommendationResponse | None  # type: ignore[valid-type]
     cycle: int | None
     themes: list[str]
     sdg_goals: list[int]

@@ -29,6 +29,7 @@ from facility.reference.models import (
     SdgGoal,
     State,
     Theme,
+    counts_as_supported,
 )
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
 from governance.models import Engagement, EngagementStatus
@@ -69,7 +70,7 @@ class AssessedRecommendation:
     id: int
     source_id: str
     text: str
-    response: RecommendationResponse
+    response: RecommendationResponse | None  # None: a mechanism that asks no position
     cycle: int | None
     themes: tuple[str, ...]
     sdg_goals: tuple[int, ...]
@@ -90,7 +91,9 @@ class AssessedRecommendation:
 
     @property
     def supported(self) -> bool:
-        return self.response == RecommendationResponse.SUPPORTED
+        # As the default criteria count them: without a position (treaty bodies, special
+        # procedures) a recommendation counts as supported (docs/governance.md).
+        return counts_as_supported(self.response, without_position=True)
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,8 @@ def needs_assessment(session: Session, *, actor: Actor | None,
                 implementation_status=implementation.get(rid)))
 
     assessed = tuple(AssessedRecommendation(
-        id=r.id, source_id=r.source_id, text=r.text, response=RecommendationResponse(r.response),
+        id=r.id, source_id=r.source_id, text=r.text,
+        response=RecommendationResponse(r.response) if r.response else None,
         cycle=r.cycle, themes=tuple(themes[r.id]), sdg_goals=tuple(goals[r.id]),
         requests=tuple(requests_of[r.id]), engagements=tuple(engagements_of[r.id]),
     ) for r in recs)

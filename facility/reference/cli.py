@@ -26,6 +26,7 @@ import_app = typer.Typer(help="Import reference data and recommendations.", no_a
 class ExportFormat(StrEnum):
     UPR_INFO = "upr-info"
     UHRI = "uhri"
+    UHRI_THEMES = "uhri-themes"
 
 
 @import_app.callback()
@@ -35,15 +36,18 @@ def _group() -> None:
 
 @contextmanager
 def _progress_bar(err: Console) -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe."""
+    """A rich progress bar on a terminal; nothing when stderr is a file or a pipe.
+
+    A JSON export does not say how many records it holds: the bar then counts rows only.
+    """
     if not err.is_terminal:
         yield None
         return
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("writing rows", total=None)
+        task = bar.add_task("importing rows", total=None)
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         yield update
@@ -55,6 +59,9 @@ def _summary(report: ImportReport, path: Path) -> str:
         f"  inserted {report.inserted}, updated {report.updated}, "
         f"unchanged {report.unchanged}, skipped {report.skipped}",
     ]
+    if report.not_recommendations:
+        counted = ", ".join(f"{n} {kind}" for kind, n in report.not_recommendations.most_common())
+        lines.append(f"  not recommendations, not imported: {counted}")
     if report.unknown_themes:
         count = sum(report.unknown_themes.values())
         lines.append(
@@ -68,8 +75,11 @@ def _summary(report: ImportReport, path: Path) -> str:
 @import_app.command("recommendations")
 def recommendations(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="CSV file to import"),
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="the file's export format"),
+                                help="file to import"),
+    fmt: ExportFormat = typer.Option(
+        ..., "--format", "-f",
+        help="the file's export format: upr-info (UPR Info CSV), uhri (OHCHR's UHRI export, "
+             ".xlsx or .json), uhri-themes (a UHRI thematic list as CSV)"),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="import the valid rows and list the others"
     ),
@@ -78,7 +88,7 @@ def recommendations(
         help="compute the embeddings for semantic search (when the model is installed)"
     ),
 ) -> None:
-    """Import (or refresh) recommendations from a UPR Info or UHRI CSV export."""
+    """Import (or refresh) recommendations from a UPR Info or UHRI export."""
     err = Console(stderr=True)
     engine = make_engine(get_settings().database_url)
     try:

@@ -1,11 +1,19 @@
-"""Imports recommendations from the UPR Info export and the UHRI thematic-list CSV formats.
+"""Imports recommendations: UPR Info's CSV export, OHCHR's UHRI export, UHRI thematic lists.
 
-An import runs in two phases. First the whole file is read and every row is checked
-against the reference data (States, themes, SDG goals); any problem refuses the file as a
-whole, with every problem listed, before anything is written (unless `skip_invalid`).
-Then the valid rows are upserted on `source_id` in chunks with bulk Core statements: new
-rows are inserted, rows whose content differs are updated (and only their theme and SDG
-links replaced), identical rows are left alone, so re-importing a file changes nothing.
+Formats (README "Importing recommendations" says what is kept of each field):
+- `upr-info`: UPR Info's database export (CSV);
+- `uhri`: the Universal Human Rights Index export, every mechanism, as OHCHR publishes it:
+  the Excel workbook or the JSON array (uhri_export.py reads both as a stream);
+- `uhri-themes`: a thematic list of one State's UPR recommendations re-typed as CSV.
+
+Every row is checked against the reference data (States, bodies, themes, SDGs); any
+problem refuses the file as a whole, with every problem listed (unless `skip_invalid`).
+A CSV file is checked whole before anything is written. A UHRI export, too big to hold,
+is checked and written chunk by chunk in the caller's transaction; once a problem is found
+nothing more is written, and the refusal rolls back what was. Rows are upserted on
+`source_id` with bulk Core statements: new rows are inserted, rows whose content differs
+are updated (and only their theme and SDG links replaced), identical rows are left alone,
+so re-importing a file changes nothing.
 """
 
 from __future__ import annotations
@@ -18,20 +26,26 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import IO, Any, Literal, TextIO
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
 from facility.numbers import whole_number
+from facility.reference import uhri_export
+from facility.reference.bodies import body_of
 from facility.reference.loader import normalise_theme_name
 from facility.reference.models import (
+    MechanismType,
     Recommendation,
     RecommendationResponse,
     RecommendationSdg,
+    RecommendationSdgTarget,
     RecommendationTheme,
     SdgGoal,
+    SdgTarget,
     State,
     StateAlias,
     Theme,
@@ -40,9 +54,10 @@ from facility.reference.models import (
 from facility.timeutil import utcnow
 from facility.validation import EARLIEST_DATE, LATEST_DATE, forbidden_character
 
-Format = Literal["upr-info", "uhri"]
-FORMATS: tuple[Format, ...] = ("upr-info", "uhri")
-Progress = Callable[[int, int], None]
+Format = Literal["upr-info", "uhri", "uhri-themes"]
+FORMATS: tuple[Format, ...] = ("upr-info", "uhri", "uhri-themes")
+CSV_FORMATS: tuple[Format, ...] = ("upr-info", "uhri-themes")
+Progress = Callable[[int, int | None], None]  # (rows done, rows in all when known)
 
 CHUNK_SIZE = 2000  # rows per round trip; keeps IN lists well under SQLite's bind limit
 MAX_JOINED_PARTS = 4  # a theme name may itself contain the list separator this many times
@@ -52,20 +67,23 @@ RESPONSES = {
     "supported": RecommendationResponse.SUPPORTED,
     "noted": RecommendationResponse.NOTED,
 }
-RESPONSE_WORDS: dict[Format, str] = {"upr-info": "Accepted, Noted", "uhri": "Supported, Noted"}
+RESPONSE_WORDS: dict[Format, str] = {
+    "upr-info": "Accepted, Noted", "uhri-themes": "Supported, Noted", "uhri": "Supported, Noted"}
+# UPR sessions by cycle: the cycle of a UHRI record that gives only its session.
+UPR_CYCLE_SESSIONS = ((1, 1, 12), (2, 13, 26), (3, 27, 40), (4, 41, 54))
 
 # Every column the importer compares to decide whether a stored row must be updated.
 CONTENT_COLUMNS = (
-    "source", "state_code", "recommending_state_code", "recommended_by", "mechanism",
-    "cycle", "session", "year", "text", "response", "action_category", "source_themes",
-    "document",
+    "source", "state_code", "recommending_state_code", "recommended_by", "recommending_states",
+    "mechanism", "body", "annotation_type", "publication_date", "cycle", "session", "year",
+    "text", "response", "action_category", "source_themes", "document", "affected_persons",
 )
 # Column sizes of the recommendation table, checked here so that no row fails on insert:
 # (field, its column in each format, limit).
 MAX_LENGTHS = (
-    ("source_id", {"upr-info": "rec_id", "uhri": "rec_id"}, 64),
-    ("recommended_by", {"upr-info": "From", "uhri": "recommending_states"}, 400),
-    ("document", {"upr-info": "", "uhri": "source_of_position"}, 200),
+    ("source_id", {"upr-info": "rec_id", "uhri-themes": "rec_id", "uhri": "annotation_id"}, 64),
+    ("document", {"upr-info": "", "uhri-themes": "source_of_position", "uhri": "symbol"}, 200),
+    ("body", {"upr-info": "", "uhri-themes": "", "uhri": "body"}, 60),
 )
 
 
@@ -73,12 +91,16 @@ MAX_LENGTHS = (
 class ImportProblem:
     """One reason a row (or the file) cannot be imported."""
 
-    line: int
+    line: int  # the CSV line, the workbook's row or the JSON record number (see `unit`)
     column: str | None
     message: str
+    unit: str = "line"
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f', column "{self.column}"' if self.column else "")
+        if not self.line:  # about the file as a whole
+            return self.message
+        column = f', {"key" if self.unit == "record" else "column"} "{self.column}"'
+        where = f"{self.unit} {self.line}" + (column if self.column else "")
         return f"{where}: {self.message}"
 
 
@@ -102,6 +124,8 @@ class ImportReport:
     skipped: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     unknown_themes: Counter[str] = field(default_factory=Counter)
+    # UHRI records that are not recommendations ("Concerns/Observations"): not imported.
+    not_recommendations: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
 
@@ -113,9 +137,11 @@ class _Row:
     theme_ids: frozenset[int]
     sdgs: frozenset[int]
     unknown_themes: tuple[str, ...]
+    sdg_targets: frozenset[str] = frozenset()
 
     def content(self) -> tuple:
-        return (*(self.values[c] for c in CONTENT_COLUMNS), self.theme_ids, self.sdgs)
+        return (*(self.values[c] for c in CONTENT_COLUMNS), self.theme_ids, self.sdgs,
+                self.sdg_targets)
 
 
 # --- name matching -------------------------------------------------------------------------
@@ -139,6 +165,7 @@ class _Lookups:
 
     def __init__(self, session: Session) -> None:
         self.state_codes = set(session.execute(select(State.code)).scalars())
+        self.iso2 = dict(session.execute(select(State.iso2, State.code)).all())
         self.states: dict[str, str] = {}
         folded: dict[str, str | None] = {}
         for name, code in session.execute(select(StateAlias.name, StateAlias.state_code)):
@@ -152,17 +179,21 @@ class _Lookups:
         for name, tid in session.execute(select(ThemeAlias.name, ThemeAlias.theme_id)):
             self.theme_keys.setdefault(theme_key(name), tid)
         self.sdg_goals = set(session.execute(select(SdgGoal.number)).scalars())
+        self.sdg_targets = set(session.execute(select(SdgTarget.code)).scalars())
         # Exports repeat the same few hundred names: resolve each spelling once.
         self._state_memo: dict[str, str | None] = {}
         self._theme_memo: dict[str, int | None] = {}
 
     def state(self, name: str) -> str | None:
-        """ISO3 code of a State name: exact alias, then folded spelling, then the code itself."""
+        """ISO3 code of a State name: exact alias, then folded spelling, then the code itself
+        (ISO3, or ISO2 as some UHRI records give it: "PK")."""
         if name not in self._state_memo:
             clean = name.strip()
             code = self.states.get(clean) or self.folded_states.get(fold_name(clean))
             if code is None and clean.upper() in self.state_codes:
                 code = clean.upper()
+            if code is None and len(clean) == 2:
+                code = self.iso2.get(clean.upper())
             self._state_memo[name] = code
         return self._state_memo[name]
 
@@ -206,29 +237,53 @@ def _column_key(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
+# What every UPR row of the CSV formats records besides its own columns.
+UPR_DEFAULTS = {"mechanism": MechanismType.UPR.value, "body": "UPR",
+                "annotation_type": "Recommendations", "publication_date": None}
+
 COLUMNS: dict[Format, tuple[str, ...]] = {
     "upr-info": ("rec_id", "cycle", "To", "Text", "From", "Response", "Action", "Issue",
                  "Session"),
-    "uhri": ("rec_id", "cycle", "session", "year", "state_under_review", "sur_iso3",
-             "recommendation", "recommending_states", "position", "source_of_position",
-             "themes", "sdgs"),
+    "uhri-themes": ("rec_id", "cycle", "session", "year", "state_under_review", "sur_iso3",
+                    "recommendation", "recommending_states", "position", "source_of_position",
+                    "themes", "affected_persons", "sdgs"),
 }
 REQUIRED: dict[Format, tuple[str, ...]] = {
     "upr-info": ("rec_id", "To", "Text", "Response"),
-    "uhri": ("rec_id", "recommendation", "position"),
+    "uhri-themes": ("rec_id", "recommendation", "position"),
 }
 
 
-class _RowChecker:
-    """Turns one CSV record into a _Row, recording every problem it finds."""
+def _semicolon_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(";") if part.strip()]
 
-    def __init__(self, fmt: Format, lookups: _Lookups) -> None:
-        self.fmt, self.lookups = fmt, lookups
+
+def _first_number(raw: str) -> int | None:
+    """The number in "43", "- 43" or "43rd session"; None when there is none."""
+    found = re.search(r"\d+", raw)
+    return int(found.group()) if found else None
+
+
+def upr_cycle_of_session(session: int | None) -> int | None:
+    for cycle, first, last in UPR_CYCLE_SESSIONS:
+        if session is not None and first <= session <= last:
+            return cycle
+    return None
+
+
+class _RowChecker:
+    """Turns one record into _Rows, recording every problem it finds."""
+
+    def __init__(self, fmt: Format, lookups: _Lookups, *, unit: str = "line",
+                 names: dict[str, str] | None = None) -> None:
+        self.fmt, self.lookups, self.unit = fmt, lookups, unit
+        self.names = names or {}  # UHRI export: field -> its column (or key) in the file
         self.problems: list[ImportProblem] = []
         self.line = 0
 
     def problem(self, column: str | None, message: str) -> None:
-        self.problems.append(ImportProblem(self.line, column, message))
+        column = self.names.get(column, column) if column else column
+        self.problems.append(ImportProblem(self.line, column, message, self.unit))
 
     def required(self, rec: dict[str, str], column: str) -> str:
         value = rec.get(column, "")
@@ -276,7 +331,8 @@ class _RowChecker:
             "state_code": self.state(rec, "To"),
             "recommending_state_code": self.lookups.state(recommended_by),
             "recommended_by": recommended_by,
-            "mechanism": "UPR",
+            "recommending_states": [c for c in [self.lookups.state(recommended_by)] if c],
+            **UPR_DEFAULTS,
             "cycle": self.integer(rec, "cycle"),
             "session": self.integer(rec, "Session"),
             "year": None,
@@ -285,20 +341,22 @@ class _RowChecker:
             "action_category": self.integer(rec, "Action", 1, 5),
             "source_themes": rec.get("Issue", ""),
             "document": None,
+            "affected_persons": [],
         }
         theme_ids, unknown = self.themes(values["source_themes"], ",")
         return _Row(values, theme_ids, frozenset(), unknown)
 
-    def uhri(self, rec: dict[str, str]) -> _Row:
-        states = [s.strip() for s in rec.get("recommending_states", "").split(";") if s.strip()]
+    def uhri_themes(self, rec: dict[str, str]) -> _Row:
+        states = _semicolon_list(rec.get("recommending_states", ""))
         codes = [c for c in map(self.lookups.state, states) if c]
         values = {
-            "source": "uhri",
+            "source": "uhri-themes",
             "source_id": self.required(rec, "rec_id"),
             "state_code": self.uhri_state(rec),
             "recommending_state_code": codes[0] if codes else None,
             "recommended_by": rec.get("recommending_states", ""),
-            "mechanism": "UPR",
+            "recommending_states": codes,
+            **UPR_DEFAULTS,
             "cycle": self.integer(rec, "cycle"),
             "session": self.integer(rec, "session"),
             "year": self.integer(rec, "year", EARLIEST_DATE.year, LATEST_DATE.year),
@@ -307,6 +365,7 @@ class _RowChecker:
             "action_category": None,
             "source_themes": rec.get("themes", ""),
             "document": rec.get("source_of_position") or None,
+            "affected_persons": _semicolon_list(rec.get("affected_persons", "")),
         }
         sdgs = set()
         for goal in re.split(r"\s*[;,]\s*", rec.get("sdgs", "")):
@@ -336,20 +395,155 @@ class _RowChecker:
         return iso3
 
     def check(self, rec: dict[str, str]) -> _Row:
-        for column, value in rec.items():
-            # PostgreSQL cannot store NUL (the import would die half-way); no recommendation
-            # holds a control character, and the API refuses them in every text it takes.
-            found = forbidden_character(value)
+        self.controls(rec)
+        row = self.upr_info(rec) if self.fmt == "upr-info" else self.uhri_themes(rec)
+        self.lengths(row)
+        return row
+
+    def controls(self, columns: dict[str, Any]) -> None:
+        """PostgreSQL cannot store NUL (the import would die half-way); no recommendation holds
+        a control character, and the API refuses them in every text it takes."""
+        for column, value in columns.items():
+            found = forbidden_character(value) if isinstance(value, str) else None
             if found is not None and found[0] == "control_character":
                 self.problem(column, f"contains the control character {found[1]}, which no "
                              "text field may hold")
-        row = self.upr_info(rec) if self.fmt == "upr-info" else self.uhri(rec)
+
+    def lengths(self, row: _Row) -> None:
         for name, columns, limit in MAX_LENGTHS:
             value = row.values[name]
             if value and len(value) > limit:
                 message = f"is {len(value)} characters long, the limit is {limit}"
                 self.problem(columns[self.fmt], message)
-        return row
+
+    # --- the UHRI export (fields as uhri_export.py names them) ---------------------------
+
+    def uhri_export(self, raw: dict[str, Any]) -> list[_Row]:
+        """One row per State concerned (nearly always one) of a UHRI recommendation."""
+        annotation_id = uhri_export.single(raw["annotation_id"])
+        if not annotation_id:
+            self.problem("annotation_id", "is required and empty")
+        body = self.uhri_body(raw)
+        published = self.uhri_date(raw)
+        upr = body is not None and body.mechanism == MechanismType.UPR
+        names = uhri_export.values_of(raw["recommending_states"])
+        codes = [c for c in map(self.lookups.state, names) if c]
+        session = _first_number(uhri_export.single(raw["sessions"])) if upr else None
+        cycle = self.uhri_cycle(raw, session) if upr else None
+        themes = uhri_export.values_of(raw["themes"])
+        theme_ids = [self.lookups.theme(name) for name in themes]
+        goals, targets = self.uhri_sdgs(raw)
+        text = uhri_export.plain_text(raw["text"])
+        if not text:
+            self.problem("text", "is required and empty")
+        values = {
+            "source": "uhri",
+            "recommending_state_code": codes[0] if codes else None,
+            "recommended_by": "; ".join(names),
+            "recommending_states": codes,
+            "mechanism": body.mechanism.value if body else "",
+            "body": body.code if body else "",
+            "annotation_type": "Recommendations",
+            "publication_date": published,
+            "cycle": cycle,
+            "session": session,
+            "year": published.year if published else None,
+            "text": text,
+            "response": self.uhri_position(raw) if upr else None,
+            "action_category": None,
+            "source_themes": "; ".join(themes),
+            "document": uhri_export.single(raw["symbol"]) or None,
+            "affected_persons": uhri_export.values_of(raw["affected_persons"]),
+        }
+        self.controls(values)
+        states = self.uhri_countries(raw)
+        rows = []
+        for state in states:
+            # A record about several States is one recommendation to each of them.
+            source_id = annotation_id if len(states) == 1 else f"{annotation_id}/{state}"
+            row = _Row(
+                {**values, "source_id": source_id, "state_code": state},
+                frozenset(t for t in theme_ids if t is not None), goals,
+                tuple(n for n, t in zip(themes, theme_ids, strict=True) if t is None), targets)
+            self.lengths(row)
+            rows.append(row)
+        return rows
+
+    def uhri_body(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+        label = uhri_export.single(raw["body"])
+        body = body_of(label) if label else None
+        if not label:
+            self.problem("body", "is required and empty")
+        elif body is None:
+            self.problem("body", f'"{label}" is not a UN body the facility knows '
+                                 "(add its label to reference/data/uhri_bodies.csv)")
+        return body
+
+    def uhri_date(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+        try:
+            return uhri_export.date_of(raw["publication_date"])
+        except (ValueError, OverflowError):
+            value = uhri_export.single(raw["publication_date"])
+            self.problem("publication_date", f'"{value}" is not a date (an Excel date or '
+                                             "YYYY-MM-DD)")
+            return None
+
+    def uhri_cycle(self, raw: dict[str, Any], session: int | None) -> int | None:
+        value = uhri_export.single(raw.get("cycle"))
+        if not value:  # the workbook has no cycle column: the session tells it
+            return upr_cycle_of_session(session)
+        cycle = _first_number(value)
+        if cycle is None or not 1 <= cycle <= 99:
+            self.problem("cycle", f'"{value}" is not a UPR cycle number')
+        return cycle
+
+    def uhri_position(self, raw: dict[str, Any]) -> str | None:
+        """The State's position; a mixed answer ("Supported", "Noted") counts as noted."""
+        words = uhri_export.values_of(raw["positions"])
+        positions = set()
+        for word in words:
+            for part in re.split(r"\s*[/,;]\s*", word):
+                position = RESPONSES.get(part.casefold())
+                if position is None:
+                    self.problem("positions", f'"{word}" is not one of Supported, Noted')
+                else:
+                    positions.add(position)
+        if not positions:
+            return None  # the State has not answered yet
+        if RecommendationResponse.NOTED in positions:
+            return RecommendationResponse.NOTED
+        return RecommendationResponse.SUPPORTED
+
+    def uhri_sdgs(self, raw: dict[str, Any]) -> tuple[frozenset[int], frozenset[str]]:
+        """Goals ("16 - PEACE, …") and targets ("16.7 - Responsive…"; their goal too)."""
+        goals: set[int] = set()
+        targets: set[str] = set()
+        for value in uhri_export.values_of(raw["sdgs"]):
+            code = value.split(" ", 1)[0].rstrip("-").strip().lower()
+            goal = code.split(".", 1)[0]
+            if "." in code and code in self.lookups.sdg_targets:
+                targets.add(code)
+                goals.add(int(goal))
+            elif "." not in code and whole_number(goal, max_digits=2) in self.lookups.sdg_goals:
+                goals.add(int(goal))
+            else:
+                self.problem("sdgs", f'"{value}" names no SDG goal (1 to 17) or target '
+                                     "(such as 16.7)")
+        return frozenset(goals), frozenset(targets)
+
+    def uhri_countries(self, raw: dict[str, Any]) -> list[str]:
+        names = uhri_export.values_of(raw["countries"])
+        if not names:
+            self.problem("countries", "is required and empty")
+        codes = []
+        for name in names:
+            code = self.lookups.state(name)
+            if code is None:
+                self.problem("countries", f'"{name}" is not a known State name or code '
+                                          "(see state_alias)")
+            elif code not in codes:
+                codes.append(code)
+        return codes
 
 
 def _records(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
@@ -366,8 +560,8 @@ def read_rows(
     stream: TextIO, fmt: Format, lookups: _Lookups, report: ImportReport
 ) -> tuple[list[_Row], list[ImportProblem], bool]:
     """Validate the whole file: (valid rows, problems, whether the file is readable at all)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt not in CSV_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(CSV_FORMATS)}")
     checker = _RowChecker(fmt, lookups)
     records = _records(stream)
     try:
@@ -377,7 +571,7 @@ def read_rows(
         by_key = {_column_key(name): i for i, name in enumerate(header)}
         index = {c: by_key[_column_key(c)] for c in COLUMNS[fmt] if _column_key(c) in by_key}
         missing = [c for c in REQUIRED[fmt] if c not in index]
-        if fmt == "uhri" and "sur_iso3" not in index and "state_under_review" not in index:
+        if fmt == "uhri-themes" and "sur_iso3" not in index and "state_under_review" not in index:
             missing.append("sur_iso3 or state_under_review")
         if missing:
             wanted = ", ".join(f'"{c}"' for c in missing)
@@ -413,34 +607,35 @@ def read_rows(
 
 # --- writing -------------------------------------------------------------------------------
 
+# The link tables of a recommendation and their value column, in _Row.content()'s order.
+LINKS = ((RecommendationTheme, "theme_id"), (RecommendationSdg, "goal_number"),
+         (RecommendationSdgTarget, "target_code"))
 
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tuple]]:
-    """id and content of the stored rows with these source ids (three statements)."""
+    """id and content of the stored rows with these source ids (four statements)."""
     rec = Recommendation.__table__.c
     stored = session.execute(
         select(rec.id, rec.source_id, *(rec[c] for c in CONTENT_COLUMNS))
         .where(rec.source_id.in_(source_ids))
     ).all()
     ids = [r.id for r in stored]
-    themes: dict[int, set[int]] = {i: set() for i in ids}
-    sdgs: dict[int, set[int]] = {i: set() for i in ids}
+    links: list[dict[int, set]] = [{i: set() for i in ids} for _ in LINKS]
     if ids:
-        rt, rs = RecommendationTheme.__table__.c, RecommendationSdg.__table__.c
-        for rid, tid in session.execute(
-            select(rt.recommendation_id, rt.theme_id).where(rt.recommendation_id.in_(ids))
-        ):
-            themes[rid].add(tid)
-        for rid, goal in session.execute(
-            select(rs.recommendation_id, rs.goal_number).where(rs.recommendation_id.in_(ids))
-        ):
-            sdgs[rid].add(goal)
+        for (link, column), found in zip(LINKS, links, strict=True):
+            c = link.__table__.c
+            for rid, value in session.execute(
+                select(c.recommendation_id, c[column]).where(c.recommendation_id.in_(ids))
+            ):
+                found[rid].add(value)
     return {
-        r.source_id: (r.id, (*r[2:], frozenset(themes[r.id]), frozenset(sdgs[r.id])))
+        r.source_id: (r.id, (*r[2:], *(frozenset(found[r.id]) for found in links)))
         for r in stored
     }
 
@@ -464,18 +659,18 @@ def _insert_recommendations(session: Session, params: list[dict]) -> dict[str, i
 
 
 def _insert_links(session: Session, rows: list[tuple[int, _Row]]) -> None:
-    themes = [{"recommendation_id": rid, "theme_id": t} for rid, row in rows for t in row.theme_ids]
-    sdgs = [{"recommendation_id": rid, "goal_number": g} for rid, row in rows for g in row.sdgs]
-    if themes:
-        session.execute(insert(RecommendationTheme.__table__), themes)
-    if sdgs:
-        session.execute(insert(RecommendationSdg.__table__), sdgs)
+    for (link, column), attribute in zip(LINKS, ("theme_ids", "sdgs", "sdg_targets"), strict=True):
+        params = [{"recommendation_id": rid, column: value}
+                  for rid, row in rows for value in getattr(row, attribute)]
+        if params:
+            session.execute(insert(link.__table__), params)
 
 
 def write_rows(
-    session: Session, rows: list[_Row], report: ImportReport, progress: Progress | None
+    session: Session, rows: Iterable[_Row], report: ImportReport, progress: Progress | None,
+    total: int | None = None,
 ) -> None:
-    """Upsert validated rows on source_id, in chunks of bulk statements."""
+    """Upsert validated rows on source_id, in chunks of bulk statements (rows may be a stream)."""
     table = Recommendation.__table__
     now = utcnow()
     update_stmt = (
@@ -504,15 +699,16 @@ def write_rows(
                  for rid, row in changed],
             )
             changed_ids = [rid for rid, _ in changed]
-            for link in (RecommendationTheme.__table__, RecommendationSdg.__table__):
-                session.execute(delete(link).where(link.c.recommendation_id.in_(changed_ids)))
+            for link, _ in LINKS:
+                table_ = link.__table__
+                session.execute(delete(table_).where(table_.c.recommendation_id.in_(changed_ids)))
             _insert_links(session, changed)
         report.inserted += len(new)
         report.updated += len(changed)
         report.unchanged += len(chunk) - len(new) - len(changed)
         done += len(chunk)
         if progress:
-            progress(done, len(rows))
+            progress(done, total)
     # Core statements bypass the identity map: drop any stale Recommendation objects.
     session.expire_all()
 
@@ -537,7 +733,65 @@ def import_recommendations_from_stream(
     report.problems = problems
     if progress:
         progress(0, len(rows))
-    write_rows(session, rows, report, progress)
+    write_rows(session, rows, report, progress, len(rows))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _uhri_rows(export: uhri_export.Export, checker: _RowChecker, report: ImportReport,
+               skip_invalid: bool) -> Iterator[_Row]:
+    """The valid recommendations of an export as it is read; after a problem, none unless
+    skip_invalid (the rest of the file is still checked, so that every problem is listed)."""
+    first_seen: dict[str, int] = {}  # annotation id -> record: ~100 bytes a record
+    for number, raw in export.records:
+        report.rows += 1
+        checker.line, before = number, len(checker.problems)
+        kind = uhri_export.single(raw["annotation_type"])
+        if kind.casefold() != "recommendations":
+            # Concerns and observations (and any other annotation) are not recommendations
+            # a State can ask help with: counted, not imported (README).
+            report.not_recommendations[kind or "(no type)"] += 1
+            continue
+        rows = checker.uhri_export(raw)
+        annotation_id = uhri_export.single(raw["annotation_id"])
+        if annotation_id in first_seen:
+            unit = checker.unit
+            checker.problem("annotation_id", f'"{annotation_id}" repeats the id of '
+                                             f"{unit} {first_seen[annotation_id]}")
+        elif annotation_id:
+            first_seen[annotation_id] = number
+        if len(checker.problems) > before:
+            report.skipped += 1
+        elif skip_invalid or not checker.problems:
+            for row in rows:
+                report.unknown_themes.update(row.unknown_themes)
+                yield row
+
+
+def import_uhri_export(
+    session: Session,
+    stream: IO[bytes],
+    *,
+    kind: uhri_export.Kind,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a UHRI export (the workbook or the JSON) from a binary stream; the caller
+    commits, and rolls back when this raises (rows may have been written by then)."""
+    started = time.perf_counter()
+    report = ImportReport(fmt="uhri")
+    unit = "row" if kind == "xlsx" else "record"
+    try:
+        export = uhri_export.open_export(stream, kind)
+        checker = _RowChecker("uhri", _Lookups(session), unit=unit, names=export.names)
+        rows = _uhri_rows(export, checker, report, skip_invalid)
+        write_rows(session, rows, report, progress, export.total)
+    except uhri_export.ExportLayoutError as exc:
+        problem = ImportProblem(report.rows + 1, None, str(exc), unit)  # the record being read
+        raise RecommendationImportError([problem]) from None
+    if checker.problems and not skip_invalid:
+        raise RecommendationImportError(checker.problems)
+    report.problems = checker.problems
     report.seconds = time.perf_counter() - started
     return report
 
@@ -550,7 +804,19 @@ def import_recommendations(
     skip_invalid: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a recommendation CSV file (UTF-8, with or without BOM); the caller commits."""
+    """Import a recommendation file; the caller commits.
+
+    CSV formats: UTF-8, with or without BOM. `uhri`: the workbook or the JSON export, told
+    apart by the file's extension (.xlsx, .json).
+    """
+    if fmt == "uhri":
+        try:
+            kind = uhri_export.kind_of(path)
+        except uhri_export.ExportLayoutError as exc:
+            raise RecommendationImportError([ImportProblem(0, None, str(exc))]) from None
+        with Path(path).open("rb") as stream:
+            return import_uhri_export(session, stream, kind=kind, skip_invalid=skip_invalid,
+                                      progress=progress)
     data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8-sig")

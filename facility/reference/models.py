@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
@@ -14,8 +14,31 @@ GROUP_CODES = ("AFRICAN", "APG", "EEG", "GRULAC", "WEOG")
 
 
 class RecommendationResponse(StrEnum):
+    """The State's position on a UPR recommendation (other mechanisms ask for none)."""
+
     SUPPORTED = "SUPPORTED"
     NOTED = "NOTED"
+
+
+class MechanismType(StrEnum):
+    """The three kinds of UN human-rights mechanism whose recommendations OHCHR indexes."""
+
+    UPR = "UPR"
+    TREATY_BODY = "TREATY_BODY"
+    SPECIAL_PROCEDURE = "SPECIAL_PROCEDURE"
+
+
+def counts_as_supported(response: str | None, *, without_position: bool) -> bool:
+    """Whether a recommendation counts as supported by its State, for the rules that ask.
+
+    A UPR recommendation counts when the State supported it. Treaty-body and
+    special-procedure recommendations carry no position (States neither support nor note
+    them): they count as `without_position` says, the criteria's
+    `eligibility.without_position_supported` (true by default, docs/governance.md).
+    """
+    if response is None:
+        return without_position
+    return response == RecommendationResponse.SUPPORTED
 
 
 class RegionalGroup(SQLModel, table=True):
@@ -91,7 +114,12 @@ class SdgTarget(SQLModel, table=True):
 
 
 class Recommendation(SQLModel, table=True):
-    """One recommendation received by one State, as published by UPR Info or OHCHR's UHRI."""
+    """One recommendation received by one State, as published by UPR Info or OHCHR's UHRI.
+
+    `mechanism` is a MechanismType; `body` the mechanism's short code ("UPR", "CESCR",
+    "SR Torture"; uhri_bodies.csv maps the long forms); `document` the UN document symbol;
+    `response` the UPR position, None for the other mechanisms.
+    """
 
     __tablename__ = "recommendation"
 
@@ -102,16 +130,26 @@ class Recommendation(SQLModel, table=True):
     recommending_state_code: str | None = Field(
         default=None, foreign_key="state.code", max_length=3
     )
-    recommended_by: str = Field(default="", max_length=400, description="as written in the source")
-    mechanism: str = Field(default="UPR", max_length=40)
+    recommended_by: str = Field(
+        default="", sa_column=Column(Text, nullable=False, default=""),
+        description="the recommending State(s), as written in the source ('; ' between them)")
+    recommending_states: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list),
+        description="ISO3 codes of the recommending States (UPR)")
+    mechanism: str = Field(default=MechanismType.UPR, max_length=40, index=True)
+    body: str = Field(default="UPR", max_length=60, index=True)
+    annotation_type: str = Field(default="Recommendations", max_length=40)
+    publication_date: date | None = None
     cycle: int | None = None
     session: int | None = None
     year: int | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
-    response: RecommendationResponse = Field(sa_type=String(12), index=True)
+    response: RecommendationResponse | None = Field(default=None, sa_type=String(12), index=True)
     action_category: int | None = None
     source_themes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    document: str | None = Field(default=None, max_length=200)
+    document: str | None = Field(default=None, max_length=200, index=True)
+    affected_persons: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     imported_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -137,3 +175,17 @@ class RecommendationSdg(SQLModel, table=True):
         )
     )
     goal_number: int = Field(foreign_key="sdg_goal.number", primary_key=True)
+
+
+class RecommendationSdgTarget(SQLModel, table=True):
+    """An SDG target a recommendation serves (UHRI annotates targets; their goals are linked too)."""
+
+    __tablename__ = "recommendation_sdg_target"
+
+    recommendation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    target_code: str = Field(foreign_key="sdg_target.code", primary_key=True, max_length=8,
+                             index=True)

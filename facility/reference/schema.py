@@ -1,6 +1,8 @@
 """GraphQL types and queries for reference data and recommendations."""
 
+from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -11,9 +13,11 @@ from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound
 from facility.reference import models, names
-from facility.reference.search import search_recommendations
+from facility.reference.search import search_recommendations, target_order
 
 RecommendationResponse = strawberry.enum(models.RecommendationResponse)
+MechanismType = strawberry.enum(
+    models.MechanismType, description="UPR, treaty body or special procedure")
 
 
 @strawberry.enum
@@ -106,6 +110,18 @@ class SdgGoalType:
     short_title: str
 
 
+@strawberry.type(name="SdgTarget")
+class SdgTargetType:
+    code: str = strawberry.field(description='"16.7", "5.a"')
+    goal: int
+    title: str
+
+    @classmethod
+    def of(cls, target: models.SdgTarget, language: str) -> "SdgTargetType":
+        return cls(code=target.code, goal=target.goal_number,
+                   title=target.titles.get(language, target.titles["en"]))
+
+
 @strawberry.type(name="Recommendation")
 class RecommendationType:
     model: strawberry.Private[models.Recommendation]
@@ -122,8 +138,9 @@ class RecommendationType:
     def text(self) -> str:
         return self.model.text
 
-    @strawberry.field
-    def response(self) -> RecommendationResponse:  # type: ignore[valid-type]
+    @strawberry.field(description="the State's UPR position; null for the other mechanisms, "
+                                  "which ask none, and for a UPR recommendation not yet answered")
+    def response(self) -> RecommendationResponse | None:  # type: ignore[valid-type]
         return self.model.response
 
     @strawberry.field
@@ -157,6 +174,40 @@ class RecommendationType:
     @strawberry.field
     def year(self) -> int | None:
         return self.model.year
+
+    @strawberry.field
+    def mechanism_type(self) -> MechanismType:  # type: ignore[valid-type]
+        return models.MechanismType(self.model.mechanism)
+
+    @strawberry.field(description='the body\'s code: "UPR", "CESCR", "CRC", "SR Torture"…')
+    def body(self) -> str:
+        return self.model.body
+
+    @strawberry.field(description='the UN document symbol, e.g. "E/C.12/AUS/CO/6"')
+    def document_symbol(self) -> str | None:
+        return self.model.document
+
+    @strawberry.field
+    def publication_date(self) -> date | None:
+        return self.model.publication_date
+
+    @strawberry.field(description='as UHRI annotates it: "Recommendations"')
+    def annotation_type(self) -> str:
+        return self.model.annotation_type
+
+    @strawberry.field(description='as UHRI names them: "Women & girls", "Indigenous peoples"…')
+    def affected_persons(self) -> list[str]:
+        return list(self.model.affected_persons)
+
+    @strawberry.field(description="the recommending States (UPR)")
+    def recommending_states(self, info: Info) -> list[StateType]:
+        found = (state_by_code(info, code) for code in self.model.recommending_states)
+        return [state for state in found if state is not None]
+
+    @strawberry.field(description="the SDG targets it serves, as UHRI annotates them")
+    def sdg_targets(self, info: Info, language: str = "en") -> list[SdgTargetType]:
+        targets = context_of(info).loaders.recommendation_sdg_targets.load(self.model.id)  # type: ignore[arg-type]
+        return [SdgTargetType.of(t, language) for t in targets]
 
 
 @strawberry.type
@@ -205,20 +256,44 @@ class ReferenceQuery:
                             short_title=g.short_titles.get(language, g.short_titles["en"]))
                 for g in goals]
 
+    @strawberry.field(description="the 169 SDG targets, titles in one of the six UN languages")
+    def sdg_targets(self, info: Info, language: str = "en",
+                    goal: int | None = None) -> list[SdgTargetType]:
+        from sqlmodel import select
+
+        query = select(models.SdgTarget)
+        if goal is not None:
+            query = query.where(models.SdgTarget.goal_number == goal)
+        targets = sorted(context_of(info).session.exec(query).all(),
+                         key=lambda t: target_order(t.code))
+        return [SdgTargetType.of(t, language) for t in targets]
+
     @strawberry.field(description="recommendations (public UN documents), filtered and searched")
     def recommendations(
         self, info: Info, state_code: str | None = None,
         response: RecommendationResponse | None = None,  # type: ignore[valid-type]
         theme: str | None = None, search: str | None = None,
         first: int | None = None, after: str | None = None,
+        mechanism: MechanismType | None = None,  # type: ignore[valid-type]
+        body: Annotated[str | None, strawberry.argument(
+            description='a body\'s code or name: "CRC", "Committee on the Rights of the Child", '
+                        '"SR Torture"')] = None,
+        symbol: Annotated[str | None, strawberry.argument(
+            description="a UN document symbol")] = None,
+        year: Annotated[int | None, strawberry.argument(
+            description="the year of publication")] = None,
+        sdg_target: Annotated[str | None, strawberry.argument(
+            description='an SDG target: "16.7"')] = None,
     ) -> Connection[RecommendationType]:
         ctx = context_of(info)
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
         rows, total = search_recommendations(
             ctx.session, state_code=state_code.upper() if state_code else None,
             response=response, theme=theme, search=search, limit=limit, offset=offset,
+            mechanism=mechanism, body=body, symbol=symbol, year=year, sdg_target=sdg_target,
         )
         ctx.loaders.recommendation_themes.prime(r.id for r in rows)  # type: ignore[misc]
+        ctx.loaders.recommendation_sdg_targets.prime(r.id for r in rows)  # type: ignore[misc]
         return connection([RecommendationType(model=r) for r in rows], total=total, offset=offset)
 
     @strawberry.field

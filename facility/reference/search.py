@@ -20,12 +20,16 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from facility.reference.bodies import body_of
 from facility.reference.models import (
+    MechanismType,
     Recommendation,
     RecommendationResponse,
     RecommendationSdg,
+    RecommendationSdgTarget,
     RecommendationTheme,
     SdgGoal,
+    SdgTarget,
     Theme,
 )
 
@@ -73,11 +77,21 @@ def search_recommendations(
     search: str | None = None,
     limit: int,
     offset: int = 0,
+    mechanism: MechanismType | str | None = None,
+    body: str | None = None,
+    symbol: str | None = None,
+    year: int | None = None,
+    sdg_target: str | None = None,
 ) -> tuple[list[Recommendation], int]:
-    """One page of the matching recommendations and how many match in all."""
+    """One page of the matching recommendations and how many match in all.
+
+    `body` takes a body's code or any spelling uhri_bodies.csv knows ("Committee on the
+    Rights of the Child" finds CRC); `symbol` a document symbol, in any case.
+    """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    conditions: list[ColumnElement[bool]] = []
+    conditions = mechanism_conditions(mechanism=mechanism, body=body, symbol=symbol, year=year,
+                                      sdg_target=sdg_target)
     if state_code:
         conditions.append(Recommendation.state_code == state_code.strip().upper())
     if response:
@@ -119,6 +133,52 @@ def search_recommendations(
         .offset(offset)
     )
     return list(session.execute(page).scalars()), total
+
+
+def mechanism_conditions(
+    *, mechanism: MechanismType | str | None = None, body: str | None = None,
+    symbol: str | None = None, year: int | None = None, sdg_target: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The filters by mechanism, body, document, year and SDG target (those given)."""
+    conditions: list[ColumnElement[bool]] = []
+    if mechanism:
+        conditions.append(Recommendation.mechanism == MechanismType(mechanism).value)
+    if body and body.strip():
+        known = body_of(body)
+        code = known.code if known else " ".join(body.split())
+        conditions.append(func.lower(Recommendation.body) == code.lower())
+    if symbol and symbol.strip():
+        conditions.append(func.upper(Recommendation.document) == symbol.strip().upper())
+    if year is not None:
+        conditions.append(Recommendation.year == year)
+    if sdg_target and sdg_target.strip():
+        conditions.append(Recommendation.id.in_(
+            select(RecommendationSdgTarget.recommendation_id)
+            .where(RecommendationSdgTarget.target_code == sdg_target.strip().lower())))
+    return conditions
+
+
+def sdg_targets_by_recommendation(session: Session, ids: list[int]) -> dict[int, list[SdgTarget]]:
+    """The SDG targets each of these recommendations serves, in target order; 1 statement."""
+    targets: dict[int, list[SdgTarget]] = {rid: [] for rid in ids}
+    if not ids:
+        return targets
+    rows = session.execute(
+        select(RecommendationSdgTarget.recommendation_id, SdgTarget)
+        .join(SdgTarget, SdgTarget.code == RecommendationSdgTarget.target_code)
+        .where(RecommendationSdgTarget.recommendation_id.in_(ids))  # type: ignore[attr-defined]
+    )
+    for rid, target in rows:
+        targets[rid].append(target)
+    for found in targets.values():
+        found.sort(key=lambda t: target_order(t.code))
+    return targets
+
+
+def target_order(code: str) -> tuple[int, int, str]:
+    """"1.2" before "1.10" before "1.a"."""
+    goal, _, rest = code.partition(".")
+    return (int(goal), int(rest) if rest.isdigit() else 1000, rest)
 
 
 def recommendation_themes(session: Session, ids: list[int]) -> dict[int, list[str]]:

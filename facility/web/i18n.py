@@ -48,7 +48,7 @@ _AREA_OF_SEGMENT = {"account": "account", "todo": "account", "state": "state",
 # holds every claim true). English, the source language, has them all.
 COMPLETE: dict[str, frozenset[str]] = {
     "en": frozenset(AREAS),
-    "fr": frozenset({"public", "account", "state"}),
+    "fr": frozenset(AREAS),
 }
 # Said, in the language asked for, on a page shown in English because that language does not
 # have it (written here, not in a catalogue, since the catalogue is what is missing).

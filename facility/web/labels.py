@@ -79,6 +79,10 @@ LABELS.update({
     # the State's response to a recommendation
     "SUPPORTED": N_("Supported"),
     "NOTED": N_("Noted"),
+    # the mechanisms that make recommendations
+    "UPR": N_("Universal Periodic Review"),
+    "TREATY_BODY": N_("Treaty body"),
+    "SPECIAL_PROCEDURE": N_("Special procedure"),
     # experts' seniority
     "JUNIOR": N_("Junior"),
     "MID": N_("Mid-career"),

@@ -8,6 +8,7 @@ secretariat opens too. Every write goes through the services with the viewer's A
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, UploadFile
@@ -20,7 +21,12 @@ from facility.engagements import compliance, deployments, lifecycle
 from facility.engagements import service as engagement_service
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.numbers import whole_number
-from facility.reference.importers import RecommendationImportError, import_recommendations_from_stream
+from facility.reference import uhri_export
+from facility.reference.importers import (
+    RecommendationImportError,
+    import_recommendations_from_stream,
+    import_uhri_export,
+)
 from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
 from facility.requests.models import RequestStatus
@@ -40,7 +46,7 @@ REQUESTS_PAGE_SIZE = 20
 ACCOUNTS_PAGE_SIZE = 25
 RUNS_PAGE_SIZE = 10
 ENGAGEMENTS_PAGE_SIZE = 20
-IMPORT_FORMATS = ("upr-info", "uhri")
+IMPORT_FORMATS = ("uhri", "upr-info", "uhri-themes")  # UHRI's export (.xlsx, .json), the CSVs
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
@@ -302,14 +308,21 @@ def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
     values = {"format": format, "skip_invalid": skip_invalid == "yes"}
     errors: list[tuple[str, str]] = []
     if format not in IMPORT_FORMATS:
-        errors.append(("format", _("Format: choose UPR Info or UHRI.")))
+        errors.append(("format", _("Format: choose the UHRI export, UPR Info or a UHRI "
+                                   "thematic list.")))
     data = file.file.read(MAX_IMPORT_BYTES + 1) if file is not None else b""
+    kind = None
     if not data:
-        errors.append(("file", _("File: choose a CSV file to import.")))
+        errors.append(("file", _("File: choose a file to import.")))
     elif len(data) > MAX_IMPORT_BYTES:
-        errors.append(("file", _("File: at most 20 MB.")))
+        errors.append(("file", _("File: at most 20 MB (import larger exports with the "
+                                 "command `facility import recommendations`).")))
+    elif format == "uhri":
+        kind = uhri_export.KINDS.get(Path(file.filename or "").suffix.lower())  # type: ignore[union-attr]
+        if kind is None:
+            errors.append(("file", _("File: a UHRI export is a .xlsx or a .json file.")))
     text = ""
-    if not errors:
+    if not errors and kind is None:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
@@ -321,9 +334,13 @@ def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
         return render(request, "secretariat/import.html", {**context, "errors": errors},
                       status_code=422)
     try:
-        report = import_recommendations_from_stream(db, io.StringIO(text, newline=""),
-                                                    fmt=format,  # type: ignore[arg-type]
-                                                    skip_invalid=values["skip_invalid"])
+        if kind is not None:
+            report = import_uhri_export(db, io.BytesIO(data), kind=kind,
+                                        skip_invalid=values["skip_invalid"])
+        else:
+            report = import_recommendations_from_stream(db, io.StringIO(text, newline=""),
+                                                        fmt=format,  # type: ignore[arg-type]
+                                                        skip_invalid=values["skip_invalid"])
     except RecommendationImportError as refusal:
         db.rollback()  # nothing is written from a refused file
         return render(request, "secretariat/import.html", {

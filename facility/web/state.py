@@ -28,7 +28,7 @@ from facility.errors import Conflict, PermissionDenied, ValidationFailed
 from facility.needs import service as needs
 from facility.numbers import whole_number, whole_numbers
 from facility.offers import service as offers
-from facility.reference.models import RecommendationResponse, Theme
+from facility.reference.models import MechanismType, Recommendation, RecommendationResponse, Theme
 from facility.reference.search import (
     recommendation_themes,
     recommendations_by_id,
@@ -107,19 +107,28 @@ def my_requests(request: Request, db: SessionDep, actor: StateActor, status: str
 # Choosing recommendations (a GET form that carries the selection, no JavaScript) --------------
 
 def _picker_context(request: Request, db, actor: Actor, *, q: str, theme: str, response: str,
-                    page: str | None, selected: list[int], continue_to: str) -> dict[str, Any]:
+                    mechanism: str, body: str, page: str | None, selected: list[int],
+                    continue_to: str) -> dict[str, Any]:
     themes = list(db.exec(select(Theme).order_by(Theme.name)))
     theme_name = theme if any(t.name == theme for t in themes) else ""
     response_code = response if response in RecommendationResponse.__members__ else ""
+    mechanism_code = mechanism if mechanism in MechanismType.__members__ else ""
+    # The bodies that addressed this State, so that the list offers no empty choice.
+    bodies = list(db.exec(select(Recommendation.body).where(
+        Recommendation.state_code == actor.state_code).distinct().order_by(Recommendation.body)))
+    body_code = body if body in bodies else ""
     number = page_number(page)
     rows, total = search_recommendations(
         db, state_code=actor.state_code, response=response_code or None, theme=theme_name or None,
-        search=q or None, limit=PICKER_PAGE_SIZE, offset=(number - 1) * PICKER_PAGE_SIZE)
+        search=q or None, mechanism=mechanism_code or None, body=body_code or None,
+        limit=PICKER_PAGE_SIZE, offset=(number - 1) * PICKER_PAGE_SIZE)
     on_page = {r.id for r in rows}
     chosen = recommendations_by_id(db, selected)
     return {
         "q": q, "theme": theme_name, "response": response_code, "themes": themes,
         "responses": list(RecommendationResponse), "rows": rows,
+        "mechanism": mechanism_code, "mechanisms": list(MechanismType), "body": body_code,
+        "bodies": bodies,
         "row_themes": recommendation_themes(db, [r.id for r in rows]),
         "selected": selected, "chosen": chosen,
         "kept_elsewhere": [r.id for r in chosen if r.id not in on_page],
@@ -129,7 +138,8 @@ def _picker_context(request: Request, db, actor: Actor, *, q: str, theme: str, r
 
 @router.get("/state/requests/new")
 def choose_recommendations(request: Request, db: SessionDep, actor: StateActor, q: str = "",
-                           theme: str = "", response: str = "", page: str | None = None,
+                           theme: str = "", response: str = "", mechanism: str = "",
+                           body: str = "", page: str | None = None,
                            for_request: str | None = None) -> Response:
     """Step 1: search the State's recommendations and tick the ones the request serves.
 
@@ -142,7 +152,8 @@ def choose_recommendations(request: Request, db: SessionDep, actor: StateActor, 
         _visible_request(request, db, actor, for_request_id)
         continue_to = f"/state/requests/{for_request_id}/edit"
     context = _picker_context(request, db, actor, q=q.strip()[:200], theme=theme, response=response,
-                              page=page, selected=selected, continue_to=continue_to)
+                              mechanism=mechanism, body=body, page=page, selected=selected,
+                              continue_to=continue_to)
     context["for_request"] = for_request_id
     return render(request, "state/choose.html", context)
 

@@ -150,6 +150,14 @@ def _recommendations(s: Scenario) -> dict:
     return data
 
 
+def _sdg_targets(s: Scenario) -> dict:
+    data = run(s.anonymous, "SdgTargets", language="fr", goal=16)
+    codes = [t["code"] for t in data["sdgTargets"]]
+    assert codes[:2] == ["16.1", "16.2"] and codes[-2:] == ["16.a", "16.b"]
+    assert "toutes les formes de violence" in data["sdgTargets"][0]["title"]
+    return data
+
+
 def _create_request(s: Scenario) -> dict:
     return run(s.kenya, "CreateRequest", input=request_input([s.recs["TEST-KEN-1"]]))
 
@@ -264,6 +272,7 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "States": _states,
     "Themes": _themes,
     "Recommendations": _recommendations,
+    "SdgTargets": _sdg_targets,
     "CreateRequest": _create_request,
     "UpdateRequest": _update_request,
     "SubmitRequest": _submit_request,
@@ -373,7 +382,9 @@ def _has(actual, expected, where: str) -> None:
 
 QUERY_FIELDS = {
     "me": [], "states": [],
-    "recommendations": ["stateCode", "response", "theme", "search", "first", "after"],
+    "recommendations": ["stateCode", "response", "theme", "search", "first", "after",
+                        "mechanism", "body", "symbol", "year", "sdgTarget"],
+    "sdgTargets": ["language", "goal"],
     "request": ["id"],
     "requests": ["status", "stateCode", "first", "after"],
     "offers": ["first", "after"],
@@ -414,7 +425,9 @@ def test_enum_values():
     ("State", ["code", "name", "regionalGroup"]),
     ("Partner", ["name"]),
     ("Recommendation", ["id", "sourceId", "text", "response", "themes", "state",
-                        "recommendingState", "cycle", "session"]),
+                        "recommendingState", "cycle", "session", "mechanismType", "body",
+                        "documentSymbol", "publicationDate", "annotationType", "affectedPersons",
+                        "recommendingStates", "sdgTargets"]),
     ("CapacityRequest", ["id", "title", "status", "state", "recommendations", "themes",
                          "languages", "budget", "experts", "weeks", "windowStart", "windowEnd",
                          "priority"]),

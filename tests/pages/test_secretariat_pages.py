@@ -157,8 +157,43 @@ def test_the_import_form_names_missing_fields(browser, world):
     browser.sign_in(world.secretariat.email)
     response = _upload(browser, "", fmt="excel")
     assert response.status_code == 422
-    assert "Format: choose UPR Info or UHRI." in response.text
-    assert "File: choose a CSV file to import." in response.text
+    assert "Format: choose the UHRI export, UPR Info or a UHRI thematic list." in response.text
+    assert "File: choose a file to import." in response.text
+
+
+def _upload_file(browser, path, fmt: str = "uhri"):
+    page = browser.get("/secretariat/imports").text
+    from tests.pages.conftest import csrf_of
+
+    return browser.http.post("/secretariat/imports", data={"csrf_token": csrf_of(page), "format": fmt},
+                             files={"file": (path.name, path.read_bytes(), "application/octet-stream")})
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "json"])
+def test_the_uhri_export_imports_from_the_page(browser, world, db_session, tmp_path, kind):
+    from tests.reference import uhri_fixtures as fx
+
+    browser.sign_in(world.secretariat.email)
+    assert 'value="uhri"' in browser.get("/secretariat/imports").text
+    records = fx.sample_records()
+    path = (fx.write_xlsx if kind == "xlsx" else fx.write_json)(tmp_path / f"uhri.{kind}", records)
+    response = _upload_file(browser, path)
+    assert response.status_code == 200, response.text
+    rows = fx.SAMPLE_RECOMMENDATIONS + fx.EXTRA_RECOMMENDATIONS
+    assert f"{rows} new, 0 updated" in response.text
+    assert f"{fx.SAMPLE_CONCERNS} records are concerns or observations" in response.text
+    db_session.expire_all()
+    assert db_session.exec(select(Recommendation).where(
+        Recommendation.source_id == fx.CRC_ID)).one().body == "CRC"
+
+
+def test_a_uhri_export_must_be_a_workbook_or_json(browser, world, tmp_path):
+    browser.sign_in(world.secretariat.email)
+    path = tmp_path / "uhri.csv"
+    path.write_text("Text\n", encoding="utf-8")
+    response = _upload_file(browser, path)
+    assert response.status_code == 422
+    assert "File: a UHRI export is a .xlsx or a .json file." in response.text
 
 
 def test_statements_are_fixed_whatever_the_data(browser, world, db_session, person):

@@ -121,6 +121,31 @@ def test_file_a_request_from_recommendations_then_submit(browser, person, recomm
     assert "Training of prison staff" in listed.text
 
 
+def test_the_picker_filters_by_mechanism_and_body(browser, person, recommendations, db_session):
+    upr = recommendations(1)[0]
+    crc = Recommendation(source_id="TEST-KEN-CRC", source="uhri", state_code="KEN",
+                         mechanism="TREATY_BODY", body="CRC", document="CRC/C/KEN/CO/3-5",
+                         text="Raise the age of criminal responsibility (test)")
+    torture = Recommendation(source_id="TEST-KEN-SR", source="uhri", state_code="KEN",
+                             mechanism="SPECIAL_PROCEDURE", body="SR Torture",
+                             text="Monitor every cell (test)")
+    db_session.add_all([crc, torture])
+    db_session.flush()
+    browser.sign_in(person(Role.STATE).email)
+    every = browser.get("/state/requests/new").text
+    assert all(r.source_id in every for r in (upr, crc, torture))
+    assert '<option value="CRC">CRC</option>' in every and '<option value="SR Torture">' in every
+    treaty = browser.get("/state/requests/new?mechanism=TREATY_BODY").text
+    assert "TEST-KEN-CRC" in treaty and "CRC/C/KEN/CO/3-5" in treaty and "No position" in treaty
+    assert upr.source_id not in treaty and "TEST-KEN-SR" not in treaty
+    by_body = browser.get("/state/requests/new?body=SR+Torture").text
+    assert "TEST-KEN-SR" in by_body and "TEST-KEN-CRC" not in by_body
+    upr_only = browser.get("/state/requests/new?mechanism=UPR").text
+    assert upr.source_id in upr_only and "TEST-KEN-CRC" not in upr_only
+    # An unknown choice is ignored, as for the other filters.
+    assert "TEST-KEN-CRC" in browser.get("/state/requests/new?mechanism=NONE&body=Nobody").text
+
+
 def test_validation_errors_are_shown_and_nothing_is_stored(browser, person, recommendations, db_session):
     mine = recommendations(1)
     ghana = recommendations(1, state="GHA", start=10)

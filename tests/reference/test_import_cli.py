@@ -61,8 +61,8 @@ def test_import_then_reimport(database: str) -> None:
     assert _count(database) == 4424
 
 
-def test_uhri_imports_and_lists_unknown_themes(database: str, tmp_path: Path) -> None:
-    result = _run("--format", "uhri", str(UHRI))
+def test_uhri_themes_imports_and_lists_unknown_themes(database: str, tmp_path: Path) -> None:
+    result = _run("--format", "uhri-themes", str(UHRI))
     assert result.exit_code == 0, result.output
     assert "inserted 632" in result.stdout
     assert "unknown themes" not in result.stdout  # every theme of the real file is mapped
@@ -74,7 +74,7 @@ def test_uhri_imports_and_lists_unknown_themes(database: str, tmp_path: Path) ->
     odd.write_text(header + row.replace("SVN-C2-115.1", "SVN-X-1").replace(
         "A12 Acceptance of international norms,A12", "A12 Acceptance of international norms,Space law"),
         encoding="utf-8")
-    result = _run("--format", "uhri", str(odd))
+    result = _run("--format", "uhri-themes", str(odd))
     assert result.exit_code == 0, result.output
     assert "unknown themes (kept as source text only)" in result.stdout
     assert "Space law" in result.stdout
@@ -115,3 +115,27 @@ def test_unknown_format_is_a_usage_error(database: str) -> None:
     result = _run("--format", "csv", str(UPR_INFO))
     assert result.exit_code == 2
     assert _count(database) == 0
+
+
+def test_uhri_export_workbook_imports_and_a_refusal_writes_nothing(database: str,
+                                                                  tmp_path: Path) -> None:
+    from tests.reference import uhri_fixtures as fx
+
+    records = fx.sample_records()
+    result = _run("--format", "uhri", str(fx.write_xlsx(tmp_path / "uhri.xlsx", records)))
+    assert result.exit_code == 0, result.output
+    rows = fx.SAMPLE_RECOMMENDATIONS + fx.EXTRA_RECOMMENDATIONS
+    assert f"inserted {rows}, updated 0, unchanged 0, skipped 0" in result.stdout
+    assert f"not recommendations, not imported: {fx.SAMPLE_CONCERNS} Concerns/Observations" in (
+        result.stdout)
+
+    records[0]["Text"] = "changed"  # valid, read before the problem of the last record
+    records[-1]["Countries"] = ["Atlantis"]
+    refused = _run("--format", "uhri", str(fx.write_json(tmp_path / "bad.json", records)))
+    assert refused.exit_code == 1
+    assert f'record {len(records)}, key "Countries": "Atlantis" is not a known State' in (
+        refused.output)
+    assert "refused, 1 problem(s); nothing was imported." in refused.output
+    again = _run("--format", "uhri", str(tmp_path / "uhri.xlsx"))
+    assert f"inserted 0, updated 0, unchanged {rows}" in again.stdout
+    assert _count(database) == rows

@@ -43,7 +43,7 @@ def _sdgs(session: Session, rec: Recommendation) -> list[int]:
 
 
 def test_real_file_counts_and_themes(db_session: Session) -> None:
-    report = import_recommendations(db_session, UHRI, fmt="uhri")
+    report = import_recommendations(db_session, UHRI, fmt="uhri-themes")
 
     assert (report.rows, report.inserted, report.skipped) == (632, 632, 0)
     by_response = dict(
@@ -68,22 +68,22 @@ def test_real_file_counts_and_themes(db_session: Session) -> None:
 
 
 def test_real_file_fields(db_session: Session) -> None:
-    import_recommendations(db_session, UHRI, fmt="uhri")
+    import_recommendations(db_session, UHRI, fmt="uhri-themes")
 
     rec = _by_source_id(db_session, "SVN-C2-115.3")
     assert (rec.cycle, rec.session, rec.year, rec.mechanism) == (2, 20, 2014, "UPR")
     assert (rec.recommending_state_code, rec.recommended_by) == ("PRT", "Portugal; Slovakia")
     assert rec.document == "A/HRC/28/15/Add.1 - Para. 3"
-    assert rec.source == "uhri" and rec.response == "SUPPORTED"
+    assert rec.source == "uhri-themes" and rec.response == "SUPPORTED"
     assert recommendation_themes(db_session, [rec.id]) == {rec.id: ["International instruments"]}
     assert db_session.execute(select(func.count()).select_from(RecommendationSdg)).scalar_one() > 400
 
 
 def test_reimport_changes_nothing(db_session: Session) -> None:
-    import_recommendations(db_session, UHRI, fmt="uhri")
+    import_recommendations(db_session, UHRI, fmt="uhri-themes")
     sdg_links = db_session.execute(select(func.count()).select_from(RecommendationSdg)).scalar_one()
 
-    report = import_recommendations(db_session, UHRI, fmt="uhri")
+    report = import_recommendations(db_session, UHRI, fmt="uhri-themes")
 
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 632)
     assert db_session.execute(
@@ -104,7 +104,7 @@ def test_hand_written_file(db_session: Session) -> None:
         # the name without the code, in another spelling; an unknown theme
         "H-3,4,48,2025,Republic of Slovenia,,,Ratify it.,Türkiye,Supported,,,Space law,,\r\n"
     )
-    report = import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri")
+    report = import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri-themes")
 
     assert (report.inserted, report.skipped) == (3, 0)
     assert report.unknown_themes == {"Space law": 1}
@@ -126,7 +126,7 @@ def test_hand_written_file(db_session: Session) -> None:
 def test_state_code_must_agree_with_the_name(db_session: Session) -> None:
     content = f"{HEADER}\nC-1,4,48,2025,Slovenia,HRV,1,Do it.,Chile,Supported,,,,,\n"
     with pytest.raises(RecommendationImportError) as refused:
-        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri")
+        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri-themes")
     assert [str(p) for p in refused.value.problems] == [
         'line 2, column "sur_iso3": "HRV" disagrees with state_under_review "Slovenia" (SVN)'
     ]
@@ -135,7 +135,7 @@ def test_state_code_must_agree_with_the_name(db_session: Session) -> None:
 def test_sdgs_must_be_goal_numbers(db_session: Session) -> None:
     content = f"{HEADER}\nS-1,4,48,2025,Slovenia,SVN,1,Do it.,Chile,Supported,,,,,16; 18; x\n"
     with pytest.raises(RecommendationImportError) as refused:
-        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri")
+        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri-themes")
     assert [str(p) for p in refused.value.problems] == [
         'line 2, column "sdgs": "18" is not an SDG goal number from 1 to 17',
         'line 2, column "sdgs": "x" is not an SDG goal number from 1 to 17',

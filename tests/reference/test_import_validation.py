@@ -121,7 +121,7 @@ def test_missing_columns_are_one_problem(db_session: Session, tmp_path: Path) ->
 
 def test_wrong_format_names_the_missing_columns(db_session: Session) -> None:
     with pytest.raises(RecommendationImportError) as refused:
-        import_recommendations(db_session, UPR_INFO, fmt="uhri")
+        import_recommendations(db_session, UPR_INFO, fmt="uhri-themes")
     [problem] = refused.value.problems
     assert '"recommendation", "position", "sur_iso3 or state_under_review"' in str(problem)
 

@@ -223,6 +223,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return "visible" if q(f"{{ {name} {sub} }}")[name] else "null"
     if name == "sdgGoals":
         return "visible" if q("{ sdgGoals { number } }")["sdgGoals"] else "null"
+    if name == "sdgTargets":
+        return "visible" if q("{ sdgTargets { code } }")["sdgTargets"] else "null"
     if name == "committee":
         return "visible" if len(q("{ committee { regionalGroup } }")["committee"]) == 5 else "null"
     if name == "publishedDecisions":
