@@ -218,9 +218,9 @@ def item10_matches_records(db: Session, after: str, years: list[int]) -> None:
                             if _in_year(as_utc(runs[p.run_id].created_at), year))
         assert {s.status: s.count for s in report.proposals} == \
             {s.value: proposals[s.value] for s in ProposalStatus}, (after, year)
-        # Follow-up as the report counts it: today, or (once the report says so) as of the
-        # year's end, among the engagements that had ended by then.
-        on = getattr(report, "as_of", today())
+        # Follow-up as the report counts it: as of the year's end (today while it runs), among
+        # the engagements that had ended by then.
+        on = report.as_of
         ended = {e.id for e in db.exec(select(Engagement)) if e.end <= on}
         compliance = _compliance([r for r in _latest_reports(db) if r.engagement_id in ended], on)
         every = report.all_compliance
