@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from facility import locking
@@ -18,7 +18,7 @@ from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
 from governance import audit
-from governance.models import Engagement, MatchProposal, ProposalStatus
+from governance.models import Engagement, EngagementStatus, MatchProposal, ProposalStatus
 
 
 def get_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
@@ -137,12 +137,18 @@ def list_proposals(session: Session, *, actor: Actor | None, status: ProposalSta
 
 
 def capacity_used(session: Session, offer_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per offer: the requests it is committed to and the sum of their budgets (1 statement)."""
+    """Per offer: the requests it is committed to and the budget they take (1 statement), as an
+    optimiser run holds them (governance/carried.py): a completed engagement gives its request
+    back and keeps only the budget it spent; an open one holds both, at the engagement's budget."""
     if not offer_ids:
         return {}
+    open_match = case((Engagement.status.is_(None)  # type: ignore[union-attr]
+                       | (Engagement.status != EngagementStatus.COMPLETED), 1), else_=0)
     rows = session.exec(
-        select(MatchProposal.offer_id, func.count(), func.coalesce(func.sum(CapacityRequest.budget), 0))
+        select(MatchProposal.offer_id, func.coalesce(func.sum(open_match), 0),
+               func.coalesce(func.sum(func.coalesce(Engagement.budget, CapacityRequest.budget)), 0))
         .join(CapacityRequest, CapacityRequest.id == MatchProposal.request_id)
+        .outerjoin(Engagement, Engagement.proposal_id == MatchProposal.id)  # type: ignore[arg-type]
         .where(MatchProposal.offer_id.in_(offer_ids),  # type: ignore[attr-defined]
                MatchProposal.status.in_(HOLDS_CAPACITY))  # type: ignore[attr-defined]
         .group_by(MatchProposal.offer_id)).all()

@@ -198,7 +198,8 @@ def answer_deployment(request: Request, form: FormDep, db: SessionDep, actor: Ex
     return actions.write(
         db, lambda: deployments.answer_deployment(
             db, actor=actor, engagement_id=engagement_id, accept=answer == "accept",
-            reason=reason, expected_version=whole_number(version) or -1),
+            # 0 is the version of a deployment not answered yet: only unreadable input is -1.
+            reason=reason, expected_version=-1 if (seen := whole_number(version)) is None else seen),
         done=f"/expert/deployments?done={'accepted' if answer == 'accept' else 'declined'}",
         answers={
             NotFound: lambda _missing: PageError(404, _("Page not found"),
