@@ -13,8 +13,8 @@
 Only active accounts receive one. The step itself happens once (each is a change of status
 under a row lock), so its notice is queued once. Like the reminders, a message holds only
 what its recipient may already read on the platform: titles, the State's name, dates, the
-GraphQL id; never a person's name, never free text written by someone else (reasons, comments,
-a run's error). It is listed under the recipient's notifications at once, and e-mailed by the
+GraphQL id; never a person's name and no other free text (reasons, comments, a run's error, a
+story's summary). It is listed under the recipient's notifications at once, and e-mailed by the
 next `facility reminders run` when SMTP is configured (facility/notifications/mail.py).
 """
 

@@ -10,6 +10,9 @@ words in the page's language. The optimiser itself stays free of names and of th
 
     names = load_names(db, actor, [p.explanation for p in proposals])   # 3 statements
     {{ p.explanation | plain(names) }}
+
+A page that already holds the offers (a match's explanation names its offer and its experts
+only) builds `Names(offers=..., experts=expert_names(...))` instead.
 """
 
 from __future__ import annotations
@@ -56,10 +59,16 @@ def load_names(session: Session, actor: Actor | None, texts: Iterable[str]) -> N
         permissions.request_visibility(actor), CapacityRequest.id.in_(found["R"]))).all())  # type: ignore[union-attr]
     offers = dict(session.exec(select(Offer.id, Offer.title).where(
         permissions.offer_visibility(actor), Offer.id.in_(found["O"]))).all())  # type: ignore[union-attr]
-    experts = {e.id: e.name for e in session.exec(select(Expert).where(
-        Expert.id.in_(found["E"])))  # type: ignore[union-attr]
-        if permissions.can_view_expert_personal(actor, e)}
-    return Names(requests=requests, offers=offers, experts=experts)  # type: ignore[arg-type]
+    return Names(requests=requests, offers=offers,  # type: ignore[arg-type]
+                 experts=expert_names(session, actor, found["E"]))
+
+
+def expert_names(session: Session, actor: Actor | None, expert_ids: Iterable[int]) -> dict[int, str]:
+    """The names of those experts the viewer may name (1 statement). A page that has the
+    offers and requests at hand builds its `Names` with this alone."""
+    return {e.id: e.name for e in session.exec(select(Expert).where(
+        Expert.id.in_(set(expert_ids))))  # type: ignore[union-attr]
+        if permissions.can_view_expert_personal(actor, e)}  # type: ignore[misc]
 
 
 def in_plain_words(text: str, names: Names, group: Callable[[str], str],

@@ -162,13 +162,16 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
         _request_in_full(session, view, view.request)
     if view.proposal is not None:
         view.experts = expert_profiles(session, actor, view.proposal.expert_ids)
-        view.names = load_names(session, actor, [view.proposal.explanation])
+        # A match's explanation names its offer and its experts, both at hand.
+        view.names = Names(offers={view.offer.id: view.offer.title} if view.offer else {},  # type: ignore[dict-item]
+                           experts={p.expert.id: p.name for p in view.experts if p.name})  # type: ignore[misc]
     return view
 
 
 def _request_in_full(session: Session, view: MotionView, request: CapacityRequest) -> None:
     """The State's name, the linked recommendations and the themes (3 statements)."""
-    view.state = session.get(State, request.state_code)
+    # A query, not session.get: the same statements whether or not the State is in the identity map.
+    view.state = session.exec(select(State).where(State.code == request.state_code)).first()
     view.recommendations = list(session.exec(
         select(Recommendation).join(RequestRecommendation,
                                     RequestRecommendation.recommendation_id == Recommendation.id)  # type: ignore[arg-type]
@@ -177,10 +180,11 @@ def _request_in_full(session: Session, view: MotionView, request: CapacityReques
 
 
 def expert_profiles(session: Session, actor: Actor | None, expert_ids: list[int]) -> list[ExpertProfile]:
-    """The experts, in the proposal's order, with nationality, group and themes (3 statements)."""
-    experts = {e.id: e for e in session.exec(select(Expert).where(Expert.id.in_(expert_ids)))}  # type: ignore[union-attr]
-    states = {s.code: s for s in session.exec(select(State).where(
-        State.code.in_({e.nationality for e in experts.values()})))}  # type: ignore[attr-defined]
+    """The experts, in the proposal's order, with nationality, group and themes (2 statements)."""
+    found = session.exec(select(Expert, State).outerjoin(State, State.code == Expert.nationality)  # type: ignore[arg-type]
+                         .where(Expert.id.in_(expert_ids))).all()  # type: ignore[union-attr]
+    experts = {e.id: e for e, _s in found}
+    states = {e.id: s for e, s in found}
     themes: dict[int, list[str]] = {i: [] for i in experts}  # type: ignore[misc]
     for expert_id, name in session.exec(
             select(ExpertTheme.expert_id, Theme.name).join(Theme, Theme.id == ExpertTheme.theme_id)  # type: ignore[arg-type]
@@ -192,7 +196,7 @@ def expert_profiles(session: Session, actor: Actor | None, expert_ids: list[int]
         if expert is None:
             continue
         personal = permissions.can_view_expert_personal(actor, expert)
-        state = states.get(expert.nationality)
+        state = states[expert_id]
         profiles.append(ExpertProfile(
             expert=expert, name=expert.name if personal else None, cv=expert.cv if personal else None,
             nationality=state.name if state else expert.nationality,

@@ -36,7 +36,7 @@ from facility.timeutil import today
 from facility.web import engagement_steps
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.explanations import load_names
+from facility.web.explanations import Names, expert_names, load_names
 from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
@@ -482,7 +482,8 @@ def _proposals_page(request: Request, db, actor: Actor, *, page: str | None = No
     offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
     return render(request, "partner/proposals.html", {
         "rows": rows, "titles": titles, "offers": offer_rows, "errors": errors or [],
-        "names": load_names(db, actor, [p.explanation for p in rows]),
+        "names": Names(offers={pk: o.title for pk, o in offer_rows.items()},
+                       experts=expert_names(db, actor, [e for p in rows for e in p.expert_ids])),
         "notice": notice, "pages": Pages(number, PAGE_SIZE, total, {}),
         "APPROVED": ProposalStatus.APPROVED, "partner_id": actor.partner_id,
     }, status_code=status_code)

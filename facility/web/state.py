@@ -40,7 +40,7 @@ from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.explanations import load_names
+from facility.web.explanations import Names, load_names
 from facility.web.formdata import FormReader, field_id, form_token, problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
@@ -337,7 +337,8 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
         "themes": requests.themes_by_request(db, [found.id])[found.id],
         "screening": latest_screening(db, actor=actor, request=found),
         "proposals": rows, "offers": offer_rows, "partners": partners,
-        "names": load_names(db, actor, [p.explanation for p in rows]),
+        # A State may not see the experts' names: the offers it holds are all there is to name.
+        "names": Names(offers={pk: o.title for pk, o in offer_rows.items()}),
         "editable": found.status in lifecycle.EDITABLE,
         "submittable": found.status in lifecycle.SUBMITTABLE,
         "withdrawable": found.status in lifecycle.WITHDRAWABLE,
