@@ -49,10 +49,10 @@ _AREA_OF_SEGMENT = {"account": "account", "todo": "account", "state": "state",
 COMPLETE: dict[str, frozenset[str]] = {
     "en": frozenset(AREAS),
     "fr": frozenset(AREAS),
-    "es": frozenset({"public", "account", "state"}),
+    "es": frozenset(AREAS),
     "ar": frozenset({"public", "account", "state"}),
     "zh": frozenset({"public", "account", "state"}),
-    "ru": frozenset({"public", "account", "state"}),
+    "ru": frozenset(AREAS),
 }
 # Said, in the language asked for, on a page shown in English because that language does not
 # have it (written here, not in a catalogue, since the catalogue is what is missing).
