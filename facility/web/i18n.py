@@ -50,8 +50,8 @@ COMPLETE: dict[str, frozenset[str]] = {
     "en": frozenset(AREAS),
     "fr": frozenset(AREAS),
     "es": frozenset(AREAS),
-    "ar": frozenset({"public", "account", "state"}),
-    "zh": frozenset({"public", "account", "state"}),
+    "ar": frozenset(AREAS),
+    "zh": frozenset(AREAS),
     "ru": frozenset(AREAS),
 }
 # Said, in the language asked for, on a page shown in English because that language does not
