@@ -36,7 +36,7 @@ from facility.timeutil import today
 from facility.web import engagement_steps
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.explanations import Names, expert_names, load_names
+from facility.web.explanations import Names, expert_names
 from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
