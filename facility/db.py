@@ -47,6 +47,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+POOL_SIZE = 10  # PostgreSQL connections kept open, and as many again on demand
 LOCK_TIMEOUT_SECONDS = 10.0  # how long a writer waits for SQLite's lock (or a pool connection)
 RETRY_AFTER_SECONDS = 2  # what a 503 for a lock timeout tells the client
 _READ_ONLY = "facility_read_only"
@@ -59,6 +60,12 @@ def reading_only(session: Session) -> None:
     bound to a connection already in a transaction (the tests') is left as it is."""
     if isinstance(session.get_bind(), Engine) and not session.in_transaction():
         session.connection(execution_options={_READ_ONLY: True})
+
+
+def concurrent_writers(engine: Engine) -> int:
+    """How many requests may write at once (the others wait on the event loop, holding no
+    thread): SQLite has one writer anyway; on PostgreSQL, half the pool stays for readers."""
+    return 1 if is_sqlite(engine) else POOL_SIZE
 
 
 def is_lock_timeout(error: BaseException) -> bool:
@@ -104,7 +111,7 @@ def make_engine(url: str, *, echo: bool = False,
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
                          pool_timeout=lock_timeout, hide_parameters=True)
 
 

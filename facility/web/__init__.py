@@ -28,16 +28,18 @@ from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
-                    secretariat.router, expert.router]
+AUDIENCE_ROUTERS = [public.health_router, public.router, account.router, state.router,
+                    partner.router, committee.router, secretariat.router, expert.router]
 
 
+# The handlers are plain functions: Starlette runs them in the thread pool, so rendering a
+# refusal page never holds the event loop (fifty 409 pages at once would).
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
     return render(request, "errors/page.html", {"title": title, "message": message},
                   status_code=status_code)
 
 
-async def _page_error(request: Request, error: Exception) -> Response:
+def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     return _error_page(request, error.status_code, error.title, error.message)
 
@@ -47,7 +49,7 @@ async def _sign_in_required(request: Request, error: Exception) -> Response:
     return RedirectResponse(f"/account/sign-in?next={quote(error.next_path)}", status_code=303)
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
+def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith(("/graphql", "/static/")):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code,
@@ -61,7 +63,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
                        str(error.detail))
 
 
-async def _database_busy(request: Request, error: Exception) -> Response:
+def _database_busy(request: Request, error: Exception) -> Response:
     """Waiting too long for the database (another write held it): 503, try again, nothing lost."""
     if not is_lock_timeout(error):
         raise error
