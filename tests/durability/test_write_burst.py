@@ -10,15 +10,18 @@ the same submission sent 50 times).
 
 Meanwhile a probe asks /healthz every 50 ms. Its bound of 2 s is a correctness bound on
 blocking, not a performance figure: before page routes ran in the thread pool, a burst of 12
-form posts held the event loop and /healthz answered after 30 s. Any request waiting on the
-event loop for another one's database work would exceed it; waiting for a thread or a
-connection in turn does not come near it.
+form posts held the event loop and /healthz answered after 30 s; a request that waits for
+another one's database lock on the event loop, or in every thread of the pool, waits up to
+the 10 s lock timeout. On a machine already loaded by other work the bound grows by ten
+times the slowest of ten /healthz answers measured just before the burst (on an idle CI
+runner that adds well under 0.1 s), so that it still separates "blocked" from "busy".
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -135,8 +138,6 @@ class Probe:
                 started = time.monotonic()
                 assert client.get("/healthz").status_code == 200
                 self.latencies.append(time.monotonic() - started)
-                if os.environ.get("BURST_DEBUG"):
-                    print(f"probe {started:.2f} {self.latencies[-1]:.2f}", flush=True)
                 time.sleep(0.05)
 
     def __enter__(self) -> Probe:
@@ -155,11 +156,8 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
         barrier.wait()
         return call()
 
-    started = time.monotonic()
     with ThreadPoolExecutor(len(calls)) as pool:
         answers = list(pool.map(fire, calls))
-    if os.environ.get("BURST_DEBUG"):
-        print(f"burst {started:.2f} -> {time.monotonic():.2f}", flush=True)
     server_errors = [(a.status_code, a.text[:300]) for a in answers if a.status_code >= 500]
     assert not server_errors, server_errors
     return answers
@@ -205,6 +203,12 @@ def test_fifty_simultaneous_writes_of_each_kind(served: Served):
     s = served
     n = AT_ONCE
     drafts = lambda: s.count(CapacityRequest)  # noqa: E731
+    idle = []
+    for _ in range(10):
+        started = time.monotonic()
+        assert httpx.get(f"{s.url}/healthz", timeout=30).status_code == 200
+        idle.append(time.monotonic() - started)
+    bound = HEALTHZ_BOUND + 10 * max(idle)
     with Probe(s.url) as probe:
         # Page forms: a valid request per form token, the same form 50 times, invalid ones.
         before = drafts()
@@ -268,4 +272,43 @@ def test_fifty_simultaneous_writes_of_each_kind(served: Served):
         assert _typenames(answers) == {"ExpertPayload": n}
         assert s.count(Expert) == experts_before + n
     assert probe.latencies, "the probe never answered"
-    assert max(probe.latencies) < HEALTHZ_BOUND, sorted(probe.latencies)[-5:]
+    assert max(probe.latencies) < bound, (bound, sorted(probe.latencies)[-5:])
+
+
+def _raw(url: str, head: str, body_chunks: list[bytes] = ()) -> bytes:
+    """Send a request byte by byte as a client would; the server's answer (until it closes)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(head.encode())
+        try:
+            for chunk in body_chunks:
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the body ended: what we want
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = conn.recv(65536)
+            if not data:
+                break
+            answer += data
+        return answer
+
+
+def test_bodies_over_the_limit_are_refused_before_they_are_read(served: Served):
+    s = served
+    # A Content-Length over the limit: 413 at once, though not one byte of the body was sent.
+    for path, extra in (("/graphql", "Content-Type: application/json\r\n"),
+                        ("/account/sign-in", "Content-Type: application/x-www-form-urlencoded\r\n")):
+        answer = _raw(s.url, f"POST {path} HTTP/1.1\r\nHost: x\r\n{extra}"
+                             f"Content-Length: {400 * 1024 * 1024}\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    # A chunked body (no Content-Length) is counted while it arrives: refused past 1 MB.
+    head = ("POST /account/sign-in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\n")
+    answer = _raw(s.url, head, [b"email=" + b"a" * 65536] + [b"a" * 65536] * 40)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    answer = _raw(s.url, head.replace("/account/sign-in", "/graphql"),
+                  [b'{"query": "' + b" " * 65536] * 8)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    # Under the limits, everything still works (the server is still there).
+    assert httpx.get(f"{s.url}/healthz", timeout=30).status_code == 200
