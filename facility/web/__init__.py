@@ -28,8 +28,8 @@ from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-AUDIENCE_ROUTERS = [public.health_router, public.router, account.router, state.router,
-                    partner.router, committee.router, secretariat.router, expert.router]
+AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
+                    secretariat.router, expert.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a
@@ -78,6 +78,7 @@ def _database_busy(request: Request, error: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and every audience's pages on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public.health_router)
     for router in AUDIENCE_ROUTERS:
         app.include_router(router)
     app.add_exception_handler(PageError, _page_error)
