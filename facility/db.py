@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -62,10 +62,10 @@ def reading_only(session: Session) -> None:
         session.connection(execution_options={_READ_ONLY: True})
 
 
-def concurrent_writers(engine: Engine) -> int:
+def concurrent_writers(bind: Engine | Connection) -> int:
     """How many requests may write at once (the others wait on the event loop, holding no
     thread): SQLite has one writer anyway; on PostgreSQL, half the pool stays for readers."""
-    return 1 if is_sqlite(engine) else POOL_SIZE
+    return 1 if bind.dialect.name == "sqlite" else POOL_SIZE
 
 
 def is_lock_timeout(error: BaseException) -> bool:
@@ -111,8 +111,8 @@ def make_engine(url: str, *, echo: bool = False,
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
-                         pool_timeout=lock_timeout, hide_parameters=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE,
+                         max_overflow=POOL_SIZE, pool_timeout=lock_timeout, hide_parameters=True)
 
 
 @contextmanager
