@@ -23,6 +23,7 @@ from facility.auth.models import Account, Role
 from facility.auth.service import create_account, create_token
 from facility.config import Settings
 from facility.db import make_engine, unit_of_work
+from facility.notifications.models import Notification, NotificationKind
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
@@ -99,7 +100,12 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
                           created_by_id=partner.id)
             session.add(offer)
             session.flush()
-            ids.update(motion=opened.motion_id, newcomer=newcomer.id, offer=offer.id,
+            notice = Notification(account_id=partner.id, kind=NotificationKind.EXPERT_DECLINED,
+                                  offset_days=0, due_date=date(2027, 1, 1),
+                                  subject="An expert declined (test)", body="(test)")
+            session.add(notice)
+            session.flush()
+            ids.update(motion=opened.motion_id, notice=notice.id, newcomer=newcomer.id, offer=offer.id,
                        submitted=_request(session, mission, RequestStatus.SUBMITTED).id,
                        draft=_request(session, mission, RequestStatus.DRAFT).id)
         engine = make_engine(db.url, lock_timeout=0.3)  # a short wait, for the 503 test
@@ -125,6 +131,12 @@ def test_refused_state_and_partner_writes_are_their_pages(seeded: Seeded, browse
     again = browser.submit(path, f"{path}/withdraw", {"reason": "Twice"})  # already withdrawn
     assert again.status_code == 409 and "This cannot be done now" in again.text
     assert "mission" in again.text  # the page still knows who is signed in
+
+    page = browser.get("/account/notifications")
+    theirs = browser.http.post(f"/account/notifications/{ids['notice']}/read",
+                               data={"csrf_token": csrf_of(page.text)})
+    assert theirs.status_code == 404  # another account's notice
+    assert seeded.get(Notification, ids["notice"]).read_at is None
 
     other = Browser(TestClient(seeded.app, follow_redirects=False))
     other.sign_in("partner@real.example")
