@@ -62,10 +62,14 @@ def reading_only(session: Session) -> None:
         session.connection(execution_options={_READ_ONLY: True})
 
 
+POSTGRES_WRITERS = 4
+
+
 def concurrent_writers(bind: Engine | Connection) -> int:
-    """How many requests may write at once (the others wait on the event loop, holding no
-    thread): SQLite has one writer anyway; on PostgreSQL, half the pool stays for readers."""
-    return 1 if bind.dialect.name == "sqlite" else POOL_SIZE
+    """How many requests may write at once per process (the others wait on the event loop,
+    holding no thread). SQLite has one writer anyway. On PostgreSQL a few overlap their round
+    trips; more would only take the interpreter's time (one GIL) from the readers."""
+    return 1 if bind.dialect.name == "sqlite" else POSTGRES_WRITERS
 
 
 def is_lock_timeout(error: BaseException) -> bool:
