@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from facility.api.endpoint import router as graphql_router
 from facility.config import Settings, get_settings
-from facility.db import make_engine
+from facility.db import concurrent_writers, make_engine
 from facility.exports.pages import router as exports_router
 from facility.web import install as install_pages
 from facility.web.body_limits import BodyLimit
@@ -42,6 +43,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Writing requests queue here, on the event loop, not in threads: however many
+        # arrive at once, readers (and /healthz) always find a thread (see web.deps.write_slot).
+        app.state.write_slots = asyncio.Semaphore(concurrent_writers(engine))
         with app.state.open_session() as session:
             if fail_interrupted_runs(session):
                 session.commit()

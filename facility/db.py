@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -56,6 +56,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+POOL_SIZE = 10  # PostgreSQL connections kept open, and as many again on demand
 LOCK_TIMEOUT_SECONDS = 10.0  # how long a writer waits for SQLite's lock (or a pool connection)
 RETRY_AFTER_SECONDS = 2  # what a 503 for a lock timeout tells the client
 _READ_ONLY = "facility_read_only"
@@ -68,6 +69,16 @@ def reading_only(session: Session) -> None:
     bound to a connection already in a transaction (the tests') is left as it is."""
     if isinstance(session.get_bind(), Engine) and not session.in_transaction():
         session.connection(execution_options={_READ_ONLY: True})
+
+
+POSTGRES_WRITERS = 4
+
+
+def concurrent_writers(bind: Engine | Connection) -> int:
+    """How many requests may write at once per process (the others wait on the event loop,
+    holding no thread). SQLite has one writer anyway. On PostgreSQL a few overlap their round
+    trips; more would only take the interpreter's time (one GIL) from the readers."""
+    return 1 if bind.dialect.name == "sqlite" else POSTGRES_WRITERS
 
 
 def is_lock_timeout(error: BaseException) -> bool:
@@ -113,8 +124,8 @@ def make_engine(url: str, *, echo: bool = False,
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         pool_timeout=lock_timeout, hide_parameters=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE,
+                         max_overflow=POOL_SIZE, pool_timeout=lock_timeout, hide_parameters=True)
 
 
 @contextmanager

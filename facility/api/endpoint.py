@@ -198,9 +198,15 @@ async def graphql_post(request: Request) -> Response:
         return _error("operationName: must be a string", 400)
     if variables and (where := limits.nul_in_variables(variables)):
         return _error(f"{where}: {limits.NUL_MESSAGE}", 400)
-    result, status = await run_in_threadpool(
-        execute, request.app.state, _bearer_token(request), query, variables, operation_name
-    )
+    slots = getattr(request.app.state, "write_slots", None)
+    if slots is None or _only_reads(query, operation_name):
+        result, status = await run_in_threadpool(
+            execute, request.app.state, _bearer_token(request), query, variables, operation_name)
+    else:
+        async with slots:  # a mutation waits for a write slot here, holding no thread
+            result, status = await run_in_threadpool(
+                execute, request.app.state, _bearer_token(request), query, variables,
+                operation_name)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     return JSONResponse(result, status_code=status, headers=headers)
 

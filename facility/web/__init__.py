@@ -44,12 +44,14 @@ AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router,
                     secretariat.router, expert.router, stories.router, todo.router]
 
 
+# The handlers are plain functions: Starlette runs them in the thread pool, so rendering a
+# refusal page never holds the event loop (fifty 409 pages at once would).
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
     return render(request, "errors/page.html", {"title": title, "message": message},
                   status_code=status_code)
 
 
-async def _page_error(request: Request, error: Exception) -> Response:
+def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     return _error_page(request, error.status_code, error.title, error.message)
 
@@ -59,7 +61,7 @@ async def _sign_in_required(request: Request, error: Exception) -> Response:
     return RedirectResponse(f"/account/sign-in?next={quote(error.next_path)}", status_code=303)
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
+def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith(("/graphql", "/static/")):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code,
@@ -73,7 +75,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
                        str(error.detail))
 
 
-async def _database_busy(request: Request, error: Exception) -> Response:
+def _database_busy(request: Request, error: Exception) -> Response:
     """Waiting too long for the database (another write held it): 503, try again, nothing lost."""
     if not is_lock_timeout(error):
         raise error
@@ -88,6 +90,7 @@ async def _database_busy(request: Request, error: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and every audience's pages on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public.health_router)
     for router in AUDIENCE_ROUTERS:
         app.include_router(router)
     app.add_exception_handler(PageError, _page_error)

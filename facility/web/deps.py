@@ -18,7 +18,7 @@ transaction waits on a client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -52,11 +52,11 @@ FormDep = Annotated[FormData, Depends(submitted_form)]
 
 def get_db(request: Request, _form: FormDep) -> Iterator[Session]:
     """One session per page request (opened once the form is in); POST routes commit at their
-    end, nothing else does. A GET's session only reads: on SQLite it does not queue behind
-    writers (see facility.db.reading_only)."""
+    end, nothing else does. It starts reading only (on SQLite: without waiting for writers,
+    see facility.db.reading_only); for an unsafe request `load_viewer` ends that reading
+    transaction, so the route's own work begins a writing one in the route's thread."""
     with request.app.state.open_session() as session:
-        if request.method in SAFE_METHODS:
-            reading_only(session)
+        reading_only(session)
         yield session
 
 
@@ -103,6 +103,11 @@ def load_viewer(request: Request, db: SessionDep) -> Viewer | None:
             viewer = Viewer(actor=Actor.from_account(account, seated=seated), account=account,
                             web_session=web_session)
     request.state.viewer = viewer
+    if request.method not in SAFE_METHODS:
+        # A POST writes in the route, which runs in another thread than this dependency: the
+        # write lock (SQLite) must be taken there, not here and held while the route waits for
+        # a thread (threads waiting for that lock would hold every thread the route needs).
+        db.commit()
     return viewer
 
 
@@ -152,6 +157,21 @@ async def csrf_protect(request: Request, form: FormDep, viewer: ViewerDep) -> No
                           "it is too old. Go back, reload the page and send the form again."))
 
 
+async def write_slot(request: Request) -> AsyncIterator[None]:
+    """An unsafe request waits for a write slot (app.state.write_slots, taken in the app's
+    lifespan) before any database work, and keeps it until its session is closed. It waits
+    on the event loop: fifty simultaneous form posts hold no thread while they queue, so
+    readers are served meanwhile (on SQLite, they would otherwise hold every thread of the
+    pool while waiting for the one write lock)."""
+    slots = getattr(request.app.state, "write_slots", None)
+    if request.method in SAFE_METHODS or slots is None:  # None: an app run without lifespan
+        yield
+        return
+    async with slots:
+        yield
+
+
 def page_router() -> APIRouter:
-    """The router of an audience's pages: viewer loaded, CSRF checked on every unsafe request."""
-    return APIRouter(dependencies=[Depends(csrf_protect)])
+    """The router of an audience's pages: a write slot for unsafe requests, viewer loaded,
+    CSRF checked on every unsafe request."""
+    return APIRouter(dependencies=[Depends(write_slot), Depends(csrf_protect)])
