@@ -75,3 +75,26 @@ def test_duplicate_email_and_unknown_account(cli_db):
     assert again.exit_code == 1 and "already exists" in again.output
     missing = runner.invoke(app, ["tokens", "create", "--email", "nobody@example.org"])
     assert missing.exit_code == 1 and "no account" in missing.output
+
+
+def test_a_command_without_a_database_says_so_in_one_line_and_creates_nothing(tmp_path, monkeypatch):
+    missing = tmp_path / "facility.db"
+    monkeypatch.setenv("FACILITY_DATABASE_URL", f"sqlite:///{missing}")
+    get_settings.cache_clear()
+    try:
+        for args in (["tokens", "create", "--email", "someone@example.org"],
+                     ["tokens", "revoke", "abc"],
+                     ["accounts", "create", "--role", "state", "--email", "m@example.org",
+                      "--name", "Mission", "--state", "KEN"]):
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 1, result.output
+            assert result.output.strip().splitlines() == [
+                f"error: database: there is no database at {missing}; create it with "
+                "`facility db upgrade` (or `facility demo` for the demo data)"]
+            assert not missing.exists()  # no empty facility.db left behind
+        missing.touch()  # a file, but never migrated
+        result = CliRunner().invoke(app, ["tokens", "create", "--email", "someone@example.org"])
+        assert result.exit_code == 1 and "has no tables yet" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    finally:
+        get_settings.cache_clear()
