@@ -175,3 +175,15 @@ def test_a_failed_mutation_in_a_document_keeps_the_earlier_one(gql, make_token, 
     assert data == {"a": {"__typename": "RequestPayload"},
                     "b": {"__typename": "ValidationError", "field": "budget"}}
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == 1
+
+
+def test_not_found_messages_name_no_internal_row_number(gql, make_token, recs, db_session):
+    kenya = gql.as_(make_token("STATE", state="KEN"))
+    ghana = gql.as_(make_token("STATE", state="GHA"))
+    draft = run(kenya, "CreateRequest", input=request_input([recs["TEST-KEN-1"]]))["result"]
+    row = db_session.exec(select(CapacityRequest)).one()
+    for name, extra in (("SubmitRequest", {}), ("WithdrawRequest", {"reason": "x"})):
+        result = run(ghana, name, id=draft["request"]["id"], **extra)["result"]
+        assert result["__typename"] == "NotFound"
+        # Ids are opaque: the message must not print the row number behind them (issue 13).
+        assert str(row.id) not in result["message"] and "with this id" in result["message"]
