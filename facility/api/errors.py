@@ -68,6 +68,15 @@ def without_row_numbers(message: str) -> str:
     return message
 
 
+def is_client_error(error: GraphQLError) -> bool:
+    """A mistake of the client's, answered as it is: syntax and validation errors (no original
+    error), a PublicError from a resolver, and variable values the schema refused (raised while
+    coercing the variables, before any resolver ran, hence without a path)."""
+    original = error.original_error
+    return original is None or isinstance(original, PublicError) or (
+        error.path is None and isinstance(original, GraphQLError))
+
+
 def to_graphql(error: errors.DomainError) -> ErrorResult:
     if isinstance(error, errors.ValidationFailed):
         first = error.problems[0]
