@@ -24,7 +24,7 @@ def test_a_refused_variable_is_logged_at_info_without_the_submitted_text(gql, ma
 
 def test_an_unknown_field_is_a_client_error_too(gql, caplog):
     caplog.set_level(logging.DEBUG)
-    response = gql.post('{ nosuchfield(name: "%s") }' % SECRET)
+    response = gql.post('{ nosuchfield(name: "' + SECRET + '") }')
     assert response.json()["errors"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     assert SECRET not in caplog.text
