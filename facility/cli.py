@@ -10,7 +10,7 @@ import typer
 
 from facility.auth.models import PartnerKind, Role
 from facility.config import get_settings
-from facility.db import make_engine, unit_of_work, upgrade
+from facility.db import existing_engine, make_engine, unit_of_work, upgrade
 from facility.errors import DomainError, ValidationFailed
 from facility.exports.cli import export_app
 from facility.notifications.cli import reminders_app
@@ -130,8 +130,8 @@ def accounts_create(
     from facility.auth.service import create_account
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    engine = make_engine(get_settings().database_url)
     try:
+        engine = existing_engine(get_settings().database_url)
         with unit_of_work(engine) as session:
             account = create_account(
                 session, role=role, email=email, name=name, state_code=state,
@@ -152,8 +152,8 @@ def tokens_create(
     """Issue an API token; it is printed once, as the last line."""
     from facility.auth.service import create_token, get_account_by_email
 
-    engine = make_engine(get_settings().database_url)
     try:
+        engine = existing_engine(get_settings().database_url)
         with unit_of_work(engine) as session:
             token = create_token(session, account=get_account_by_email(session, email),
                                  label=label)
@@ -168,8 +168,8 @@ def tokens_revoke(token: Annotated[str, typer.Argument(help="the token to revoke
     """Revoke a token; it stops working at once."""
     from facility.auth.service import revoke_token
 
-    engine = make_engine(get_settings().database_url)
     try:
+        engine = existing_engine(get_settings().database_url)
         with unit_of_work(engine) as session:
             revoke_token(session, token=token)
     except DomainError as error:
@@ -185,8 +185,8 @@ def experts_erase(
     from facility.experts.erasure import erase_expert
     from governance.audit import verify
 
-    engine = make_engine(get_settings().database_url)
     try:
+        engine = existing_engine(get_settings().database_url)
         with unit_of_work(engine) as session:
             erasure = erase_expert(session, email=email, secret=get_settings().secret_key)
     except DomainError as error:

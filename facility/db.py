@@ -17,10 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
+
+from facility.errors import DomainError
 
 # Constraint names that Alembic can rely on, on both databases.
 SQLModel.metadata.naming_convention = {
@@ -49,6 +52,31 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+class DatabaseNotReady(DomainError):
+    """The database a command needs does not exist yet, or has no tables."""
+
+
+def existing_engine(url: str) -> Engine:
+    """An engine on a database that exists and is migrated; else DatabaseNotReady, with nothing
+    created (SQLite would otherwise leave an empty file behind)."""
+    hint = "create it with `facility db upgrade` (or `facility demo` for the demo data)"
+    parsed = make_url(normalise_url(url))
+    if is_sqlite(url) and parsed.database not in (None, "", ":memory:") and \
+            not Path(parsed.database).exists():
+        raise DatabaseNotReady(f"database: there is no database at {parsed.database}; {hint}")
+    engine = make_engine(url)
+    try:
+        migrated = inspect(engine).has_table("alembic_version")
+    except OperationalError as error:
+        engine.dispose()
+        raise DatabaseNotReady(f"database: cannot connect to {parsed.render_as_string()} "
+                               f"({type(error.orig).__name__})") from None
+    if not migrated:
+        engine.dispose()
+        raise DatabaseNotReady(f"database: {parsed.render_as_string()} has no tables yet; {hint}")
+    return engine
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

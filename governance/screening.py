@@ -55,6 +55,14 @@ def check_request(request: CapacityRequest, recommendations: list[Recommendation
     return failed
 
 
+def foreseen_failures(session: Session, request: CapacityRequest,
+                      recommendations: list[Recommendation]) -> list[FailedClause]:
+    """The clauses of the criteria in force that screening would fail the request on, told to
+    the State while it can still change the draft (the same rule as screening itself)."""
+    _version, criteria = body_in_force(session)
+    return check_request(request, recommendations, criteria)
+
+
 def open_screening(session: Session, *, actor: Actor | None, request_id: int) -> Screening:
     """Check a submitted request against the criteria in force and put it to the committee's vote."""
     actor = require_secretariat(actor, "open screenings")

@@ -103,3 +103,26 @@ def test_an_account_created_on_the_command_line_is_audited_as_on_the_page(cli_db
         assert entry.payload == {"role": "COMMITTEE", "state": "GHA", "partner": None,
                                  "group": "AFRICAN"}
         assert verify(session).ok
+
+
+def test_a_command_without_a_database_says_so_in_one_line_and_creates_nothing(tmp_path, monkeypatch):
+    missing = tmp_path / "facility.db"
+    monkeypatch.setenv("FACILITY_DATABASE_URL", f"sqlite:///{missing}")
+    get_settings.cache_clear()
+    try:
+        for args in (["tokens", "create", "--email", "someone@example.org"],
+                     ["tokens", "revoke", "abc"],
+                     ["accounts", "create", "--role", "state", "--email", "m@example.org",
+                      "--name", "Mission", "--state", "KEN"]):
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 1, result.output
+            assert result.output.strip().splitlines() == [
+                f"error: database: there is no database at {missing}; create it with "
+                "`facility db upgrade` (or `facility demo` for the demo data)"]
+            assert not missing.exists()  # no empty facility.db left behind
+        missing.touch()  # a file, but never migrated
+        result = CliRunner().invoke(app, ["tokens", "create", "--email", "someone@example.org"])
+        assert result.exit_code == 1 and "has no tables yet" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    finally:
+        get_settings.cache_clear()

@@ -94,6 +94,9 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
     # report generated from the demo says it is demo data.
     [story] = db_session.exec(select(SuccessStory)).all()
     assert story.status == StoryStatus.PUBLISHED and story.title.startswith("[Demo] ")
+    # The summary says what the report says: 55 trained against a target of 80 is not "beyond".
+    assert "beyond the target" not in story.summary
+    assert "officials trained: 55 against a target of 80" in story.summary
     assert [s.id for s in stories.list_stories(db_session, actor=None, limit=5, offset=0)[0]] == [story.id]
     assert db_session.exec(select(AuditEntry.action).where(
         AuditEntry.subject_type == "success_story").order_by(AuditEntry.seq)).all() == [

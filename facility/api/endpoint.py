@@ -27,7 +27,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from facility.api import disclosure, limits
 from facility.api.context import Context
-from facility.api.errors import PublicError
+from facility.api.errors import is_client_error
 from facility.api.schema import production_schema, schema
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -63,8 +63,7 @@ def _format_error(error: GraphQLError, correlation_id: str, *,
     (`production_document` is the request's document) their messages are redacted.
     """
     original = error.original_error
-    if original is None or isinstance(original, PublicError) or (
-            error.path is None and isinstance(original, GraphQLError)):
+    if is_client_error(error):
         formatted = error.formatted
         if production_document is not None:
             formatted["message"] = disclosure.redact(

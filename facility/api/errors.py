@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import strawberry
 from graphql import GraphQLError
 
@@ -53,6 +55,28 @@ class ConflictError:
 ErrorResult = ValidationError | PermissionDeniedError | NotFoundError | ConflictError
 
 
+# Services name objects by their row numbers; clients know only the opaque ids, and a row number
+# tells them how many rows there are. "no request with id 25" -> "no request with this id".
+_ROW_NUMBERS = ((re.compile(r"\bwith id \d+\b"), "with this id"),
+                (re.compile(r"\bon engagement \d+\b"), "on this engagement"))
+
+
+def without_row_numbers(message: str) -> str:
+    """The message with the internal row numbers it names replaced by the id the client gave."""
+    for pattern, words in _ROW_NUMBERS:
+        message = pattern.sub(words, message)
+    return message
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    """A mistake of the client's, answered as it is: syntax and validation errors (no original
+    error), a PublicError from a resolver, and variable values the schema refused (raised while
+    coercing the variables, before any resolver ran, hence without a path)."""
+    original = error.original_error
+    return original is None or isinstance(original, PublicError) or (
+        error.path is None and isinstance(original, GraphQLError))
+
+
 def to_graphql(error: errors.DomainError) -> ErrorResult:
     if isinstance(error, errors.ValidationFailed):
         first = error.problems[0]
@@ -64,7 +88,7 @@ def to_graphql(error: errors.DomainError) -> ErrorResult:
     if isinstance(error, errors.PermissionDenied):
         return PermissionDeniedError(message=error.message)
     if isinstance(error, errors.NotFound):
-        return NotFoundError(message=error.message)
+        return NotFoundError(message=without_row_numbers(error.message))
     if isinstance(error, errors.Conflict):
         return ConflictError(message=error.message)
     raise TypeError(f"no GraphQL type for {type(error).__name__}")

@@ -253,6 +253,12 @@ def can_record_engagement_progress(session, actor: Actor | None, engagement) -> 
     return False
 
 
+def can_complete_without_acceptances(actor: Actor | None) -> bool:
+    """Completing an engagement whose experts have not all accepted, with a reason: the
+    secretariat only (lifecycle.check_step)."""
+    return actor is not None and actor.role == Role.SECRETARIAT
+
+
 # Deployments: an expert's place on an engagement -------------------------------------------
 
 def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from facility import locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.auth.models import Role
 from facility.engagements import lifecycle
 from facility.engagements.deployments import REASON_MAX_LENGTH, answers_by_engagement
 from facility.engagements.models import (
@@ -69,7 +68,7 @@ def record_progress(session: Session, *, actor: Actor | None, engagement_id: int
     if reason:
         check_text(problems, "reason", reason, max_length=REASON_MAX_LENGTH)
     lifecycle.check_step(problems, engagement, status, answers, reason=reason,
-                         by_secretariat=actor is not None and actor.role == Role.SECRETARIAT)
+                         by_secretariat=permissions.can_complete_without_acceptances(actor))
     problems.raise_if_any()
     changes: dict[str, list] = {"status": [str(engagement.status), str(status)]}
     unanswered = lifecycle.not_accepted(engagement, answers) if status == EngagementStatus.COMPLETED else []

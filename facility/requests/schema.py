@@ -18,7 +18,9 @@ from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound, ValidationFailed
 from facility.reference.schema import RecommendationType, StateType, state_by_code
+from facility.reference.search import recommendations_by_id
 from facility.requests import models, service
+from governance.screening import foreseen_failures
 
 RequestStatus = strawberry.enum(models.RequestStatus)
 SupportKind = strawberry.enum(models.SupportKind)
@@ -121,8 +123,26 @@ class CapacityRequestType:
 
 
 @strawberry.type
+class ScreeningWarning:
+    clause: str = strawberry.field(description="the clause of the criteria, e.g. "
+                                               "eligibility.require_supported")
+    message: str
+
+
+@strawberry.type
 class RequestPayload:
     request: CapacityRequestType
+
+    @strawberry.field(description="the clauses of the criteria in force that screening would "
+                                  "fail this request on, e.g. a NOTED recommendation: a warning, "
+                                  "the request is saved; change it before submitting")
+    def screening_warnings(self, info: Info) -> list[ScreeningWarning]:
+        session = context_of(info).session
+        model = self.request.model
+        linked = recommendations_by_id(session, service.recommendation_ids_by_request(
+            session, [model.id])[model.id])  # type: ignore[index, list-item]
+        return [ScreeningWarning(clause=f.clause, message=f.message)
+                for f in foreseen_failures(session, model, linked)]
 
 
 RequestResult = Annotated[

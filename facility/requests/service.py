@@ -150,7 +150,7 @@ def themes_by_request(session: Session, request_ids: list[int]) -> dict[int, lis
 
 
 def _validate(
-    session: Session, *, state_code: str, fields: RequestFields, for_submission: bool
+    session: Session, *, state_code: str, fields: RequestFields
 ) -> tuple[list[Theme], list[str], list[str]]:
     """Check every field; return the themes, languages and support kinds to store."""
     problems = Problems()
@@ -168,8 +168,10 @@ def _validate(
     check_currency(problems, "currency", fields.currency)
     check_window(problems, fields.window_start, fields.window_end, start_field="windowStart",
                  end_field="windowEnd", weeks=fields.weeks)
-    if for_submission and fields.window_end < today():
-        problems.add("windowEnd", "future", f"windowEnd: {fields.window_end} is in the past")
+    # A window already over can never be served: refused as a draft too, not only at submission.
+    if fields.window_end < today():
+        problems.add("windowEnd", "future", f"windowEnd: {fields.window_end} is in the past; "
+                     f"the window must end on {today()} or later")
 
     recommendation_ids = list(dict.fromkeys(fields.recommendation_ids))
     if not recommendation_ids:
@@ -213,7 +215,7 @@ def field_problems(session: Session, *, actor: Actor, fields: RequestFields) -> 
     """Every problem saving these fields would report, without writing: a page whose form also
     has unreadable values shows all its errors at once."""
     try:
-        _validate(session, state_code=actor.state_code or "", fields=fields, for_submission=False)
+        _validate(session, state_code=actor.state_code or "", fields=fields)
     except ValidationFailed as failure:
         return failure.problems
     return []
@@ -262,7 +264,7 @@ def create_request(
         )
     def create() -> CapacityRequest:
         themes, languages, kinds = _validate(session, state_code=actor.state_code,  # type: ignore[arg-type]
-                                             fields=fields, for_submission=False)
+                                             fields=fields)
         request = CapacityRequest(
             state_code=actor.state_code, created_by_id=actor.account_id,  # type: ignore[union-attr]
             title="", need="", window_start=fields.window_start,
@@ -320,10 +322,7 @@ def update_request(
         setattr(fields, name, value)
     if "recommendation_ids" in changes and "themes" not in changes:
         fields.themes = None  # follow the new recommendations
-    themes, languages, kinds = _validate(
-        session, state_code=request.state_code, fields=fields,
-        for_submission=request.status != RequestStatus.DRAFT,
-    )
+    themes, languages, kinds = _validate(session, state_code=request.state_code, fields=fields)
     _apply(request, fields, languages, kinds)
     _store_links(session, request, fields, themes)
     _touch(request)
@@ -337,8 +336,7 @@ def submit_request(session: Session, *, actor: Actor | None, request_id: int) ->
     request = _editable(session, actor, request_id, None)
     if request.status not in lifecycle.SUBMITTABLE:
         raise Conflict(f"a request in status {request.status} cannot be submitted")
-    _validate(session, state_code=request.state_code, fields=current_fields(session, request),
-              for_submission=True)
+    _validate(session, state_code=request.state_code, fields=current_fields(session, request))
     request.status = RequestStatus.SUBMITTED
     request.submitted_at = utcnow()
     _touch(request)
@@ -349,11 +347,12 @@ def submit_request(session: Session, *, actor: Actor | None, request_id: int) ->
 
 def withdraw_request(session: Session, *, actor: Actor | None, request_id: int,
                      reason: str) -> CapacityRequest:
-    """Withdraw a request at any point before support starts."""
+    """Withdraw a request at any point before support starts. A draft, which nobody but its
+    State ever saw, is discarded the same way and needs no reason."""
     request = _editable(session, actor, request_id, None)
     if request.status not in lifecycle.WITHDRAWABLE:
         raise Conflict(f"a request in status {request.status} can no longer be withdrawn")
-    if not reason.strip():
+    if not reason.strip() and request.status != RequestStatus.DRAFT:
         raise ValidationFailed.single("reason", "required", "reason: say why the request is withdrawn")
     request.status = RequestStatus.WITHDRAWN
     request.withdraw_reason = reason.strip()

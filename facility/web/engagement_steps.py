@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.auth.models import Role
 from facility.engagements import deployments, lifecycle
 from facility.engagements import service as engagements
 from facility.errors import Conflict, NotFound, ValidationFailed
@@ -76,7 +76,7 @@ def confirm_page(request: Request, db: Session, actor: Actor, engagement_id: int
     status = step_named(request, raw_status)
     if lifecycle.NEXT_STATUS.get(engagement.status) != status:
         raise _stale(request)
-    by_secretariat = actor.role == Role.SECRETARIAT
+    by_secretariat = permissions.can_complete_without_acceptances(actor)
     answers = deployments.answers_by_engagement(db, [engagement_id])[engagement_id]
     blockers = blocker_messages(request, engagement, status, answers, by_secretariat=by_secretariat)
     found = requests.requests_by_id(db, actor=actor, request_ids=[engagement.request_id])
@@ -106,12 +106,13 @@ def record_step(request: Request, form: FormData, db: Session, actor: Actor, eng
         answers = deployments.answers_by_engagement(db, [engagement_id])[engagement_id]
         engagement = engagements.get_engagement(db, actor=actor, engagement_id=engagement_id)
         said = blocker_messages(request, engagement, status, answers,
-                                by_secretariat=actor.role == Role.SECRETARIAT)
+                                by_secretariat=permissions.can_complete_without_acceptances(actor))
         said["secretariat_only"] = _("Reason: only the secretariat completes an engagement "
                                      "with a reason.")
         labels = {"reason": _("Reason for completing without every expert's acceptance")}
         # A missing reason is the secretariat's to give: its error links to the reason's box.
-        errors = [("reason" if p.rule == lifecycle.NOT_ACCEPTED and actor.role == Role.SECRETARIAT
+        errors = [("reason" if p.rule == lifecycle.NOT_ACCEPTED
+                   and permissions.can_complete_without_acceptances(actor)
                    else p.field, said[p.rule]) if p.rule in said else
                   problem_messages(_, ValidationFailed([p]), labels)[0] for p in failure.problems]
         return confirm_page(request, db, actor, engagement_id, status.value, back=back,

@@ -47,7 +47,7 @@ from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import proposals
 from governance.models import ProposalStatus
-from governance.screening import latest_screening
+from governance.screening import foreseen_failures, latest_screening
 
 router = page_router()
 StateActor = Annotated[Actor, Depends(require_role(Role.STATE))]
@@ -332,8 +332,12 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
     offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
     partners = {p.id: p.name for p in db.exec(select(Partner).where(
         Partner.id.in_({o.partner_id for o in offer_rows.values()})))} if offer_rows else {}  # type: ignore[union-attr]
+    linked = recommendations_by_id(db, ids)
     return render(request, "state/request.html", {
-        "item": found, "recommendations": recommendations_by_id(db, ids),
+        "item": found, "recommendations": linked,
+        # Before submission, what screening would refuse (a NOTED recommendation, say).
+        "warnings": foreseen_failures(db, found, linked)
+        if found.status in lifecycle.SUBMITTABLE else [],
         "themes": requests.themes_by_request(db, [found.id])[found.id],
         "screening": latest_screening(db, actor=actor, request=found),
         "proposals": rows, "offers": offer_rows, "partners": partners,
@@ -352,7 +356,9 @@ def request_page(request: Request, db: SessionDep, actor: StateActor, request_id
     found = _visible_request(request, db, actor, request_id)
     _ = gettext_for(request)
     notices = {"saved": _("The request is saved."), "submitted": _("The request is submitted for screening."),
-               "withdrawn": _("The request is withdrawn."), "confirmed": _("You confirmed the proposal."),
+               "withdrawn": _("The request is withdrawn."),
+               "discarded": _("The draft is discarded. It was never submitted: nobody else saw it."),
+               "confirmed": _("You confirmed the proposal."),
                "declined": _("You declined the proposal.")}
     notice = notices["saved"] if saved else notices.get(done or "")
     return _request_page(request, db, actor, found, notice=notice)
@@ -377,7 +383,8 @@ def withdraw_request(request: Request, form: FormDep, db: SessionDep, actor: Sta
     _ = gettext_for(request)
     return write(db, lambda: requests.withdraw_request(
         db, actor=actor, request_id=request_id, reason=reason if isinstance(reason, str) else ""),
-        done=f"/state/requests/{request_id}?done=withdrawn", answers={
+        done=f"/state/requests/{request_id}?done="
+             f"{'discarded' if found.status == RequestStatus.DRAFT else 'withdrawn'}", answers={
             ValidationFailed: lambda _f: _request_page(request, db, actor, found, status_code=422, errors=[
                 ("reason", _("Reason: say why the request is withdrawn."))]),
             Conflict: lambda conflict: _conflict(request, _conflict_message(request, conflict))})

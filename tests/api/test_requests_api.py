@@ -175,3 +175,48 @@ def test_a_failed_mutation_in_a_document_keeps_the_earlier_one(gql, make_token, 
     assert data == {"a": {"__typename": "RequestPayload"},
                     "b": {"__typename": "ValidationError", "field": "budget"}}
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == 1
+
+
+def test_not_found_messages_name_no_internal_row_number(gql, make_token, recs, db_session):
+    kenya = gql.as_(make_token("STATE", state="KEN"))
+    ghana = gql.as_(make_token("STATE", state="GHA"))
+    draft = run(kenya, "CreateRequest", input=request_input([recs["TEST-KEN-1"]]))["result"]
+    row = db_session.exec(select(CapacityRequest)).one()
+    for name, extra in (("SubmitRequest", {}), ("WithdrawRequest", {"reason": "x"})):
+        result = run(ghana, name, id=draft["request"]["id"], **extra)["result"]
+        assert result["__typename"] == "NotFound"
+        # Ids are opaque: the message must not print the row number behind them (issue 13).
+        assert str(row.id) not in result["message"] and "with this id" in result["message"]
+
+
+def test_a_noted_recommendation_is_saved_with_a_screening_warning(gql, make_token, recs):
+    kenya = gql.as_(make_token("STATE", state="KEN"))
+    created = run(kenya, "CreateRequest",
+                  input=request_input([recs["TEST-KEN-1"], recs["TEST-KEN-3"]]))["result"]
+    assert created["__typename"] == "RequestPayload" and created["request"]["status"] == "DRAFT"
+    # Screening would fail it later: the State is told now (issue 13).
+    [warning] = created["screeningWarnings"]
+    assert warning["clause"] == "eligibility.require_supported" and "TEST-KEN-3" in warning["message"]
+    fixed = run(kenya, "UpdateRequest", id=created["request"]["id"],
+                input={"recommendationIds": [recs["TEST-KEN-1"]]})["result"]
+    assert fixed["screeningWarnings"] == []
+
+
+def test_a_window_already_over_is_refused_even_as_a_draft(gql, make_token, recs, db_session):
+    kenya = gql.as_(make_token("STATE", state="KEN"))
+    result = run(kenya, "CreateRequest", input=request_input(
+        [recs["TEST-KEN-1"]], windowStart="2020-01-01", windowEnd="2020-06-30"))["result"]
+    assert (result["__typename"], result["field"], result["rule"]) == (
+        "ValidationError", "windowEnd", "future")
+    assert "in the past" in result["message"]
+    assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == 0
+
+
+def test_every_datetime_answer_is_utc_with_its_offset(gql, make_token, recs):
+    kenya = gql.as_(make_token("STATE", state="KEN"))
+    draft = run(kenya, "CreateRequest", input=request_input([recs["TEST-KEN-1"]]))["result"]
+    submitted = run(kenya, "SubmitRequest", id=draft["request"]["id"])["result"]["request"]
+    fetched = run(kenya, "Request", id=draft["request"]["id"])["request"]
+    # The same moment, written the same way in both answers (issue 13: one had no offset).
+    assert submitted["submittedAt"] == fetched["submittedAt"]
+    assert fetched["submittedAt"].endswith("+00:00")

@@ -166,7 +166,7 @@ def test_the_run_page_explains_each_proposal_the_unmatched_and_fairness(browser,
     page = browser.get(f"/committee/runs/{world.run.id}").text
     proposal = world.proposal
     assert "value 130 = base 100 + priority 20 + waiting 10" in page
-    assert f'<td class="num">{proposal.value}</td>' in page and '<td class="num">7</td>' in page
+    assert f'<td class="num">{proposal.value:,}</td>' in page and '<td class="num">7</td>' in page
     assert f'<td class="num">{proposal.value + 7}</td>' in page
     assert f'href="/committee/motions/{world.proposal_motion.id}"' in page
     assert "Request BRA-3 (demo)" in page and "the offer&#39;s window ends before the mission" in page

@@ -204,16 +204,32 @@ def test_edit_a_draft_with_a_stale_version_is_a_conflict(browser, person, recomm
 
 def test_withdraw_needs_a_reason(browser, person, db_session):
     account = person(Role.STATE)
+    submitted = _request(db_session, account=account, status=RequestStatus.SUBMITTED)
+    browser.sign_in(account.email)
+    path = f"/state/requests/{submitted.id}"
+    assert "The committee and partners see it." in browser.get(path).text
+    page = browser.submit(path, f"{path}/withdraw", {"reason": " "})
+    assert page.status_code == 422 and "Reason: say why the request is withdrawn." in page.text
+    done = browser.submit(path, f"{path}/withdraw", {"reason": "Funded nationally"})
+    assert done.status_code == 303
+    db_session.refresh(submitted)
+    assert submitted.status == RequestStatus.WITHDRAWN and submitted.withdraw_reason == "Funded nationally"
+
+
+def test_a_draft_is_discarded_not_withdrawn(browser, person, db_session):
+    account = person(Role.STATE)
     draft = _request(db_session, account=account)
     browser.sign_in(account.email)
     path = f"/state/requests/{draft.id}"
-    page = browser.submit(path, f"{path}/withdraw", {"reason": " "})
-    assert page.status_code == 422 and "Reason: say why the request is withdrawn." in page.text
-    done = browser.submit(f"/state/requests/{draft.id}", f"/state/requests/{draft.id}/withdraw",
-                          {"reason": "Funded nationally"})
-    assert done.status_code == 303
+    page = browser.get(path).text
+    # Nobody but the State saw a draft: no "withdraw" with a reason others would read (issue 13).
+    assert "Discard the draft" in page and "Withdraw the request" not in page
+    assert "The committee and partners see it." not in page
+    done = browser.submit(path, f"{path}/withdraw", {})
+    assert done.status_code == 303 and done.headers["location"] == f"{path}?done=discarded"
+    assert "The draft is discarded." in browser.get(done.headers["location"]).text
     db_session.refresh(draft)
-    assert draft.status == RequestStatus.WITHDRAWN and draft.withdraw_reason == "Funded nationally"
+    assert draft.status == RequestStatus.WITHDRAWN and draft.submitted_at is None  # never shown
 
 
 def _approved_proposal(db_session, person, account):
@@ -423,3 +439,14 @@ def test_indicator_labels_name_their_own_row(browser, person, recommendations, d
     assert [labels[f"ind-0-{k}"] for k in ("name", "unit", "current")] == [
         "Indicator name of indicator 1", "Unit of indicator 1", "Current value of indicator 1"]
     assert labels["ind-1-baseline"] == "Baseline of indicator 2"
+
+
+def test_a_draft_with_a_noted_recommendation_warns_before_submission(browser, person, recommendations):
+    noted = recommendations(2)[1]  # odd ones are NOTED
+    browser.sign_in(person(Role.STATE).email)
+    created = browser.submit("/state/requests/new/details", "/state/requests", _form(
+        [noted.id], themes=[t.name for t in recommendations.themes]))
+    assert created.status_code == 303, created.text
+    page = browser.get(created.headers["location"]).text
+    assert "screening under the criteria in force will refuse it" in page
+    assert "eligibility.require_supported" in page and noted.source_id in page
