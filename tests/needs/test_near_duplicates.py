@@ -76,3 +76,13 @@ def test_near_duplicates_in_graphql(db_session: Session, gql, make_token):
         "score": result["nearDuplicates"][0]["score"]}]
     bodies = {r["sourceId"]: (r["mechanismType"], r["body"]) for r in result["recommendations"]}
     assert bodies["TEST-SR"] == ("SPECIAL_PROCEDURE", "SR Torture")
+
+
+def test_the_state_page_shows_the_pair(db_session: Session, browser, person):
+    recs = _world(db_session)
+    browser.sign_in(person(Role.STATE, state_code="KEN").email)
+    page = browser.get("/state/needs").text
+    assert "The same request from two mechanisms" in page
+    table = page.split('id="near-duplicates"')[1].split("</table>")[0]
+    assert recs["upr"].text in table and recs["cat"].text in table and "CAT · TEST-CAT" in table
+    assert recs["sr"].text not in table
