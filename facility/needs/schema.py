@@ -13,7 +13,7 @@ from facility.api.errors import NotFoundError, ValidationError
 from facility.api.ids import encode_id
 from facility.engagements.schema import ImplementationStatus, ReportKind, ReportStatus
 from facility.needs import service
-from facility.reference.schema import RecommendationResponse
+from facility.reference.schema import MechanismType, RecommendationResponse
 from facility.requests.schema import RequestStatus
 from governance.schema import EngagementStatus
 
@@ -56,11 +56,21 @@ class AssessedRecommendation:
     text: str
     response: RecommendationResponse | None  # type: ignore[valid-type]
     cycle: int | None
+    mechanism_type: MechanismType  # type: ignore[valid-type]
+    body: str
     themes: list[str]
     sdg_goals: list[int]
     covered: bool = strawberry.field(description="a live request or an engagement covers it")
     requests: list[NeedsCoveringRequest]
     engagements: list[NeedsCoveringEngagement]
+
+
+@strawberry.type(description="a UPR recommendation and another mechanism's that ask the same "
+                             "thing: their texts' embeddings are near")
+class NeedsNearDuplicate:
+    upr_recommendation_id: strawberry.ID
+    other_recommendation_id: strawberry.ID
+    score: float = strawberry.field(description="cosine similarity of the texts, 0.8 to 1")
 
 
 @strawberry.type
@@ -100,6 +110,9 @@ class NeedsAssessment:
     theme_clusters: list[NeedsCluster]
     sdg_clusters: list[NeedsCluster]
     suggested_requests: list[SuggestedRequest]
+    near_duplicates: list[NeedsNearDuplicate] = strawberry.field(description=(
+        "pairs of a UPR recommendation and a treaty-body or special-procedure one asking the "
+        "same thing, best first (none when no embeddings are stored)"))
 
 
 NeedsAssessmentResult = Annotated[NeedsAssessment | NotFoundError | ValidationError,
@@ -131,7 +144,8 @@ def to_graphql_assessment(a: service.NeedsAssessment) -> NeedsAssessment:
         supported=a.supported, covered=a.covered,
         recommendations=[AssessedRecommendation(
             id=_id("Recommendation", r.id), source_id=r.source_id, text=r.text,
-            response=r.response, cycle=r.cycle, themes=list(r.themes),
+            response=r.response, cycle=r.cycle, mechanism_type=MechanismType(r.mechanism),
+            body=r.body, themes=list(r.themes),
             sdg_goals=list(r.sdg_goals), covered=r.covered,
             requests=[NeedsCoveringRequest(id=_id("CapacityRequest", q.id), title=q.title,
                                            status=q.status) for q in r.requests],
@@ -143,6 +157,10 @@ def to_graphql_assessment(a: service.NeedsAssessment) -> NeedsAssessment:
             title=s.title, need=s.need, themes=list(s.themes),
             recommendation_ids=[_id("Recommendation", i) for i in s.recommendation_ids],
             sdg_goals=list(s.sdg_goals)) for s in a.suggestions],
+        near_duplicates=[NeedsNearDuplicate(
+            upr_recommendation_id=_id("Recommendation", d.upr_id),
+            other_recommendation_id=_id("Recommendation", d.other_id), score=d.score)
+            for d in a.near_duplicates],
     )
 
 

@@ -1,10 +1,13 @@
-"""The needs assessment of one State: its recommendations grouped by theme and by SDG goal,
-which are supported or noted, which a request or an engagement already covers (with the
-engagement's progress and follow-up reports), and the requests worth filing next.
+"""The needs assessment of one State: its recommendations of every mechanism (UPR, treaty
+bodies, special procedures) grouped together by theme and by SDG goal, which are supported
+or noted, which a request or an engagement already covers (with the engagement's progress
+and follow-up reports), the requests worth filing next, and where a UPR recommendation and
+another mechanism's ask the same thing (near_duplicates.py).
 
-The recommendations carry SDG *goals* (UHRI tags goals, not targets; UPR Info tags neither),
-so the SDG grouping is by goal. The whole view costs a fixed number of statements (eight),
-whatever the number of recommendations, requests and engagements.
+The SDG grouping is by goal (UHRI tags goals and targets, a target's goal is linked too; UPR
+Info tags neither). The whole view costs a fixed number of statements (eight, and the
+embeddings' one or two when they are stored), whatever the number of recommendations,
+requests and engagements.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from facility.auth.actor import Actor
 from facility.engagements.lifecycle import report_status
 from facility.engagements.models import FollowUpReport, ReportKind, ReportStatus
 from facility.errors import NotFound, ValidationFailed
+from facility.needs.near_duplicates import NearDuplicate, cross_mechanism_pairs
 from facility.reference.models import (
     Recommendation,
     RecommendationResponse,
@@ -72,6 +76,8 @@ class AssessedRecommendation:
     text: str
     response: RecommendationResponse | None  # None: a mechanism that asks no position
     cycle: int | None
+    mechanism: str
+    body: str
     themes: tuple[str, ...]
     sdg_goals: tuple[int, ...]
     requests: tuple[CoveringRequest, ...]  # every request linking it that the caller may see
@@ -133,6 +139,8 @@ class NeedsAssessment:
     theme_clusters: tuple[Cluster, ...]
     sdg_clusters: tuple[Cluster, ...]
     suggestions: tuple[RequestSuggestion, ...]
+    # a UPR recommendation and another mechanism's asking the same thing (near_duplicates.py)
+    near_duplicates: tuple[NearDuplicate, ...] = ()
 
     @property
     def supported(self) -> int:
@@ -203,7 +211,8 @@ def needs_assessment(session: Session, *, actor: Actor | None,
     code = state.code
     recs = session.execute(
         select(Recommendation.id, Recommendation.source_id, Recommendation.text,
-               Recommendation.response, Recommendation.cycle)
+               Recommendation.response, Recommendation.cycle, Recommendation.mechanism,
+               Recommendation.body)
         .where(Recommendation.state_code == code).order_by(Recommendation.source_id)
     ).all()
     own = select(Recommendation.id).where(Recommendation.state_code == code)
@@ -269,7 +278,8 @@ def needs_assessment(session: Session, *, actor: Actor | None,
     assessed = tuple(AssessedRecommendation(
         id=r.id, source_id=r.source_id, text=r.text,
         response=RecommendationResponse(r.response) if r.response else None,
-        cycle=r.cycle, themes=tuple(themes[r.id]), sdg_goals=tuple(goals[r.id]),
+        cycle=r.cycle, mechanism=r.mechanism, body=r.body,
+        themes=tuple(themes[r.id]), sdg_goals=tuple(goals[r.id]),
         requests=tuple(requests_of[r.id]), engagements=tuple(engagements_of[r.id]),
     ) for r in recs)
     by_theme: dict[str, list[AssessedRecommendation]] = defaultdict(list)
@@ -288,4 +298,5 @@ def needs_assessment(session: Session, *, actor: Actor | None,
         state_code=code, state_name=state.name, recommendations=assessed,
         theme_clusters=tuple(theme_clusters), sdg_clusters=tuple(sdg_clusters),
         suggestions=tuple(_suggestions(by_theme)),
+        near_duplicates=tuple(cross_mechanism_pairs(session, {r.id: r.mechanism for r in recs})),
     )

@@ -2,3 +2,4 @@
 
 from tests.api.conftest import recs  # noqa: F401  (re-exported fixture)
 from tests.follow_up.conftest import clock, loop  # noqa: F401  (re-exported fixtures)
+from tests.pages.conftest import browser, person  # noqa: F401  (re-exported fixtures)
