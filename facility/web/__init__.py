@@ -6,7 +6,7 @@ Layout (docs/pages.md explains how to add a page for a role):
   i18n.py       language choice, catalogues, locale-aware formatting
   templating.py the Jinja2 environment and render()
   figures.py    the public figures
-  public.py     public pages; account.py sign-in, sign-out, password
+  public.py     public pages; account.py sign-in, sign-out, password; tokens.py API tokens
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
 
@@ -20,14 +20,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from facility.web import account, committee, expert, partner, public, secretariat, state
+from facility.web import account, committee, expert, partner, public, secretariat, state, tokens
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
-                    secretariat.router, expert.router]
+AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
+                    committee.router, secretariat.router, expert.router]
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
