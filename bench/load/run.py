@@ -1,8 +1,10 @@
 """Load benchmark: the product under mixed State / partner / public traffic on PostgreSQL, with a
-plain FastAPI + SQLAlchemy baseline serving the same pages in the same run.
+plain FastAPI + SQLAlchemy baseline serving the same pages in the same run; and a write-heavy
+scenario (page forms and mutations, one request in five a write) on PostgreSQL or SQLite.
 
     PYTHONPATH=. .venv/bin/python bench/load/run.py [--users 50] [--duration 60] [--repeats 3]
-        [--workers 2] [--think 0.5,1.5] [--max-requests 20000]
+        [--workers 2] [--think 0.5,1.5] [--max-requests 20000] [--phases mixed,reads,baseline]
+        [--database postgresql|sqlite]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--output results.json]
 
 What it does, in order:
@@ -17,6 +19,9 @@ What it does, in order:
        mixed     StateMission + Partner + Public against the product (the target);
        reads     the offers page and a State's requests page over the product's GraphQL;
        baseline  the same two pages from the baseline;
+       writes    StateWriter + PartnerWriter against the product: signed in to the pages, 20 %
+                 writes (half page forms, half GraphQL mutations), only when asked for with
+                 --phases (e.g. --phases writes --database sqlite);
      (and, with --saturate, `reads` and `baseline` again with no think time: capacity);
   4. samples each server's RSS (all its processes, psutil) every half second throughout;
   5. writes a results JSON: per phase and repeat the locust figures (throughput, p50, p95, p99,
@@ -65,7 +70,14 @@ PHASES = {
     "mixed": ("product", ["StateMission", "Partner", "Public"]),
     "reads": ("product", ["GraphQLReads"]),
     "baseline": ("baseline", ["BaselineReads"]),
+    "writes": ("product", ["StateWriter", "PartnerWriter"]),
 }
+
+
+@contextmanager
+def fresh_sqlite(folder: Path):  # type: ignore[no-untyped-def]
+    """A new SQLite file (WAL, as `facility serve` runs it), removed with its folder."""
+    yield f"sqlite:///{folder / 'load.db'}", "load.db (SQLite)"
 
 
 @contextmanager
@@ -121,7 +133,7 @@ class RssSampler(threading.Thread):
 
 def start_server(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
     command = [PYTHON, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers)]
+               "--port", str(port), "--workers", str(workers), "--no-proxy-headers"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -210,6 +222,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=os.environ.get(
         "FACILITY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
@@ -231,7 +244,8 @@ def main() -> None:
                      "command": " ".join(sys.argv), "machine": machine(),
                      "settings": {k: str(v) for k, v in vars(args).items()},
                      "load_average_before": os.getloadavg()}
-    with fresh_database(args.postgres) as (url, name):
+    database = fresh_database(args.postgres) if args.database == "postgresql" else fresh_sqlite(work)
+    with database as (url, name):
         engine = make_engine(url)
         started = time.time()
         upgrade(engine)
@@ -250,19 +264,19 @@ def main() -> None:
 
         env = {**os.environ, "FACILITY_DATABASE_URL": url, "FACILITY_ENV": "production",
                "FACILITY_SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
-        servers = {
-            "product": start_server("facility.app:create_app", args.port, args.workers, env,
-                                    work / "product.log"),
-            "baseline": start_server("bench.load.baseline_app:create_app", args.port + 1,
-                                     args.workers, env, work / "baseline.log"),
-        }
+        needed = {PHASES[phase][0] for phase, _think in phases}
+        apps = {"product": ("facility.app:create_app", args.port),
+                "baseline": ("bench.load.baseline_app:create_app", args.port + 1)}
+        servers = {server: start_server(app, port, args.workers, env, work / f"{server}.log")
+                   for server, (app, port) in apps.items() if server in needed}
         hosts = {"product": f"http://127.0.0.1:{args.port}",
                  "baseline": f"http://127.0.0.1:{args.port + 1}"}
         samplers = {k: RssSampler(p.pid) for k, p in servers.items()}
         try:
             for sampler in samplers.values():
                 sampler.start()
-            for phase, server in (("mixed", "product"), ("baseline", "baseline")):  # warm-up
+            for phase in dict.fromkeys(p for p, _think in phases):  # warm-up
+                server = PHASES[phase][0]
                 run_locust(PHASES[phase][1], hosts[server], users=10, duration=8, think="0.2,0.5",
                            max_requests=0, data_file=data_file, prefix=work / f"warmup_{phase}")
             runs: dict[str, list[dict]] = {}
