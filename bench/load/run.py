@@ -223,7 +223,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "FACILITY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--users", default="50",
+                        help="simulated users; several, comma-separated (10,25,50), run each phase "
+                             "at each number in turn")
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
     parser.add_argument("--think", default="0.5,1.5", help="'min,max' seconds between requests")
@@ -280,14 +282,17 @@ def main() -> None:
                 run_locust(PHASES[phase][1], hosts[server], users=10, duration=8, think="0.2,0.5",
                            max_requests=0, data_file=data_file, prefix=work / f"warmup_{phase}")
             runs: dict[str, list[dict]] = {}
+            user_counts = [int(n) for n in args.users.split(",")]
             for repeat in range(1, args.repeats + 1):
-                for phase, think in phases:
+                for (phase, think), users in ((p, u) for p in phases for u in user_counts):
                     server, classes = PHASES[phase]
                     label = phase if think == args.think else f"{phase} (no think time)"
+                    if len(user_counts) > 1:
+                        label += f", {users} users"
                     samplers[server].label = label
                     cpu_before = samplers[server].cpu_seconds()
                     load_before = os.getloadavg()
-                    stats = run_locust(classes, hosts[server], users=args.users,
+                    stats = run_locust(classes, hosts[server], users=users,
                                        duration=args.duration, think=think,
                                        max_requests=args.max_requests, data_file=data_file,
                                        prefix=work / f"{label.replace(' ', '_')}_{repeat}")
