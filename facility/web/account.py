@@ -48,13 +48,16 @@ def sign_in(request: Request, db: SessionDep, email: Annotated[str, Form()] = ""
                 secret=request.app.state.settings.secret_key,
                 previous_session_id=security.session_cookie(request))
         except web_sessions.TooManyAttempts as refused:
+            # Seconds for an account's back-off, minutes for an address's pause.
             seconds = int(refused.retry_after.total_seconds())
-            errors.append(("email", _("Too many failed sign-in attempts for this account or from "
-                                      "this network. Try again in %(seconds)s seconds.")
-                           % {"seconds": seconds} if seconds < 120 else
-                           _("Too many failed sign-in attempts for this account or from "
-                             "this network. Try again in %(minutes)s minutes.")
-                           % {"minutes": (seconds + 59) // 60}))
+            if seconds < 120:
+                message = _("Too many failed sign-in attempts for this account or from this "
+                            "network. Try again in %(seconds)s seconds.") % {"seconds": seconds}
+            else:
+                message = _("Too many failed sign-in attempts for this account or from this "
+                            "network. Try again in %(minutes)s minutes.") % {
+                                "minutes": (seconds + 59) // 60}
+            errors.append(("email", message))
             status = 429
         except web_sessions.SignInRefused:
             db.commit()  # the failure counts towards the limit and is audited
