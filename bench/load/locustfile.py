@@ -352,6 +352,7 @@ class StateWriter(PageWriter):
             "title": f"[Demo] Load benchmark form draft {uuid.uuid4().hex[:8]}",
             "need": "Fictitious need filed by the load benchmark (demo).",
             "recommendationIds": [str(n) for n in numbers], "languages": ["en"],
+            "themes": self.rng.sample(DATA["partners"][0]["themes"], k=2),
             "supportKinds": ["TRAINING"], "windowStart": "2028-02-01", "windowEnd": "2028-06-30",
             "weeks": "4", "expertsNeeded": "1", "budget": "40000", "currency": "USD",
             "priority": "3"})
