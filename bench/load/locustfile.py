@@ -54,6 +54,34 @@ def _stop_after_budget(**_kw) -> None:  # type: ignore[no-untyped-def]
         gevent.spawn(_environment.runner.quit)
 
 
+# Response times of the write-heavy scenario once every user has signed in: the sign-ins (50
+# Argon2 hashes, two at a time per worker) are its start-up, not its steady state.
+STEADY_FILE = os.environ.get("FACILITY_LOAD_STEADY")
+_steady: list[float] = []
+_steady_failures = [0]
+
+
+@events.request.add_listener
+def _steady_state(name: str, response_time: float, exception=None, **_kw) -> None:  # type: ignore[no-untyped-def]
+    if not name.startswith("writes: ") or "sign-in" in name or not _environment or not _environment.runner:
+        return
+    if PageWriter.signed_in < _environment.runner.target_user_count:
+        return
+    _steady.append(response_time)
+    _steady_failures[0] += exception is not None
+
+
+@events.quitting.add_listener
+def _write_steady(**_kw) -> None:  # type: ignore[no-untyped-def]
+    if STEADY_FILE and _steady:
+        ordered = sorted(_steady)
+        def at(share: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))])
+        Path(STEADY_FILE).write_text(json.dumps({
+            "requests": len(ordered), "failures": _steady_failures[0], "p50_ms": at(0.5),
+            "p95_ms": at(0.95), "p99_ms": at(0.99), "max_ms": round(ordered[-1])}))
+
+
 def operation(name: str) -> str:
     return (OPERATIONS / f"{name}.graphql").read_text()
 
@@ -265,7 +293,7 @@ class PageWriter(GraphQLUser):
     """Signed in to the pages (a session cookie and its CSRF token) and holding an API token."""
 
     abstract = True
-    accounts: str = ""
+    signed_in = 0  # users of this run that finished signing in (see _steady_state)
 
     def cookies(self) -> dict:
         """The cookies as a browser on HTTPS sends them: the production app marks them Secure
@@ -286,6 +314,7 @@ class PageWriter(GraphQLUser):
                 allow_redirects=False, catch_response=True) as response:
             if response.status_code != 303:
                 response.failure(f"sign-in: HTTP {response.status_code}")
+        PageWriter.signed_in += 1
         self.csrf = ""
 
     def form_page(self, path: str, name: str) -> None:

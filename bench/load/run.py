@@ -162,8 +162,10 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def run_locust(classes: list[str], host: str, *, users: int, duration: float, think: str,
                max_requests: int, data_file: Path, prefix: Path) -> dict:
+    steady = Path(f"{prefix}_steady.json")
     env = {**os.environ, "FACILITY_LOAD_DATA": str(data_file), "FACILITY_LOAD_THINK": think,
-           "FACILITY_LOAD_MAX_REQUESTS": str(max_requests), "PYTHONPATH": str(ROOT)}
+           "FACILITY_LOAD_MAX_REQUESTS": str(max_requests), "PYTHONPATH": str(ROOT),
+           "FACILITY_LOAD_STEADY": str(steady)}
     command = [LOCUST, "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
                "-u", str(users), "-r", str(users), "-t", f"{duration:g}s", "--stop-timeout", "10",
                "--reset-stats", "--host", host, "--csv", str(prefix), "--exit-code-on-error", "0",
@@ -172,7 +174,10 @@ def run_locust(classes: list[str], host: str, *, users: int, duration: float, th
     finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         raise RuntimeError(f"locust failed ({finished.returncode}): {finished.stderr[-2000:]}")
-    return {"wall_seconds": round(time.time() - started, 1), **read_stats(prefix)}
+    figures = {"wall_seconds": round(time.time() - started, 1), **read_stats(prefix)}
+    if steady.exists():  # the write-heavy scenario once every user has signed in
+        figures["after_sign_in"] = json.loads(steady.read_text())
+    return figures
 
 
 def read_stats(prefix: Path) -> dict:
@@ -310,6 +315,10 @@ def main() -> None:
                           f"{total['p50_ms']:g} ms, p95 {total['p95_ms']:g} ms, p99 "
                           f"{total['p99_ms']:g} ms, {total['failures']}/{total['requests']} "
                           f"failed, load {load_before[0]:.2f}", flush=True)
+                    if after := stats.get("after_sign_in"):
+                        print(f"    after sign-in: p50 {after['p50_ms']} ms, p95 {after['p95_ms']} "
+                              f"ms, p99 {after['p99_ms']} ms, {after['failures']}/"
+                              f"{after['requests']} failed", flush=True)
         finally:
             try:
                 for sampler in samplers.values():
