@@ -139,6 +139,10 @@ def sign_in(session: Session, *, email: str, password: str, client_address: str,
     ip_key = _key(secret, "ip", client_address)
     _check_rate(session, email_key=attempt_key, ip_key=ip_key, now=now)
     account = session.exec(select(Account).where(Account.email == email)).first() if email else None
+    # End the reading transaction before Argon2 (a hash takes a second under load, and waits
+    # its turn): on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), so holding
+    # it across the hash made 50 sign-ins at once lock out every other writer.
+    session.commit()
     if len(password) > MAX_PASSWORD_LENGTH:
         ok = False
     elif account is None:
