@@ -1,8 +1,10 @@
 """Load benchmark: the product under mixed State / partner / public traffic on PostgreSQL, with a
-plain FastAPI + SQLAlchemy baseline serving the same pages in the same run.
+plain FastAPI + SQLAlchemy baseline serving the same pages in the same run; and a write-heavy
+scenario (page forms and mutations, one request in five a write) on PostgreSQL or SQLite.
 
     PYTHONPATH=. .venv/bin/python bench/load/run.py [--users 50] [--duration 60] [--repeats 3]
-        [--workers 2] [--think 0.5,1.5] [--max-requests 20000]
+        [--workers 2] [--think 0.5,1.5] [--max-requests 20000] [--phases mixed,reads,baseline]
+        [--database postgresql|sqlite]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--output results.json]
 
 What it does, in order:
@@ -17,6 +19,9 @@ What it does, in order:
        mixed     StateMission + Partner + Public against the product (the target);
        reads     the offers page and a State's requests page over the product's GraphQL;
        baseline  the same two pages from the baseline;
+       writes    StateWriter + PartnerWriter against the product: signed in to the pages, 20 %
+                 writes (half page forms, half GraphQL mutations), only when asked for with
+                 --phases (e.g. --phases writes --database sqlite);
      (and, with --saturate, `reads` and `baseline` again with no think time: capacity);
   4. samples each server's RSS (all its processes, psutil) every half second throughout;
   5. writes a results JSON: per phase and repeat the locust figures (throughput, p50, p95, p99,
@@ -65,7 +70,14 @@ PHASES = {
     "mixed": ("product", ["StateMission", "Partner", "Public"]),
     "reads": ("product", ["GraphQLReads"]),
     "baseline": ("baseline", ["BaselineReads"]),
+    "writes": ("product", ["StateWriter", "PartnerWriter"]),
 }
+
+
+@contextmanager
+def fresh_sqlite(folder: Path):  # type: ignore[no-untyped-def]
+    """A new SQLite file (WAL, as `facility serve` runs it), removed with its folder."""
+    yield f"sqlite:///{folder / 'load.db'}", "load.db (SQLite)"
 
 
 @contextmanager
@@ -121,7 +133,7 @@ class RssSampler(threading.Thread):
 
 def start_server(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
     command = [PYTHON, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers)]
+               "--port", str(port), "--workers", str(workers), "--no-proxy-headers"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
                                stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -150,8 +162,10 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def run_locust(classes: list[str], host: str, *, users: int, duration: float, think: str,
                max_requests: int, data_file: Path, prefix: Path) -> dict:
+    steady = Path(f"{prefix}_steady.json")
     env = {**os.environ, "FACILITY_LOAD_DATA": str(data_file), "FACILITY_LOAD_THINK": think,
-           "FACILITY_LOAD_MAX_REQUESTS": str(max_requests), "PYTHONPATH": str(ROOT)}
+           "FACILITY_LOAD_MAX_REQUESTS": str(max_requests), "PYTHONPATH": str(ROOT),
+           "FACILITY_LOAD_STEADY": str(steady)}
     command = [LOCUST, "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
                "-u", str(users), "-r", str(users), "-t", f"{duration:g}s", "--stop-timeout", "10",
                "--reset-stats", "--host", host, "--csv", str(prefix), "--exit-code-on-error", "0",
@@ -160,7 +174,10 @@ def run_locust(classes: list[str], host: str, *, users: int, duration: float, th
     finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         raise RuntimeError(f"locust failed ({finished.returncode}): {finished.stderr[-2000:]}")
-    return {"wall_seconds": round(time.time() - started, 1), **read_stats(prefix)}
+    figures = {"wall_seconds": round(time.time() - started, 1), **read_stats(prefix)}
+    if steady.exists():  # the write-heavy scenario once every user has signed in
+        figures["after_sign_in"] = json.loads(steady.read_text())
+    return figures
 
 
 def read_stats(prefix: Path) -> dict:
@@ -210,7 +227,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default=os.environ.get(
         "FACILITY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--users", default="50",
+                        help="simulated users; several, comma-separated (10,25,50), run each phase "
+                             "at each number in turn")
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
     parser.add_argument("--think", default="0.5,1.5", help="'min,max' seconds between requests")
@@ -231,7 +251,8 @@ def main() -> None:
                      "command": " ".join(sys.argv), "machine": machine(),
                      "settings": {k: str(v) for k, v in vars(args).items()},
                      "load_average_before": os.getloadavg()}
-    with fresh_database(args.postgres) as (url, name):
+    database = fresh_database(args.postgres) if args.database == "postgresql" else fresh_sqlite(work)
+    with database as (url, name):
         engine = make_engine(url)
         started = time.time()
         upgrade(engine)
@@ -250,30 +271,33 @@ def main() -> None:
 
         env = {**os.environ, "FACILITY_DATABASE_URL": url, "FACILITY_ENV": "production",
                "FACILITY_SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
-        servers = {
-            "product": start_server("facility.app:create_app", args.port, args.workers, env,
-                                    work / "product.log"),
-            "baseline": start_server("bench.load.baseline_app:create_app", args.port + 1,
-                                     args.workers, env, work / "baseline.log"),
-        }
+        needed = {PHASES[phase][0] for phase, _think in phases}
+        apps = {"product": ("facility.app:create_app", args.port),
+                "baseline": ("bench.load.baseline_app:create_app", args.port + 1)}
+        servers = {server: start_server(app, port, args.workers, env, work / f"{server}.log")
+                   for server, (app, port) in apps.items() if server in needed}
         hosts = {"product": f"http://127.0.0.1:{args.port}",
                  "baseline": f"http://127.0.0.1:{args.port + 1}"}
         samplers = {k: RssSampler(p.pid) for k, p in servers.items()}
         try:
             for sampler in samplers.values():
                 sampler.start()
-            for phase, server in (("mixed", "product"), ("baseline", "baseline")):  # warm-up
+            for phase in dict.fromkeys(p for p, _think in phases):  # warm-up
+                server = PHASES[phase][0]
                 run_locust(PHASES[phase][1], hosts[server], users=10, duration=8, think="0.2,0.5",
                            max_requests=0, data_file=data_file, prefix=work / f"warmup_{phase}")
             runs: dict[str, list[dict]] = {}
+            user_counts = [int(n) for n in args.users.split(",")]
             for repeat in range(1, args.repeats + 1):
-                for phase, think in phases:
+                for (phase, think), users in ((p, u) for p in phases for u in user_counts):
                     server, classes = PHASES[phase]
                     label = phase if think == args.think else f"{phase} (no think time)"
+                    if len(user_counts) > 1:
+                        label += f", {users} users"
                     samplers[server].label = label
                     cpu_before = samplers[server].cpu_seconds()
                     load_before = os.getloadavg()
-                    stats = run_locust(classes, hosts[server], users=args.users,
+                    stats = run_locust(classes, hosts[server], users=users,
                                        duration=args.duration, think=think,
                                        max_requests=args.max_requests, data_file=data_file,
                                        prefix=work / f"{label.replace(' ', '_')}_{repeat}")
@@ -291,6 +315,10 @@ def main() -> None:
                           f"{total['p50_ms']:g} ms, p95 {total['p95_ms']:g} ms, p99 "
                           f"{total['p99_ms']:g} ms, {total['failures']}/{total['requests']} "
                           f"failed, load {load_before[0]:.2f}", flush=True)
+                    if after := stats.get("after_sign_in"):
+                        print(f"    after sign-in: p50 {after['p50_ms']} ms, p95 {after['p95_ms']} "
+                              f"ms, p99 {after['p99_ms']} ms, {after['failures']}/"
+                              f"{after['requests']} failed", flush=True)
         finally:
             try:
                 for sampler in samplers.values():

@@ -40,6 +40,8 @@ LANGUAGES = [["en"], ["fr"], ["es"], ["en", "fr"], ["ar", "en"], ["ru", "en"]]
 # The demo committee's members are recused on their own State's requests; generated missions
 # come from other States so that every screening has the full committee.
 MEMBER_STATES = set(MEMBERS.values())
+# The simulated browsers of the write-heavy scenario sign in to the pages with it.
+LOAD_PASSWORD = "load benchmark passphrase (demo)"
 
 
 @dataclass
@@ -99,7 +101,7 @@ def seed_load(session: Session, *, missions: int = 60, requests_per_mission: int
         account = create_account(session, role=Role.STATE,
                                  email=f"load.mission.{state.lower()}@{DEMO_DOMAIN}",
                                  name=f"Permanent Mission of {state} (demo, load benchmark)",
-                                 state_code=state)
+                                 state_code=state, password=LOAD_PASSWORD)
         actor = Actor.from_account(account)
         recommendation_ids = by_state[state]
         for n in range(requests_per_mission):
@@ -121,15 +123,16 @@ def seed_load(session: Session, *, missions: int = 60, requests_per_mission: int
                         request_id=request.id)  # type: ignore[arg-type]
         data.states.append({
             "token": create_token(session, account=account, label="load benchmark"),
-            "state": state,
+            "state": state, "email": account.email, "password": LOAD_PASSWORD,
             "recommendationIds": [encode_id("Recommendation", r) for r in recommendation_ids[:20]],
+            "recommendationNumbers": recommendation_ids[:20],
         })
 
     for p in range(partners):
         name = f"Load benchmark partner {p + 1:02d} (demo)"
         account = create_account(session, role=Role.PARTNER, email=f"load.partner{p + 1:02d}@{DEMO_DOMAIN}",
                                  name=f"{name} officer", partner_name=name,
-                                 partner_kind=rng.choice(list(PartnerKind)))
+                                 partner_kind=rng.choice(list(PartnerKind)), password=LOAD_PASSWORD)
         actor = Actor.from_account(account)
         for n in range(offers_per_partner):
             start, end = _window(rng)
@@ -142,7 +145,7 @@ def seed_load(session: Session, *, missions: int = 60, requests_per_mission: int
             if n < 6:
                 publish_offer(session, actor=actor, offer_id=offer.id)  # type: ignore[arg-type]
         data.partners.append({"token": create_token(session, account=account, label="load benchmark"),
-                              "themes": themes})
+                              "themes": themes, "email": account.email, "password": LOAD_PASSWORD})
 
     data.search_terms = ["torture", "education", "women", "children", "detention", "freedom",
                          "disabilities", "judicial", "police", "health"]

@@ -166,6 +166,8 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
         body["errors"] = [_format_error(e, correlation_id,
                                         production_document=query if production else None)
                           for e in result.errors]
+        if production:
+            body["errors"] = disclosure.generic_variable_errors(body["errors"], document=query)
     return body, 200
 
 

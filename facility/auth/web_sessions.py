@@ -31,12 +31,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from facility.auth.models import Account, LoginAttempt, WebSession
-from facility.auth.service import (
-    MIN_PASSWORD_LENGTH,
-    hash_password,
-    normalise_email,
-    verify_password,
-)
+from facility.auth.passwords import MAX_PASSWORD_LENGTH, check_password
+from facility.auth.service import hash_password, live_tokens, normalise_email, revoke, verify_password
 from facility.errors import DomainError, Problems
 from facility.timeutil import utcnow
 from governance import audit
@@ -49,7 +45,6 @@ FREE_FAILURES_PER_ACCOUNT = 3  # typing slips: no wait before the fourth try
 MAX_BACKOFF = timedelta(seconds=60)
 # Higher than per account: several people of one mission may share an address.
 MAX_FAILURES_PER_ADDRESS = 20
-MAX_PASSWORD_LENGTH = 1024  # Argon2 takes any length; this bounds the work an attacker can ask for
 # Verified for unknown e-mail addresses so that a failure takes as long either way.
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
@@ -144,6 +139,10 @@ def sign_in(session: Session, *, email: str, password: str, client_address: str,
     ip_key = _key(secret, "ip", client_address)
     _check_rate(session, email_key=attempt_key, ip_key=ip_key, now=now)
     account = session.exec(select(Account).where(Account.email == email)).first() if email else None
+    # End the reading transaction before Argon2 (a hash takes a second under load, and waits
+    # its turn): on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), so holding
+    # it across the hash made 50 sign-ins at once lock out every other writer.
+    session.commit()
     if len(password) > MAX_PASSWORD_LENGTH:
         ok = False
     elif account is None:
@@ -197,16 +196,13 @@ def end_session(session: Session, *, session_id: str, record: bool = True) -> No
                      subject_type="account", subject_id=web_session.account_id)
 
 
-def password_problems(new_password: str, confirmation: str, *, current_password: str) -> Problems:
+def password_problems(new_password: str, confirmation: str, *, current_password: str,
+                      account: Account) -> Problems:
     """Every rule a new password breaks (the messages name the field and the rule)."""
     problems = Problems()
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        problems.add("new_password", "min_length",
-                     f"New password: at least {MIN_PASSWORD_LENGTH} characters.")
-    elif len(new_password) > MAX_PASSWORD_LENGTH:
-        problems.add("new_password", "max_length",
-                     f"New password: at most {MAX_PASSWORD_LENGTH} characters.")
-    elif new_password == current_password:
+    check_password(problems, "new_password", "New password", new_password, email=account.email,
+                   name=account.name)
+    if not problems.items and new_password == current_password:
         problems.add("new_password", "changed", "New password: must differ from the current one.")
     if confirmation != new_password:
         problems.add("confirmation", "matches", "Confirm the new password: must repeat it exactly.")
@@ -215,19 +211,27 @@ def password_problems(new_password: str, confirmation: str, *, current_password:
 
 def change_password(session: Session, *, account: Account, current_password: str, new_password: str,
                     confirmation: str, keep_session_id: str) -> None:
-    """Set a new password; every other session of the account ends (this one stays signed in)."""
+    """Set a new password; every other session of the account ends (this one stays signed in)
+    and every API token of the account is revoked."""
     problems = Problems()
     if not verify_password(account.password_hash, current_password[:MAX_PASSWORD_LENGTH]):
         problems.add("current_password", "correct", "Current password: is not correct.")
     problems.items += password_problems(new_password, confirmation,
-                                        current_password=current_password).items
+                                        current_password=current_password, account=account).items
     problems.raise_if_any()
     account.password_hash = hash_password(new_password)
     session.add(account)
-    session.execute(
+    now = utcnow()
+    # Whoever knew the old password may have opened a session or issued a token with it:
+    # both end now (this browser's session stays, so the person is not signed out).
+    sessions = session.execute(
         update(WebSession)
         .where(WebSession.account_id == account.id, WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
                WebSession.session_hash != _digest(keep_session_id))
-        .values(revoked_at=utcnow()))
+        .values(revoked_at=now)).rowcount
+    tokens = live_tokens(session, account_id=account.id)  # type: ignore[arg-type]
+    for token in tokens:  # each audited as token.revoked, like a revocation on the page
+        revoke(session, token, actor_account_id=account.id)
     audit.record(session, actor_account_id=account.id, action="account.password_changed",
-                 subject_type="account", subject_id=account.id)
+                 subject_type="account", subject_id=account.id,
+                 payload={"sessions_ended": sessions, "tokens_revoked": len(tokens)})

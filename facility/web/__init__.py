@@ -6,7 +6,7 @@ Layout (docs/pages.md explains how to add a page for a role):
   i18n.py       language choice, catalogues, locale-aware formatting
   templating.py the Jinja2 environment and render()
   figures.py    the public figures
-  public.py     public pages; account.py sign-in, sign-out, password
+  public.py     public pages; account.py sign-in, sign-out, password; tokens.py API tokens
   stories.py    success stories: the secretariat proposes and publishes, the State answers
   todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
@@ -34,14 +34,16 @@ from facility.web import (
     state,
     stories,
     todo,
+    tokens,
 )
 from facility.web.deps import PageError, SignInRequired
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-AUDIENCE_ROUTERS = [public.router, account.router, state.router, partner.router, committee.router,
-                    secretariat.router, expert.router, stories.router, todo.router]
+AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
+                    committee.router, secretariat.router, expert.router, stories.router,
+                    todo.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from facility.auth import web_sessions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
-from facility.auth.service import MIN_PASSWORD_LENGTH
+from facility.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from facility.errors import NotFound, ValidationFailed
 from facility.notifications import service as notifications
 from facility.web import actions, security
@@ -48,13 +48,16 @@ def sign_in(request: Request, db: SessionDep, email: Annotated[str, Form()] = ""
                 secret=request.app.state.settings.secret_key,
                 previous_session_id=security.session_cookie(request))
         except web_sessions.TooManyAttempts as refused:
+            # Seconds for an account's back-off, minutes for an address's pause.
             seconds = int(refused.retry_after.total_seconds())
-            errors.append(("email", _("Too many failed sign-in attempts for this account or from "
-                                      "this network. Try again in %(seconds)s seconds.")
-                           % {"seconds": seconds} if seconds < 120 else
-                           _("Too many failed sign-in attempts for this account or from "
-                             "this network. Try again in %(minutes)s minutes.")
-                           % {"minutes": (seconds + 59) // 60}))
+            if seconds < 120:
+                message = _("Too many failed sign-in attempts for this account or from this "
+                            "network. Try again in %(seconds)s seconds.") % {"seconds": seconds}
+            else:
+                message = _("Too many failed sign-in attempts for this account or from this "
+                            "network. Try again in %(minutes)s minutes.") % {
+                                "minutes": (seconds + 59) // 60}
+            errors.append(("email", message))
             status = 429
         except web_sessions.SignInRefused:
             db.commit()  # the failure counts towards the limit and is audited
@@ -102,8 +105,16 @@ def _password_messages(request: Request, failure: ValidationFailed) -> list[tupl
         ("new_password", "min_length"): _("New password: at least %(n)s characters.")
         % {"n": MIN_PASSWORD_LENGTH},
         ("new_password", "max_length"): _("New password: at most %(n)s characters.")
-        % {"n": web_sessions.MAX_PASSWORD_LENGTH},
+        % {"n": MAX_PASSWORD_LENGTH},
         ("new_password", "changed"): _("New password: must differ from the current one."),
+        ("new_password", "common"): _("New password: is one of the most common passwords; "
+                                      "choose one nobody would guess."),
+        ("new_password", "repetitive"): _("New password: must not be one character or a short "
+                                          "group of characters repeated."),
+        ("new_password", "sequential"): _("New password: must not be a run of consecutive "
+                                          "characters such as abcdef or 123456."),
+        ("new_password", "personal"): _("New password: must not contain your e-mail address or "
+                                        "your name."),
         ("confirmation", "matches"): _("Confirm the new password: must repeat it exactly."),
     }
     return [(p.field, wording.get((p.field, p.rule), p.message)) for p in failure.problems]

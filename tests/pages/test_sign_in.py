@@ -322,3 +322,21 @@ def test_require_role_refuses_other_roles_and_unseated_members(app, browser, per
     assert refused.status_code == 403 and "Not available to your account" in refused.text
     browser.sign_in(member.email)
     assert browser.get("/_test/committee").status_code == 403  # no seat, no committee rights
+
+
+def test_no_transaction_is_held_while_the_password_is_hashed(browser, person, db_session,
+                                                            monkeypatch):
+    """On SQLite every transaction holds the write lock; a hash takes a second under load and
+    waits its turn: 50 sign-ins at once locked every other writer out ("database is locked")."""
+    account = person()
+    open_during_hash = []
+    verify = web_sessions.verify_password
+
+    def watched(password_hash, password):
+        open_during_hash.append(db_session.in_transaction())
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(web_sessions, "verify_password", watched)
+    assert browser.sign_in(account.email).status_code == 303
+    assert browser.sign_in(account.email, password="wrong password!").status_code == 401
+    assert open_during_hash == [False, False]

@@ -63,3 +63,38 @@ def test_token_issuance_and_revocation_are_audited_by_id_and_take_effect_at_once
     assert token not in chain and token[:10] not in chain
     assert "reporting script" not in chain and "Staff Member" not in chain
     assert verify(db_session).ok
+
+
+def test_at_most_two_argon2_hashes_run_at_once(monkeypatch):
+    """Each Argon2 hash holds 64 MiB: 40 sign-ins at once took a worker past 2 GiB in the load
+    benchmark. The others wait for a turn."""
+    import threading
+
+    from facility.auth import service
+
+    running, most, release = [0], [0], threading.Event()
+    lock = threading.Lock()
+
+    class Hasher:
+        def verify(self, _hash, _password):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            release.wait(10)
+            with lock:
+                running[0] -= 1
+            return True
+
+    monkeypatch.setattr(service, "_hasher", Hasher())
+    threads = [threading.Thread(target=service.verify_password, args=("$argon2id$x", "pw"))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    while True:  # until the first ones hold their turn (the others are blocked or queued)
+        with lock:
+            if running[0] >= service.HASHING_AT_ONCE:
+                break
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert most[0] == service.HASHING_AT_ONCE

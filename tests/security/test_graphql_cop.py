@@ -151,6 +151,32 @@ def test_no_suggestions_in_variable_errors_in_production(prod, db_session):
     assert_refused_without_leak(response, document)
 
 
+# The same probe shape with a type that exists as an input, one that exists as an output, and
+# one that does not: graphql-core answers each differently, which lists the schema's types.
+VARIABLE_TYPE_PROBES = {
+    "unused": "query($v: {type}) {{ __typename }}",
+    "used": "query($v: {type}) {{ offers(status: $v) {{ totalCount }} }}",
+    "listed and required": "query($v: [{type}!]!) {{ offers(status: $v) {{ totalCount }} }}",
+}
+PROBED_TYPES = ["CreateOfferInput", "ExpertPersonal", "NoSuchInput"]
+
+
+@pytest.mark.parametrize("shape", sorted(VARIABLE_TYPE_PROBES))
+def test_variable_types_do_not_reveal_which_types_exist_in_production(prod, shape):
+    answers = []
+    for type_name in PROBED_TYPES:
+        document = VARIABLE_TYPE_PROBES[shape].format(type=type_name)
+        errors = assert_refused_without_leak(prod.post(document), document)
+        answers.append(errors)
+    assert answers[0] == answers[1] == answers[2], answers
+    assert [e["message"] for e in answers[0]] == [
+        "Variable '$v': not accepted as declared (its type, or the place it is used in), or not used"]
+
+
+def test_development_still_says_what_is_wrong_with_a_variable(gql):
+    assert "Unknown type 'NoSuchInput'" in gql.post("query($v: NoSuchInput) { __typename }").text
+
+
 @pytest.mark.parametrize("document", SUGGESTION_PROBES[:4])
 def test_development_does_suggest(gql, document):
     # The contrast: graphql-core's suggestions are on unless the production build strips them.
