@@ -118,7 +118,7 @@ def test_an_imported_year_outside_the_accepted_dates_is_refused(db_session):
     content = ("rec_id,cycle,session,year,sur_iso3,recommendation,position\n"
                "S-1,2,20,10000,SVN,Ratify the treaties.,Supported\n")
     with pytest.raises(RecommendationImportError) as refused:
-        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri")
+        import_recommendations_from_stream(db_session, io.StringIO(content), fmt="uhri-themes")
     assert [str(p) for p in refused.value.problems] == [
         'line 2, column "year": "10000" is not a whole number from 1945 to 2100']
 

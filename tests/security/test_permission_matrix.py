@@ -225,6 +225,10 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return "visible" if q("{ sdgGoals { number } }")["sdgGoals"] else "null"
     if name == "sdgTargets":
         return "visible" if q("{ sdgTargets { code } }")["sdgTargets"] else "null"
+    if name == "regionalGroups":
+        return "visible" if q("{ regionalGroups { code name } }")["regionalGroups"] else "null"
+    if name == "themeLabels":
+        return "visible" if q("{ themeLabels { name label } }")["themeLabels"] else "null"
     if name == "committee":
         return "visible" if len(q("{ committee { regionalGroup } }")["committee"]) == 5 else "null"
     if name == "publishedDecisions":
