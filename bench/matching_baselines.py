@@ -178,7 +178,7 @@ def highs_mip(prob: Problem, seconds: float):
         if prob.floors[g]:
             members = [c for r, c in m_col.items() if enc.r_group[r] == g]
             row([*members, s0 + g], [1.0] * (len(members) + 1), float(prob.floors[g]), inf)
-    h = highspy.Highs()
+    h = highspy.Highs()  # prints its banner on stdout; the result is the last line
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 2)
     h.setOptionValue("time_limit", max(1.0, seconds - (time.perf_counter() - T0)))

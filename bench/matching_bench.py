@@ -24,6 +24,7 @@ figure that counts. The load average is printed with every row (the machine is s
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import platform
 import subprocess
@@ -179,10 +180,8 @@ def machine() -> str:
     import ortools
 
     try:
-        import highspy
-
-        highs = f", highspy {highspy.Highs().version()}"
-    except ImportError:
+        highs = f", highspy {importlib.metadata.version('highspy')}"
+    except importlib.metadata.PackageNotFoundError:
         highs = ", no highspy"
     return (f"{cpu}, {nproc} cores (nproc), Python {platform.python_version()}, "
             f"OR-Tools {ortools.__version__}{highs}, {platform.system()} {platform.release()}")
@@ -205,6 +204,30 @@ def _cell(res: dict | None) -> str:
     if res.get("score") is None:
         return f"no solution ({res.get('status')})"
     return f"{_num(res['score'])} / {_num(res['bound'])}"
+
+
+def _phase_table(phases: list[tuple[str, dict]]) -> None:
+    """What each phase of the optimiser contributed: seconds at its end, score after it."""
+    print("\nPhases of the optimiser (seconds since the start at the end of the phase, "
+          "score after it):\n")
+    print("| instance | greedy | LP (rounds) | repair | neighbourhoods (steps, improving) "
+          "| exact search |")
+    print("|---|---|---|---|---|---|")
+
+    def at(st: dict, key: str) -> str:
+        if f"{key}_s" not in st:
+            return "—"
+        score = st.get(f"{key}_score")
+        return f"{st[f'{key}_s']:.1f} s" + ("" if score is None else f" → {score:,}")
+
+    for name, st in phases:
+        lp = "—" if "lp_s" not in st else f"{st['lp_s']:.1f} s ({st.get('lp_rounds', 0)})"
+        lns = at(st, "lns")
+        if "lns_steps" in st:
+            lns += f" ({st['lns_steps']}, {st['lns_improvements']})"
+        greedy = "—" if "greedy_score" not in st else f"{st['greedy_score']:,}"
+        print(f"| {name} | {greedy} | {lp} | {at(st, 'repair')} | {lns} "
+              f"| {at(st, 'search')} |")
 
 
 def main() -> None:
@@ -235,9 +258,11 @@ def main() -> None:
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     ratios: list[tuple[float, str]] = []
+    phases: list[tuple[str, dict]] = []
     for case in cases:
         path = case.path(tmp)
         ours = run_optimiser(path, case.limit, args.workers)
+        phases.append((case.name, ours.get("stats", {})))
         same = {k: run_baseline(k, path, case.limit) for k in kinds}
         long = [r for k in BASELINES if (r := cached(case, k, args.long))]
         # The best score any baseline reached, in this run or in the cache.
@@ -258,6 +283,7 @@ def main() -> None:
         row += [_cell(same[k]) for k in kinds]
         row += [f"{_num(best)} / {_num(tight)}" if refs else "—", ratio, ours["load"]]
         print("| " + " | ".join(row) + " |", flush=True)
+    _phase_table(phases)
     if ratios:
         q, name = min(ratios)
         print(f"\nWorst case: {name}, the optimiser reached {q:.4f} of the best baseline "
