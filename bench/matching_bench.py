@@ -109,17 +109,25 @@ def loadavg() -> str:
 
 
 def run_optimiser(path: Path, seconds: float, workers: int) -> dict:
-    return _child([sys.executable, "-c", _OPTIMISER, str(path), str(seconds), str(workers)])
+    return _child([sys.executable, "-c", _OPTIMISER, str(path), str(seconds), str(workers)],
+                  seconds)
 
 
 def run_baseline(kind: str, path: Path, seconds: float) -> dict:
     return _child([sys.executable, str(BENCH / "matching_baselines.py"), kind, str(path),
-                   str(seconds)])
+                   str(seconds)], seconds)
 
 
-def _child(cmd: list[str]) -> dict:
+def _child(cmd: list[str], seconds: float) -> dict:
     load = loadavg()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    # HiGHS may not look at its time limit for minutes (seen in its root LP under load):
+    # a run is stopped at twice its limit plus a minute and counts as without result.
+    hard = 2 * seconds + 60
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=hard)
+    except subprocess.TimeoutExpired:
+        return {"status": f"stopped at {hard:g} s", "score": None, "bound": None,
+                "seconds": None, "load": load}
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
         return {"status": f"ERROR ({out.returncode}): {out.stderr.strip()[-200:]}",

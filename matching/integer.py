@@ -36,8 +36,10 @@ Solution = dict[int, tuple[int, tuple[int, ...]]]
 # CP-SAT's deterministic time runs at very roughly one unit per second here; a budget in
 # these units keeps results independent of machine load, the wall clock is a safety net.
 _DTIME_PER_SECOND = 1.0
-# Local-search effort for funding: restarts, and moves per restart (at least).
-_ATTEMPTS = 40
+# Local-search effort for funding: restarts, and moves per restart (at least). Where the
+# LP's rounding can be funded one of the first few restarts does it (the first on medium,
+# the third on small); where it cannot, every restart is time lost.
+_ATTEMPTS = 12
 # The exact search is skipped when more columns than this survive reduced-cost fixing.
 _MAX_SEARCH_COLUMNS = 400_000
 _MIN_MOVES = 500
@@ -176,7 +178,8 @@ def repair(
     if funded is None:
         # Not all can be funded: drop the least worth until the rest is.
         moves = max(_MIN_MOVES, 2 * len(staffed))
-        funded = fund_by_local_search(prob, staffed, lp.x, moves, 0, deadline, worth)
+        funded = fund_by_local_search(prob, staffed, lp.x, moves, 0,
+                                      min(deadline, time.monotonic() + seconds), worth)
     if funded is None:
         funded = fund_greedy(prob, staffed, worth, lp.x)
     sol: Solution = {}
@@ -427,25 +430,7 @@ def exact_search(
         n = int(prob.needed[r])
         if n == 0:
             continue
-        ys_r = y_vars[r]
-        model.add(sum(v for _, v in ys_r) == n * mv)
-        k = int(prob.groups_required[r])
-        if k >= 2:
-            per_group: dict[int, list] = {}
-            for j, v in ys_r:
-                per_group.setdefault(int(prob.y_group[j]), []).append(v)
-            cap = int(prob.group_cap[r])
-            present = []
-            for g in sorted(per_group):
-                vs = per_group[g]
-                model.add(sum(vs) <= cap)
-                if not prob.flow_exact[r]:
-                    # z_g: group g is on the team; at least k such groups.
-                    z = model.new_bool_var("")
-                    model.add(sum(vs) >= 1).only_enforce_if(z)
-                    present.append(z)
-            if present:
-                model.add(sum(present) >= k * mv)
+        add_team_rules(model, prob, r, mv, y_vars[r])
     for o, items in sorted(by_offer.items()):
         model.add(sum(int(enc.r_budget[r]) * v for r, v in items) <= int(enc.o_budget[o]))
         model.add(sum(v for _, v in items) <= int(enc.o_max[o]))
@@ -502,6 +487,31 @@ def exact_search(
         sol[r] = (o, team)
     bound = min(lagrangian_bound, solver.best_objective_bound)
     return SearchOutcome(sol, status == cp_model.OPTIMAL, bound)
+
+
+def add_team_rules(model: cp_model.CpModel, prob: Problem, r: int, mv, ys_r: list) -> None:
+    """Request r's team in a CP-SAT model: n experts when matched (`mv`), from enough
+    regional groups. `ys_r` holds (y-pair index, Boolean) of its expert columns."""
+    n = int(prob.needed[r])
+    model.add(sum(v for _, v in ys_r) == n * mv)
+    k = int(prob.groups_required[r])
+    if k < 2:
+        return
+    per_group: dict[int, list] = {}
+    for j, v in ys_r:
+        per_group.setdefault(int(prob.y_group[j]), []).append(v)
+    cap = int(prob.group_cap[r])
+    present = []
+    for g in sorted(per_group):
+        vs = per_group[g]
+        model.add(sum(vs) <= cap)
+        if not prob.flow_exact[r]:
+            # z_g: group g is on the team; at least k such groups.
+            z = model.new_bool_var("")
+            model.add(sum(vs) >= 1).only_enforce_if(z)
+            present.append(z)
+    if present:
+        model.add(sum(present) >= k * mv)
 
 
 def deadline_left(deadline: float) -> float:

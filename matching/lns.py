@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matching.integer import Solution, cp_parameters, objective_of
+from matching.integer import Solution, add_team_rules, cp_parameters, objective_of
 from matching.problem import N_GROUPS, Problem
 from matching.relaxation import Pricing
 
@@ -40,6 +40,8 @@ _BUILD_COST = 2e-5
 _STEP_DTIME = 0.6
 # Neighbourhood sizes (requests), adapted: larger after a solve proven optimal in time.
 _SIZE_START, _SIZE_MIN, _SIZE_MAX = 40, 12, 600
+# Above this many expert pairs their reduced-cost fixing is skipped (memory).
+_Y_PRICED_MAX = 5_000_000
 _KINDS = ("offer", "expert", "theme", "group", "random")
 # The search stops after this many neighbourhoods in a row without improvement: the
 # exact search (`integer.exact_search`) then gets the rest of the time to prove.
@@ -61,7 +63,11 @@ class Columns:
         if pricing is None:
             return cls(np.zeros(len(prob.x_r)), np.zeros(len(prob.y_r)),
                        np.zeros(prob.n_requests), np.zeros(prob.n_requests), np.inf)
-        return cls(pricing.x_loss(prob), pricing.y_loss(prob), pricing.request_loss(prob),
+        # Pricing every expert pair sorts them all: past a few million pairs that costs
+        # more memory than it saves, and the expert columns are all kept.
+        y_loss = (pricing.y_loss(prob) if len(prob.y_r) <= _Y_PRICED_MAX
+                  else np.zeros(len(prob.y_r), dtype=np.float32))
+        return cls(pricing.x_loss(prob), y_loss, pricing.request_loss(prob),
                    pricing.unmatch_loss(prob), bound)
 
     def slack(self, score: int) -> float:
@@ -179,21 +185,7 @@ def _build(prob: Problem, st: _State, free: list[int], cols: Columns, whole: boo
                 v = model.new_bool_var("")
                 yv.append((j, v))
                 by_expert.setdefault(int(prob.y_e[j]), []).append(v)
-            model.add(sum(v for _, v in yv) == n * mv)
-            k = int(prob.groups_required[r])
-            if k >= 2:
-                per_group: dict[int, list] = {}
-                for j, v in yv:
-                    per_group.setdefault(int(prob.y_group[j]), []).append(v)
-                present = []
-                for g in sorted(per_group):
-                    model.add(sum(per_group[g]) <= int(prob.group_cap[r]))
-                    if not prob.flow_exact[r]:
-                        z = model.new_bool_var("")
-                        model.add(sum(per_group[g]) >= 1).only_enforce_if(z)
-                        present.append(z)
-                if present:
-                    model.add(sum(present) >= k * mv)
+            add_team_rules(model, prob, r, mv, yv)
         y_vars[r] = yv
         if not xv or (n and len(yv) < n):
             model.add(mv == 0)
