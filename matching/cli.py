@@ -1,6 +1,6 @@
 """The `facility match` command line.
 
-    facility match INSTANCE.json [--time-limit S] [--output RESULT.json]
+    facility match INSTANCE.json [--time-limit S] [--output RESULT.json] [--workers N]
     facility match check INSTANCE.json RESULT.json
     facility match demand INSTANCE.json [--time-limit S] [--per-solve S] [--candidates N]
 
