@@ -61,7 +61,8 @@ def solve_command(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, max=2,
                           help="Threads; 2 searches two neighbourhoods at once. The same "
-                               "instance and options always give the same result.")
+                               "instance and options give the same result, unless the "
+                               "machine is too slow for the time limit.")
     ] = 2,
 ) -> None:
     """Solve INSTANCE within the time limit and write the result file."""
