@@ -425,7 +425,9 @@ def exact_search(
         e = int(prob.y_e[j])
         y_vars[r].append((j, v))
         by_expert.setdefault(e, []).append(v)
-    for r, mv in m.items():
+    for i, (r, mv) in enumerate(m.items()):
+        if i % 100 == 0 and time.monotonic() >= deadline:
+            return SearchOutcome(None, False, lagrangian_bound)
         model.add(sum(v for _, v in x_vars[r]) == mv)
         n = int(prob.needed[r])
         if n == 0:
@@ -455,6 +457,8 @@ def exact_search(
     # Only strictly better solutions are of interest: if none exists, the incumbent is optimal.
     model.add(objective >= incumbent_score + 1)
     # Hint the incumbent.
+    if time.monotonic() >= deadline:
+        return SearchOutcome(None, False, lagrangian_bound)
     for r, mv in m.items():
         inc = incumbent.get(r)
         model.add_hint(mv, inc is not None)

@@ -290,6 +290,7 @@ class _Neighbourhoods:
             return pool.tolist()
         kind = _KINDS[self.kind % len(_KINDS)]
         self.kind += 1
+        core: list[int] = []
         # Most neighbourhoods grow around a request left out that may still be matched:
         # freeing what competes with it is how it gets in.
         out = pool[~np.isin(pool, list(st.sol))] if st.sol else pool
@@ -306,10 +307,15 @@ class _Neighbourhoods:
             others = [prob.x_o[xs[r]:xs[r + 1]] for r in picks]
             offers = np.unique(np.concatenate([[o], *others])).astype(np.int64)
             rs = np.unique(np.concatenate([self.x_by_offer[q] for q in offers]))
+            # What those offers fund now comes first: their knapsacks get repacked.
+            chosen = set(offers.tolist())
+            core = [r for r, (q, _) in st.sol.items() if q in chosen]
         elif kind == "expert":
             ys = self.ys
-            experts = prob.y_e[ys[r0]:ys[r0 + 1]]
-            rs = np.unique(np.concatenate([[r0], *[self.y_by_expert[e] for e in experts[:30]]]))
+            experts = prob.y_e[ys[r0]:ys[r0 + 1]][:30]
+            rs = np.unique(np.concatenate([[r0], *[self.y_by_expert[e] for e in experts]]))
+            chosen = set(experts.tolist())
+            core = [r for r, (_, team) in st.sol.items() if chosen.intersection(team)]
         elif kind == "theme":
             shared = (self.themes[pool] & self.themes[r0]).any(axis=1)
             rs = pool[shared]
@@ -317,10 +323,15 @@ class _Neighbourhoods:
             rs = pool[prob.enc.r_group[pool] == prob.enc.r_group[r0]]
         else:
             rs = pool
-        rs = rs[may[rs] & (rs != r0)]
-        if len(rs) > size - 1:
-            rs = rng.choice(rs, size=size - 1, replace=False)
-        rs = np.append(rs, r0)
+        core = np.array(sorted(core), dtype=np.int64)
+        core = core[may[core] & (core != r0)]
+        if len(core) > size - 1:
+            core = rng.choice(core, size=size - 1, replace=False)
+        rs = rs[may[rs] & (rs != r0) & ~np.isin(rs, core)]
+        room = size - 1 - len(core)
+        if len(rs) > room:
+            rs = rng.choice(rs, size=room, replace=False)
+        rs = np.concatenate([core, rs, [r0]]).astype(np.int64)
         if len(rs) < size:
             rest = np.setdiff1d(pool, rs)
             extra = rng.choice(rest, size=min(len(rest), size - len(rs)), replace=False)
