@@ -55,7 +55,12 @@ from matching.result import GroupRow, Match, Result, Status, Unmatched
 _LP_SHARE = 0.55
 _REPAIR_SHARE = 0.15
 _LNS_SHARE = 0.5
+# Of the time left after the repair, the neighbourhoods may use this share; the exact
+# search gets the rest. On small models (few eligible pairs) the exact search can close
+# the gap and gets more.
 _LNS_WALL_SHARE = 0.75
+_LNS_WALL_SHARE_SMALL = 0.4
+_SMALL_PAIRS = 20_000
 _SEARCH_SHARE = 0.6
 # Kept free at the end for explanations and the result file.
 _OUTPUT_SHARE = 0.05
@@ -168,13 +173,15 @@ def solve(
     if best_score < bound and time.monotonic() < deadline:
         # Without an LP (it did not finish in time) the search starts from the greedy
         # solution and frees neighbourhoods without reduced-cost fixing.
-        # A quarter of the time left stays for the exact search, which may prove what the
+        # Part of the time left stays for the exact search, which may prove what the
         # neighbourhoods found (on a loaded machine the budget's wall clock runs out first).
         end = deadline - _OUTPUT_SHARE * time_limit
         now = time.monotonic()
+        small = len(prob.x_r) + len(prob.y_r) <= _SMALL_PAIRS
+        share = _LNS_WALL_SHARE_SMALL if small else _LNS_WALL_SHARE
         out = improve(
             prob, best, lp.pricing if lp else None, lp.bound if lp else math.inf,
-            _LNS_SHARE * time_limit, workers, now + _LNS_WALL_SHARE * max(0.0, end - now),
+            _LNS_SHARE * time_limit, workers, now + share * max(0.0, end - now),
             on_solution=lambda score: consider_score(score, "neighbourhoods"),
         )
         consider(out.solution, "neighbourhoods")
