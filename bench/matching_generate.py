@@ -6,7 +6,16 @@ bootstrapped from it and varied (see `generate`), so the joint, skewed distribut
 themes, groups, languages, windows and budgets are kept, and the eligible-pair densities
 with them. Sizes scale like the examples: 0.15 offers and 2.5 experts per request.
 
+Shapes (`SHAPES`), each a different kind of difficulty for the optimiser:
+
+- `base`: as the examples;
+- `teams3`: every request needs three experts from three regional groups (0.133 offers
+  per request, as the 600 · 80 · 1,500 case of issue 14);
+- `funding`: funding only, no request needs an expert and there are no experts;
+- `tight`: offer budgets cut to 35 %, so the offers' knapsacks bind everywhere.
+
     python bench/matching_generate.py 3000 --seed 1 --output /tmp/r3000.json
+    python bench/matching_generate.py 600 --shape teams3 --seed 1 --output /tmp/t600.json
 """
 
 from __future__ import annotations
@@ -103,19 +112,30 @@ def _shift(window: list[str], days: int) -> list[str]:
     return [_iso(_day(window[0]) + days), _iso(_day(window[1]) + days)]
 
 
-def generate(n_requests: int, seed: int = 0, reference: dict | None = None) -> dict[str, Any]:
-    """An instance with `n_requests` requests, drawn with generator `seed`.
+SHAPES = ("base", "teams3", "funding", "tight")
+# Offers per request of each shape (the examples' 0.15 unless said otherwise).
+_OFFERS_PER_REQUEST = {"teams3": 80 / 600}
+_TIGHT_BUDGET_SHARE = 0.35
+
+
+def generate(
+    n_requests: int, seed: int = 0, reference: dict | None = None, shape: str = "base"
+) -> dict[str, Any]:
+    """An instance with `n_requests` requests of `shape` (see `SHAPES`), drawn with `seed`.
 
     Records are bootstrapped from the reference (so themes, groups, languages, windows
     and budgets keep their joint, skewed distribution) and then varied: a new State or
     nationality from the same regional group, dates shifted by up to six weeks, budgets
-    scaled by up to 20%, priority and waiting time redrawn.
+    scaled by up to 20%, priority and waiting time redrawn. The shape is applied last,
+    so a `base` and a `tight` instance of the same seed differ only in the offers' budgets.
     """
+    if shape not in SHAPES:
+        raise ValueError(f"shape: {shape!r} is not one of {', '.join(SHAPES)}")
     ref = reference or json.loads(REFERENCE.read_text())
     p = Profile(ref)
     rng = np.random.default_rng(seed)
     a = _day(p.as_of)
-    n_off = max(1, round(n_requests * OFFERS_PER_REQUEST))
+    n_off = max(1, round(n_requests * _OFFERS_PER_REQUEST.get(shape, OFFERS_PER_REQUEST)))
     n_exp = max(1, round(n_requests * EXPERTS_PER_REQUEST))
 
     def money(x: float) -> int:
@@ -157,8 +177,20 @@ def generate(n_requests: int, seed: int = 0, reference: dict | None = None) -> d
         if conflicts:
             expert["conflicts"] = conflicts
         experts.append(expert)
+    criteria = dict(p.criteria)
+    if shape == "teams3":
+        criteria["team_min_groups"] = 3
+        for r in requests:
+            r["experts_needed"] = 3
+    elif shape == "funding":
+        experts = []
+        for r in requests:
+            r["experts_needed"] = 0
+    elif shape == "tight":
+        for o in offers:
+            o["budget"] = money(o["budget"] * _TIGHT_BUDGET_SHARE)
     return {
-        "format": "facility-matching/1", "as_of": p.as_of, "criteria": p.criteria,
+        "format": "facility-matching/1", "as_of": p.as_of, "criteria": criteria,
         "requests": requests, "offers": offers, "experts": experts,
     }
 
@@ -167,9 +199,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("requests", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shape", choices=SHAPES, default="base")
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
-    args.output.write_text(json.dumps(generate(args.requests, args.seed)), encoding="utf-8")
+    doc = generate(args.requests, args.seed, shape=args.shape)
+    args.output.write_text(json.dumps(doc), encoding="utf-8")
 
 
 if __name__ == "__main__":

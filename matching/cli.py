@@ -1,6 +1,6 @@
 """The `facility match` command line.
 
-    facility match INSTANCE.json [--time-limit S] [--output RESULT.json]
+    facility match INSTANCE.json [--time-limit S] [--output RESULT.json] [--workers N]
     facility match check INSTANCE.json RESULT.json
     facility match demand INSTANCE.json [--time-limit S] [--per-solve S] [--candidates N]
 
@@ -58,6 +58,12 @@ def solve_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Result file; stdout when absent.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=2,
+                          help="Threads; 2 searches two neighbourhoods at once. The same "
+                               "instance and options give the same result, unless the "
+                               "machine is too slow for the time limit.")
+    ] = 2,
 ) -> None:
     """Solve INSTANCE within the time limit and write the result file."""
     try:
@@ -65,7 +71,7 @@ def solve_command(
     except InstanceError as exc:
         _fail(exc.problems)
     with live_progress(time_limit) as progress:
-        result = solve(inst, time_limit=time_limit, progress=progress)
+        result = solve(inst, time_limit=time_limit, progress=progress, workers=workers)
     text = result_to_json(result)
     if output is None:
         sys.stdout.write(text)

@@ -6,9 +6,10 @@ A solution is a dict: request index -> (offer index, tuple of expert indices).
 - `repair` takes the requests the LP matches, staffs them with the expert flow and funds
   them with a weighted min-conflicts local search started from the LP's rounding (the
   offers' knapsacks make this generalized assignment hard for CP-SAT and MIP search
-  alike, while the local search typically needs a few hundred moves); only if that fails
-  does a CP-SAT model fund as many as it can. When the LP is integral in m and all are
-  funded, the LP bound is reached and the result is proven optimal.
+  alike, while the local search typically needs a few hundred moves); if that fails, the
+  worthiest are funded greedily and the neighbourhood search (`lns`) takes it from there.
+  When the LP is integral in m and all are funded, the LP bound is reached and the result
+  is proven optimal.
 - `exact_search` closes any remaining gap: reduced-cost fixing against the Lagrangian
   bound L removes every column that no solution scoring at least the incumbent can use,
   and CP-SAT solves what is left. Any solution better than the incumbent survives the
@@ -35,11 +36,17 @@ Solution = dict[int, tuple[int, tuple[int, ...]]]
 # CP-SAT's deterministic time runs at very roughly one unit per second here; a budget in
 # these units keeps results independent of machine load, the wall clock is a safety net.
 _DTIME_PER_SECOND = 1.0
-# Local-search effort for funding: restarts, and moves per restart (at least).
-_ATTEMPTS = 40
+# Local-search effort for funding: restarts, and moves per restart (at least). Where the
+# LP's rounding can be funded one of the first few restarts does it (the first on medium,
+# the third on small); where it cannot, every restart is time lost.
+_ATTEMPTS = 12
 # The exact search is skipped when more columns than this survive reduced-cost fixing.
 _MAX_SEARCH_COLUMNS = 400_000
 _MIN_MOVES = 500
+# While building the exact search's model, the clock is read every this many columns.
+_CLOCK_EVERY = 5000
+# In dropping mode, moves between two drops.
+_DROP_EVERY = 25
 
 
 def cp_parameters(seconds: float, workers: int, wall: float) -> cp_model.CpSolver:
@@ -142,7 +149,7 @@ def _greedy_team(prob: Problem, r: int, seg: np.ndarray) -> list[int] | None:
 
 @dataclass
 class RepairOutcome:
-    """The repaired solution, and whether its offer assignment is optimal."""
+    """The repaired solution, and whether every request the LP matches is in it."""
 
     solution: Solution
     proven: bool
@@ -168,12 +175,15 @@ def repair(
     worth = {r: int(prob.values[r]) + int(prob.y_fit[teams[r]].sum()) if r in teams else
              int(prob.values[r]) for r in staffed}
     funded = fund_all(prob, staffed, lp.x, _ATTEMPTS, min(deadline, time.monotonic() + seconds))
-    if funded is not None:
-        offers = _Funding(funded, True)
-    else:
-        offers = _fund(prob, staffed, worth, lp.x, seconds, workers, deadline)
+    if funded is None:
+        # Not all can be funded: drop the least worth until the rest is.
+        moves = max(_MIN_MOVES, 2 * len(staffed))
+        funded = fund_by_local_search(prob, staffed, lp.x, moves, 0,
+                                      min(deadline, time.monotonic() + seconds), worth)
+    if funded is None:
+        funded = fund_greedy(prob, staffed, worth, lp.x)
     sol: Solution = {}
-    for r, o in offers.solution.items():
+    for r, o in funded.items():
         team = tuple(int(prob.y_e[j]) for j in teams[r]) if r in teams else ()
         sol[r] = (o, team)
     # Requests dropped for lack of funds free experts; re-staff the rest for best fit.
@@ -184,15 +194,19 @@ def repair(
             for r in list(sol):
                 if r in teams2:
                     sol[r] = (sol[r][0], tuple(int(prob.y_e[j]) for j in teams2[r]))
-    return RepairOutcome(sol, offers.proven and len(sol) == len(staffed))
+    return RepairOutcome(sol, len(sol) == len(staffed))
 
 
 def fund_by_local_search(
-    prob: Problem, requests: list[int], x_lp: np.ndarray | None, max_moves: int, seed: int = 0
+    prob: Problem, requests: list[int], x_lp: np.ndarray | None, max_moves: int, seed: int = 0,
+    deadline: float = math.inf, worth: dict[int, int] | None = None,
 ) -> dict[int, int] | None:
     """Give every request an offer within budgets and counts, or None if not found.
 
-    Without an LP solution the start is each request's roomiest eligible offer.
+    Without an LP solution the start is each request's roomiest eligible offer. With
+    `worth`, requests may be dropped: after `max_moves` moves without success, every
+    `_DROP_EVERY` moves the least worth request of an overloaded offer leaves, until the
+    rest is funded (so a subset is always returned).
 
     Weighted min-conflicts search (a "breakout" method): start from the LP's rounding,
     let offers be overloaded, and repeatedly move a request out of an overloaded offer to
@@ -242,10 +256,22 @@ def fund_by_local_search(
 
     elig_arr = {r: np.array(v, dtype=np.int64) for r, v in eligible.items()}
     tabu: dict[tuple[int, int], int] = {}
-    for move in range(max_moves):
+    total = max_moves if worth is None else max_moves + _DROP_EVERY * (len(requests) + 1)
+    for move in range(total):
         over = np.nonzero((used_b > cap_b) | (used_n > cap_n))[0]
         if len(over) == 0:
             return assign
+        if move % 64 == 63 and time.monotonic() > deadline:
+            return None
+        if worth is not None and move >= max_moves and (move - max_moves) % _DROP_EVERY == 0:
+            movable = [q for o in over.tolist() for q in members[o] if q not in prob.fixed_offer]
+            if movable:
+                q = min(movable, key=lambda q: (worth[q], q))
+                o = assign.pop(q)
+                members[o].discard(q)
+                used_b[o] -= budget[q]
+                used_n[o] -= 1
+                continue
         o = int(over[rng.integers(len(over))])
         before = float(overload(o))
         best, best_delta = None, math.inf
@@ -287,82 +313,42 @@ def fund_all(
     """Seeded restarts of the local search (it is heavy-tailed: many short runs win)."""
     moves = max(_MIN_MOVES, 2 * len(requests))
     for seed in range(attempts):
-        funded = fund_by_local_search(prob, requests, x_lp, moves, seed)
+        funded = fund_by_local_search(prob, requests, x_lp, moves, seed, deadline)
         if funded is not None or time.monotonic() > deadline:
             return funded
     return None
 
 
-@dataclass
-class _Funding:
-    solution: dict[int, int]
-    proven: bool
+def fund_greedy(
+    prob: Problem, requests: list[int], worth: dict[int, int], x_lp: np.ndarray
+) -> dict[int, int]:
+    """Fund as many as fit, worthiest first, each on its largest LP share with room.
 
-
-def _fund(
-    prob: Problem, requests: list[int], worth: dict[int, int], x_lp: np.ndarray,
-    seconds: float, workers: int, deadline: float,
-) -> _Funding:
-    """CP-SAT: give each request one offer, within budgets and counts, maximising worth."""
+    The fallback when the local search cannot fund every request the LP matches (the LP
+    has an integrality gap there): a quick, deterministic start that the neighbourhood
+    search (`lns`) then improves.
+    """
     enc = prob.enc
-    model = cp_model.CpModel()
     xs = prob.x_slices()
-    take: dict[int, cp_model.IntVar] = {}
-    by_offer: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
-    fund_vars: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
-    for r in requests:
-        t = model.new_bool_var("")
-        take[r] = t
-        model.add_hint(t, True)
-        cols = range(xs[r], xs[r + 1])
-        vs = []
-        for j in cols:
-            o = int(prob.x_o[j])
-            v = model.new_bool_var("")
-            vs.append((o, v))
-            by_offer.setdefault(o, []).append((r, v))
-        model.add(sum(v for _, v in vs) == t)
-        fund_vars[r] = vs
+    left_b = enc.o_budget.astype(np.int64).copy()
+    left_n = enc.o_max.astype(np.int64).copy()
+    out: dict[int, int] = {}
+    order = sorted(requests, key=lambda r: (r not in prob.fixed_offer, -worth[r], r))
+    for r in order:
+        seg = np.arange(xs[r], xs[r + 1])
+        offers = prob.x_o[seg]
+        room = (left_b[offers] >= enc.r_budget[r]) & (left_n[offers] > 0)
         if r in prob.fixed_offer:
-            model.add(t == 1)
-            for o, v in vs:
-                model.add(v == (1 if o == prob.fixed_offer[r] else 0))
-    for o, items in sorted(by_offer.items()):
-        model.add(sum(int(enc.r_budget[r]) * v for r, v in items) <= int(enc.o_budget[o]))
-        model.add(sum(v for _, v in items) <= int(enc.o_max[o]))
-    # The fairness floors: dropping a request of a group below its floor costs the penalty.
-    penalty = enc.instance.criteria.fairness_penalty
-    shortfall = []
-    for g in range(N_GROUPS):
-        if prob.floors[g] == 0:
+            room &= offers == prob.fixed_offer[r]
+        if not room.any():
             continue
-        members = [take[r] for r in requests if enc.r_group[r] == g]
-        s = model.new_int_var(0, int(prob.floors[g]), "")
-        model.add(s >= int(prob.floors[g]) - sum(members))
-        shortfall.append(s)
-    model.maximize(sum(worth[r] * take[r] for r in requests) - penalty * sum(shortfall))
-    _hint_rounding(prob, model, requests, fund_vars, x_lp)
-    solver = cp_parameters(seconds, workers, deadline_left(deadline))
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Funding({}, False)
-    sol = {}
-    for r in requests:
-        for o, v in fund_vars[r]:
-            if solver.boolean_value(v):
-                sol[r] = o
-    all_in = len(sol) == len(requests)
-    return _Funding(sol, status == cp_model.OPTIMAL or all_in)
-
-
-def _hint_rounding(prob, model, requests, fund_vars, x_lp) -> None:
-    """Hint: each request on its largest LP offer share (a good start for CP-SAT)."""
-    xs = prob.x_slices()
-    for r in requests:
-        cols = np.arange(xs[r], xs[r + 1])
-        best = int(cols[np.argmax(x_lp[cols])]) if len(cols) else -1
-        for (_o, v), j in zip(fund_vars[r], cols.tolist(), strict=True):
-            model.add_hint(v, j == best)
+        # Largest LP share first, then the most budget left.
+        pref = np.lexsort((-left_b[offers], -x_lp[seg]))
+        o = int(next(offers[k] for k in pref.tolist() if room[k]))
+        out[r] = o
+        left_b[o] -= int(enc.r_budget[r])
+        left_n[o] -= 1
+    return out
 
 
 @dataclass
@@ -416,7 +402,9 @@ def exact_search(
             model.add(m[r] == 1)
     x_vars: dict[int, list] = {r: [] for r in m}
     by_offer: dict[int, list] = {}
-    for j in np.nonzero(x_keep)[0].tolist():
+    for n_built, j in enumerate(np.nonzero(x_keep)[0].tolist()):
+        if n_built % _CLOCK_EVERY == 0 and time.monotonic() >= deadline:
+            return SearchOutcome(None, False, lagrangian_bound)
         r = int(prob.x_r[j])
         if r not in m:
             continue
@@ -426,7 +414,10 @@ def exact_search(
         by_offer.setdefault(o, []).append((r, v))
     y_vars: dict[int, list] = {r: [] for r in m}
     by_expert: dict[int, list] = {}
-    for j in np.nonzero(y_keep)[0].tolist():
+    for n_built, j in enumerate(np.nonzero(y_keep)[0].tolist()):
+        # Building a large model takes seconds in Python: stop at the deadline.
+        if n_built % _CLOCK_EVERY == 0 and time.monotonic() >= deadline:
+            return SearchOutcome(None, False, lagrangian_bound)
         r = int(prob.y_r[j])
         if r not in m:
             continue
@@ -434,30 +425,14 @@ def exact_search(
         e = int(prob.y_e[j])
         y_vars[r].append((j, v))
         by_expert.setdefault(e, []).append(v)
-    for r, mv in m.items():
+    for i, (r, mv) in enumerate(m.items()):
+        if i % 100 == 0 and time.monotonic() >= deadline:
+            return SearchOutcome(None, False, lagrangian_bound)
         model.add(sum(v for _, v in x_vars[r]) == mv)
         n = int(prob.needed[r])
         if n == 0:
             continue
-        ys_r = y_vars[r]
-        model.add(sum(v for _, v in ys_r) == n * mv)
-        k = int(prob.groups_required[r])
-        if k >= 2:
-            per_group: dict[int, list] = {}
-            for j, v in ys_r:
-                per_group.setdefault(int(prob.y_group[j]), []).append(v)
-            cap = int(prob.group_cap[r])
-            present = []
-            for g in sorted(per_group):
-                vs = per_group[g]
-                model.add(sum(vs) <= cap)
-                if not prob.flow_exact[r]:
-                    # z_g: group g is on the team; at least k such groups.
-                    z = model.new_bool_var("")
-                    model.add(sum(vs) >= 1).only_enforce_if(z)
-                    present.append(z)
-            if present:
-                model.add(sum(present) >= k * mv)
+        add_team_rules(model, prob, r, mv, y_vars[r])
     for o, items in sorted(by_offer.items()):
         model.add(sum(int(enc.r_budget[r]) * v for r, v in items) <= int(enc.o_budget[o]))
         model.add(sum(v for _, v in items) <= int(enc.o_max[o]))
@@ -482,6 +457,8 @@ def exact_search(
     # Only strictly better solutions are of interest: if none exists, the incumbent is optimal.
     model.add(objective >= incumbent_score + 1)
     # Hint the incumbent.
+    if time.monotonic() >= deadline:
+        return SearchOutcome(None, False, lagrangian_bound)
     for r, mv in m.items():
         inc = incumbent.get(r)
         model.add_hint(mv, inc is not None)
@@ -514,6 +491,31 @@ def exact_search(
         sol[r] = (o, team)
     bound = min(lagrangian_bound, solver.best_objective_bound)
     return SearchOutcome(sol, status == cp_model.OPTIMAL, bound)
+
+
+def add_team_rules(model: cp_model.CpModel, prob: Problem, r: int, mv, ys_r: list) -> None:
+    """Request r's team in a CP-SAT model: n experts when matched (`mv`), from enough
+    regional groups. `ys_r` holds (y-pair index, Boolean) of its expert columns."""
+    n = int(prob.needed[r])
+    model.add(sum(v for _, v in ys_r) == n * mv)
+    k = int(prob.groups_required[r])
+    if k < 2:
+        return
+    per_group: dict[int, list] = {}
+    for j, v in ys_r:
+        per_group.setdefault(int(prob.y_group[j]), []).append(v)
+    cap = int(prob.group_cap[r])
+    present = []
+    for g in sorted(per_group):
+        vs = per_group[g]
+        model.add(sum(vs) <= cap)
+        if not prob.flow_exact[r]:
+            # z_g: group g is on the team; at least k such groups.
+            z = model.new_bool_var("")
+            model.add(sum(vs) >= 1).only_enforce_if(z)
+            present.append(z)
+    if present:
+        model.add(sum(present) >= k * mv)
 
 
 def deadline_left(deadline: float) -> float:

@@ -10,12 +10,19 @@ The run, phase by phase (each phase reports progress):
 4. repair: as soon as the LP's own solution scores the best bound, its matched requests
    are staffed by min-cost flow and funded by local search (`integer.repair`); reaching
    the bound proves optimality and ends the run;
-5. search: otherwise CP-SAT on the columns left by reduced-cost fixing, which contain
-   every solution better than the incumbent (`integer.exact_search`).
+5. neighbourhoods: otherwise large-neighbourhood search around the incumbent, CP-SAT
+   re-solving the requests of one offer, one theme, one regional group, a few experts'
+   requests at a time, within the columns reduced-cost fixing leaves (`lns`); the LP
+   rounding is often unfundable when the LP has an integrality gap, and this is where
+   the score is then made;
+6. search: CP-SAT on the columns left by reduced-cost fixing, which contain every
+   solution better than the incumbent (`integer.exact_search`), for the proof.
 
 Budgets are fractions of the time limit, and CP-SAT runs on deterministic time with a
 fixed seed, so the same instance and options give the same result whatever the load;
 the wall clock only cuts a phase short when the machine is far slower than expected.
+With `workers=2` the neighbourhood search solves two neighbourhoods at once and merges
+them in a fixed order, so the result is still the same for the same instance and options.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from matching.integer import (
     objective_of,
     repair,
 )
+from matching.lns import improve
 from matching.problem import Problem, build_problem
 from matching.relaxation import Duals, RelaxationResult, lagrangian, solve_relaxation
 from matching.result import GroupRow, Match, Result, Status, Unmatched
@@ -46,6 +54,13 @@ from matching.result import GroupRow, Match, Result, Status, Unmatched
 # Share of the time limit each phase may use at most (the rest is slack for output).
 _LP_SHARE = 0.55
 _REPAIR_SHARE = 0.15
+_LNS_SHARE = 0.5
+# Of the time left after the repair, the neighbourhoods may use this share; the exact
+# search gets the rest. On small models (few eligible pairs) the exact search can close
+# the gap and gets more.
+_LNS_WALL_SHARE = 0.75
+_LNS_WALL_SHARE_SMALL = 0.4
+_SMALL_PAIRS = 20_000
 _SEARCH_SHARE = 0.6
 # Kept free at the end for explanations and the result file.
 _OUTPUT_SHARE = 0.05
@@ -111,6 +126,7 @@ def solve(
     bound = min(_int_bound(lagrangian(prob, zero).bound), _offers_relaxed_bound(prob))
     best = greedy(prob)
     best_score = objective_of(prob, best)
+    stats["greedy_score"] = best_score
     report("greedy")
 
     def consider(sol: Solution | None, phase: str) -> None:
@@ -122,6 +138,11 @@ def solve(
             best, best_score = sol, score
         report(phase)
 
+    def consider_score(score: int, phase: str) -> None:
+        # Progress only: the solution itself is taken when the phase returns.
+        if progress is not None:
+            progress(Progress(phase, elapsed(), max(score, best_score), bound))
+
     def on_round(res: RelaxationResult) -> None:
         nonlocal bound
         bound = min(bound, _int_bound(res.bound))
@@ -131,8 +152,7 @@ def solve(
         # Once the LP's own solution scores the best bound known, its rounding may too:
         # try it now rather than after the LP's bound has converged.
         if _int_bound(res.objective) >= bound > best_score:
-            out = repair(prob, res, _budget(deadline, _REPAIR_SHARE * time_limit), workers,
-                         deadline)
+            out = repair(prob, res, _budget(deadline, _REPAIR_SHARE * time_limit), 1, deadline)
             consider(out.solution, "repair")
         return best_score >= bound
 
@@ -146,32 +166,53 @@ def solve(
         stats["lp_objective"] = lp.objective
         bound = min(bound, _int_bound(lp.bound))
         if best_score < bound:
-            out = repair(
-                prob, lp, _budget(deadline, _REPAIR_SHARE * time_limit), workers, deadline
-            )
+            out = repair(prob, lp, _budget(deadline, _REPAIR_SHARE * time_limit), 1, deadline)
             consider(out.solution, "repair")
         stats["repair_s"] = elapsed()
-        if best_score < bound and time.monotonic() < deadline:
-            seconds = _SEARCH_SHARE * time_limit
+        stats["repair_score"] = best_score
+    if best_score < bound and time.monotonic() < deadline:
+        # Without an LP (it did not finish in time) the search starts from the greedy
+        # solution and frees neighbourhoods without reduced-cost fixing.
+        # Part of the time left stays for the exact search, which may prove what the
+        # neighbourhoods found (on a loaded machine the budget's wall clock runs out first).
+        end = deadline - _OUTPUT_SHARE * time_limit
+        now = time.monotonic()
+        small = len(prob.x_r) + len(prob.y_r) <= _SMALL_PAIRS
+        share = _LNS_WALL_SHARE_SMALL if small else _LNS_WALL_SHARE
+        out = improve(
+            prob, best, lp.pricing if lp else None, lp.bound if lp else math.inf,
+            _LNS_SHARE * time_limit, workers, now + share * max(0.0, end - now),
+            on_solution=lambda score: consider_score(score, "neighbourhoods"),
+        )
+        consider(out.solution, "neighbourhoods")
+        if out.proven:
+            bound = min(bound, best_score)
+        stats["lns_s"] = elapsed()
+        stats["lns_score"] = best_score
+        stats["lns_steps"] = out.steps
+        stats["lns_improvements"] = out.improvements
+    if lp is not None and best_score < bound and time.monotonic() < deadline:
+        seconds = _SEARCH_SHARE * time_limit
 
-            def on_solution(score: int, cp_bound: float) -> None:
-                nonlocal best_score
-                if score > best_score:
-                    best_score = score
-                report("search")
+        def on_solution(score: int, cp_bound: float) -> None:
+            nonlocal best_score
+            if score > best_score:
+                best_score = score
+            report("search")
 
-            found = exact_search(
-                prob, lp.pricing, lp.bound, best, best_score, seconds, workers,
-                deadline - _OUTPUT_SHARE * time_limit, on_solution,
-            )
-            if found.solution is not None:
-                score = objective_of(prob, found.solution)
-                if score >= best_score:
-                    best, best_score = found.solution, score
-            best_score = objective_of(prob, best)
-            proven_bound = best_score if found.proven else _int_bound(found.bound)
-            bound = min(bound, max(best_score, proven_bound))
-            stats["search_s"] = elapsed()
+        found = exact_search(
+            prob, lp.pricing, lp.bound, best, best_score, seconds, 1,
+            deadline - _OUTPUT_SHARE * time_limit, on_solution,
+        )
+        if found.solution is not None:
+            score = objective_of(prob, found.solution)
+            if score >= best_score:
+                best, best_score = found.solution, score
+        best_score = objective_of(prob, best)
+        proven_bound = best_score if found.proven else _int_bound(found.bound)
+        bound = min(bound, max(best_score, proven_bound))
+        stats["search_s"] = elapsed()
+        stats["search_score"] = best_score
     bound = max(bound, best_score)
     status = Status.OPTIMAL if best_score >= bound else Status.FEASIBLE
     report("done")
