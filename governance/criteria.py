@@ -1,4 +1,4 @@
-"""Criteria sets: what the committee adopts, and the defaults of domain.md and matching-model.md.
+"""Criteria sets: what the committee adopts, and the facility's defaults (docs/governance.md).
 
 A criteria body is validated by `CriteriaBody`; every screening and optimiser run records
 the version in force that it used. Exactly one set is in force at a time.
@@ -56,7 +56,7 @@ class Weights(BaseModel):
 
 
 class Matching(BaseModel):
-    """What the optimiser reads (matching-model.md)."""
+    """What the optimiser reads (the instance file's `criteria`, matching/instance.py)."""
 
     model_config = ConfigDict(extra="forbid")
     request_base_value: int = Field(100, ge=0)
@@ -116,7 +116,7 @@ def ensure_initial_criteria(session: Session) -> None:
     """On a new database, put the documented defaults in force as version 1."""
     if session.exec(select(func.count()).select_from(CriteriaSet)).one():
         return
-    criteria = CriteriaSet(version=1, title="Default criteria (domain.md and matching-model.md)",
+    criteria = CriteriaSet(version=1, title="Default criteria",
                            status=CriteriaStatus.IN_FORCE, body=CriteriaBody().model_dump(mode="json"),
                            adopted_at=utcnow())
     session.add(criteria)

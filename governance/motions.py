@@ -1,6 +1,6 @@
 """Votes on motions: automatic and declared recusal, quorum and majority, and the decision.
 
-Rules (domain.md, "Governance rules", with the quorum from the criteria version the motion
+Rules (docs/governance.md, with the quorum from the criteria version the motion
 was opened under): one vote per seat, the latest counting (changing a vote appends a new
 one); a recused member cannot vote; the decision needs at least `quorum` non-recused seats
 to have voted and passes with more approvals than rejections; deciding closes the vote.

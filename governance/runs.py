@@ -135,8 +135,9 @@ def _by_key(rows: Iterator[tuple[int, str]]) -> dict[int, list[str]]:
     return result
 
 
-# One record of the instance file (matching-model.md) per database row: the optimiser's runs and
-# the partners' fit of their offers to a request (governance/offer_fit.py) read rows the same way.
+# One record of the instance file (facility-matching/1, matching/instance.py) per database row:
+# the optimiser's runs and the partners' fit of their offers to a request
+# (governance/offer_fit.py) read rows the same way.
 
 def criteria_record(criteria: CriteriaBody) -> dict[str, Any]:
     m = criteria.matching

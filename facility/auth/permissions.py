@@ -1,4 +1,4 @@
-"""Who may see and do what: every visibility and permission rule lives here (domain.md, "Actors").
+"""Who may see and do what: every visibility and permission rule lives here (docs/permissions.md).
 
 Services call these functions; nothing else decides access. An object a caller may not see
 is answered exactly like one that does not exist (see `facility.errors.NotFound`).
@@ -281,7 +281,7 @@ def can_view_own_deployments(actor: Actor | None) -> bool:
 
 
 def can_answer_deployment(actor: Actor | None, expert: Expert, engagement) -> bool:  # type: ignore[no-untyped-def]
-    """Accepting or declining a deployment is the deployed expert's own (domain.md, "expert")."""
+    """Accepting or declining a deployment is the deployed expert's own."""
     return (actor is not None and actor.role == Role.EXPERT and expert.erased_at is None
             and expert.account_id == actor.account_id and expert.id in engagement.expert_ids)
 

@@ -1,6 +1,6 @@
 """An expert's deployments: the engagements they are on, and their answer to each.
 
-domain.md gives the expert one action beyond their profile: accept or decline a deployment.
+The expert has one action beyond their profile: accept or decline a deployment.
 The engagement is created when the State and the partner confirm the proposal; each expert it
 names then answers. A decline needs a reason; it notifies the funding partner and the
 secretariat (facility/notifications/declines.py), who read the answers and reasons on the

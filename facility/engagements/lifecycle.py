@@ -1,4 +1,4 @@
-"""Engagement progress steps, what each needs, and when follow-up reports fall due (domain.md).
+"""Engagement progress steps, what each needs, and when follow-up reports fall due.
 
 A step follows the calendar and the team: an engagement starts on or after its start date;
 it completes on or after its end date, and only when every deployed expert accepted. The

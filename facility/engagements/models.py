@@ -96,7 +96,7 @@ class DeploymentAnswerChoice(StrEnum):
 
 
 class DeploymentAnswer(SQLModel, table=True):
-    """An expert's answer to their deployment on an engagement (domain.md: an expert accepts or
+    """An expert's answer to their deployment on an engagement (an expert accepts or
     declines a deployment). No row yet means the expert has not answered. One row per
     engagement and expert: a changed answer updates it (the audit chain keeps each answer)."""
 

@@ -1,4 +1,4 @@
-"""Which request statuses allow which actions (domain.md, "Capacity-building request")."""
+"""Which request statuses allow which actions (docs/governance.md)."""
 
 from facility.requests.models import RequestStatus as S
 

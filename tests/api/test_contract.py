@@ -1,4 +1,4 @@
-"""The GraphQL contract clients program against (graphql-contract.md) holds.
+"""The GraphQL contract clients program against (README, "The GraphQL API") holds.
 
 - graphql/schema.graphql is the schema the server runs;
 - every operation document in graphql/operations is valid and runs successfully in the

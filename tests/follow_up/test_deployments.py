@@ -1,4 +1,4 @@
-"""An expert accepts or declines their deployment (domain.md, "expert"), over the contract.
+"""An expert accepts or declines their deployment, over the contract.
 
 The engagement of the `loop` fixture (Kenya's request, Norad's offer) deploys Norad's first
 expert, "Expert 0"; "Expert 1" is on Norad's roster but not on the team.
