@@ -83,9 +83,8 @@ def create_account(
         problems.add("email", "format", f"email: {email!r} is not an e-mail address")
     elif session.exec(select(Account).where(Account.email == email)).first():
         problems.add("email", "unique", f"email: an account with {email} already exists")
-    if not check_characters(problems, "name", name.strip()):
-        pass
-    elif not name.strip():
+    # A name with control or direction characters gets that problem (check_characters) alone.
+    if check_characters(problems, "name", name.strip()) and not name.strip():
         problems.add("name", "required", "name: must not be empty")
     if state_code is not None:
         state_code = state_code.strip().upper()

@@ -113,8 +113,8 @@ def proposable_reports(session: Session, *, actor: Actor | None, limit: int) -> 
 def _check_text(problems: Problems, name: str, value: str, limit: int, what: str) -> str:
     value = (value or "").strip()
     if not check_characters(problems, name, value):
-        pass
-    elif not value:
+        return value  # that problem (check_characters) alone
+    if not value:
         problems.add(name, "required", f"{name}: {what}")
     elif len(value) > limit:
         problems.add(name, "max_length", f"{name}: at most {limit} characters")

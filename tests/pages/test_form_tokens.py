@@ -20,7 +20,7 @@ def _drafts(db_session) -> int:
     return db_session.exec(select(func.count()).select_from(CapacityRequest)).one()
 
 
-def test_the_same_request_form_posted_twice_makes_one_draft(browser, person, recommendations,
+def test_the_same_request_form_posted_twice_makes_one_draft(browser, person, recommendations,  # noqa: F811
                                                             db_session):
     mine = recommendations(1)
     browser.sign_in(person(Role.STATE).email)
