@@ -2,7 +2,8 @@
 
 from alembic import context
 from facility.config import get_settings
-from facility.db import include_name, make_engine, metadata
+from facility.db import include_name, make_engine
+from facility.models import metadata
 
 config = context.config
 target_metadata = metadata()

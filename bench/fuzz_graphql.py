@@ -35,8 +35,9 @@ from schemathesis import GenerationMode  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from facility.app import create_app  # noqa: E402
+from facility.bootstrap import upgrade  # noqa: E402
 from facility.config import Settings  # noqa: E402
-from facility.db import make_engine, upgrade  # noqa: E402
+from facility.db import make_engine  # noqa: E402
 from tests.conftest import GraphQLClient  # noqa: E402
 from tests.security.conftest import ROLES, _build, production_app  # noqa: E402
 from tests.security.fuzzing import check_response, load_schema, send  # noqa: E402

@@ -46,7 +46,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from facility.db import make_engine, normalise_url, unit_of_work, upgrade  # noqa: E402
+from facility.bootstrap import upgrade  # noqa: E402
+from facility.db import make_engine, normalise_url, unit_of_work  # noqa: E402
 from facility.reference.importers import import_recommendations  # noqa: E402
 from facility.reference.models import (  # noqa: E402
     Recommendation,

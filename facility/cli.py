@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from facility.auth.models import PartnerKind, Role
+from facility.bootstrap import upgrade
 from facility.config import get_settings
-from facility.db import existing_engine, make_engine, unit_of_work, upgrade
+from facility.db import existing_engine, make_engine, unit_of_work
 from facility.errors import DomainError, ValidationFailed
 from facility.exports.cli import export_app
 from facility.notifications.cli import reminders_app
@@ -182,8 +183,8 @@ def experts_erase(
     email: Annotated[str, typer.Argument(help="the e-mail address the person is listed with")],
 ) -> None:
     """Pseudonymise a person everywhere: roster entries, expert account, tokens (audited)."""
+    from facility.audit import verify
     from facility.experts.erasure import erase_expert
-    from governance.audit import verify
 
     try:
         engine = existing_engine(get_settings().database_url)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, MetaData, event, inspect
+from sqlalchemy import Connection, Engine, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -184,23 +184,11 @@ def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the schema, load or refresh the reference data, put the default criteria in force."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (Alembic); facility.bootstrap.upgrade also loads the data."""
     from alembic import command
-    from facility.reference.loader import load_reference_data
-    from governance.criteria import ensure_initial_criteria
 
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
-    with unit_of_work(engine) as session:
-        load_reference_data(session)
-        ensure_initial_criteria(session)
-
-
-def metadata() -> MetaData:
-    """The metadata of every table (importing the models registers them)."""
-    import facility.models  # noqa: F401
-
-    return SQLModel.metadata

@@ -1,7 +1,11 @@
 """Imports every table so that SQLModel.metadata (Alembic's target) knows them all."""
 
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
+
+from facility.audit import AuditEntry, AuditHead
 from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
-from facility.engagements.models import DeploymentAnswer, EngagementChange, FollowUpReport
+from facility.engagements.models import DeploymentAnswer, Engagement, EngagementChange, FollowUpReport
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.notifications.models import Notification
@@ -22,11 +26,8 @@ from facility.requests.models import CapacityRequest, RequestRecommendation, Req
 from facility.semantic.models import RecommendationEmbedding
 from facility.stories.models import SuccessStory
 from governance.models import (
-    AuditEntry,
-    AuditHead,
     CommitteeSeat,
     CriteriaSet,
-    Engagement,
     MatchProposal,
     Motion,
     OptimiserRun,
@@ -78,3 +79,8 @@ __all__ = [
     "Vote",
     "WebSession",
 ]
+
+
+def metadata() -> MetaData:
+    """The metadata of every table (importing this module registers them all)."""
+    return SQLModel.metadata

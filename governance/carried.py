@@ -24,15 +24,11 @@ from sqlmodel import Session, select
 import matching
 from facility.auth import permissions
 from facility.auth.actor import Actor
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.experts.models import Expert
 from facility.offers.models import Offer, OfferStatus
 from facility.requests.models import CapacityRequest
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-)
+from governance.models import MatchProposal, OptimiserRun
 from governance.proposals import HOLDS_CAPACITY
 
 OFFER_NOT_OPEN = "offer_not_open"

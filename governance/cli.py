@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from facility.audit import verify
 from facility.config import get_settings
 from facility.db import make_engine, unit_of_work
-from governance.audit import verify
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from facility import audit
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.errors import NotFound, PermissionDenied, Problems
 from facility.reference.models import GROUP_CODES, State
 from facility.timeutil import utcnow
-from governance import audit
 from governance.models import CommitteeSeat
 
 

@@ -23,11 +23,12 @@ from sqlmodel import Session, select
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
+from facility.engagements.models import Engagement
 from facility.errors import NotFound
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests.models import CapacityRequest, RequestRecommendation
-from governance.models import Engagement, MatchProposal, ProposalStatus
+from governance.models import MatchProposal, ProposalStatus
 
 SUPPORTING = (ProposalStatus.APPROVED, ProposalStatus.CONFIRMED)
 

@@ -11,14 +11,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlmodel import Session, func, select
 
-from facility import idempotency, locking
+from facility import audit, idempotency, locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from facility.reference.models import GROUP_CODES
 from facility.requests.models import SupportKind
 from facility.timeutil import utcnow
-from governance import audit
-from governance.models import CriteriaSet, CriteriaStatus, MotionKind
+from governance.committee import require_member
+from governance.models import CriteriaSet, CriteriaStatus, MotionKind, motion_open_for
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -126,8 +126,6 @@ def ensure_initial_criteria(session: Session) -> None:
 
 
 def _require_committee(session: Session, actor: Actor | None) -> Actor:
-    from governance.committee import require_member  # committee builds on nothing here
-
     require_member(session, actor, "draft criteria")
     return actor  # type: ignore[return-value]
 
@@ -172,8 +170,6 @@ def update_draft(session: Session, *, actor: Actor | None, version: int, expecte
     criteria = locking.lock(session, get_criteria(session, version=version))
     if criteria.status != CriteriaStatus.DRAFT:
         raise Conflict(f"criteria version {version} is {criteria.status}, no longer a draft")
-    from governance.motions import motion_open_for  # motions build on this module
-
     if motion_open_for(session, MotionKind.CRITERIA, criteria.id):  # type: ignore[arg-type]
         raise Conflict(f"criteria version {version} is being voted on; it cannot change now")
     if criteria.row_version != expected_row_version:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth.actor import Actor
+from facility.auth.models import Role
 from facility.errors import Conflict
 from facility.notifications import steps
 from facility.requests.models import CapacityRequest, RequestStatus
@@ -18,12 +19,14 @@ from governance.models import (
     MatchProposal,
     Motion,
     MotionKind,
+    MotionStatus,
     ProposalStatus,
     Screening,
     Vote,
     VoteChoice,
+    motion_open_for,
 )
-from governance.motions import motion_open_for, open_motion
+from governance.motions import get_motion, open_motion, refuse_if_conflicted, tally
 
 
 def _screening_decided(session: Session, motion: Motion, passed: bool, reasons: str,
@@ -97,3 +100,33 @@ def propose_criteria(session: Session, *, actor: Actor | None, version: int) -> 
     in_force_version, _ = body_in_force(session)
     return open_motion(session, kind=MotionKind.CRITERIA, subject_id=criteria.id,  # type: ignore[arg-type]
                        criteria_version=in_force_version, actor=actor)
+
+
+def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: str = "") -> Motion:
+    """Close the vote and apply the outcome; refused while the quorum is not reached."""
+    seat = None
+    if actor is None or actor.role != Role.SECRETARIAT:
+        seat = require_member(session, actor, "record decisions")
+    motion = locking.lock(session, get_motion(session, motion_id))
+    if motion.status != MotionStatus.OPEN:
+        raise Conflict(f"this motion was already decided ({motion.status})")
+    if seat is not None:  # the conflict itself, not only the recusals already recorded
+        refuse_if_conflicted(session, motion, seat, "close its vote")
+    result = tally(session, motion)
+    if not result.quorum_met:
+        raise Conflict(f"quorum not reached: {result.voted} of the {result.quorum} non-recused "
+                       f"votes needed have been cast")
+    motion.status = MotionStatus.PASSED if result.passes else MotionStatus.FAILED
+    motion.decided_at = utcnow()
+    motion.outcome_note = reasons.strip()
+    session.add(motion)
+    session.flush()
+    audit.record(session, actor_account_id=actor.account_id, action="motion.decided",
+                 subject_type="motion", subject_id=motion.id,
+                 payload={"kind": str(motion.kind), "subject": motion.subject_id,
+                          "outcome": str(motion.status), "approve": result.approve,
+                          "reject": result.reject, "abstain": result.abstain,
+                          "recused": result.recused})
+    apply_decision(session, motion, passed=result.passes, reasons=reasons.strip(),
+                   actor_account_id=actor.account_id)
+    return motion

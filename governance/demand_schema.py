@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null, refused_as_null
-from facility.api.ids import decode_id, encode_id
+from facility.ids import decode_id, encode_id
 from facility.offers.schema import OfferType
 from facility.requests.schema import CapacityRequestType
 from governance import demand

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 
 from facility.timeutil import utcnow
 
@@ -194,50 +194,8 @@ class MatchProposal(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
 
 
-class EngagementStatus(StrEnum):
-    SCHEDULED = "SCHEDULED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-
-
-class Engagement(SQLModel, table=True):
-    __tablename__ = "engagement"
-
-    id: int | None = Field(default=None, primary_key=True)
-    proposal_id: int = Field(foreign_key="match_proposal.id", unique=True)
-    request_id: int = Field(foreign_key="capacity_request.id", index=True)
-    offer_id: int = Field(foreign_key="offer.id", index=True)
-    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
-    start: date
-    end: date
-    budget: int
-    currency: str = Field(max_length=3)
-    status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
-    version: int = Field(default=1, description="one more for every progress step and amendment")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
-
-
-class AuditEntry(SQLModel, table=True):
-    """One link of the hash chain; see governance.audit."""
-
-    __tablename__ = "audit_entry"
-
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    recorded_at: datetime = Field(sa_column=_at())
-    actor_account_id: int | None = Field(default=None)
-    action: str = Field(max_length=40, index=True)
-    subject_type: str = Field(max_length=30)
-    subject_id: int | None = None
-    payload: dict = Field(sa_type=JSON)
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)
-
-
-class AuditHead(SQLModel, table=True):
-    """The chain's last link: appends lock this single row, so the chain never forks."""
-
-    __tablename__ = "audit_head"
-
-    id: int = Field(default=1, primary_key=True)
-    seq: int = 0
-    hash: str = Field(max_length=64)
+def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool:
+    """Whether the subject is being voted on right now."""
+    return session.exec(select(Motion).where(
+        Motion.kind == kind, Motion.subject_id == subject_id,
+        Motion.status == MotionStatus.OPEN)).first() is not None

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth.actor import Actor
-from facility.auth.models import Partner, Role
+from facility.auth.models import Partner
 from facility.errors import (
     Conflict,
     NotFound,
@@ -26,8 +26,6 @@ from facility.experts.models import Expert
 from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
-from facility.timeutil import utcnow
-from governance import audit
 from governance.committee import current_seats, require_member
 from governance.criteria import CriteriaBody, get_criteria
 from governance.models import (
@@ -135,7 +133,7 @@ def declare_recusal(session: Session, *, actor: Actor | None, motion_id: int, re
                            actor_account_id=actor.account_id)  # type: ignore[union-attr]
 
 
-def _refuse_if_conflicted(session: Session, motion: Motion, seat: CommitteeSeat, doing: str) -> None:
+def refuse_if_conflicted(session: Session, motion: Motion, seat: CommitteeSeat, doing: str) -> None:
     """Refuse a recused seat; a conflict the data shows now (a seat that changed hands since
     the motion opened) is recorded as an automatic recusal that the refusal keeps: the caller
     commits it (RefusedAfterRecording), so the member stays recused and cannot try again."""
@@ -151,7 +149,7 @@ def cast_vote(session: Session, *, actor: Actor | None, motion_id: int, choice: 
               comment: str = "") -> Vote:
     """The member's vote for their own seat; a later vote replaces an earlier one."""
     seat, motion = _member_seat(session, actor, motion_id)
-    _refuse_if_conflicted(session, motion, seat, "vote")
+    refuse_if_conflicted(session, motion, seat, "vote")
     vote = Vote(motion_id=motion_id, seat_id=seat.id, account_id=actor.account_id,  # type: ignore[arg-type, union-attr]
                 choice=choice, comment=comment.strip())
     session.add(vote)
@@ -201,42 +199,3 @@ def tally(session: Session, motion: Motion) -> Tally:
     choices = [v.choice for v in latest.values()]
     return Tally(approve=choices.count(VoteChoice.APPROVE), reject=choices.count(VoteChoice.REJECT),
                  abstain=choices.count(VoteChoice.ABSTAIN), recused=len(recused), quorum=quorum)
-
-
-def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool:
-    """Whether the subject is being voted on right now."""
-    return session.exec(select(Motion).where(
-        Motion.kind == kind, Motion.subject_id == subject_id,
-        Motion.status == MotionStatus.OPEN)).first() is not None
-
-
-def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: str = "") -> Motion:
-    """Close the vote and apply the outcome; refused while the quorum is not reached."""
-    seat = None
-    if actor is None or actor.role != Role.SECRETARIAT:
-        seat = require_member(session, actor, "record decisions")
-    motion = locking.lock(session, get_motion(session, motion_id))
-    if motion.status != MotionStatus.OPEN:
-        raise Conflict(f"this motion was already decided ({motion.status})")
-    if seat is not None:  # the conflict itself, not only the recusals already recorded
-        _refuse_if_conflicted(session, motion, seat, "close its vote")
-    result = tally(session, motion)
-    if not result.quorum_met:
-        raise Conflict(f"quorum not reached: {result.voted} of the {result.quorum} non-recused "
-                       f"votes needed have been cast")
-    motion.status = MotionStatus.PASSED if result.passes else MotionStatus.FAILED
-    motion.decided_at = utcnow()
-    motion.outcome_note = reasons.strip()
-    session.add(motion)
-    session.flush()
-    audit.record(session, actor_account_id=actor.account_id, action="motion.decided",
-                 subject_type="motion", subject_id=motion.id,
-                 payload={"kind": str(motion.kind), "subject": motion.subject_id,
-                          "outcome": str(motion.status), "approve": result.approve,
-                          "reject": result.reject, "abstain": result.abstain,
-                          "recused": result.recused})
-    from governance.decisions import apply_decision  # decisions build on this module
-
-    apply_decision(session, motion, passed=result.passes, reasons=reasons.strip(),
-                   actor_account_id=actor.account_id)
-    return motion

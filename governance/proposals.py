@@ -8,17 +8,17 @@ from datetime import timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
-from governance import audit
-from governance.models import Engagement, EngagementStatus, MatchProposal, ProposalStatus
+from governance.models import MatchProposal, ProposalStatus
 
 
 def get_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:

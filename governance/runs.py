@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 import matching
 import matching.demand
-from facility import idempotency
+from facility import audit, idempotency
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
@@ -37,7 +37,7 @@ from facility.requests.models import (
     RequestTheme,
 )
 from facility.timeutil import today, utcnow
-from governance import audit, carried, run_claims
+from governance import carried, run_claims
 from governance.committee import require_secretariat
 from governance.criteria import CriteriaBody, body_in_force, get_criteria
 from governance.models import (

@@ -16,14 +16,15 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.auth.models import Account
+from facility.engagements import models as engagement_models
 from facility.engagements.models import DeploymentAnswerChoice as DeploymentAnswerChoiceEnum
 from facility.errors import NotFound, PermissionDenied
 from facility.experts.models import Expert
 from facility.experts.schema import ExpertType
+from facility.ids import decode_id, encode_id
 from facility.offers.models import Offer
 from facility.offers.schema import OfferType
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
@@ -51,7 +52,7 @@ VoteChoice = strawberry.enum(models.VoteChoice)
 CriteriaStatus = strawberry.enum(models.CriteriaStatus)
 RunStatus = strawberry.enum(models.RunStatus)
 ProposalStatus = strawberry.enum(models.ProposalStatus)
-EngagementStatus = strawberry.enum(models.EngagementStatus)
+EngagementStatus = strawberry.enum(engagement_models.EngagementStatus)
 
 
 def _pk(kind: str, id: strawberry.ID) -> int:
@@ -317,7 +318,7 @@ class ExpertAnswer:
 
 @strawberry.type(name="Engagement")
 class EngagementType:
-    model: strawberry.Private[models.Engagement]
+    model: strawberry.Private[engagement_models.Engagement]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -791,7 +792,7 @@ class GovernanceMutation:
     @strawberry.mutation(description="close the vote and apply the outcome (needs the quorum)")
     def decide_motion(self, info: Info, motion_id: strawberry.ID, reasons: str = "") -> MotionResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: MotionPayload(motion=MotionType(model=motions.decide(  # type: ignore[return-value]
+        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.decide(  # type: ignore[return-value]
             ctx.session, actor=ctx.actor, motion_id=_pk("Motion", motion_id), reasons=reasons))))
 
     @strawberry.mutation(description="run the optimiser in the background; returns at once")

@@ -6,16 +6,15 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound
 from facility.reference.models import Recommendation, counts_as_supported
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
-from governance import audit
 from governance.committee import require_secretariat
 from governance.criteria import CriteriaBody, body_in_force
-from governance.models import MotionKind, Screening
-from governance.motions import motion_open_for, open_motion
+from governance.models import MotionKind, Screening, motion_open_for
+from governance.motions import open_motion
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from facility.db import make_engine, normalise_url, upgrade
+from facility.bootstrap import upgrade
+from facility.db import make_engine, normalise_url
 
 POSTGRES_URL_VAR = "FACILITY_TEST_POSTGRES_URL"
 

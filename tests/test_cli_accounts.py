@@ -6,13 +6,12 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from facility.audit import AuditEntry, verify
 from facility.auth.models import Account, Partner
 from facility.auth.service import account_for_token
 from facility.cli import app
 from facility.config import get_settings
 from facility.db import make_engine
-from governance.audit import verify
-from governance.models import AuditEntry
 from tests.conftest import BACKENDS, _create_postgres_database
 
 

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from facility.audit import AuditEntry
 from facility.auth.models import Role
 from facility.auth.service import create_account
-from facility.db import make_engine, upgrade
+from facility.bootstrap import upgrade
+from facility.db import make_engine
 from facility.timeutil import utcnow
 from governance import run_claims
-from governance.models import AuditEntry, OptimiserRun, RunStatus
+from governance.models import OptimiserRun, RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 

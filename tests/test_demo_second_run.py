@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
 from facility.auth.service import create_token
 from facility.demo.seed import seed_demo
+from facility.ids import encode_id
 from facility.requests.models import CapacityRequest, RequestStatus
 from tests.api.helpers import run
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
+from facility.audit import AuditEntry, verify
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, Role
 from facility.demo.follow_up import describe_reports
 from facility.demo.seed import seed_demo
 from facility.engagements import deployments
+from facility.engagements.models import Engagement
 from facility.needs.service import needs_assessment
 from facility.notifications.models import Notification
 from facility.offers.models import Offer
@@ -19,8 +21,7 @@ from facility.requests.models import CapacityRequest, RequestRecommendation
 from facility.stories import service as stories
 from facility.stories.models import StoryStatus, SuccessStory
 from facility.timeutil import today
-from governance.audit import verify
-from governance.models import AuditEntry, Engagement, OptimiserRun, Recusal
+from governance.models import OptimiserRun, Recusal
 
 
 def test_demo_seed_is_labelled_real_and_seeded_once(db_session):

@@ -10,7 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from alembic import command
-from facility.db import alembic_config, include_name, make_engine, metadata, upgrade
+from facility.bootstrap import upgrade
+from facility.db import alembic_config, include_name, make_engine
+from facility.models import metadata
 from tests.conftest import POSTGRES_URL_VAR, _create_postgres_database
 
 

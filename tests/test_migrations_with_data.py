@@ -2,7 +2,7 @@
 revision, the product works on them at head, and the way back keeps them too.
 
 The rows go in at fixed early revisions (the foundation tables at 0001, governance rows at
-0003), in the SQL of those revisions, then `facility.db.upgrade` (what `facility db upgrade`
+0003), in the SQL of those revisions, then `facility.bootstrap.upgrade` (what `facility db upgrade`
 runs) takes the database to whatever head is: a revision added later needs no change here
 unless it moves these columns. Also: one head only, and each revision's downgrade undoes its
 upgrade exactly (the schema before the upgrade and after the downgrade are the same).
@@ -22,12 +22,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from alembic import command
+from facility import audit
 from facility.auth.actor import Actor
 from facility.auth.models import Account
 from facility.auth.service import account_for_token
-from facility.db import alembic_config, include_name, make_engine, metadata, upgrade
+from facility.bootstrap import upgrade
+from facility.db import alembic_config, include_name, make_engine
+from facility.engagements.models import EngagementStatus
 from facility.engagements.service import record_progress
 from facility.errors import Conflict
+from facility.models import metadata
 from facility.offers.service import list_offers
 from facility.reference.search import search_recommendations
 from facility.requests.service import (
@@ -38,9 +42,7 @@ from facility.requests.service import (
     update_request,
 )
 from facility.timeutil import today_is
-from governance import audit
 from governance.criteria import body_in_force
-from governance.models import EngagementStatus
 from tests.conftest import POSTGRES_URL_VAR, _create_postgres_database
 
 FOUNDATION = "0001"  # the revision whose SQL the foundation rows are written in
@@ -245,7 +247,7 @@ def test_a_database_in_use_upgrades_to_head_works_there_and_downgrades_with_its_
     with engine.begin() as connection:
         _seed_governance(connection, ids)
 
-    upgrade(engine)  # `facility db upgrade`: to head, then the reference data on top
+    upgrade(engine)  # `facility.bootstrap.upgrade`: to head, then the reference data on top
 
     with engine.connect() as connection:
         assert _foundation_rows(connection) == before

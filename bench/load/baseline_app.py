@@ -19,10 +19,10 @@ from collections import defaultdict
 from fastapi import FastAPI, Header, HTTPException, Query
 from sqlalchemy import func, select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, ApiToken, Partner
 from facility.config import get_settings
 from facility.db import make_engine
+from facility.ids import encode_id
 from facility.offers.models import Offer, OfferTheme
 from facility.reference.models import Theme
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme

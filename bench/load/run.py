@@ -8,7 +8,7 @@ scenario (page forms and mutations, one request in five a write) on PostgreSQL o
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--output results.json]
 
 What it does, in order:
-  1. creates a fresh PostgreSQL database, migrates it (`facility.db.upgrade`), seeds the demo
+  1. creates a fresh PostgreSQL database, migrates it (`facility.bootstrap.upgrade`), seeds the demo
      data set and a generated volume through the services (bench/load/seed.py), and issues the
      simulated clients' API tokens;
   2. starts the product (uvicorn with the `facility.app:create_app` factory, FACILITY_ENV=
@@ -61,7 +61,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.load.seed import seed_load  # noqa: E402
-from facility.db import make_engine, normalise_url, unit_of_work, upgrade  # noqa: E402
+from facility.bootstrap import upgrade  # noqa: E402
+from facility.db import make_engine, normalise_url, unit_of_work  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable

@@ -17,20 +17,21 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
+from facility.audit import AuditEntry
 from facility.auth.actor import Actor
 from facility.auth.models import Account, PartnerKind, Role
 from facility.auth.service import create_account, create_token, get_account_by_email
 from facility.demo.governance import MEMBERS, _vote_all
 from facility.demo.seed import DEMO_DOMAIN, DEMO_YEAR, seed_demo
+from facility.ids import encode_id
 from facility.offers.models import Offer
 from facility.offers.service import OfferFields, create_offer, publish_offer
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from facility.requests.models import CapacityRequest
 from facility.requests.service import RequestFields, create_request, submit_request
 from governance.committee import holds_seat
-from governance.models import AuditEntry, Motion, VoteChoice
-from governance.motions import decide
+from governance.decisions import decide
+from governance.models import Motion, VoteChoice
 from governance.screening import open_screening
 
 SUPPORT_KINDS = ["TRAINING", "EXPERT_MISSION", "LEGISLATIVE_DRAFTING", "INSTITUTION_BUILDING",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
+from facility import audit
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.auth.service import create_account
 from facility.errors import Conflict, NotFound
-from governance import audit
 from governance.committee import require_secretariat
 
 

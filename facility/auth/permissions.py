@@ -216,7 +216,7 @@ def can_view_unmet_demand(actor: Actor | None) -> bool:
 def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """The committee and secretariat see every engagement; a State those of its own requests;
     a partner those its offers fund."""
-    from governance.models import Engagement
+    from facility.engagements.models import Engagement
 
     if actor is None or actor.role == Role.EXPERT:
         return false()
@@ -267,7 +267,7 @@ def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:
     engagement itself: its follow-up reports and the team's personal data are not theirs."""
     from sqlalchemy import exists
 
-    from governance.models import Engagement
+    from facility.engagements.models import Engagement
 
     if actor is None or actor.role != Role.EXPERT:
         return false()
@@ -294,8 +294,7 @@ def can_view_decline_reasons(session, actor: Actor | None, engagement) -> bool: 
 
 def follow_up_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """A follow-up report is visible exactly when its engagement is."""
-    from facility.engagements.models import FollowUpReport
-    from governance.models import Engagement
+    from facility.engagements.models import Engagement, FollowUpReport
 
     visible = select(Engagement.id).where(engagement_visibility(actor))
     return FollowUpReport.engagement_id.in_(visible)  # type: ignore[attr-defined]

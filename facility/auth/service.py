@@ -11,13 +11,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from facility import audit
 from facility.auth.models import Account, ApiToken, Partner, PartnerKind, Role
 from facility.auth.passwords import check_password
 from facility.errors import Conflict, NotFound, Problems
 from facility.reference.models import GROUP_CODES, State
 from facility.timeutil import utcnow
 from facility.validation import check_characters
-from governance import audit
 
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")

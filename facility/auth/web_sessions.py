@@ -30,12 +30,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from facility import audit
 from facility.auth.models import Account, LoginAttempt, WebSession
 from facility.auth.passwords import MAX_PASSWORD_LENGTH, check_password
 from facility.auth.service import hash_password, live_tokens, normalise_email, revoke, verify_password
 from facility.errors import DomainError, Problems
 from facility.timeutil import utcnow
-from governance import audit
 
 log = logging.getLogger("facility.auth.sign_in")
 

@@ -19,21 +19,14 @@ from facility.config import get_settings
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
 from facility.engagements.lifecycle import report_status
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
 from facility.experts.models import Expert
 from facility.notifications.reminders import queue_reminders
 from facility.offers.models import Offer, OfferStatus
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import add_months, today, today_is
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-    RunStatus,
-)
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus, RunStatus
 
 # Months since the earlier engagement ended, and what the State did with each report:
 # "on_time" / "late" (filed that many days after the due date) / None (not filed).

@@ -15,9 +15,9 @@ from facility.requests.models import CapacityRequest, RequestStatus
 from governance import decisions as _decisions  # noqa: F401  (motions apply decisions from it)
 from governance.committee import seat_member
 from governance.criteria import draft_criteria
-from governance.decisions import propose_criteria
+from governance.decisions import decide, propose_criteria
 from governance.models import MatchProposal, Motion, MotionKind, MotionStatus, Recusal, VoteChoice
-from governance.motions import cast_vote, decide, tally
+from governance.motions import cast_vote, tally
 from governance.proposals import confirm_proposal
 from governance.runs import execute_run, start_run
 from governance.screening import open_screening

@@ -21,6 +21,7 @@ from facility.auth.service import create_account
 from facility.demo.follow_up import seed_follow_up
 from facility.demo.governance import seed_governance
 from facility.demo.stories import seed_stories
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.experts.models import Expert
 from facility.experts.service import ExpertFields, nominate_expert
 from facility.offers.service import OfferFields, create_offer, publish_offer
@@ -33,7 +34,6 @@ from facility.requests.service import (
     withdraw_request,
 )
 from facility.timeutil import today
-from governance.models import Engagement, EngagementStatus
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 REPO_SAMPLE = Path(__file__).resolve().parents[2] / "tests" / "data" / "recommendations"

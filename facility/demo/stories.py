@@ -17,12 +17,17 @@ from facility.auth.actor import Actor
 from facility.demo.follow_up import completion_reason, moment
 from facility.engagements import reports
 from facility.engagements import service as engagements
-from facility.engagements.models import FollowUpReport, ImplementationStatus, ReportKind
+from facility.engagements.models import (
+    Engagement,
+    EngagementStatus,
+    FollowUpReport,
+    ImplementationStatus,
+    ReportKind,
+)
 from facility.requests.models import CapacityRequest
 from facility.requests.service import recommendation_ids_by_request
 from facility.stories import service as stories
 from facility.timeutil import add_months, today
-from governance.models import Engagement, EngagementStatus
 
 STATUSES = (ImplementationStatus.PARTIALLY_IMPLEMENTED, ImplementationStatus.FULLY_IMPLEMENTED,
             ImplementationStatus.NOT_STARTED)

@@ -14,12 +14,11 @@ from sqlmodel import Session, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.engagements.models import FollowUpReport
+from facility.engagements.models import Engagement, FollowUpReport
 from facility.errors import PermissionDenied
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today
-from governance.models import Engagement
 
 
 @dataclass

@@ -14,10 +14,10 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.engagements import deployments
 from facility.errors import NotFound
+from facility.ids import decode_id, encode_id
 from facility.offers.schema import OfferKind
 from facility.reference.schema import StateType
 from facility.requests.models import SupportKind as SupportKindEnum

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
-from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice
+from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice, Engagement, EngagementStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
 from facility.notifications.declines import queue_decline_notices
@@ -28,8 +28,6 @@ from facility.reference.models import State
 from facility.requests.models import CapacityRequest
 from facility.timeutil import utcnow
 from facility.validation import check_text
-from governance import audit
-from governance.models import Engagement, EngagementStatus
 
 REASON_MAX_LENGTH = 2000
 

@@ -15,14 +15,14 @@ from datetime import date
 from facility.engagements.models import (
     DeploymentAnswer,
     DeploymentAnswerChoice,
+    Engagement,
     FollowUpReport,
     ReportKind,
     ReportStatus,
 )
+from facility.engagements.models import EngagementStatus as E
 from facility.errors import Problems
 from facility.timeutil import add_months, today
-from governance.models import Engagement
-from governance.models import EngagementStatus as E
 
 # Progress moves one step at a time; nothing goes back.
 NEXT_STATUS = {E.SCHEDULED: E.IN_PROGRESS, E.IN_PROGRESS: E.COMPLETED}

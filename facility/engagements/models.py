@@ -1,4 +1,4 @@
-"""Tables of an engagement's history and of its follow-up reports."""
+"""Tables of an engagement (the agreed match at work), its history and its follow-up reports."""
 
 from __future__ import annotations
 
@@ -13,6 +13,29 @@ from facility.timeutil import utcnow
 
 def _at(nullable: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class EngagementStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+class Engagement(SQLModel, table=True):
+    __tablename__ = "engagement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="match_proposal.id", unique=True)
+    request_id: int = Field(foreign_key="capacity_request.id", index=True)
+    offer_id: int = Field(foreign_key="offer.id", index=True)
+    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    start: date
+    end: date
+    budget: int
+    currency: str = Field(max_length=3)
+    status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
+    version: int = Field(default=1, description="one more for every progress step and amendment")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
 
 
 class EngagementChangeKind(StrEnum):

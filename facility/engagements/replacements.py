@@ -20,12 +20,12 @@ from facility import locking
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import service
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.errors import Conflict, Problems
 from facility.experts import consent
 from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.requests.models import CapacityRequest
-from governance.models import Engagement, EngagementStatus
 
 
 def own_roster(session: Session, *, actor: Actor | None) -> list[Expert]:

@@ -10,10 +10,11 @@ from urllib.parse import urlparse
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, select
 
-from facility import idempotency, locking
+from facility import audit, idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements.models import (
+    Engagement,
     FollowUpReport,
     ImplementationStatus,
     IndicatorType,
@@ -24,8 +25,6 @@ from facility.reference.models import State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today, utcnow
-from governance import audit
-from governance.models import Engagement
 
 MAX_TEXT = 20_000
 MAX_SHORT = 300

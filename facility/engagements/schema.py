@@ -14,15 +14,15 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import compliance, lifecycle, models, reports, service
+from facility.engagements.models import Engagement
+from facility.engagements.models import EngagementStatus as EngagementStatusEnum
 from facility.errors import NotFound, PermissionDenied
+from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, RegionalGroupCode, StateType
 from facility.requests.schema import CapacityRequestType
-from governance.models import Engagement
-from governance.models import EngagementStatus as EngagementStatusEnum
 from governance.schema import EngagementStatus, EngagementType
 
 ReportKind = strawberry.enum(models.ReportKind)

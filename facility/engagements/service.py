@@ -7,14 +7,16 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements import lifecycle
 from facility.engagements.deployments import REASON_MAX_LENGTH, answers_by_engagement
 from facility.engagements.models import (
+    Engagement,
     EngagementChange,
     EngagementChangeKind,
+    EngagementStatus,
     FollowUpReport,
     ReportKind,
 )
@@ -24,8 +26,6 @@ from facility.notifications import steps
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
 from facility.validation import check_date, check_text
-from governance import audit
-from governance.models import Engagement, EngagementStatus
 
 
 def get_engagement(session: Session, *, actor: Actor | None, engagement_id: int) -> Engagement:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from facility import audit
 from facility.auth.models import Account, Role
 from facility.experts.models import Expert
-from governance import audit
 
 
 def link_new_account(session: Session, account: Account, *,

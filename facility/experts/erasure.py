@@ -10,7 +10,7 @@ under the address (keyed hashes of it) deleted. What stays is the anonymised pro
 languages, seniority, themes) that past decisions were based on.
 
 Nothing has to be rewritten in the audit chain: its payloads hold ids and scope names,
-never personal data (governance.audit), so it still verifies after an erasure. The erasure
+never personal data (facility.audit), so it still verifies after an erasure. The erasure
 itself is audited, by id.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from facility import locking
+from facility import audit, locking
 from facility.auth.models import Account, ApiToken, LoginAttempt, Role, WebSession
 from facility.auth.service import normalise_email, revoke
 from facility.auth.web_sessions import email_key
@@ -29,7 +29,6 @@ from facility.engagements.models import DeploymentAnswer
 from facility.errors import NotFound
 from facility.experts.models import Expert, ExpertAvailability
 from facility.timeutil import utcnow
-from governance import audit
 
 PSEUDONYM_DOMAIN = "erased.invalid"  # RFC 2606: can never be a real address
 

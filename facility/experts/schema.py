@@ -19,11 +19,11 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.errors import NotFound, ValidationFailed
 from facility.experts import consent, models, service
+from facility.ids import decode_id, encode_id
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
 from facility.timeutil import as_utc
 

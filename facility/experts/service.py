@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from facility import idempotency, locking
+from facility import audit, idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.service import EMAIL_RE, normalise_email
@@ -27,7 +27,6 @@ from facility.validation import (
     check_window,
     resolve_themes,
 )
-from governance import audit
 
 
 @dataclass

@@ -29,11 +29,11 @@ from sqlmodel import Session
 
 from facility.auth.models import PartnerKind
 from facility.config import Settings
+from facility.engagements.models import EngagementStatus
 from facility.errors import ValidationFailed
 from facility.exports.iati_data import EngagementFacts, OfferFacts, gather, sectors_for
 from facility.offers.models import OfferKind, OfferStatus
 from facility.timeutil import add_months, today, utc_iso, utcnow
-from governance.models import EngagementStatus
 
 IATI_VERSION = "2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

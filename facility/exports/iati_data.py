@@ -19,14 +19,19 @@ from sqlmodel import Session, select
 
 from facility.auth.models import Partner
 from facility.auth.permissions import PUBLIC_OFFER_STATUSES
-from facility.engagements.models import EngagementChange, EngagementChangeKind, FollowUpReport
+from facility.engagements.models import (
+    Engagement,
+    EngagementChange,
+    EngagementChangeKind,
+    EngagementStatus,
+    FollowUpReport,
+)
 from facility.offers.models import Offer
 from facility.offers.service import themes_by_offer
 from facility.reference.loader import DATA_DIR
 from facility.reference.models import Recommendation, RecommendationSdg, SdgGoal, State
 from facility.requests.models import CapacityRequest
 from facility.requests.service import recommendation_ids_by_request, themes_by_request
-from governance.models import Engagement, EngagementStatus
 
 HUMAN_RIGHTS = "15160"
 SECTOR_MAP_FILE = "iati_sectors_by_theme.csv"

@@ -16,8 +16,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Partner
+from facility.ids import encode_id
 from facility.offers import service as offers
 from facility.reference.models import State
 from facility.timeutil import utc_iso, utcnow

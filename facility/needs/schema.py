@@ -10,8 +10,8 @@ from strawberry.types import Info
 
 from facility.api.context import answer_or_error, context_of
 from facility.api.errors import NotFoundError, ValidationError
-from facility.api.ids import encode_id
 from facility.engagements.schema import ImplementationStatus, ReportKind, ReportStatus
+from facility.ids import encode_id
 from facility.needs import service
 from facility.reference.schema import MechanismType, RecommendationResponse
 from facility.requests.schema import RequestStatus

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements.lifecycle import report_status
-from facility.engagements.models import FollowUpReport, ReportKind, ReportStatus
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind, ReportStatus
 from facility.errors import NotFound, ValidationFailed
 from facility.needs.near_duplicates import NearDuplicate, cross_mechanism_pairs
 from facility.reference.models import (
@@ -36,7 +36,6 @@ from facility.reference.models import (
     counts_as_supported,
 )
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
-from governance.models import Engagement, EngagementStatus
 
 # A request in these statuses no longer covers its recommendations.
 NOT_COVERING = (RequestStatus.WITHDRAWN, RequestStatus.INELIGIBLE)

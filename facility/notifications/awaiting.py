@@ -18,7 +18,13 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import deployments
-from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice, FollowUpReport
+from facility.engagements.models import (
+    DeploymentAnswer,
+    DeploymentAnswerChoice,
+    Engagement,
+    EngagementStatus,
+    FollowUpReport,
+)
 from facility.offers.models import Offer
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest, RequestStatus
@@ -27,8 +33,6 @@ from facility.timeutil import today
 from governance.committee import seat_of
 from governance.models import (
     CriteriaSet,
-    Engagement,
-    EngagementStatus,
     MatchProposal,
     Motion,
     MotionKind,

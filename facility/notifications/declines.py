@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from facility.api.ids import encode_id
+from facility.engagements.models import Engagement
+from facility.ids import encode_id
 from facility.notifications.models import NotificationKind
 from facility.notifications.steps import accounts_where, of_partner, queue, secretariat
 from facility.offers.models import Offer
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
-from governance.models import Engagement
 
 
 def queue_decline_notices(session: Session, engagement: Engagement) -> int:

@@ -19,14 +19,13 @@ from datetime import date, timedelta
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, FollowUpReport, ReportKind
+from facility.ids import encode_id
 from facility.notifications.models import Notification, NotificationKind
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
 from facility.timeutil import utcnow
-from governance.models import Engagement
 
 KIND_LABEL = {ReportKind.TWELVE_MONTHS: "12-month", ReportKind.TWENTY_FOUR_MONTHS: "24-month"}
 

@@ -8,7 +8,6 @@ from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import NotFoundError, PermissionDeniedError
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import deployments, reports
@@ -16,6 +15,7 @@ from facility.engagements import service as engagements
 from facility.engagements.deployment_schema import Deployment
 from facility.engagements.schema import FollowUpReportType
 from facility.errors import NotFound
+from facility.ids import decode_id, encode_id
 from facility.notifications import models, service
 from facility.stories import service as stories
 from facility.stories.schema import SuccessStoryType

@@ -26,15 +26,16 @@ from datetime import date
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
+from facility.engagements.models import Engagement
 from facility.experts.models import Expert
+from facility.ids import encode_id
 from facility.notifications.models import Notification, NotificationKind
 from facility.offers.models import Offer
 from facility.reference.models import State
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today
-from governance.models import Engagement, MatchProposal, Motion, MotionKind, OptimiserRun
+from governance.models import MatchProposal, Motion, MotionKind, OptimiserRun
 
 FOOTER = ("What awaits you is listed on your to-do page in the Implementation Facility (/todo), "
           "with a link to act. This notice is also listed under your notifications there.\n")

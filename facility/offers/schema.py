@@ -14,10 +14,10 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth.schema import PartnerType
 from facility.errors import NotFound, ValidationFailed
+from facility.ids import decode_id, encode_id
 from facility.offers import models, service
 from facility.reference.schema import RegionalGroupCode
 

@@ -9,9 +9,9 @@ from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null
 from facility.api.errors import PublicError
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound
+from facility.ids import decode_id, encode_id
 from facility.reference import models, names
 from facility.reference.search import search_recommendations, target_order
 

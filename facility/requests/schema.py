@@ -14,9 +14,9 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound, ValidationFailed
+from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, StateType, state_by_code
 from facility.reference.search import recommendations_by_id
 from facility.requests import models, service

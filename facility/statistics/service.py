@@ -26,7 +26,13 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from facility.engagements import compliance
-from facility.engagements.models import FollowUpReport, ImplementationStatus, ReportKind
+from facility.engagements.models import (
+    Engagement,
+    EngagementStatus,
+    FollowUpReport,
+    ImplementationStatus,
+    ReportKind,
+)
 from facility.reference.models import RecommendationSdg, RegionalGroup, SdgGoal, State, Theme
 from facility.requests.models import (
     CapacityRequest,
@@ -34,13 +40,7 @@ from facility.requests.models import (
     RequestStatus,
     RequestTheme,
 )
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-)
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 
 FUNDED_PROPOSALS = (ProposalStatus.APPROVED, ProposalStatus.CONFIRMED)
 

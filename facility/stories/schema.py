@@ -13,7 +13,6 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from facility.api.ids import decode_id, encode_id
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import reports
@@ -26,6 +25,7 @@ from facility.engagements.schema import (
     ReportKind,
 )
 from facility.errors import NotFound
+from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, StateType
 from facility.stories import models, service
 

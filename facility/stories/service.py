@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from facility import audit
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.engagements import reports
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, FollowUpReport, ReportKind
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
 from facility.notifications import steps
 from facility.offers.models import Offer
@@ -27,8 +28,6 @@ from facility.requests.models import CapacityRequest
 from facility.stories.models import StoryPart, StoryStatus, SuccessStory
 from facility.timeutil import utcnow
 from facility.validation import check_characters
-from governance import audit
-from governance.models import Engagement
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5_000

@@ -120,7 +120,7 @@ def recuse(request: Request, db: SessionDep, actor: MemberActor, motion_id: int,
 @router.post("/committee/motions/{motion_id}/decide")
 def decide(request: Request, db: SessionDep, actor: GovernanceActor, motion_id: int,
            reasons: Annotated[str, Form()] = "") -> Response:
-    return _write(request, db, actor, motion_id, lambda: motions.decide(
+    return _write(request, db, actor, motion_id, lambda: decisions.decide(
         db, actor=actor, motion_id=motion_id, reasons=reasons), values={"reasons": reasons},
         messages={})
 

@@ -20,6 +20,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.engagements import deployments, lifecycle
 from facility.engagements import service as engagements
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.errors import Conflict, NotFound, ValidationFailed
 from facility.requests import service as requests
 from facility.web.actions import visible, write
@@ -27,7 +28,6 @@ from facility.web.deps import PageError
 from facility.web.formdata import problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.templating import render
-from governance.models import Engagement, EngagementStatus
 
 # The word of each step in the page's address and its notice.
 STEP_WORDS = {EngagementStatus.IN_PROGRESS: "started", EngagementStatus.COMPLETED: "completed"}

@@ -17,7 +17,7 @@ from sqlmodel import select
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import deployments
-from facility.engagements.models import DeploymentAnswerChoice
+from facility.engagements.models import DeploymentAnswerChoice, EngagementStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import consent as consent_rules
 from facility.experts import service as experts
@@ -28,7 +28,6 @@ from facility.web.deps import FormDep, PageError, SessionDep, page_router, requi
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
-from governance.models import EngagementStatus
 
 router = page_router()
 ExpertActor = Annotated[Actor, Depends(require_role(Role.EXPERT))]

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from facility.engagements.models import Engagement
 from facility.offers.models import Offer, OfferStatus
 from facility.reference.models import Recommendation, RegionalGroup, State
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.statistics import service as statistics
-from governance.models import Engagement
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from facility.auth.models import Role
 from facility.engagements import deployments, lifecycle, replacements
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
-from facility.engagements.models import DeploymentAnswerChoice, ReportStatus
+from facility.engagements.models import DeploymentAnswerChoice, Engagement, EngagementStatus, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
@@ -43,7 +43,7 @@ from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import demand, offer_fit, proposals
 from governance.coordination import support_map
-from governance.models import Engagement, EngagementStatus, ProposalStatus
+from governance.models import ProposalStatus
 from governance.screening import latest_screening
 
 router = page_router()

@@ -19,6 +19,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import compliance, deployments, lifecycle
 from facility.engagements import service as engagement_service
+from facility.engagements.models import EngagementStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.numbers import whole_number
 from facility.reference import uhri_export
@@ -38,7 +39,7 @@ from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import committee, runs, screening
-from governance.models import EngagementStatus, RunStatus
+from governance.models import RunStatus
 
 router = page_router()
 SecretariatActor = Annotated[Actor, Depends(require_role(Role.SECRETARIAT))]

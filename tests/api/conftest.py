@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
+from facility.ids import encode_id
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 
 # Texts in the style of UPR recommendations; source ids are test-only.

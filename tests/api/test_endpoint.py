@@ -255,7 +255,7 @@ def test_a_bad_after_cursor_is_an_error_naming_after(gql, make_token, db_session
 
 @pytest.fixture
 def thirty_recommendations(db_session) -> set[str]:
-    from facility.api.ids import encode_id
+    from facility.ids import encode_id
 
     ids = set()
     for i in range(30):

@@ -84,7 +84,8 @@ def _seed(url: str) -> People:
 
     from facility.auth.models import PartnerKind, Role
     from facility.auth.service import create_account
-    from facility.db import make_engine, upgrade
+    from facility.bootstrap import upgrade
+    from facility.db import make_engine
     from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
     from facility.reference.models import Theme
     from facility.requests.models import CapacityRequest, RequestStatus

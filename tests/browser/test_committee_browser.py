@@ -31,20 +31,14 @@ def committee(live_server) -> Committee:
     from facility.auth.models import Account, Role
     from facility.auth.service import create_account
     from facility.db import make_engine
+    from facility.engagements.models import Engagement
     from facility.experts import service as experts
     from facility.offers.models import Offer
     from facility.requests.models import CapacityRequest, RequestStatus
     from facility.timeutil import utcnow
     from governance import committee as seats
     from governance import screening
-    from governance.models import (
-        Engagement,
-        MatchProposal,
-        MotionKind,
-        OptimiserRun,
-        ProposalStatus,
-        RunStatus,
-    )
+    from governance.models import MatchProposal, MotionKind, OptimiserRun, ProposalStatus, RunStatus
     from governance.motions import open_motion
 
     engine = make_engine(live_server.database_url)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import encode_id
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account, create_token
 from facility.db import unit_of_work
+from facility.ids import encode_id
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.conftest import POSTGRES_URL_VAR
 from tests.governance.conftest import FreshDatabase, audit_verify_cli, fresh_database

@@ -26,11 +26,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility.api.ids import decode_id
+from facility.audit import AuditEntry
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
+from facility.ids import decode_id
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
-from governance.models import AuditEntry, Motion, Screening
+from governance.models import Motion, Screening
 from tests.api.helpers import YEAR, operation, request_input
 from tests.durability.conftest import seed_callers
 

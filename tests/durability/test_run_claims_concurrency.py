@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from facility.audit import AuditEntry
 from facility.auth.models import Role
 from facility.auth.service import create_account
 from facility.db import unit_of_work
 from facility.timeutil import utcnow
 from governance import run_claims, runs
-from governance.models import AuditEntry, OptimiserRun, RunStatus
+from governance.models import OptimiserRun, RunStatus
 from tests.durability.test_concurrent_writes import at_once
 
 THREADS = 8

@@ -38,11 +38,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from facility.api.ids import decode_id
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account
 from facility.db import unit_of_work
 from facility.experts.models import Expert
+from facility.ids import decode_id
 from facility.offers.models import Offer
 from facility.requests.models import CapacityRequest
 from tests.api.helpers import YEAR, operation, request_input

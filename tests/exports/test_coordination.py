@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
 from facility.auth.service import create_account, create_token
+from facility.ids import encode_id
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
 from governance.models import CommitteeSeat, MatchProposal, ProposalStatus
 from tests.api.helpers import run

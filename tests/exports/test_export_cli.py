@@ -13,9 +13,10 @@ from lxml import etree
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from facility.bootstrap import upgrade
 from facility.cli import app
 from facility.config import get_settings
-from facility.db import make_engine, upgrade
+from facility.db import make_engine
 from facility.exports import iati
 from facility.exports.cli import SKIPPED_RECORDS
 from facility.offers.models import Offer

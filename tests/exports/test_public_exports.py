@@ -8,7 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from facility.api.ids import encode_id
+from facility.ids import encode_id
 from facility.timeutil import utcnow
 from governance.criteria import in_force
 from governance.models import CriteriaSet, CriteriaStatus, Motion, MotionKind, MotionStatus

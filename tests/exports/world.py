@@ -15,20 +15,14 @@ from sqlmodel import Session, select
 from facility.auth.actor import Actor
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account
-from facility.engagements.models import FollowUpReport
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport
 from facility.engagements.service import record_progress
 from facility.experts.models import Expert
 from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
 from facility.reference.models import Recommendation, RecommendationSdg, RecommendationTheme, Theme
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus, RequestTheme
 from facility.timeutil import today_is, utcnow
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-)
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 
 SECRET_TEXTS = ("SECRET draft offer", "SECRET draft request", "SECRET need of the State",
                 "SECRET barrier", "Amina SECRET-Expert", "amina.secret@example.org",

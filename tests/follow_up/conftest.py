@@ -9,17 +9,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import encode_id
 from facility.auth.models import Account, Role
+from facility.engagements.models import Engagement
+from facility.ids import encode_id
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today_is
-from governance.models import (
-    CommitteeSeat,
-    Engagement,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-)
+from governance.models import CommitteeSeat, MatchProposal, OptimiserRun, ProposalStatus
 from tests.api.conftest import recs  # noqa: F401  (re-exported fixture)
 from tests.api.helpers import offer_input, request_input, run
 
@@ -126,7 +121,7 @@ def loop(gql, make_token, db_session, recs) -> Loop:  # noqa: F811
             "availability": [{"start": "2027-01-01", "end": "2027-12-31"}]})["result"]
         experts.append(result["expert"]["id"])
 
-    from facility.api.ids import decode_id
+    from facility.ids import decode_id
 
     request_pk, offer_pk = decode_id("CapacityRequest", request["id"]), decode_id("Offer", offer["id"])
     expert_pks = [decode_id("Expert", e) for e in experts]

@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import decode_id
+from facility.audit import AuditEntry
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account, create_token
 from facility.engagements.models import DeploymentAnswer
 from facility.experts.erasure import erase_expert
 from facility.experts.models import Expert
+from facility.ids import decode_id
 from facility.notifications.flows import run_reminders
 from facility.notifications.models import Notification
-from governance.models import AuditEntry
 from tests.api.helpers import run
 from tests.follow_up.conftest import Loop
 from tests.follow_up.smtp_sink import smtp_sink

@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from facility.audit import AuditEntry, verify
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account, create_token
-from facility.engagements.models import EngagementChange, FollowUpReport
+from facility.engagements.models import Engagement, EngagementChange, EngagementStatus, FollowUpReport
 from facility.requests.models import CapacityRequest, RequestStatus
-from governance.audit import verify
-from governance.models import AuditEntry, Engagement, EngagementStatus
 from tests.follow_up.conftest import DUE_12, DUE_24, END, START, Loop
 
 

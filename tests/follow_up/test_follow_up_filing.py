@@ -6,10 +6,9 @@ from datetime import date
 
 from sqlmodel import select
 
-from facility.api.ids import decode_id
+from facility.audit import AuditEntry, verify
+from facility.ids import decode_id
 from facility.requests.models import CapacityRequest, RequestStatus
-from governance.audit import verify
-from governance.models import AuditEntry
 from tests.follow_up.conftest import DUE_12, Loop, filled_report
 
 

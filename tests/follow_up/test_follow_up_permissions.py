@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facility.api.ids import decode_id, encode_id
+from facility.ids import decode_id, encode_id
 from tests.follow_up.conftest import Loop, filled_report
 
 MUTATIONS = {

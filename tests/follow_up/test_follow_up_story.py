@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from governance.audit import verify
+from facility.audit import verify
 from tests.follow_up.conftest import DUE_12, END, START, Loop, filled_report
 
 FOLLOW_UP_OPERATIONS = {

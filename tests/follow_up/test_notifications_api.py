@@ -8,8 +8,8 @@ import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from facility.api.ids import decode_id, encode_id
 from facility.config import Settings
+from facility.ids import decode_id, encode_id
 from facility.notifications.flows import run_reminders
 from tests.follow_up.conftest import DUE_12, DUE_24, Loop, filled_report
 

@@ -17,13 +17,14 @@ from sqlmodel import Session, select
 
 from facility.auth.models import Partner, Role
 from facility.auth.service import create_account
-from facility.db import make_engine, upgrade
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.bootstrap import upgrade
+from facility.db import make_engine
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
 from facility.notifications.models import Notification
 from facility.notifications.reminders import queue_reminders
 from facility.offers.models import Offer, OfferKind
 from facility.requests.models import CapacityRequest, RequestStatus
-from governance.models import Engagement, EngagementStatus, MatchProposal, OptimiserRun
+from governance.models import MatchProposal, OptimiserRun
 from tests.conftest import BACKENDS, _create_postgres_database
 
 DUE = date(2028, 4, 30)

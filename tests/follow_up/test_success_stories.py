@@ -10,9 +10,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import encode_id
-from governance.audit import verify
-from governance.models import AuditEntry
+from facility.audit import AuditEntry, verify
+from facility.ids import encode_id
 from tests.follow_up.conftest import Loop, filled_report
 
 STORY_OPERATIONS = {

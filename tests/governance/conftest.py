@@ -17,11 +17,11 @@ from sqlalchemy import Connection, Engine, text
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
+from facility.audit import AuditEntry, AuditHead, Verification, verify
+from facility.bootstrap import upgrade
 from facility.cli import app
 from facility.config import get_settings
-from facility.db import make_engine, unit_of_work, upgrade
-from governance.audit import Verification, verify
-from governance.models import AuditEntry, AuditHead
+from facility.db import make_engine, unit_of_work
 from tests.conftest import BACKENDS, _create_postgres_database
 
 

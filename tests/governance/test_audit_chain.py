@@ -18,10 +18,9 @@ from sqlalchemy import JSON, DateTime, bindparam, func, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
+from facility.audit import GENESIS_HASH, AuditEntry, entry_hash, record
 from facility.auth.models import Partner
 from facility.db import unit_of_work
-from governance.audit import GENESIS_HASH, entry_hash, record
-from governance.models import AuditEntry
 from tests.conftest import BACKENDS
 
 VARIED = [

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from facility.api.ids import decode_id
-from governance.models import AuditEntry, CommitteeSeat, Motion, Recusal
+from facility.audit import AuditEntry
+from facility.ids import decode_id
+from governance.models import CommitteeSeat, Motion, Recusal
 from tests.api.helpers import run
 from tests.governance_api.test_governance_rules import _committee_emails, _screening_motion, _vote
 

@@ -7,7 +7,7 @@ and the engagement is created. Every step is audited and the chain verifies.
 
 from __future__ import annotations
 
-from governance.audit import verify
+from facility.audit import verify
 from tests.api.helpers import request_input
 from tests.governance_api.conftest import World, nominate, publish_offer
 

@@ -217,8 +217,9 @@ def _offer_open_to_all() -> dict:
 
 def test_a_fault_between_a_vote_and_its_audit_entry_leaves_neither(world, recs, monkeypatch,
                                                                    db_session):
-    from governance import audit
-    from governance.models import AuditEntry, Vote
+    from facility import audit
+    from facility.audit import AuditEntry
+    from governance.models import Vote
 
     motion_id = _screening_motion(world, recs)
     db_session.commit()

@@ -18,11 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from facility.audit import AuditEntry
 from facility.auth.models import Role
 from facility.auth.service import create_account
 from facility.timeutil import utcnow
 from governance import run_claims, runs
-from governance.models import AuditEntry, MatchProposal, OptimiserRun, RunStatus
+from governance.models import MatchProposal, OptimiserRun, RunStatus
 
 
 @pytest.fixture

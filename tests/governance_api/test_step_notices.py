@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlmodel import select
 
-from facility.api.ids import decode_id
 from facility.auth.models import Account, Role
+from facility.ids import decode_id
 from facility.notifications.mail import Smtp, deliver_pending
 from facility.notifications.models import Notification
 from tests.api.helpers import request_input

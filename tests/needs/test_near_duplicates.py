@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from sqlmodel import Session
 
-from facility.api.ids import encode_id
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.auth.service import create_account
+from facility.ids import encode_id
 from facility.needs.service import needs_assessment
 from facility.reference.models import Recommendation
 from facility.semantic.encoder import DIMENSIONS, MODEL_NAME

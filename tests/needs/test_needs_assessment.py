@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.auth.actor import Actor
 from facility.auth.models import Account
+from facility.ids import encode_id
 from facility.needs.service import needs_assessment
 from facility.reference.models import Recommendation, RecommendationSdg, RecommendationTheme, Theme
 from tests.api.helpers import request_input, run

@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlmodel import select
 
+from facility.audit import AuditEntry
 from facility.auth.models import ApiToken, Role
 from facility.auth.service import create_account, create_token
 from facility.errors import ValidationFailed
-from governance.models import AuditEntry
 from tests.pages.conftest import PASSWORD
 
 NEW_PASSWORD = "a new long passphrase"

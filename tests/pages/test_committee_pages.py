@@ -9,8 +9,9 @@ import re
 import pytest
 from sqlmodel import func, select
 
+from facility.audit import AuditEntry
 from facility.auth.models import Role
-from governance.models import AuditEntry, CriteriaSet, Motion, MotionKind, Recusal, Vote
+from governance.models import CriteriaSet, Motion, MotionKind, Recusal, Vote
 from tests.api.test_query_cost import counted
 from tests.pages.committee_world import World, add_request, add_run_with_proposals, world_fixture  # noqa: F401
 from tests.pages.conftest import csrf_of

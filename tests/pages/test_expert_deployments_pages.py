@@ -9,11 +9,11 @@ from sqlmodel import select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
-from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice
+from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice, Engagement, EngagementStatus
 from facility.experts import service as experts
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.requests.models import CapacityRequest, RequestStatus
-from governance.models import Engagement, EngagementStatus, MatchProposal, OptimiserRun, ProposalStatus
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 from tests.api.test_query_cost import counted
 from tests.pages.conftest import csrf_of
 

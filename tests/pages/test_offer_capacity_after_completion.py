@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from facility.auth.models import Role
+from facility.engagements.models import Engagement, EngagementStatus
 from facility.requests.models import RequestStatus
-from governance.models import Engagement, EngagementStatus, ProposalStatus
+from governance.models import ProposalStatus
 from governance.proposals import capacity_used
 from tests.pages.test_partner_request_page import _offer, _request, _run, _support, themes  # noqa: F401
 

@@ -13,13 +13,13 @@ from sqlmodel import select
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.engagements import deployments
-from facility.engagements.models import EngagementChange, FollowUpReport
+from facility.engagements.models import Engagement, EngagementChange, EngagementStatus, FollowUpReport
 from facility.experts import service as experts
 from facility.experts.models import Expert, ExpertAvailability
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, today_is, utcnow
-from governance.models import Engagement, EngagementStatus, MatchProposal, OptimiserRun, ProposalStatus
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 from tests.api.test_query_cost import counted
 from tests.pages.conftest import csrf_of
 

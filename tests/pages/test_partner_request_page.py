@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import select
 
 from facility.auth.models import Account, Role
+from facility.engagements.models import Engagement
 from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
 from facility.reference.models import Recommendation, RecommendationSdg, Theme
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus, RequestTheme
 from governance.models import (
-    Engagement,
     MatchProposal,
     Motion,
     MotionKind,

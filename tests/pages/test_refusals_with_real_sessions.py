@@ -16,19 +16,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.app import create_app
+from facility.audit import AuditEntry
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.auth.service import create_account, create_token
 from facility.config import Settings
 from facility.db import make_engine, unit_of_work
+from facility.ids import encode_id
 from facility.notifications.models import Notification, NotificationKind
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
 from governance import committee, screening
-from governance.models import AuditEntry, CommitteeSeat, Motion, Recusal, VoteChoice
+from governance.models import CommitteeSeat, Motion, Recusal, VoteChoice
 from governance.motions import cast_vote
 from tests.api.helpers import operation
 from tests.conftest import BACKENDS

@@ -225,8 +225,8 @@ def test_statements_are_fixed_whatever_the_data(browser, world, db_session, pers
 
 
 def test_creating_an_account_checks_its_tenant_and_is_audited(browser, world, db_session):
+    from facility.audit import AuditEntry
     from facility.auth.models import Account
-    from governance.models import AuditEntry
 
     browser.sign_in(world.secretariat.email)
     before = _count(db_session, Account)

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from facility.app import create_app
+from facility.audit import AuditEntry
 from facility.auth import web_sessions
 from facility.auth.actor import Actor
 from facility.auth.models import LoginAttempt, Role, WebSession
 from facility.config import Settings
 from facility.web.deps import page_router, require_role
-from governance.models import AuditEntry
 from tests.pages.conftest import PASSWORD, Browser, csrf_of
 
 SECRET_PAGE = "/account"

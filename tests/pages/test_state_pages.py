@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from facility.auth.models import Role
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, FollowUpReport, ReportKind
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from facility.requests.models import (
@@ -19,7 +19,7 @@ from facility.requests.models import (
     RequestStatus,
     RequestTheme,
 )
-from governance.models import Engagement, MatchProposal, OptimiserRun, ProposalStatus
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 from tests.api.test_query_cost import counted
 
 MAX_STATEMENTS = 12

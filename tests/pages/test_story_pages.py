@@ -10,11 +10,10 @@ import pytest
 from sqlmodel import select
 
 from facility.auth.models import Role
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import EngagementStatus, FollowUpReport, ReportKind
 from facility.notifications.models import Notification
 from facility.stories.models import StoryStatus, SuccessStory
 from facility.timeutil import utcnow
-from governance.models import EngagementStatus
 from tests.api.test_query_cost import counted
 from tests.pages.test_partner_engagements_page import Funder, funder_fixture  # noqa: F401
 

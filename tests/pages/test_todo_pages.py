@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import EngagementStatus, FollowUpReport, ReportKind
 from facility.stories import service as stories
 from facility.timeutil import today_is, utcnow
 from governance import screening
-from governance.models import EngagementStatus, MatchProposal, ProposalStatus
+from governance.models import MatchProposal, ProposalStatus
 from tests.api.test_query_cost import counted
 from tests.pages.committee_world import World, add_request, world_fixture  # noqa: F401
 from tests.pages.test_partner_engagements_page import Funder, _answer, funder_fixture  # noqa: F401

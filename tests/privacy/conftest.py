@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session
 
-from facility.api.ids import decode_id
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account, create_token
 from facility.experts.models import Expert
+from facility.ids import decode_id
 from tests.api.helpers import YEAR, run
 from tests.conftest import GraphQLClient
 

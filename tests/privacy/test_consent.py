@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from facility.api.ids import decode_id
+from facility.audit import AuditEntry
 from facility.experts.models import Expert
+from facility.ids import decode_id
 from facility.timeutil import today
 from governance.criteria import body_in_force
-from governance.models import AuditEntry
 from governance.runs import build_instance
 from tests.api.helpers import run
 from tests.privacy.conftest import AMINA, JONAS, expert_input

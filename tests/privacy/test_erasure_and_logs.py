@@ -18,6 +18,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from facility.audit import AuditEntry, verify
 from facility.auth.actor import Actor
 from facility.auth.models import Account, LoginAttempt, Role, WebSession
 from facility.auth.service import create_account, create_token
@@ -30,9 +31,7 @@ from facility.experts.erasure import erase_expert
 from facility.experts.models import Expert
 from facility.experts.service import ExpertFields, nominate_expert
 from facility.timeutil import today, utcnow
-from governance.audit import verify
 from governance.criteria import body_in_force
-from governance.models import AuditEntry
 from governance.runs import build_instance
 from tests.api.helpers import YEAR, run
 from tests.privacy.conftest import AMINA, JONAS

@@ -10,8 +10,9 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from facility.bootstrap import upgrade
 from facility.config import get_settings
-from facility.db import make_engine, unit_of_work, upgrade
+from facility.db import make_engine, unit_of_work
 from facility.reference.cli import import_app
 from facility.reference.models import Recommendation
 

@@ -19,12 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from facility.api.ids import encode_id
 from facility.app import create_app
 from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account, create_token
 from facility.config import Settings
 from facility.experts.models import Expert
+from facility.ids import encode_id
 from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
@@ -178,7 +178,7 @@ def _build(session: Session, gql: GraphQLClient) -> World:
 
     ids["expert_own"] = nominate(norad, "BRA", "Justice", "own.expert@example.org")
     ids["expert_other"] = nominate(giz, "ARG", "NHRI", "other.expert@example.org")
-    from facility.api.ids import decode_id
+    from facility.ids import decode_id
 
     row = session.get(Expert, decode_id("Expert", ids["expert_own"]))
     row.account_id = expert_account.id  # type: ignore[union-attr]
@@ -227,13 +227,13 @@ def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> Non
     (`eng_*_open`) and one completed (`eng_*_done`) whose 12-month report is a complete draft
     (`rep_*_12`) and whose 24-month report is submitted (`rep_*_24`); and the 14-day reminders
     of the 12-month reports, queued for each State's mission and the secretariat."""
-    from facility.api.ids import decode_id
-    from facility.engagements.models import FollowUpReport, ReportKind
+    from facility.engagements.models import Engagement, FollowUpReport, ReportKind
+    from facility.ids import decode_id
     from facility.notifications.models import Notification
     from facility.notifications.reminders import queue_reminders
     from facility.requests.models import CapacityRequest, RequestStatus
     from facility.timeutil import today_is
-    from governance.models import Engagement, MatchProposal, OptimiserRun, ProposalStatus
+    from governance.models import MatchProposal, OptimiserRun, ProposalStatus
 
     staff = session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).one()
     run = OptimiserRun(criteria_version=1, time_limit=1, started_by_id=staff.id, status="DONE")

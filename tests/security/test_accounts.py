@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from facility.audit import AuditEntry, verify
 from facility.auth.models import Account, ApiToken, Role
 from facility.auth.service import (
     create_account,
@@ -12,8 +13,6 @@ from facility.auth.service import (
     revoke_token,
     verify_password,
 )
-from governance.audit import verify
-from governance.models import AuditEntry
 
 PASSWORD = "correct horse battery staple"
 

@@ -13,8 +13,8 @@ import logging
 import pytest
 from sqlmodel import select
 
-from facility.api.ids import decode_id, encode_id
 from facility.auth.models import Account, Role
+from facility.ids import decode_id, encode_id
 from tests.security.conftest import World
 
 

@@ -11,20 +11,13 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from facility.api.ids import decode_id, encode_id
 from facility.auth.models import Account, Role
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
+from facility.ids import decode_id, encode_id
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
 from facility.stories.models import StoryStatus, SuccessStory
 from facility.timeutil import utcnow
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-    RunStatus,
-)
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus, RunStatus
 
 
 def build_stories(session: Session, ids: dict) -> None:

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from facility.bootstrap import upgrade
 from facility.cli import app
 from facility.config import get_settings
-from facility.db import make_engine, unit_of_work, upgrade
+from facility.db import make_engine, unit_of_work
 from facility.semantic import encoder as encoder_module
 from facility.semantic.models import RecommendationEmbedding
 from tests.semantic.conftest import SMALL, needs_model

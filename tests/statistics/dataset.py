@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account
-from facility.engagements.models import FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import Recommendation, RecommendationSdg, Theme
 from facility.requests.models import (
@@ -26,14 +26,7 @@ from facility.requests.models import (
     RequestTheme,
 )
 from facility.stories.models import StoryStatus, SuccessStory
-from governance.models import (
-    Engagement,
-    EngagementStatus,
-    MatchProposal,
-    OptimiserRun,
-    ProposalStatus,
-    RunStatus,
-)
+from governance.models import MatchProposal, OptimiserRun, ProposalStatus, RunStatus
 
 TODAY = date(2028, 6, 1)  # the clock the figures are computed against
 YEAR = 2027

@@ -13,12 +13,11 @@ from typer.testing import CliRunner
 from facility.cli import app
 from facility.config import get_settings
 from facility.demo.seed import seed_demo
-from facility.engagements.models import FollowUpReport
+from facility.engagements.models import Engagement, FollowUpReport
 from facility.reports.charts import Row, bar_chart
 from facility.reports.item10 import collect, render_html
 from facility.statistics import service as stats
 from facility.timeutil import as_utc, today
-from governance.models import Engagement
 
 
 def test_a_past_years_report_counts_that_year_from_the_records(db_session):

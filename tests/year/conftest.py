@@ -23,12 +23,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from facility import timeutil
-from facility.api.ids import decode_id
 from facility.app import create_app
 from facility.auth import service as auth_service
 from facility.cli import app as cli_app
 from facility.config import Settings, get_settings
 from facility.db import make_engine
+from facility.ids import decode_id
 from facility.timeutil import today_is
 from tests.api.helpers import operation
 from tests.conftest import BACKENDS, _create_postgres_database

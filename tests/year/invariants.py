@@ -16,7 +16,7 @@ from statistics import median
 
 from sqlmodel import Session, select
 
-from facility.engagements.models import FollowUpReport
+from facility.engagements.models import Engagement, FollowUpReport
 from facility.offers.models import Offer, OfferStatus
 from facility.reference.models import GROUP_CODES, State
 from facility.reports import item10
@@ -26,7 +26,6 @@ from facility.timeutil import as_utc, today
 from governance.models import (
     CriteriaSet,
     CriteriaStatus,
-    Engagement,
     MatchProposal,
     Motion,
     MotionKind,

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from facility.api.ids import decode_id, encode_id
+from facility.ids import decode_id, encode_id
 from tests.year import invariants
 from tests.year.conftest import PASSWORD, RECOMMENDATIONS, Person, Year, deployment_forms
 

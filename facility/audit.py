@@ -20,13 +20,42 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import JSON, Column, DateTime, update
+from sqlmodel import Field, Session, SQLModel, select
 
 from facility.timeutil import utcnow
-from governance.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
+
+
+def _at() -> Column:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One link of the hash chain; see this module's docstring."""
+
+    __tablename__ = "audit_entry"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    recorded_at: datetime = Field(sa_column=_at())
+    actor_account_id: int | None = Field(default=None)
+    action: str = Field(max_length=40, index=True)
+    subject_type: str = Field(max_length=30)
+    subject_id: int | None = None
+    payload: dict = Field(sa_type=JSON)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link: appends lock this single row, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)
 
 
 def _instant(moment: datetime) -> str:

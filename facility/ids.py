@@ -1,4 +1,5 @@
-"""Opaque GraphQL ids: "<Type>:<primary key>" in URL-safe base64, so clients never build them."""
+"""Opaque ids (GraphQL ids and the ids in notices and exports): "<Type>:<primary key>" in URL-safe
+base64, so clients never build them."""
 
 from __future__ import annotations
 
