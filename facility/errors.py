@@ -51,6 +51,15 @@ class Conflict(DomainError):
     """The object changed since the caller read it, or the action clashes with its state."""
 
 
+class StaleVersion(Conflict):
+    """The object changed since the caller read it (its version is not the one they hold):
+    reload, then apply the change again."""
+
+
+class InvalidTransition(Conflict):
+    """The object's lifecycle does not allow this step from the status it is in."""
+
+
 @dataclass
 class Problems:
     """Collects every problem of an input before refusing it as a whole."""

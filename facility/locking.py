@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from facility.errors import Conflict
+from facility.errors import StaleVersion
 
 T = TypeVar("T")
 
@@ -33,6 +33,6 @@ def check_version(session: Session, obj: T, expected: int | None, *, what: str,
     lock(session, obj)
     current = getattr(obj, attribute)
     if expected is not None and expected != current:
-        raise Conflict(f"the {what} changed since you read it ({field} {expected}, now "
+        raise StaleVersion(f"the {what} changed since you read it ({field} {expected}, now "
                        f"{current}); reload it and apply your change again")
     return obj

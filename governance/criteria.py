@@ -13,11 +13,12 @@ from sqlmodel import Session, func, select
 
 from facility import audit, idempotency, locking
 from facility.auth.actor import Actor
-from facility.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from facility.errors import Conflict, FieldProblem, NotFound, StaleVersion, ValidationFailed
 from facility.reference.models import GROUP_CODES
 from facility.requests.models import SupportKind
 from facility.timeutil import utcnow
 from governance.committee import require_member
+from governance.lifecycles import CRITERIA
 from governance.models import CriteriaSet, CriteriaStatus, MotionKind, motion_open_for
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -173,7 +174,7 @@ def update_draft(session: Session, *, actor: Actor | None, version: int, expecte
     if motion_open_for(session, MotionKind.CRITERIA, criteria.id):  # type: ignore[arg-type]
         raise Conflict(f"criteria version {version} is being voted on; it cannot change now")
     if criteria.row_version != expected_row_version:
-        raise Conflict(f"criteria draft {version} was changed by someone else (your copy is "
+        raise StaleVersion(f"criteria draft {version} was changed by someone else (your copy is "
                        f"edit {expected_row_version}, the draft is at edit {criteria.row_version}); "
                        f"reload it and apply your change again")
     if body is not None:
@@ -193,9 +194,9 @@ def update_draft(session: Session, *, actor: Actor | None, version: int, expecte
 def adopt(session: Session, criteria: CriteriaSet, *, actor_account_id: int | None) -> None:
     """Put a draft in force (after a passed vote); the set in force before is superseded."""
     for current in session.exec(select(CriteriaSet).where(CriteriaSet.status == CriteriaStatus.IN_FORCE)):
-        current.status = CriteriaStatus.SUPERSEDED
+        CRITERIA.move(current, CriteriaStatus.SUPERSEDED)
         session.add(current)
-    criteria.status = CriteriaStatus.IN_FORCE
+    CRITERIA.move(criteria, CriteriaStatus.IN_FORCE)
     criteria.adopted_at = utcnow()
     session.add(criteria)
     session.flush()

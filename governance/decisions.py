@@ -9,10 +9,12 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict
 from facility.notifications import steps
+from facility.requests import lifecycle as requests_lifecycle
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import utcnow
 from governance.committee import require_member
 from governance.criteria import adopt, body_in_force, get_criteria
+from governance.lifecycles import CRITERIA, MOTION, PROPOSAL
 from governance.models import (
     CriteriaSet,
     CriteriaStatus,
@@ -42,9 +44,7 @@ def _screening_decided(session: Session, motion: Motion, passed: bool, reasons: 
         reasons = "; ".join([c["message"] for c in screening.failed_clauses] + comments) \
             or "The committee did not find the request eligible."
     screening.reasons = reasons
-    request.status = RequestStatus.ELIGIBLE if passed else RequestStatus.INELIGIBLE
-    request.version += 1
-    request.updated_at = utcnow()
+    requests_lifecycle.transition(request, RequestStatus.ELIGIBLE if passed else RequestStatus.INELIGIBLE)
     session.add_all([screening, request])
 
 
@@ -55,7 +55,7 @@ def _criteria_decided(session: Session, motion: Motion, passed: bool, reasons: s
     if passed:
         adopt(session, criteria, actor_account_id=actor_account_id)
     else:
-        criteria.status = CriteriaStatus.REJECTED
+        CRITERIA.move(criteria, CriteriaStatus.REJECTED)
         session.add(criteria)
 
 
@@ -65,12 +65,10 @@ def _proposal_decided(session: Session, motion: Motion, passed: bool, reasons: s
     assert proposal is not None
     request = session.get(CapacityRequest, proposal.request_id)
     assert request is not None
-    proposal.status = ProposalStatus.APPROVED if passed else ProposalStatus.REJECTED
+    PROPOSAL.move(proposal, ProposalStatus.APPROVED if passed else ProposalStatus.REJECTED)
     proposal.decided_at = utcnow()
     # A rejected proposal releases its capacity; the request waits for the next run.
-    request.status = RequestStatus.APPROVED if passed else RequestStatus.ELIGIBLE
-    request.version += 1
-    request.updated_at = utcnow()
+    requests_lifecycle.transition(request, RequestStatus.APPROVED if passed else RequestStatus.ELIGIBLE)
     session.add_all([proposal, request])
     if passed:
         steps.proposal_to_confirm(session, proposal)
@@ -116,7 +114,7 @@ def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: st
     if not result.quorum_met:
         raise Conflict(f"quorum not reached: {result.voted} of the {result.quorum} non-recused "
                        f"votes needed have been cast")
-    motion.status = MotionStatus.PASSED if result.passes else MotionStatus.FAILED
+    MOTION.move(motion, MotionStatus.PASSED if result.passes else MotionStatus.FAILED)
     motion.decided_at = utcnow()
     motion.outcome_note = reasons.strip()
     session.add(motion)

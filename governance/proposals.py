@@ -13,11 +13,13 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements.models import Engagement, EngagementStatus
-from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from facility.notifications import steps
 from facility.offers.models import Offer
+from facility.requests import lifecycle as requests_lifecycle
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
+from governance.lifecycles import PROPOSAL
 from governance.models import MatchProposal, ProposalStatus
 
 
@@ -69,17 +71,15 @@ def decline_proposal(session: Session, *, actor: Actor | None, proposal_id: int,
     proposal = locking.lock(session, get_proposal(session, actor=actor, proposal_id=proposal_id))
     side = _side(session, actor, proposal)
     if proposal.status != ProposalStatus.APPROVED:
-        raise Conflict(f"only an approved proposal can be declined; this one is {proposal.status}")
+        raise InvalidTransition(f"only an approved proposal can be declined; this one is {proposal.status}")
     if not reason.strip():
         raise ValidationFailed.single("reason", "required", "reason: say why the proposal is declined")
-    proposal.status = ProposalStatus.DECLINED
+    PROPOSAL.move(proposal, ProposalStatus.DECLINED)
     proposal.declined_by = side
     proposal.decline_reason = reason.strip()
     request = session.get(CapacityRequest, proposal.request_id)
     assert request is not None
-    request.status = RequestStatus.ELIGIBLE
-    request.version += 1
-    request.updated_at = utcnow()
+    requests_lifecycle.transition(request, RequestStatus.ELIGIBLE)
     session.add_all([proposal, request])
     session.flush()
     audit.record(session, actor_account_id=actor.account_id, action="proposal.declined",  # type: ignore[union-attr]
@@ -98,10 +98,8 @@ def _create_engagement(session: Session, proposal: MatchProposal, *, actor_accou
                             expert_ids=list(proposal.expert_ids), start=start,
                             end=start + timedelta(days=7 * request.weeks - 1),
                             budget=request.budget, currency=request.currency)
-    proposal.status = ProposalStatus.CONFIRMED
-    request.status = RequestStatus.ACTIVE
-    request.version += 1
-    request.updated_at = utcnow()
+    PROPOSAL.move(proposal, ProposalStatus.CONFIRMED)
+    requests_lifecycle.transition(request, RequestStatus.ACTIVE)
     session.add_all([engagement, proposal, request])
     session.flush()
     audit.record(session, actor_account_id=actor_account_id, action="engagement.created",

@@ -30,6 +30,7 @@ from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.notifications import steps
 from facility.offers.models import Offer, OfferStatus, OfferTheme
 from facility.reference.models import Recommendation, State, Theme, counts_as_supported
+from facility.requests import lifecycle as requests_lifecycle
 from facility.requests.models import (
     CapacityRequest,
     RequestRecommendation,
@@ -397,9 +398,7 @@ def store_result(session: Session, run_id: int, result: matching.Result,
                                  expert_ids=[_pk(e) for e in match.experts], value=match.value,
                                  fit=match.fit, explanation=match.explanation)
         session.add(proposal)
-        request.status = RequestStatus.PROPOSED
-        request.version += 1
-        request.updated_at = utcnow()
+        requests_lifecycle.transition(request, RequestStatus.PROPOSED)
         session.add(request)
         session.flush()
         open_motion(session, kind=MotionKind.PROPOSAL, subject_id=proposal.id,  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.engagements.models import DeploymentAnswer, DeploymentAnswerChoice, Engagement, EngagementStatus
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems, StaleVersion
 from facility.experts.models import Expert
 from facility.notifications.declines import queue_decline_notices
 from facility.offers.models import Offer
@@ -124,7 +124,7 @@ def answer_deployment(session: Session, *, actor: Actor | None, engagement_id: i
         DeploymentAnswer.expert_id == expert.id)).first()
     current_version = answer.version if answer else 0
     if expected_version is not None and expected_version != current_version:
-        raise Conflict(f"your answer changed since you read it (expectedVersion {expected_version}, "
+        raise StaleVersion(f"your answer changed since you read it (expectedVersion {expected_version}, "
                        f"now {current_version}); reload the deployment and answer again")
     if answer is not None and answer.answer == choice and answer.reason == reason:
         raise Conflict(f"you already answered {choice.value.lower()}")

@@ -22,10 +22,15 @@ from facility.engagements.models import (
 )
 from facility.engagements.models import EngagementStatus as E
 from facility.errors import Problems
+from facility.lifecycle import Lifecycle
 from facility.timeutil import add_months, today
 
-# Progress moves one step at a time; nothing goes back.
-NEXT_STATUS = {E.SCHEDULED: E.IN_PROGRESS, E.IN_PROGRESS: E.COMPLETED}
+# Progress moves one step at a time; nothing goes back. The engagement's version is bumped by
+# the change record every step and amendment writes (service._log), not here.
+ENGAGEMENT = Lifecycle("engagement", {E.SCHEDULED: {E.IN_PROGRESS}, E.IN_PROGRESS: {E.COMPLETED}},
+                       version=None, touched=None)
+transition = ENGAGEMENT.move
+NEXT_STATUS = {status: next(iter(after)) for status, after in ENGAGEMENT.steps.items()}
 
 # Why a step cannot be taken yet (the `rule` of the error on the field `status`).
 BEFORE_START, BEFORE_END, NOT_ACCEPTED = "on_or_after_start", "on_or_after_end", "experts_accepted"

@@ -20,7 +20,7 @@ from facility.engagements.models import (
     IndicatorType,
     ReportStatus,
 )
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.errors import Conflict, NotFound, PermissionDenied, Problems, StaleVersion, ValidationFailed
 from facility.reference.models import State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
@@ -195,7 +195,7 @@ def save_report(session: Session, *, actor: Actor | None, report_id: int, change
     """Save the draft; the State may come back to it until it submits."""
     report, engagement = _draft(session, actor, report_id)
     if expected_row_version is not None and expected_row_version != report.row_version:
-        raise Conflict(f"the report changed since you read it (rowVersion {expected_row_version}, "
+        raise StaleVersion(f"the report changed since you read it (rowVersion {expected_row_version}, "
                        f"now {report.row_version}); reload it and apply your change again")
     problems = Problems()
     if changes.recommendations is not None:

@@ -20,11 +20,11 @@ from facility.engagements.models import (
     FollowUpReport,
     ReportKind,
 )
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems
+from facility.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, Problems
 from facility.experts.models import Expert
 from facility.notifications import steps
+from facility.requests import lifecycle as requests_lifecycle
 from facility.requests.models import CapacityRequest, RequestStatus
-from facility.timeutil import utcnow
 from facility.validation import check_date, check_text
 
 
@@ -60,8 +60,8 @@ def record_progress(session: Session, *, actor: Actor | None, engagement_id: int
     """Move the engagement one step on, on its dates and with its team (lifecycle.check_step);
     completing it makes its two follow-up reports due."""
     engagement = changeable(session, actor, engagement_id)
-    if lifecycle.NEXT_STATUS.get(engagement.status) != status:
-        raise Conflict(f"an engagement {engagement.status} cannot become {status}")
+    if not lifecycle.ENGAGEMENT.allows(engagement.status, status):
+        raise InvalidTransition(f"an engagement {engagement.status} cannot become {status}")
     reason = (reason or "").strip()
     answers = answers_by_engagement(session, [engagement_id])[engagement_id]
     problems = Problems()
@@ -74,7 +74,7 @@ def record_progress(session: Session, *, actor: Actor | None, engagement_id: int
     unanswered = lifecycle.not_accepted(engagement, answers) if status == EngagementStatus.COMPLETED else []
     if unanswered:  # the secretariat's override: who had not accepted, kept in the audit chain
         changes["overrideNotAccepted"] = unanswered
-    engagement.status = status
+    lifecycle.transition(engagement, status)
     session.add(engagement)
     _log(session, actor, engagement, EngagementChangeKind.PROGRESS, changes, reason=reason)
     if status == EngagementStatus.COMPLETED:
@@ -86,9 +86,7 @@ def record_progress(session: Session, *, actor: Actor | None, engagement_id: int
 def _complete(session: Session, actor: Actor | None, engagement: Engagement) -> None:
     request = session.get(CapacityRequest, engagement.request_id)
     assert request is not None
-    request.status = RequestStatus.COMPLETED
-    request.version += 1
-    request.updated_at = utcnow()
+    requests_lifecycle.transition(request, RequestStatus.COMPLETED)
     session.add(request)
     for kind in ReportKind:
         report = FollowUpReport(engagement_id=engagement.id, kind=kind,  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems
+from facility.offers import lifecycle
 from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
 from facility.reference.models import Theme
 from facility.timeutil import utcnow
@@ -208,11 +209,9 @@ def update_offer(session: Session, *, actor: Actor | None, offer_id: int, change
 def publish_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
     """Make a draft offer visible to States and open to matching."""
     offer = _own_offer(session, actor, offer_id)
-    if offer.status != OfferStatus.DRAFT:
-        raise Conflict(f"only a draft offer can be published; this one is {offer.status}")
-    offer.status = OfferStatus.PUBLISHED
+    lifecycle.transition(offer, OfferStatus.PUBLISHED,
+                         refusal=f"only a draft offer can be published; this one is {offer.status}")
     offer.published_at = utcnow()
-    _touch(offer)
     session.add(offer)
     session.flush()
     return offer
@@ -221,10 +220,7 @@ def publish_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Of
 def close_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
     """Stop an offer from being matched again (existing engagements go on)."""
     offer = _own_offer(session, actor, offer_id)
-    if offer.status == OfferStatus.CLOSED:
-        raise Conflict("this offer is already closed")
-    offer.status = OfferStatus.CLOSED
-    _touch(offer)
+    lifecycle.transition(offer, OfferStatus.CLOSED, refusal="this offer is already closed")
     session.add(offer)
     session.flush()
     return offer

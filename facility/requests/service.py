@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 from facility import idempotency, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.errors import Conflict, FieldProblem, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Problems,
+    ValidationFailed,
+)
 from facility.reference.models import (
     Recommendation,
     RecommendationSdg,
@@ -335,11 +343,10 @@ def submit_request(session: Session, *, actor: Actor | None, request_id: int) ->
     """Hand a draft (or a revised ineligible request) to the committee for screening."""
     request = _editable(session, actor, request_id, None)
     if request.status not in lifecycle.SUBMITTABLE:
-        raise Conflict(f"a request in status {request.status} cannot be submitted")
+        raise InvalidTransition(f"a request in status {request.status} cannot be submitted")
     _validate(session, state_code=request.state_code, fields=current_fields(session, request))
-    request.status = RequestStatus.SUBMITTED
+    lifecycle.transition(request, RequestStatus.SUBMITTED)
     request.submitted_at = utcnow()
-    _touch(request)
     session.add(request)
     session.flush()
     return request
@@ -351,13 +358,12 @@ def withdraw_request(session: Session, *, actor: Actor | None, request_id: int,
     State ever saw, is discarded the same way and needs no reason."""
     request = _editable(session, actor, request_id, None)
     if request.status not in lifecycle.WITHDRAWABLE:
-        raise Conflict(f"a request in status {request.status} can no longer be withdrawn")
+        raise InvalidTransition(f"a request in status {request.status} can no longer be withdrawn")
     if not reason.strip() and request.status != RequestStatus.DRAFT:
         raise ValidationFailed.single("reason", "required", "reason: say why the request is withdrawn")
-    request.status = RequestStatus.WITHDRAWN
+    lifecycle.transition(request, RequestStatus.WITHDRAWN)
     request.withdraw_reason = reason.strip()
     request.withdrawn_at = utcnow()
-    _touch(request)
     session.add(request)
     session.flush()
     return request

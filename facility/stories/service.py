@@ -19,12 +19,21 @@ from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.engagements import reports
 from facility.engagements.models import Engagement, FollowUpReport, ReportKind
-from facility.errors import Conflict, NotFound, PermissionDenied, Problems, ValidationFailed
+from facility.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Problems,
+    StaleVersion,
+    ValidationFailed,
+)
 from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
+from facility.stories.lifecycle import STORY
 from facility.stories.models import StoryPart, StoryStatus, SuccessStory
 from facility.timeutil import utcnow
 from facility.validation import check_characters
@@ -186,7 +195,7 @@ def _answerable(session: Session, actor: Actor | None, story_id: int,
 
 def _check_row_version(story: SuccessStory, expected: int | None) -> None:
     if expected is not None and expected != story.row_version:
-        raise Conflict(f"the story changed since you read it (rowVersion {expected}, now "
+        raise StaleVersion(f"the story changed since you read it (rowVersion {expected}, now "
                        f"{story.row_version}); reload it")
 
 
@@ -194,9 +203,7 @@ def consent_to_story(session: Session, *, actor: Actor | None, story_id: int,
                      expected_row_version: int | None = None) -> SuccessStory:
     """The State agrees that the story, as proposed, may be published."""
     story = _answerable(session, actor, story_id, expected_row_version)
-    if story.status != StoryStatus.PROPOSED:
-        raise Conflict(f"a story {story.status} cannot be consented to")
-    story.status = StoryStatus.CONSENTED
+    STORY.move(story, StoryStatus.CONSENTED, refusal=f"a story {story.status} cannot be consented to")
     _answered(story, actor)
     return _saved(session, actor, story, "consented", {})
 
@@ -205,13 +212,13 @@ def decline_story(session: Session, *, actor: Actor | None, story_id: int, reaso
                   expected_row_version: int | None = None) -> SuccessStory:
     """The State refuses publication, saying why; the secretariat may propose again later."""
     story = _answerable(session, actor, story_id, expected_row_version)
-    if story.status != StoryStatus.PROPOSED:
-        raise Conflict(f"a story {story.status} cannot be declined")
+    if not STORY.allows(story.status, StoryStatus.DECLINED):
+        raise InvalidTransition(f"a story {story.status} cannot be declined")
     problems = Problems()
     reason = _check_text(problems, "reason", reason, MAX_REASON,
                          "say why the State declines publication")
     problems.raise_if_any()
-    story.status = StoryStatus.DECLINED
+    STORY.move(story, StoryStatus.DECLINED)
     story.decline_reason = reason
     _answered(story, actor)
     return _saved(session, actor, story, "declined", {})
@@ -221,13 +228,13 @@ def withdraw_consent(session: Session, *, actor: Actor | None, story_id: int, re
                      expected_row_version: int | None = None) -> SuccessStory:
     """The State takes its consent back; a published story is unpublished at once."""
     story = _answerable(session, actor, story_id, expected_row_version)
-    if story.status not in (StoryStatus.CONSENTED, StoryStatus.PUBLISHED):
-        raise Conflict(f"a story {story.status} has no consent to withdraw")
+    if not STORY.allows(story.status, StoryStatus.WITHDRAWN):
+        raise InvalidTransition(f"a story {story.status} has no consent to withdraw")
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise ValidationFailed.single("reason", "max_length", f"reason: at most {MAX_REASON} characters")
     was = story.status
-    story.status = StoryStatus.WITHDRAWN
+    STORY.move(story, StoryStatus.WITHDRAWN)
     story.withdraw_reason = reason or None
     story.withdrawn_at = utcnow()
     story.withdrawn_by_id = actor.account_id  # type: ignore[union-attr]
@@ -241,10 +248,8 @@ def publish_story(session: Session, *, actor: Actor | None, story_id: int,
         raise PermissionDenied("only the secretariat publishes success stories")
     story = get_story(session, actor=actor, story_id=story_id)
     _check_row_version(story, expected_row_version)
-    if story.status != StoryStatus.CONSENTED:
-        raise Conflict(f"a story is published only once the State has consented; this one is "
-                       f"{story.status}")
-    story.status = StoryStatus.PUBLISHED
+    STORY.move(story, StoryStatus.PUBLISHED, refusal=(
+        f"a story is published only once the State has consented; this one is {story.status}"))
     story.published_at = utcnow()
     story.published_by_id = actor.account_id  # type: ignore[union-attr]
     return _saved(session, actor, story, "published", {})

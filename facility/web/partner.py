@@ -22,7 +22,7 @@ from facility.engagements import deployments, lifecycle, replacements
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
 from facility.engagements.models import DeploymentAnswerChoice, Engagement, EngagementStatus, ReportStatus
-from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from facility.experts import service as experts
 from facility.experts.models import Seniority
 from facility.numbers import whole_number
@@ -267,7 +267,7 @@ def update_offer(request: Request, form: FormDep, db: SessionDep,
                            action=f"/partner/offers/{offer_id}/edit", editing=offer, status_code=422)
 
     def conflicting(conflict: Conflict) -> Response:
-        if "changed since you read it" in conflict.message:
+        if isinstance(conflict, StaleVersion):
             return again([("title", _("Someone changed this offer in the meantime. Reload the page "
                                       "to see their version, then make your change again."))])
         return again([("title", _("A closed offer can no longer be edited."))])
@@ -667,5 +667,5 @@ def replace_expert(request: Request, form: FormDep, db: SessionDep, actor: Partn
             ValidationFailed: again,
             Conflict: lambda conflict: _conflict(request, _(
                 "Someone changed this engagement in the meantime: reload the page to see its "
-                "team now, then choose again.") if "changed since you read it" in conflict.message
+                "team now, then choose again.") if isinstance(conflict, StaleVersion)
                 else _("The engagement is completed: its team can no longer change."))})

@@ -24,7 +24,7 @@ from facility.engagements.models import (
     IndicatorType,
     ReportStatus,
 )
-from facility.errors import Conflict, PermissionDenied, ValidationFailed
+from facility.errors import Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from facility.needs import service as needs
 from facility.numbers import whole_number, whole_numbers
 from facility.offers import service as offers
@@ -315,7 +315,7 @@ def update_request(request: Request, form: FormDep, db: SessionDep,
 
 def _conflict_message(request: Request, conflict: Conflict) -> str:
     _ = gettext_for(request)
-    if "changed since you read it" in conflict.message:
+    if isinstance(conflict, StaleVersion):
         return _("Someone changed this in the meantime. Reload the page to see their version, "
                  "then make your change again.")
     return _("This cannot be done in the present state of the request.")
