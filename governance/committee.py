@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from facility import audit
+from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.errors import NotFound, PermissionDenied, Problems
@@ -14,7 +15,7 @@ from governance.models import CommitteeSeat
 
 
 def require_secretariat(actor: Actor | None, doing: str) -> Actor:
-    if actor is None or actor.role != Role.SECRETARIAT:
+    if not permissions.is_secretariat(actor):
         raise PermissionDenied(f"only the secretariat can {doing}")
     return actor
 
@@ -28,7 +29,7 @@ def current_seats(session: Session) -> list[CommitteeSeat]:
 
 def seat_of(session: Session, actor: Actor | None) -> CommitteeSeat | None:
     """The seat the caller holds now, if any."""
-    if actor is None or actor.role != Role.COMMITTEE:
+    if not permissions.may_hold_seat(actor):
         return None
     return session.exec(
         select(CommitteeSeat).where(CommitteeSeat.account_id == actor.account_id,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from facility import audit, locking
+from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.auth.models import Role
 from facility.errors import Conflict
 from facility.notifications import steps
 from facility.requests import lifecycle as requests_lifecycle
@@ -103,7 +103,7 @@ def propose_criteria(session: Session, *, actor: Actor | None, version: int) -> 
 def decide(session: Session, *, actor: Actor | None, motion_id: int, reasons: str = "") -> Motion:
     """Close the vote and apply the outcome; refused while the quorum is not reached."""
     seat = None
-    if actor is None or actor.role != Role.SECRETARIAT:
+    if not permissions.is_secretariat(actor):  # the secretariat records decisions without a seat
         seat = require_member(session, actor, "record decisions")
     motion = locking.lock(session, get_motion(session, motion_id))
     if motion.status != MotionStatus.OPEN:

@@ -5,7 +5,6 @@ import enum
 from typing import Annotated
 
 import strawberry
-from sqlmodel import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -28,7 +27,6 @@ from facility.ids import decode_id, encode_id
 from facility.offers.models import Offer
 from facility.offers.schema import OfferType
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
-from facility.requests import service as requests_service
 from facility.requests.models import CapacityRequest
 from facility.requests.schema import CapacityRequestType
 from governance import (
@@ -42,6 +40,7 @@ from governance import (
     publication,
     runs,
     screening,
+    views,
 )
 from governance import decisions as _decisions
 from governance.coordination_schema import DuplicateSupportType
@@ -201,23 +200,18 @@ class MotionType:
         # That a seat stood aside is part of the outcome a State or partner reads; why it did
         # stays with the committee and the secretariat (docs/governance.md, "Visibility").
         internal = permissions.can_view_governance_internals(context.actor)
-        rows = context.session.exec(select(models.Recusal, models.CommitteeSeat.group_code).join(
-            models.CommitteeSeat, models.CommitteeSeat.id == models.Recusal.seat_id)
-            .where(models.Recusal.motion_id == self.model.id)).all()
-        return [RecusalType(regional_group=RegionalGroupCode(g), automatic=r.automatic,
-                            reason=r.reason if internal else None) for r, g in rows]
+        return [RecusalType(regional_group=RegionalGroupCode(r.group_code), automatic=r.automatic,
+                            reason=r.reason if internal else None)
+                for r in views.recusals_of(context.session, self.model.id)]  # type: ignore[arg-type]
 
     @strawberry.field(description="every vote as cast, in order (a changed vote appears twice); "
                                   "null unless the caller is on the committee or the secretariat")
     def votes(self, info: Info) -> list[VoteType] | None:
         if not permissions.can_view_governance_internals(context_of(info).actor):
             return None
-        session = context_of(info).session
-        rows = session.exec(select(models.Vote, models.CommitteeSeat.group_code).join(
-            models.CommitteeSeat, models.CommitteeSeat.id == models.Vote.seat_id)
-            .where(models.Vote.motion_id == self.model.id).order_by(models.Vote.id)).all()  # type: ignore[arg-type]
-        return [VoteType(regional_group=RegionalGroupCode(g), choice=v.choice, comment=v.comment,
-                         cast_at=v.cast_at) for v, g in rows]
+        return [VoteType(regional_group=RegionalGroupCode(v.group_code), choice=v.choice,  # type: ignore[arg-type]
+                         comment=v.comment, cast_at=v.cast_at)  # type: ignore[arg-type]
+                for v in views.votes_of(context_of(info).session, self.model.id)]  # type: ignore[arg-type]
 
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType | None:
@@ -430,9 +424,7 @@ class ProposalType:
 
     @strawberry.field
     def motion(self, info: Info) -> MotionType | None:
-        row = context_of(info).session.exec(select(models.Motion).where(
-            models.Motion.kind == models.MotionKind.PROPOSAL,
-            models.Motion.subject_id == self.model.id)).first()
+        row = views.motion_for(context_of(info).session, models.MotionKind.PROPOSAL, self.model.id)  # type: ignore[arg-type]
         return MotionType(model=row) if row else None
 
     @strawberry.field
@@ -559,9 +551,8 @@ class RunType:
 
     @strawberry.field
     def proposals(self, info: Info) -> list[ProposalType]:
-        rows = context_of(info).session.exec(select(models.MatchProposal).where(
-            models.MatchProposal.run_id == self.model.id).order_by(models.MatchProposal.id)).all()  # type: ignore[arg-type]
-        return [ProposalType(model=p) for p in rows]
+        return [ProposalType(model=p)
+                for p in views.run_proposals(context_of(info).session, self.model.id)]  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -632,10 +623,7 @@ class GovernanceQuery:
     @strawberry.field(description="every version; drafts only for the committee and secretariat")
     def criteria_sets(self, info: Info) -> list[CriteriaSetType]:
         ctx = context_of(info)
-        query = select(models.CriteriaSet).order_by(models.CriteriaSet.version)
-        if not permissions.can_view_governance_internals(ctx.actor):
-            query = query.where(models.CriteriaSet.status != models.CriteriaStatus.DRAFT)
-        return [CriteriaSetType(model=c) for c in ctx.session.exec(query)]
+        return [CriteriaSetType(model=c) for c in views.criteria_sets(ctx.session, actor=ctx.actor)]
 
     @strawberry.field(description="motions put to the committee (committee and secretariat)")
     def motions(self, info: Info, kind: MotionKind | None = None,  # type: ignore[valid-type]
@@ -645,25 +633,16 @@ class GovernanceQuery:
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
         if not permissions.can_view_governance_internals(ctx.actor):
             return connection([], total=0, offset=0)
-        query = select(models.Motion)
-        if kind is not None:
-            query = query.where(models.Motion.kind == kind)
-        if status is not None:
-            query = query.where(models.Motion.status == status)
-        rows = list(ctx.session.exec(query.order_by(models.Motion.id)))  # type: ignore[arg-type]
-        return connection([MotionType(model=m) for m in rows[offset:offset + limit]],
-                          total=len(rows), offset=offset)
+        rows, total = views.list_motions(ctx.session, actor=ctx.actor, kind=kind, status=status,
+                                         limit=limit, offset=offset)
+        return connection([MotionType(model=m) for m in rows], total=total, offset=offset)
 
     @strawberry.field(description="the latest screening of a request the caller may see")
     def screening(self, info: Info, request_id: strawberry.ID) -> ScreeningType | None:
         ctx = context_of(info)
 
         def latest(pk: int) -> ScreeningType | None:
-            request = requests_service.get_request(ctx.session, actor=ctx.actor, request_id=pk)
-            if not permissions.can_view_screening(ctx.actor, request):
-                raise NotFound(f"no screening of request {pk}")
-            row = ctx.session.exec(select(models.Screening).where(
-                models.Screening.request_id == request.id).order_by(models.Screening.id.desc())).first()  # type: ignore[union-attr]
+            row = views.latest_screening(ctx.session, actor=ctx.actor, request_id=pk)
             # A request the caller may see that was never screened: nothing refused.
             return ScreeningType(model=row) if row else None
 
@@ -676,9 +655,8 @@ class GovernanceQuery:
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
         if not permissions.can_view_governance_internals(ctx.actor):
             return connection([], total=0, offset=0)
-        rows = list(ctx.session.exec(select(models.OptimiserRun).order_by(models.OptimiserRun.id.desc())))  # type: ignore[union-attr]
-        return connection([RunType(model=r) for r in rows[offset:offset + limit]],
-                          total=len(rows), offset=offset)
+        rows, total = views.list_runs(ctx.session, actor=ctx.actor, limit=limit, offset=offset)
+        return connection([RunType(model=r) for r in rows], total=total, offset=offset)
 
     @strawberry.field
     def optimiser_run(self, info: Info, id: strawberry.ID) -> RunType | None:
@@ -691,13 +669,9 @@ class GovernanceQuery:
                   first: int | None = None, after: str | None = None) -> Connection[ProposalType]:
         ctx = context_of(info)
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
-        query = select(models.MatchProposal).order_by(models.MatchProposal.id.desc())  # type: ignore[union-attr]
-        if status is not None:
-            query = query.where(models.MatchProposal.status == status)
-        rows = [p for p in ctx.session.exec(query)
-                if permissions.can_view_proposal(ctx.session, ctx.actor, p)]
-        return connection([ProposalType(model=p) for p in rows[offset:offset + limit]],
-                          total=len(rows), offset=offset)
+        rows, total = proposals.list_proposals(ctx.session, actor=ctx.actor, status=status,
+                                               limit=limit, offset=offset)
+        return connection([ProposalType(model=p) for p in rows], total=total, offset=offset)
 
     @strawberry.field
     def proposal(self, info: Info, id: strawberry.ID) -> ProposalType | None:

@@ -62,3 +62,17 @@ def test_downgrade_to_base_and_upgrade_again_keeps_working(fresh_engine):
     assert [t for t in inspect(fresh_engine).get_table_names() if t != "alembic_version"] == []
     upgrade(fresh_engine)
     assert "capacity_request" in inspect(fresh_engine).get_table_names()
+
+
+def test_the_folder_order_is_the_chain_order() -> None:
+    """alembic/README: files are named <position>_<revision>_<slug>.py; sorted, they run in order."""
+    from alembic.script import ScriptDirectory
+
+    from facility.db import ALEMBIC_DIR
+
+    scripts = ScriptDirectory(str(ALEMBIC_DIR))
+    assert len(scripts.get_heads()) == 1, f"several heads: {scripts.get_heads()}"
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    files = sorted(p.name for p in (ALEMBIC_DIR / "versions").glob("*.py"))
+    assert [f.split("_")[1] for f in files] == chain
+    assert [int(f.split("_")[0]) for f in files] == list(range(1, len(files) + 1))

@@ -6,6 +6,8 @@ is answered exactly like one that does not exist (see `facility.errors.NotFound`
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from facility.auth.actor import Actor
@@ -18,6 +20,22 @@ from facility.requests.models import CapacityRequest, RequestStatus
 # secretariat; a draft (and a request withdrawn while still a draft) stays the State's own.
 NON_DRAFT_STATUSES = tuple(s for s in RequestStatus if s != RequestStatus.DRAFT)
 PUBLIC_OFFER_STATUSES = (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
+
+
+# Roles --------------------------------------------------------------------------------------
+
+def is_secretariat(actor: Actor | None) -> TypeGuard[Actor]:
+    return actor is not None and actor.role == Role.SECRETARIAT
+
+
+def may_hold_seat(actor: Actor | None) -> TypeGuard[Actor]:
+    """Only committee accounts hold committee seats (whether this one holds one now is
+    `is_committee_member`, from the seats table)."""
+    return actor is not None and actor.role == Role.COMMITTEE
+
+
+def is_partner(actor: Actor | None) -> TypeGuard[Actor]:
+    return actor is not None and actor.role == Role.PARTNER and actor.partner_id is not None
 
 
 # Requests -----------------------------------------------------------------------------------

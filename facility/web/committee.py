@@ -17,7 +17,6 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.numbers import whole_number
-from facility.web import governance_views as views
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.formdata import form_token
@@ -25,7 +24,7 @@ from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import criteria as criteria_rules
-from governance import decisions, motions
+from governance import decisions, motions, views
 from governance.models import CriteriaStatus, MotionKind, MotionStatus, VoteChoice
 
 router = page_router()

@@ -12,63 +12,19 @@ words in the page's language. The optimiser itself stays free of names and of th
     {{ p.explanation | plain(names) }}
 
 A page that already holds the offers (a match's explanation names its offer and its experts
-only) builds `Names(offers=..., experts=expert_names(...))` instead.
+only) builds `Names(offers=..., experts=expert_names(...))` instead. The names are loaded by
+governance/names.py (the read models use them too); this module only writes the words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from sqlmodel import Session, select
-
-from facility.auth import permissions
-from facility.auth.actor import Actor
-from facility.experts.models import Expert
-from facility.offers.models import Offer
-from facility.requests.models import CapacityRequest
 from facility.web.labels import N_
+from governance.names import TOKEN, Names
 
-TOKEN = re.compile(r"\b([ROE])(\d+)\b")
 GROUP = re.compile(r"\b(AFRICAN|APG|EEG|GRULAC|WEOG)\b")
-
-
-@dataclass(frozen=True)
-class Names:
-    """What the viewer may read for the ids an explanation mentions."""
-
-    requests: dict[int, str] = field(default_factory=dict)
-    offers: dict[int, str] = field(default_factory=dict)
-    experts: dict[int, str] = field(default_factory=dict)  # only those the viewer may name
-
-
-def ids_in(texts: Iterable[str]) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {"R": set(), "O": set(), "E": set()}
-    for text in texts:
-        for kind, number in TOKEN.findall(text or ""):
-            found[kind].add(int(number))
-    return found
-
-
-def load_names(session: Session, actor: Actor | None, texts: Iterable[str]) -> Names:
-    """The names the viewer may read for every id in `texts`, in 3 statements whatever they
-    mention (a request or an offer the viewer may not see stays unnamed)."""
-    found = ids_in(texts)
-    requests = dict(session.exec(select(CapacityRequest.id, CapacityRequest.title).where(
-        permissions.request_visibility(actor), CapacityRequest.id.in_(found["R"]))).all())  # type: ignore[union-attr]
-    offers = dict(session.exec(select(Offer.id, Offer.title).where(
-        permissions.offer_visibility(actor), Offer.id.in_(found["O"]))).all())  # type: ignore[union-attr]
-    return Names(requests=requests, offers=offers,  # type: ignore[arg-type]
-                 experts=expert_names(session, actor, found["E"]))
-
-
-def expert_names(session: Session, actor: Actor | None, expert_ids: Iterable[int]) -> dict[int, str]:
-    """The names of those experts the viewer may name (1 statement). A page that has the
-    offers and requests at hand builds its `Names` with this alone."""
-    return {e.id: e.name for e in session.exec(select(Expert).where(
-        Expert.id.in_(set(expert_ids))))  # type: ignore[union-attr]
-        if permissions.can_view_expert_personal(actor, e)}  # type: ignore[misc]
 
 
 def in_plain_words(text: str, names: Names, group: Callable[[str], str],

@@ -36,7 +36,6 @@ from facility.timeutil import today
 from facility.web import engagement_steps
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.explanations import Names, expert_names
 from facility.web.formdata import FormReader, form_token, problem_messages
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
@@ -44,6 +43,7 @@ from facility.web.templating import render
 from governance import demand, offer_fit, proposals
 from governance.coordination import support_map
 from governance.models import ProposalStatus
+from governance.names import Names, expert_names
 from governance.screening import latest_screening
 
 router = page_router()

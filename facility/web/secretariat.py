@@ -32,13 +32,12 @@ from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
 from facility.requests.models import RequestStatus
 from facility.web import engagement_steps
-from facility.web import governance_views as views
 from facility.web.committee import not_found, refused
 from facility.web.deps import FormDep, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
-from governance import committee, runs, screening
+from governance import committee, runs, screening, views
 from governance.models import RunStatus
 
 router = page_router()
@@ -121,7 +120,7 @@ def start_run(request: Request, db: SessionDep, actor: SecretariatActor,
 @router.get("/secretariat/runs/{run_id}")
 def run_progress(request: Request, db: SessionDep, actor: SecretariatActor, run_id: int) -> Response:
     try:
-        run = views.get_run(db, actor=actor, run_id=run_id)
+        run = runs.get_run(db, actor=actor, run_id=run_id)
     except NotFound:
         raise not_found(request) from None
     active = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)

@@ -40,13 +40,13 @@ from facility.requests.models import CapacityRequest, RequestStatus, SupportKind
 from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.explanations import Names
 from facility.web.formdata import FormReader, field_id, form_token, problem_messages
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import proposals
 from governance.models import ProposalStatus
+from governance.names import Names
 from governance.screening import foreseen_failures, latest_screening
 
 router = page_router()

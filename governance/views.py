@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import true
 from sqlmodel import Session, func, select
 
 from facility.auth import permissions
@@ -23,8 +24,7 @@ from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State, Theme
 from facility.requests import service as requests_service
 from facility.requests.models import CapacityRequest, RequestRecommendation
-from facility.web.explanations import Names, load_names
-from governance import carried
+from governance import carried, runs
 from governance import motions as motion_rules
 from governance.committee import seat_of
 from governance.criteria import get_criteria
@@ -41,6 +41,7 @@ from governance.models import (
     Screening,
     Vote,
 )
+from governance.names import Names, load_names
 
 
 def _require_internal(actor: Actor | None, what: str) -> None:
@@ -84,6 +85,60 @@ class CastVote:
     choice: str
     comment: str
     cast_at: object
+    seat_id: int
+
+
+def recusals_of(session: Session, motion_id: int) -> list[SeatRecusal]:
+    """Who stood aside on a motion, in order (1 statement). Whether the caller may read the
+    reasons is theirs to check (the committee and secretariat may; docs/governance.md)."""
+    return [SeatRecusal(g, r.automatic, r.reason, r.seat_id) for r, g in session.exec(
+        select(Recusal, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Recusal.seat_id)
+        .where(Recusal.motion_id == motion_id).order_by(Recusal.id))]  # type: ignore[arg-type]
+
+
+def votes_of(session: Session, motion_id: int) -> list[CastVote]:
+    """Every vote cast on a motion, in order: a changed vote appears twice (1 statement)."""
+    return [CastVote(g, v.choice, v.comment, v.cast_at, v.seat_id) for v, g in session.exec(
+        select(Vote, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Vote.seat_id)
+        .where(Vote.motion_id == motion_id).order_by(Vote.id))]  # type: ignore[arg-type]
+
+
+def list_motions(session: Session, *, actor: Actor | None, kind: MotionKind | None = None,
+                 status: MotionStatus | None = None, limit: int,
+                 offset: int) -> tuple[list[Motion], int]:
+    """A page of the motions, oldest first, and their total (committee and secretariat)."""
+    _require_internal(actor, "motions")
+    condition = true()
+    if kind is not None:
+        condition = condition & (Motion.kind == kind)
+    if status is not None:
+        condition = condition & (Motion.status == status)
+    total = session.exec(select(func.count()).select_from(Motion).where(condition)).one()
+    rows = session.exec(select(Motion).where(condition).order_by(Motion.id)  # type: ignore[arg-type]
+                        .offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def motion_for(session: Session, kind: MotionKind, subject_id: int) -> Motion | None:
+    """The motion that decided (or decides) a subject: its latest."""
+    return session.exec(select(Motion).where(Motion.kind == kind, Motion.subject_id == subject_id)
+                        .order_by(Motion.id.desc())).first()  # type: ignore[union-attr]
+
+
+def run_proposals(session: Session, run_id: int) -> list[MatchProposal]:
+    """The proposals a run made, in the order it made them."""
+    return list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run_id)
+                             .order_by(MatchProposal.id)))  # type: ignore[arg-type]
+
+
+def latest_screening(session: Session, *, actor: Actor | None, request_id: int) -> Screening | None:
+    """The latest screening of a request the caller may see (the requesting State, the
+    committee, the secretariat); None if it was never screened."""
+    request = requests_service.get_request(session, actor=actor, request_id=request_id)
+    if not permissions.can_view_screening(actor, request):
+        raise NotFound(f"no screening of request {request_id}")
+    return session.exec(select(Screening).where(Screening.request_id == request.id)
+                        .order_by(Screening.id.desc())).first()  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -130,16 +185,10 @@ class MotionView:
 def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> MotionView:
     _require_internal(actor, f"motion with id {motion_id}")
     motion = motion_rules.get_motion(session, motion_id)
-    recusals = [SeatRecusal(g, r.automatic, r.reason, r.seat_id) for r, g in session.exec(
-        select(Recusal, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Recusal.seat_id)
-        .where(Recusal.motion_id == motion.id).order_by(Recusal.id))]  # type: ignore[arg-type]
-    vote_rows = session.exec(
-        select(Vote, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Vote.seat_id)
-        .where(Vote.motion_id == motion.id).order_by(Vote.id)).all()  # type: ignore[arg-type]
-    votes = [CastVote(g, v.choice, v.comment, v.cast_at) for v, g in vote_rows]
+    recusals = recusals_of(session, motion.id)  # type: ignore[arg-type]
+    votes = votes_of(session, motion.id)  # type: ignore[arg-type]
     seat = seat_of(session, actor)
-    mine = [CastVote(g, v.choice, v.comment, v.cast_at) for v, g in vote_rows
-            if seat is not None and v.seat_id == seat.id]
+    mine = [v for v in votes if seat is not None and v.seat_id == seat.id]
     my_recusal = next((r for r in recusals if seat is not None and r.seat_id == seat.id), None)
     conflict = None
     if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
@@ -243,17 +292,9 @@ def list_runs(session: Session, *, actor: Actor | None, limit: int,
     return list(rows), total
 
 
-def get_run(session: Session, *, actor: Actor | None, run_id: int) -> OptimiserRun:
-    _require_internal(actor, f"optimiser run with id {run_id}")
-    run = session.get(OptimiserRun, run_id)
-    if run is None:
-        raise NotFound(f"no optimiser run with id {run_id}")
-    return run
-
-
 def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
     """A run with its proposals (request, offer, partner, motion) and its unmatched requests."""
-    run = get_run(session, actor=actor, run_id=run_id)
+    run = runs.get_run(session, actor=actor, run_id=run_id)
     proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
                                   .order_by(MatchProposal.id)))  # type: ignore[arg-type]
     unmatched_ids = [u["request"] for u in run.unmatched]
@@ -284,9 +325,17 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
 
 
 def criteria_versions(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:
-    """Every criteria version, drafts included (committee and secretariat only)."""
+    """Every criteria version, newest first, drafts included (committee and secretariat only)."""
     _require_internal(actor, "criteria drafts")
     return list(session.exec(select(CriteriaSet).order_by(CriteriaSet.version.desc())))  # type: ignore[attr-defined]
+
+
+def criteria_sets(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:
+    """Every version in order; drafts only for the committee and the secretariat."""
+    query = select(CriteriaSet).order_by(CriteriaSet.version)
+    if not permissions.can_view_governance_internals(actor):
+        query = query.where(CriteriaSet.status != CriteriaStatus.DRAFT)
+    return list(session.exec(query))
 
 
 def criteria_version(session: Session, *, actor: Actor | None, version: int) -> CriteriaSet:
