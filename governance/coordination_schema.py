@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from facility.api.context import context_of, refused_as_null
+from facility.api.model_fields import from_model
 from facility.auth.schema import PartnerType
 from facility.offers.schema import OfferType
 from facility.reference.schema import RecommendationType, StateType
@@ -36,25 +37,14 @@ class SupportType:
     def request(self) -> CapacityRequestType:
         return CapacityRequestType(model=self.model.request)
 
-    @strawberry.field(description="the engagement's status, or APPROVED_PROPOSAL")
-    def status(self) -> str:
-        return self.model.status
+    status = from_model("status", str, description="the engagement's status, or APPROVED_PROPOSAL")
+    start = from_model(
+        "start", datetime.date | None,
+        description="the engagement's dates; null before there is one")
 
-    @strawberry.field(description="the engagement's dates; null before there is one")
-    def start(self) -> datetime.date | None:
-        return self.model.start
-
-    @strawberry.field
-    def end(self) -> datetime.date | None:
-        return self.model.end
-
-    @strawberry.field(description="committed by the engagement, else the request's estimate")
-    def budget(self) -> int:
-        return self.model.budget
-
-    @strawberry.field
-    def currency(self) -> str:
-        return self.model.currency
+    end = from_model("end", datetime.date | None)
+    budget = from_model("budget", int, description="committed by the engagement, else the request's estimate")
+    currency = from_model("currency", str)
 
 
 @strawberry.type(name="RecommendationSupport")
@@ -69,9 +59,9 @@ class RecommendationSupportType:
     def supports(self) -> list[SupportType]:
         return [SupportType(model=s) for s in self.model.supports]
 
-    @strawberry.field(description="supported more than once (by one partner or several)")
-    def duplicated(self) -> bool:
-        return self.model.duplicated
+    duplicated = from_model(
+        "duplicated", bool,
+        description="supported more than once (by one partner or several)")
 
 
 @strawberry.type(name="SupportMap")

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null, refused_as_null
+from facility.api.model_fields import from_model
 from facility.ids import decode_id, encode_id
 from facility.offers.schema import OfferType
 from facility.requests.schema import CapacityRequestType
@@ -36,17 +37,9 @@ class CauseCountType:
 class DemandSliceType:
     model: strawberry.Private[demand.DemandSlice]
 
-    @strawberry.field(description="the theme, regional group, language code or kind of support")
-    def key(self) -> str:
-        return self.model.key
-
-    @strawberry.field(description="unmet requests with this value")
-    def requests(self) -> int:
-        return self.model.requests
-
-    @strawberry.field(description="their estimated budgets, summed")
-    def budget(self) -> int:
-        return self.model.budget
+    key = from_model("key", str, description="the theme, regional group, language code or kind of support")
+    requests = from_model("requests", int, description="unmet requests with this value")
+    budget = from_model("budget", int, description="their estimated budgets, summed")
 
     @strawberry.field(description="how many of them each cause kept unmatched")
     def causes(self) -> list[CauseCountType]:
@@ -80,45 +73,26 @@ class DemandSuggestionType:
     def kind(self) -> str:
         return self.model.kind
 
-    @strawberry.field(description="the addition in plain English")
-    def description(self) -> str:
-        return self.model.description
+    description = from_model("description", str, description="the addition in plain English")
+    theme = from_model("theme", str | None)
+    language = from_model("language", str | None, description="the language the expert speaks (ISO 639-1)")
+    regional_group = from_model(
+        "regional_group", str | None,
+        description="the expert's regional group, or the group the offer is open to")
 
-    @strawberry.field
-    def theme(self) -> str | None:
-        return self.model.theme
+    window_start = from_model(
+        "window_start", datetime.date | None,
+        description="availability of the expert or window of the offer (whole quarters)")
 
-    @strawberry.field(description="the language the expert speaks (ISO 639-1)")
-    def language(self) -> str | None:
-        return self.model.language
-
-    @strawberry.field(description="the expert's regional group, or the group the offer is open to")
-    def regional_group(self) -> str | None:
-        return self.model.regional_group
-
-    @strawberry.field(description="availability of the expert or window of the offer (whole quarters)")
-    def window_start(self) -> datetime.date | None:
-        return self.model.window_start
-
-    @strawberry.field
-    def window_end(self) -> datetime.date | None:
-        return self.model.window_end
-
-    @strawberry.field(description="the offer's budget, or the top-up")
-    def budget(self) -> int:
-        return self.model.budget
-
-    @strawberry.field(description="requests the new offer may fund (1 for a top-up)")
-    def max_requests(self) -> int:
-        return self.model.requests
+    window_end = from_model("window_end", datetime.date | None)
+    budget = from_model("budget", int, description="the offer's budget, or the top-up")
+    max_requests = from_model("requests", int, description="requests the new offer may fund (1 for a top-up)")
 
     @strawberry.field(description="the offer topped up (null for another partner's offer)")
     def offer(self) -> OfferType | None:
         return OfferType(model=self.model.offer) if self.model.offer else None
 
-    @strawberry.field(description="unmatched requests the matching rules let it serve")
-    def reach(self) -> int:
-        return self.model.reach
+    reach = from_model("reach", int, description="unmatched requests the matching rules let it serve")
 
     @strawberry.field(description="requests the re-solved run matches that the run did not")
     def newly_matched(self) -> list[CapacityRequestType]:
@@ -128,17 +102,9 @@ class DemandSuggestionType:
     def no_longer_matched(self) -> list[CapacityRequestType]:
         return [CapacityRequestType(model=r) for r in self.model.no_longer_matched]
 
-    @strawberry.field(description="matched requests gained, net")
-    def gain(self) -> int:
-        return self.model.gain
-
-    @strawberry.field(description="score of the re-solved run minus the run's score")
-    def score_gain(self) -> int:
-        return self.model.score_gain
-
-    @strawberry.field(description="the re-solved run was proven optimal")
-    def proven(self) -> bool:
-        return self.model.proven
+    gain = from_model("gain", int, description="matched requests gained, net")
+    score_gain = from_model("score_gain", int, description="score of the re-solved run minus the run's score")
+    proven = from_model("proven", bool, description="the re-solved run was proven optimal")
 
 
 @strawberry.type(name="UnmetDemand")
@@ -177,17 +143,15 @@ class UnmetDemandType:
     def by_support_kind(self) -> list[DemandSliceType]:
         return [DemandSliceType(model=s) for s in self.model.by_support_kind]
 
-    @strawberry.field(description="the re-solving analysis has finished (it follows the run)")
-    def analysed(self) -> bool:
-        return self.model.analysed
+    analysed = from_model(
+        "analysed", bool,
+        description="the re-solving analysis has finished (it follows the run)")
 
-    @strawberry.field(description="why the analysis failed, if it did")
-    def analysis_error(self) -> str | None:
-        return self.model.analysis_error
+    analysis_error = from_model(
+        "analysis_error", str | None,
+        description="why the analysis failed, if it did")
 
-    @strawberry.field(description="candidate additions re-solved")
-    def candidates_tried(self) -> int:
-        return self.model.candidates_tried
+    candidates_tried = from_model("candidates_tried", int, description="candidate additions re-solved")
 
     @strawberry.field(description="additions that match more requests when re-solved, best first")
     def suggestions(self) -> list[DemandSuggestionType]:

@@ -15,6 +15,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.auth.models import Account
@@ -87,46 +88,24 @@ class SeatType:
         account = context_of(info).session.get(Account, self.model.account_id)
         return account.name if account else ""
 
-    @strawberry.field
-    def started_at(self) -> datetime.datetime:
-        return self.model.started_at
-
-    @strawberry.field
-    def ended_at(self) -> datetime.datetime | None:
-        return self.model.ended_at
+    started_at = from_model("started_at", datetime.datetime)
+    ended_at = from_model("ended_at", datetime.datetime | None)
 
 
 @strawberry.type(name="CriteriaSet")
 class CriteriaSetType:
     model: strawberry.Private[models.CriteriaSet]
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.model.version
+    version = from_model("version", int)
+    title = from_model("title", str)
+    status = from_model("status", CriteriaStatus)
+    body = from_model("body", JSON, description="eligibility, matching and voting rules (see docs)")
+    notes = from_model("notes", str)
+    row_version = from_model(
+        "row_version", int,
+        description="pass it back as expectedRowVersion when editing a draft")
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def status(self) -> CriteriaStatus:  # type: ignore[valid-type]
-        return self.model.status
-
-    @strawberry.field(description="eligibility, matching and voting rules (see docs)")
-    def body(self) -> JSON:
-        return self.model.body
-
-    @strawberry.field
-    def notes(self) -> str:
-        return self.model.notes
-
-    @strawberry.field(description="pass it back as expectedRowVersion when editing a draft")
-    def row_version(self) -> int:
-        return self.model.row_version
-
-    @strawberry.field
-    def adopted_at(self) -> datetime.datetime | None:
-        return self.model.adopted_at
+    adopted_at = from_model("adopted_at", datetime.datetime | None)
 
 
 @strawberry.type
@@ -164,29 +143,12 @@ class MotionType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Motion", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def kind(self) -> MotionKind:  # type: ignore[valid-type]
-        return self.model.kind
-
-    @strawberry.field
-    def status(self) -> MotionStatus:  # type: ignore[valid-type]
-        return self.model.status
-
-    @strawberry.field
-    def criteria_version(self) -> int:
-        return self.model.criteria_version
-
-    @strawberry.field
-    def opened_at(self) -> datetime.datetime:
-        return self.model.opened_at
-
-    @strawberry.field
-    def decided_at(self) -> datetime.datetime | None:
-        return self.model.decided_at
-
-    @strawberry.field
-    def outcome_note(self) -> str:
-        return self.model.outcome_note
+    kind = from_model("kind", MotionKind)
+    status = from_model("status", MotionStatus)
+    criteria_version = from_model("criteria_version", int)
+    opened_at = from_model("opened_at", datetime.datetime)
+    decided_at = from_model("decided_at", datetime.datetime | None)
+    outcome_note = from_model("outcome_note", str)
 
     @strawberry.field
     def tally(self, info: Info) -> Tally:
@@ -245,17 +207,13 @@ class FailedClause:
 class ScreeningType:
     model: strawberry.Private[models.Screening]
 
-    @strawberry.field
-    def criteria_version(self) -> int:
-        return self.model.criteria_version
+    criteria_version = from_model("criteria_version", int)
 
     @strawberry.field(description="the criteria clauses the request fails (automatic check)")
     def failed_clauses(self) -> list[FailedClause]:
         return [FailedClause(**c) for c in self.model.failed_clauses]
 
-    @strawberry.field(description="the committee's reasons, readable by the State")
-    def reasons(self) -> str:
-        return self.model.reasons
+    reasons = from_model("reasons", str, description="the committee's reasons, readable by the State")
 
     @strawberry.field
     def motion(self, info: Info) -> MotionType:
@@ -318,29 +276,12 @@ class EngagementType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Engagement", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def status(self) -> EngagementStatus:  # type: ignore[valid-type]
-        return self.model.status
-
-    @strawberry.field
-    def start(self) -> datetime.date:
-        return self.model.start
-
-    @strawberry.field
-    def end(self) -> datetime.date:
-        return self.model.end
-
-    @strawberry.field
-    def budget(self) -> int:
-        return self.model.budget
-
-    @strawberry.field
-    def currency(self) -> str:
-        return self.model.currency
-
-    @strawberry.field(description="send it back as expectedVersion when amending")
-    def version(self) -> int:
-        return self.model.version
+    status = from_model("status", EngagementStatus)
+    start = from_model("start", datetime.date)
+    end = from_model("end", datetime.date)
+    budget = from_model("budget", int)
+    currency = from_model("currency", str)
+    version = from_model("version", int, description="send it back as expectedVersion when amending")
 
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
@@ -378,9 +319,7 @@ class ProposalType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("MatchProposal", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def status(self) -> ProposalStatus:  # type: ignore[valid-type]
-        return self.model.status
+    status = from_model("status", ProposalStatus)
 
     @strawberry.field
     def request(self, info: Info) -> CapacityRequestType:
@@ -394,17 +333,9 @@ class ProposalType:
     def experts(self, info: Info) -> list[ExpertType]:
         return _experts_of(info, self.model.expert_ids)
 
-    @strawberry.field(description="the request's value under the criteria")
-    def value(self) -> int:
-        return self.model.value
-
-    @strawberry.field(description="the experts' theme and language fit")
-    def fit(self) -> int:
-        return self.model.fit
-
-    @strawberry.field
-    def explanation(self) -> str:
-        return self.model.explanation
+    value = from_model("value", int, description="the request's value under the criteria")
+    fit = from_model("fit", int, description="the experts' theme and language fit")
+    explanation = from_model("explanation", str)
 
     @strawberry.field
     def state_confirmed(self) -> bool:
@@ -414,13 +345,8 @@ class ProposalType:
     def partner_confirmed(self) -> bool:
         return self.model.partner_confirmed_at is not None
 
-    @strawberry.field
-    def declined_by(self) -> str | None:
-        return self.model.declined_by
-
-    @strawberry.field
-    def decline_reason(self) -> str | None:
-        return self.model.decline_reason
+    declined_by = from_model("declined_by", str | None)
+    decline_reason = from_model("decline_reason", str | None)
 
     @strawberry.field
     def motion(self, info: Info) -> MotionType | None:
@@ -497,41 +423,19 @@ class RunType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("OptimiserRun", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def status(self) -> RunStatus:  # type: ignore[valid-type]
-        return self.model.status
-
-    @strawberry.field
-    def criteria_version(self) -> int:
-        return self.model.criteria_version
-
-    @strawberry.field
-    def time_limit(self) -> float:
-        return self.model.time_limit
+    status = from_model("status", RunStatus)
+    criteria_version = from_model("criteria_version", int)
+    time_limit = from_model("time_limit", float)
 
     @strawberry.field
     def progress(self) -> list[ProgressPoint]:
         return [ProgressPoint(**p) for p in self.model.progress]
 
-    @strawberry.field(description="OPTIMAL (proven) or FEASIBLE")
-    def solver_status(self) -> str | None:
-        return self.model.solver_status
-
-    @strawberry.field
-    def score(self) -> int | None:
-        return self.model.score
-
-    @strawberry.field(description="best proven upper bound on the score")
-    def bound(self) -> int | None:
-        return self.model.bound
-
-    @strawberry.field
-    def seconds(self) -> float | None:
-        return self.model.seconds
-
-    @strawberry.field
-    def error(self) -> str | None:
-        return self.model.error
+    solver_status = from_model("solver_status", str | None, description="OPTIMAL (proven) or FEASIBLE")
+    score = from_model("score", int | None)
+    bound = from_model("bound", int | None, description="best proven upper bound on the score")
+    seconds = from_model("seconds", float | None)
+    error = from_model("error", str | None)
 
     @strawberry.field
     def fairness(self) -> list[GroupFairness]:

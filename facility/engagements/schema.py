@@ -14,6 +14,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import compliance, lifecycle, models, reports, service
@@ -43,21 +44,10 @@ def _pk(kind: str, id: strawberry.ID, what: str) -> int:
 class EngagementChangeType:
     model: strawberry.Private[models.EngagementChange]
 
-    @strawberry.field
-    def kind(self) -> EngagementChangeKind:  # type: ignore[valid-type]
-        return self.model.kind
-
-    @strawberry.field(description="{field: [before, after]}")
-    def changes(self) -> JSON:
-        return self.model.changes
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.model.reason
-
-    @strawberry.field
-    def recorded_at(self) -> datetime.datetime:
-        return self.model.recorded_at
+    kind = from_model("kind", EngagementChangeKind)
+    changes = from_model("changes", JSON, description="{field: [before, after]}")
+    reason = from_model("reason", str)
+    recorded_at = from_model("recorded_at", datetime.datetime)
 
 
 @strawberry.type
@@ -95,37 +85,27 @@ class FollowUpReportType:
     def engagement(self, info: Info) -> EngagementType:
         return EngagementType(model=context_of(info).session.get(Engagement, self.model.engagement_id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def kind(self) -> ReportKind:  # type: ignore[valid-type]
-        return self.model.kind
-
-    @strawberry.field
-    def due_date(self) -> datetime.date:
-        return self.model.due_date
+    kind = from_model("kind", ReportKind)
+    due_date = from_model("due_date", datetime.date)
 
     @strawberry.field(description="DUE, SUBMITTED, or OVERDUE once the due date has passed")
     def status(self) -> ReportStatus:  # type: ignore[valid-type]
         return lifecycle.report_status(self.model)
 
-    @strawberry.field(description="whether the first submission came by the due date")
-    def on_time(self) -> bool | None:
-        return self.model.on_time
+    on_time = from_model(
+        "on_time", bool | None,
+        description="whether the first submission came by the due date")
 
-    @strawberry.field(description="1, then one more for every correction after submission")
-    def version(self) -> int:
-        return self.model.version
-
-    @strawberry.field(description="increases with every save; pass it back as expectedRowVersion")
-    def row_version(self) -> int:
-        return self.model.row_version
+    version = from_model("version", int, description="1, then one more for every correction after submission")
+    row_version = from_model(
+        "row_version", int,
+        description="increases with every save; pass it back as expectedRowVersion")
 
     @strawberry.field(description="this version is submitted and can no longer change")
     def locked(self) -> bool:
         return self.model.submitted_at is not None
 
-    @strawberry.field(description="a later version of this report exists")
-    def superseded(self) -> bool:
-        return self.model.superseded
+    superseded = from_model("superseded", bool, description="a later version of this report exists")
 
     @strawberry.field(description="empty for anyone but the State's mission until submitted")
     def recommendations(self, info: Info) -> list[RecommendationImplementation]:
@@ -152,9 +132,9 @@ class FollowUpReportType:
     def further_needs(self, info: Info) -> str:
         return self.model.further_needs if self._content_visible(info) else ""
 
-    @strawberry.field(description="when this version was submitted")
-    def submitted_at(self) -> datetime.datetime | None:
-        return self.model.submitted_at
+    submitted_at = from_model(
+        "submitted_at", datetime.datetime | None,
+        description="when this version was submitted")
 
     @strawberry.field
     def previous_version(self, info: Info) -> "FollowUpReportType | None":

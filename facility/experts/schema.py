@@ -19,6 +19,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.errors import NotFound, ValidationFailed
@@ -86,18 +87,14 @@ class ExpertType:
     def languages(self) -> list[str]:
         return list(self.model.languages)
 
-    @strawberry.field
-    def seniority(self) -> Seniority:  # type: ignore[valid-type]
-        return self.model.seniority
+    seniority = from_model("seniority", Seniority)
 
     @strawberry.field
     def availability(self, info: Info) -> list[DateWindow]:
         windows = context_of(info).loaders.expert_availability.load(self.model.id)  # type: ignore[arg-type]
         return [DateWindow(start=s, end=e) for s, e in windows]
 
-    @strawberry.field
-    def max_assignments(self) -> int:
-        return self.model.max_assignments
+    max_assignments = from_model("max_assignments", int)
 
     @strawberry.field(description="consent is in force (given, not withdrawn)")
     def consent_given(self) -> bool:
@@ -121,9 +118,7 @@ class ExpertType:
         return ExpertPersonal(name=self.model.name, email=self.model.email,
                               phone=self.model.phone, cv=self.model.cv)
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.model.version
+    version = from_model("version", int)
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null, mutate
 from facility.api.errors import NotFoundError, PermissionDeniedError
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import deployments, reports
@@ -41,9 +42,7 @@ class NotificationType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Notification", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def kind(self) -> NotificationKind:  # type: ignore[valid-type]
-        return self.model.kind
+    kind = from_model("kind", NotificationKind)
 
     @strawberry.field(description="days before the due date; 0 for an overdue notice and for "
                                   "every notice but a report reminder")
@@ -56,13 +55,8 @@ class NotificationType:
     def due_date(self) -> datetime.date:
         return self.model.due_date
 
-    @strawberry.field
-    def subject(self) -> str:
-        return self.model.subject
-
-    @strawberry.field
-    def body(self) -> str:
-        return self.model.body
+    subject = from_model("subject", str)
+    body = from_model("body", str)
 
     @strawberry.field(description="the report a reminder is about, if the caller may still "
                                   "see it; null for a decline notice")

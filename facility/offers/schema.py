@@ -14,6 +14,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth.schema import PartnerType
 from facility.errors import NotFound, ValidationFailed
@@ -33,21 +34,10 @@ class OfferType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Offer", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def kind(self) -> OfferKind:  # type: ignore[valid-type]
-        return self.model.kind
-
-    @strawberry.field
-    def status(self) -> OfferStatus:  # type: ignore[valid-type]
-        return self.model.status
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.model.description
+    title = from_model("title", str)
+    kind = from_model("kind", OfferKind)
+    status = from_model("status", OfferStatus)
+    description = from_model("description", str)
 
     @strawberry.field
     def partner(self, info: Info) -> PartnerType:
@@ -63,45 +53,20 @@ class OfferType:
             return None
         return [RegionalGroupCode(g) for g in self.model.eligible_groups]
 
-    @strawberry.field(description="null: open to every State")
-    def eligible_states(self) -> list[str] | None:
-        return self.model.eligible_states
+    eligible_states = from_model("eligible_states", list[str] | None, description="null: open to every State")
 
     @strawberry.field
     def languages(self) -> list[str]:
         return list(self.model.languages)
 
-    @strawberry.field
-    def budget(self) -> int:
-        return self.model.budget
-
-    @strawberry.field
-    def currency(self) -> str:
-        return self.model.currency
-
-    @strawberry.field
-    def max_requests(self) -> int:
-        return self.model.max_requests
-
-    @strawberry.field
-    def window_start(self) -> datetime.date:
-        return self.model.window_start
-
-    @strawberry.field
-    def window_end(self) -> datetime.date:
-        return self.model.window_end
-
-    @strawberry.field
-    def conditions(self) -> str:
-        return self.model.conditions
-
-    @strawberry.field
-    def version(self) -> int:
-        return self.model.version
-
-    @strawberry.field
-    def published_at(self) -> datetime.datetime | None:
-        return self.model.published_at
+    budget = from_model("budget", int)
+    currency = from_model("currency", str)
+    max_requests = from_model("max_requests", int)
+    window_start = from_model("window_start", datetime.date)
+    window_end = from_model("window_end", datetime.date)
+    conditions = from_model("conditions", str)
+    version = from_model("version", int)
+    published_at = from_model("published_at", datetime.datetime | None)
 
 
 @strawberry.type

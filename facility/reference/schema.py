@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null
 from facility.api.errors import PublicError
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound
 from facility.ids import decode_id, encode_id
@@ -47,9 +48,7 @@ def _language(language: str | None) -> str:
 class StateType:
     model: strawberry.Private[models.State]
 
-    @strawberry.field(description="ISO 3166 alpha-3 code: the stable identifier")
-    def code(self) -> str:
-        return self.model.code
+    code = from_model("code", str, description="ISO 3166 alpha-3 code: the stable identifier")
 
     @strawberry.field(description="the UN's short name (UNTERM), in English unless `language` says")
     def name(self, language: str | None = None) -> str:
@@ -70,9 +69,7 @@ class StateType:
         code = self.model.regional_group_code
         return _group_name(code, _language(language)) if code else None
 
-    @strawberry.field
-    def is_observer(self) -> bool:
-        return self.model.is_observer
+    is_observer = from_model("is_observer", bool)
 
     @classmethod
     def of(cls, state: models.State) -> "StateType":
@@ -130,13 +127,11 @@ class RecommendationType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Recommendation", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field(description="the identifier in the source database (UPR Info or UHRI)")
-    def source_id(self) -> str:
-        return self.model.source_id
+    source_id = from_model(
+        "source_id", str,
+        description="the identifier in the source database (UPR Info or UHRI)")
 
-    @strawberry.field
-    def text(self) -> str:
-        return self.model.text
+    text = from_model("text", str)
 
     @strawberry.field(description="the State's UPR position; null for the other mechanisms, "
                                   "which ask none, and for a UPR recommendation not yet answered")
@@ -155,45 +150,28 @@ class RecommendationType:
     def recommending_state(self, info: Info) -> StateType | None:
         return state_by_code(info, self.model.recommending_state_code)
 
-    @strawberry.field(description="the recommending State(s) or mechanism, as in the source")
-    def recommended_by(self) -> str:
-        return self.model.recommended_by
+    recommended_by = from_model(
+        "recommended_by", str,
+        description="the recommending State(s) or mechanism, as in the source")
 
-    @strawberry.field
-    def mechanism(self) -> str:
-        return self.model.mechanism
-
-    @strawberry.field
-    def cycle(self) -> int | None:
-        return self.model.cycle
-
-    @strawberry.field
-    def session(self) -> int | None:
-        return self.model.session
-
-    @strawberry.field
-    def year(self) -> int | None:
-        return self.model.year
+    mechanism = from_model("mechanism", str)
+    cycle = from_model("cycle", int | None)
+    session = from_model("session", int | None)
+    year = from_model("year", int | None)
 
     @strawberry.field
     def mechanism_type(self) -> MechanismType:  # type: ignore[valid-type]
         return models.MechanismType(self.model.mechanism)
 
-    @strawberry.field(description='the body\'s code: "UPR", "CESCR", "CRC", "SR Torture"…')
-    def body(self) -> str:
-        return self.model.body
+    body = from_model("body", str, description='the body\'s code: "UPR", "CESCR", "CRC", "SR Torture"…')
+    document_symbol = from_model(
+        "document", str | None,
+        description='the UN document symbol, e.g. "E/C.12/AUS/CO/6"')
 
-    @strawberry.field(description='the UN document symbol, e.g. "E/C.12/AUS/CO/6"')
-    def document_symbol(self) -> str | None:
-        return self.model.document
-
-    @strawberry.field
-    def publication_date(self) -> date | None:
-        return self.model.publication_date
-
-    @strawberry.field(description='as UHRI annotates it: "Recommendations"')
-    def annotation_type(self) -> str:
-        return self.model.annotation_type
+    publication_date = from_model("publication_date", date | None)
+    annotation_type = from_model(
+        "annotation_type", str,
+        description='as UHRI annotates it: "Recommendations"')
 
     @strawberry.field(description='as UHRI names them: "Women & girls", "Indigenous peoples"…')
     def affected_persons(self) -> list[str]:

@@ -14,6 +14,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.errors import NotFound, ValidationFailed
 from facility.ids import decode_id, encode_id
@@ -34,21 +35,10 @@ class CapacityRequestType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("CapacityRequest", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
-
-    @strawberry.field
-    def need(self) -> str:
-        return self.model.need
-
-    @strawberry.field(description="what stands in the way of implementation")
-    def barrier(self) -> str:
-        return self.model.barrier
-
-    @strawberry.field
-    def status(self) -> RequestStatus:  # type: ignore[valid-type]
-        return self.model.status
+    title = from_model("title", str)
+    need = from_model("need", str)
+    barrier = from_model("barrier", str, description="what stands in the way of implementation")
+    status = from_model("status", RequestStatus)
 
     @strawberry.field
     def state(self, info: Info) -> StateType:
@@ -73,53 +63,21 @@ class CapacityRequestType:
     def support_kinds(self) -> list[SupportKind]:  # type: ignore[valid-type]
         return [models.SupportKind(k) for k in self.model.support_kinds]
 
-    @strawberry.field(description="estimated budget, whole units of `currency`")
-    def budget(self) -> int:
-        return self.model.budget
+    budget = from_model("budget", int, description="estimated budget, whole units of `currency`")
+    currency = from_model("currency", str)
+    experts = from_model("experts_needed", int, description="number of experts needed")
+    weeks = from_model("weeks", int, description="mission duration in weeks")
+    window_start = from_model("window_start", datetime.date)
+    window_end = from_model("window_end", datetime.date)
+    priority = from_model("priority", int, description="the State's own priority, 1 (low) to 5 (high)")
+    focal_point = from_model("focal_point", str)
+    withdraw_reason = from_model("withdraw_reason", str | None)
+    version = from_model(
+        "version", int,
+        description="increases with every change; pass it back as expectedVersion")
 
-    @strawberry.field
-    def currency(self) -> str:
-        return self.model.currency
-
-    @strawberry.field(description="number of experts needed")
-    def experts(self) -> int:
-        return self.model.experts_needed
-
-    @strawberry.field(description="mission duration in weeks")
-    def weeks(self) -> int:
-        return self.model.weeks
-
-    @strawberry.field
-    def window_start(self) -> datetime.date:
-        return self.model.window_start
-
-    @strawberry.field
-    def window_end(self) -> datetime.date:
-        return self.model.window_end
-
-    @strawberry.field(description="the State's own priority, 1 (low) to 5 (high)")
-    def priority(self) -> int:
-        return self.model.priority
-
-    @strawberry.field
-    def focal_point(self) -> str:
-        return self.model.focal_point
-
-    @strawberry.field
-    def withdraw_reason(self) -> str | None:
-        return self.model.withdraw_reason
-
-    @strawberry.field(description="increases with every change; pass it back as expectedVersion")
-    def version(self) -> int:
-        return self.model.version
-
-    @strawberry.field
-    def created_at(self) -> datetime.datetime:
-        return self.model.created_at
-
-    @strawberry.field
-    def submitted_at(self) -> datetime.datetime | None:
-        return self.model.submitted_at
+    created_at = from_model("created_at", datetime.datetime)
+    submitted_at = from_model("submitted_at", datetime.datetime | None)
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from facility.api.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.engagements import reports
@@ -50,25 +51,18 @@ class SuccessStoryType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("SuccessStory", self.model.id))  # type: ignore[arg-type]
 
-    @strawberry.field
-    def title(self) -> str:
-        return self.model.title
+    title = from_model("title", str)
+    summary = from_model(
+        "summary", str,
+        description="written by the secretariat, as the State consented to it")
 
-    @strawberry.field(description="written by the secretariat, as the State consented to it")
-    def summary(self) -> str:
-        return self.model.summary
-
-    @strawberry.field
-    def status(self) -> StoryStatus:  # type: ignore[valid-type]
-        return self.model.status
+    status = from_model("status", StoryStatus)
 
     @strawberry.field(description="the parts of the report the story shows")
     def parts(self) -> list[StoryPart]:  # type: ignore[valid-type]
         return [models.StoryPart(p) for p in self.model.parts]
 
-    @strawberry.field
-    def published_at(self) -> datetime.datetime | None:
-        return self.model.published_at
+    published_at = from_model("published_at", datetime.datetime | None)
 
     @strawberry.field
     def state(self, info: Info) -> StateType:
@@ -143,9 +137,9 @@ class SuccessStoryType:
     def withdraw_reason(self, info: Info) -> str | None:
         return self.model.withdraw_reason if self._insider(info) else None
 
-    @strawberry.field(description="increases with every step; pass it back as expectedRowVersion")
-    def row_version(self) -> int:
-        return self.model.row_version
+    row_version = from_model(
+        "row_version", int,
+        description="increases with every step; pass it back as expectedRowVersion")
 
     @strawberry.field(description="the report version the story tells, for those who may read it")
     def report(self, info: Info) -> FollowUpReportType | None:
