@@ -89,7 +89,7 @@ def run(url: str, examples: int, seed_value: int) -> dict:
         yield holder["session"]
 
     dev = create_app(Settings(database_url="sqlite://", env="development"), engine=connection,
-                     open_session=open_session, run_in_background=lambda job: job())
+                     open_session=open_session, run_jobs_inline=True)
     holder["session"] = Session(bind=connection, join_transaction_mode="create_savepoint",
                                 expire_on_commit=False)
     with TestClient(dev) as http:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
@@ -19,7 +18,6 @@ from facility.exports.pages import router as exports_router
 from facility.web import install as install_pages
 from facility.web.body_limits import BodyLimit
 from facility.web.headers import SecurityHeaders
-from governance.runs import fail_interrupted_runs
 
 
 def create_app(
@@ -28,9 +26,11 @@ def create_app(
     engine: Engine | None = None,
     open_session: Callable[[], AbstractContextManager[Session]] | None = None,
     demo: bool = False,
-    run_in_background: Callable[[Callable[[], None]], object] | None = None,
+    run_jobs_inline: bool = False,
 ) -> FastAPI:
-    """The app; tests pass `open_session` and `run_in_background` to keep work in their transaction."""
+    """The app. Background work is done by `facility worker` (facility/worker.py): the app only
+    enqueues it. Tests pass `open_session` to keep work in their transaction, and
+    `run_jobs_inline` to run the jobs a request enqueued right after it commits, in-process."""
     settings = settings or get_settings()
     settings.check_production_ready()
     logging.basicConfig(level=logging.INFO)
@@ -46,13 +46,8 @@ def create_app(
         # Writing requests queue here, on the event loop, not in threads: however many
         # arrive at once, readers (and /healthz) always find a thread (see web.deps.write_slot).
         app.state.write_slots = asyncio.Semaphore(concurrent_writers(engine))
-        with app.state.open_session() as session:
-            if fail_interrupted_runs(session):
-                session.commit()
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
 
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facility-jobs")
     app = FastAPI(
         lifespan=lifespan,
         title="Implementation Facility",
@@ -65,8 +60,7 @@ def create_app(
     app.state.engine = engine
     app.state.open_session = open_session or default_open_session
     app.state.demo = demo  # pages then say that the data set is fictitious
-    # Long work (optimiser runs) happens off the request, one job at a time.
-    app.state.run_in_background = run_in_background or (lambda job: executor.submit(job))
+    app.state.run_jobs_inline = run_jobs_inline
     app.include_router(graphql_router)
     app.include_router(exports_router)
     install_pages(app)

@@ -61,10 +61,10 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(
-        min=1, help="server processes; each runs the optimiser runs it queues, and a worker "
-                    "that starts never fails a run another live worker executes")] = 1,
+        min=1, help="server processes on the one database; background work (optimiser "
+                    "runs, reminders, e-mail) is done by `facility worker`")] = 1,
 ) -> None:
-    """Serve the web pages and the GraphQL API."""
+    """Serve the web pages and the GraphQL API (run `facility worker` beside it)."""
     import uvicorn
 
     # An import string, not an app object: uvicorn starts each worker process by importing
@@ -73,6 +73,36 @@ def serve(
     # as the client's address; the app reads it only from FACILITY_TRUSTED_PROXIES.
     uvicorn.run("facility.app:create_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False)
+
+
+@app.command()
+def worker() -> None:
+    """Do the background work: optimiser runs, the daily reminders, e-mail. Runs until
+    stopped (SIGTERM or Ctrl-C); several workers may share a PostgreSQL database, one a SQLite
+    file."""
+    import signal
+
+    from facility.worker import Worker, WorkerBusy, sessions, single_worker
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    process = Worker(sessions(engine), settings)
+
+    def stop(signum: int, _frame: object) -> None:
+        process.stop.set()
+        if process.current is not None:
+            # Abandon the job: its transactions roll back, and the next worker fails the run
+            # as interrupted (or runs the job again, for work that is safe to repeat).
+            raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        with single_worker(engine):
+            process.run_forever()
+    except WorkerBusy as busy:
+        typer.echo(str(busy), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -85,7 +115,8 @@ def demo(
         help="compute the embeddings for semantic search (half a minute to a minute, when "
              "the model is installed)")] = True,
 ) -> None:
-    """Migrate, load reference data, seed the labelled demo data if empty, and serve."""
+    """Migrate, load reference data, seed the labelled demo data if empty, and serve, with a
+    worker beside the server (in this process) for the background work."""
     import uvicorn
 
     from facility.app import create_app
@@ -109,9 +140,26 @@ def demo(
         else:
             typer.echo(f"semantic search falls back to full-text search: {MISSING_MODEL}")
     if serve_after:
+        import threading
+
+        from facility.worker import Worker, WorkerBusy, sessions, single_worker
+
+        background = Worker(sessions(engine), settings)
+
+        def work() -> None:
+            try:
+                with single_worker(engine):
+                    background.run_forever()
+            except WorkerBusy as busy:  # a `facility worker` on the same file does the work
+                typer.echo(str(busy), err=True)
+
+        threading.Thread(target=work, name="facility-worker", daemon=True).start()
         typer.echo(f"demo running at http://{host}:{port}/  (GraphQL explorer: /graphql)")
-        uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port,
-                    proxy_headers=False)
+        try:
+            uvicorn.run(create_app(settings, engine=engine, demo=True), host=host, port=port,
+                        proxy_headers=False)
+        finally:
+            background.stop.set()
 
 
 @accounts_app.command("create")

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # Follow-up reminders (`facility reminders run`): days before a report's due date.
     reminder_offsets: Annotated[list[int], NoDecode] = Field(
         default=[60, 14], description="comma-separated days before the due date, e.g. 60,14")
+    # The worker (`facility worker`): it enqueues the day's reminders once this hour (UTC) has
+    # come, looks for new jobs this often, and keeps house (interrupted runs, stale jobs,
+    # unsent e-mail) this often.
+    reminders_hour: int = Field(default=6, ge=0, le=23)
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_housekeeping_seconds: float = Field(default=30.0, gt=0, le=3600)
     # E-mail: off unless smtp_host is set; notifications are then in the platform only.
     smtp_host: str | None = None
     smtp_port: int = 25

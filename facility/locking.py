@@ -10,8 +10,10 @@ lock is a plain reload.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from facility.errors import StaleVersion
@@ -36,3 +38,14 @@ def check_version(session: Session, obj: T, expected: int | None, *, what: str,
         raise StaleVersion(f"the {what} changed since you read it ({field} {expected}, now "
                        f"{current}); reload it and apply your change again")
     return obj
+
+
+def advisory_lock(session: Session, name: str) -> None:
+    """Mutual exclusion by name until the transaction ends, for work with no row to lock (two
+    starts of an optimiser run, two workers scheduling the same day's reminders). PostgreSQL:
+    a transaction-level advisory lock on a stable 63-bit hash of the name. SQLite: nothing to
+    do, its writers are serialised already (BEGIN IMMEDIATE, facility/db.py)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

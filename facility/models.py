@@ -5,9 +5,16 @@ from sqlmodel import SQLModel
 
 from facility.audit import AuditEntry, AuditHead
 from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
-from facility.engagements.models import DeploymentAnswer, Engagement, EngagementChange, FollowUpReport
+from facility.engagements.models import (
+    DeploymentAnswer,
+    Engagement,
+    EngagementChange,
+    EngagementExpert,
+    FollowUpReport,
+)
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
+from facility.jobs import Job
 from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
 from facility.reference.models import (
@@ -31,6 +38,7 @@ from governance.models import (
     MatchProposal,
     Motion,
     OptimiserRun,
+    ProposalExpert,
     Recusal,
     Screening,
     Vote,
@@ -47,11 +55,13 @@ __all__ = [
     "DeploymentAnswer",
     "Engagement",
     "EngagementChange",
+    "EngagementExpert",
     "Expert",
     "ExpertAvailability",
     "ExpertTheme",
     "FollowUpReport",
     "IdempotencyRecord",
+    "Job",
     "LoginAttempt",
     "MatchProposal",
     "Motion",
@@ -60,6 +70,7 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "ProposalExpert",
     "Recommendation",
     "RecommendationEmbedding",
     "RecommendationSdg",

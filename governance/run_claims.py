@@ -1,20 +1,21 @@
-"""Which server process executes an optimiser run, and whether that process is still there.
+"""Which worker executes an optimiser run, and whether that worker is still there.
 
-Several server processes share one database (`facility serve --workers N`, or servers on
-several hosts). Each run records its owner, `claimed_by` ("host:pid:boot id"), and a
-heartbeat, `heartbeat_at`, renewed at every progress report. A starting process fails a run
-left queued or running only when it is **interrupted**:
+Runs are executed by `facility worker` processes (facility/worker.py), possibly several, on
+several hosts, sharing one database. A worker claims a queued run when it takes the run's job;
+the run then records its owner, `claimed_by` ("host:pid:boot id"), and a heartbeat,
+`heartbeat_at`, renewed at every progress report. A queued run has no owner: its job waits in
+the queue (facility/jobs.py) and it is never failed for that. A worker fails a RUNNING run only
+when it is **interrupted**:
 
 - its owner is gone: the owner ran on this host and its process no longer exists, or the
   host has rebooted since (another boot id; a process id is only unique within one boot); or
 - its heartbeat is **stale**: older than the run's own time limit plus `HEARTBEAT_GRACE`.
   The solver reports progress after each phase and each improvement, but its exact search
-  may stay silent for up to its time limit; the grace covers building the instance, storing
-  the proposals, and a queued run waiting behind the previous run's unmet-demand analysis
-  (at most 12 re-solves of 10 s). This is the only test for an owner on another host, whose
+  may stay silent for up to its time limit; the grace covers building the instance and
+  storing the proposals. This is the only test for an owner on another host, whose
   processes cannot be seen from here, and catches a live process whose run hangs.
 
-Claiming is one conditional UPDATE (`status = QUEUED` in its WHERE): of two processes that
+Claiming is one conditional UPDATE (`status = QUEUED` in its WHERE): of two workers that
 try to execute the same run, the database lets exactly one change the row.
 """
 

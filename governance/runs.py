@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 import matching
 import matching.demand
-from facility import audit, idempotency
+from facility import audit, idempotency, jobs, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
@@ -50,6 +50,7 @@ from governance.models import (
 from governance.motions import open_motion
 
 log = logging.getLogger("facility.optimiser")
+JOB_KIND = "optimiser_run"
 RUN_CURRENCY = "USD"
 MAX_TIME_LIMIT = 600.0
 OpenSession = Callable[[], AbstractContextManager[Session]]
@@ -66,7 +67,8 @@ class RunTakenOver(Exception):
 
 def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0,
               idempotency_key: str | None = None) -> OptimiserRun:
-    """Queue a run; the caller starts `execute_run` once this transaction has committed.
+    """Queue a run, and its job for the worker in the same transaction (facility.jobs): the
+    worker starts `execute_run` once this transaction has committed, never before.
 
     A retry with the same key gets the first run back (a retried start never queues a second
     run); without a key, a start while a run is queued or running is a Conflict.
@@ -77,7 +79,7 @@ def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0
                                       f"timeLimit: between 1 and {MAX_TIME_LIMIT:.0f} seconds")
     # Two starts at once queue here; the second then finds the first (a retry with the same
     # key gets it back, any other start sees it busy).
-    audit.lock_chain(session)
+    locking.advisory_lock(session, "optimiser-run-start")
     return idempotency.create_once(
         session, account_id=actor.account_id, operation="startOptimiserRun",
         key=idempotency_key, payload={"time_limit": time_limit}, what="an optimiser run",
@@ -90,13 +92,13 @@ def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRu
     if busy is not None:
         raise Conflict(f"run {busy.id} is still {busy.status.lower()}; wait for it or cancel it")
     version, _ = body_in_force(session)
-    # Owned from the start by this process, whose background job will claim and run it: a
-    # run queued by a process that then died is interrupted, one queued by a live one is not.
+    # Owned by no process until a worker claims it; its job is in the queue from this commit
+    # on, so a queued run always has a worker's job waiting for it (governance/run_claims.py).
     run = OptimiserRun(criteria_version=version, time_limit=time_limit,
-                       started_by_id=actor.account_id, claimed_by=run_claims.this_process(),
-                       heartbeat_at=utcnow())
+                       started_by_id=actor.account_id, heartbeat_at=utcnow())
     session.add(run)
     session.flush()
+    jobs.enqueue(session, JOB_KIND, {"run_id": run.id})
     audit.record(session, actor_account_id=actor.account_id, action="run.started",
                  subject_type="optimiser_run", subject_id=run.id,
                  payload={"criteria_version": version, "time_limit": time_limit})
@@ -423,13 +425,13 @@ def store_result(session: Session, run_id: int, result: matching.Result,
 
 
 def fail_interrupted_runs(session: Session) -> int:
-    """Runs left queued or running by a process that stopped can never finish: mark them
-    failed. Runs another live process is executing are left alone (governance/run_claims.py
-    says when a run counts as interrupted). The rows are locked first, so two processes
-    starting at once fail each run once, and a run's owner cannot renew its heartbeat or
-    finish it between the check and the change."""
+    """Runs left running by a worker that stopped can never finish: mark them failed. Runs
+    another live worker is executing are left alone (governance/run_claims.py says when a run
+    counts as interrupted), and so are queued runs, which wait for a worker to claim their job.
+    The rows are locked first, so two workers at once fail each run once, and a run's owner
+    cannot renew its heartbeat or finish it between the check and the change."""
     unfinished = session.exec(select(OptimiserRun).where(
-        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))  # type: ignore[attr-defined]
+        OptimiserRun.status == RunStatus.RUNNING)
         .with_for_update().execution_options(populate_existing=True))
     now = utcnow()
     stale = [run for run in unfinished if run_claims.interrupted(run, now)]

@@ -678,16 +678,10 @@ class GovernanceMutation:
                             idempotency_key: str | None = None) -> RunResult:  # type: ignore[valid-type]
         ctx = context_of(info)
 
-        def action() -> RunPayload:
-            run = runs.start_run(ctx.session, actor=ctx.actor, time_limit=time_limit,
-                                 idempotency_key=idempotency_key)
-            run_id, open_session = run.id, ctx.open_session
-            # The job starts once this request has committed the queued run.
-            ctx.after_commit.append(
-                lambda: ctx.background(lambda: runs.execute_run(open_session, run_id)))  # type: ignore[arg-type]
-            return RunPayload(run=RunType(model=run))
-
-        return mutate(info, action)  # type: ignore[return-value]
+        # The run's job is queued with it; a worker starts it once this request has committed.
+        return mutate(info, lambda: RunPayload(run=RunType(model=runs.start_run(  # type: ignore[return-value]
+            ctx.session, actor=ctx.actor, time_limit=time_limit,
+            idempotency_key=idempotency_key))))
 
     @strawberry.mutation
     def cancel_optimiser_run(self, info: Info, id: strawberry.ID) -> RunResult:  # type: ignore[valid-type]

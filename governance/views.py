@@ -190,12 +190,9 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
     seat = seat_of(session, actor)
     mine = [v for v in votes if seat is not None and v.seat_id == seat.id]
     my_recusal = next((r for r in recusals if seat is not None and r.seat_id == seat.id), None)
-    conflict = None
-    if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
-        conflict = motion_rules.conflict_of(session, motion, seat)
     view = MotionView(motion=motion, tally=motion_rules.tally(session, motion), recusals=recusals,
                       votes=votes, my_seat=seat, my_recusal=my_recusal,
-                      my_vote=mine[-1] if mine else None, my_conflict=conflict)
+                      my_vote=mine[-1] if mine else None, my_conflict=None)
     if motion.kind == MotionKind.SCREENING:
         view.screening = session.exec(select(Screening).where(Screening.motion_id == motion.id)).first()
         view.request = session.get(CapacityRequest, motion.subject_id)
@@ -207,6 +204,9 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
             view.partner = session.get(Partner, view.offer.partner_id) if view.offer else None
     else:
         view.criteria = session.get(CriteriaSet, motion.subject_id)
+    if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
+        # After the subject: the view holds its rows, so the check reads them from the session.
+        view.my_conflict = motion_rules.conflict_of(session, motion, seat)
     if view.request is not None:
         _request_in_full(session, view, view.request)
     if view.proposal is not None:

@@ -128,7 +128,7 @@ def app(db_session: Session):
 
     return create_app(Settings(database_url="sqlite://", env="development"),
                       engine=db_session.get_bind(), open_session=open_session,
-                      run_in_background=lambda job: job())
+                      run_jobs_inline=True)
 
 
 @pytest.fixture

@@ -54,8 +54,8 @@ def test_a_step_the_lifecycle_does_not_allow_is_refused_and_changes_nothing(curr
 
 
 def test_withdrawal_and_submission_follow_from_the_table() -> None:
-    assert WITHDRAWABLE == {R.DRAFT, R.SUBMITTED, R.ELIGIBLE, R.INELIGIBLE, R.PROPOSED, R.APPROVED}
-    assert SUBMITTABLE == {R.DRAFT, R.INELIGIBLE}
+    assert {R.DRAFT, R.SUBMITTED, R.ELIGIBLE, R.INELIGIBLE, R.PROPOSED, R.APPROVED} == WITHDRAWABLE
+    assert {R.DRAFT, R.INELIGIBLE} == SUBMITTABLE
 
 
 def test_the_other_lifecycles() -> None:
@@ -72,9 +72,10 @@ def test_the_other_lifecycles() -> None:
     assert proposal.status == ProposalStatus.APPROVED
 
 
-# Optimiser runs are the one exception: their status follows the worker's claims (conditional
-# UPDATEs that decide which process runs them), not a user's step.
-EXEMPT = {"facility/lifecycle.py", "governance/runs.py", "governance/run_claims.py"}
+# Optimiser runs and queued jobs are the exceptions: their status follows the workers' claims
+# (locked or conditional updates that decide which process runs them), not a user's step.
+EXEMPT = {"facility/lifecycle.py", "facility/jobs.py", "governance/runs.py",
+          "governance/run_claims.py"}
 
 
 def test_no_code_sets_a_status_except_through_a_lifecycle() -> None:

@@ -92,10 +92,8 @@ class Context:
     session: Session
     actor: Actor | None
     settings: Settings
-    background: Callable[[Callable[[], None]], object] = field(default=lambda job: job())
     open_session: Callable[[], AbstractContextManager[Session]] | None = None
     loaders: Loaders = field(init=False)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)

@@ -33,6 +33,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.auth.service import account_for_token
 from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout, reading_only
+from facility.worker import run_pending
 from governance.committee import holds_seat
 
 log = logging.getLogger("facility.graphql")
@@ -135,7 +136,6 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
             seated = account.role == Role.COMMITTEE and holds_seat(session, account.id)
             actor = Actor.from_account(account, seated=seated)
         context = Context(session=session, actor=actor, settings=app_state.settings,
-                          background=app_state.run_in_background,
                           open_session=app_state.open_session)
         try:
             result = (production_schema if production else schema).execute_sync(
@@ -159,8 +159,8 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
             except Exception:
                 session.rollback()
                 raise
-            for job in context.after_commit:  # work that must see this request's writes
-                job()
+            if app_state.run_jobs_inline:  # tests: the jobs this request enqueued, now
+                run_pending(app_state.open_session, app_state.settings)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_format_error(e, correlation_id,

@@ -11,15 +11,16 @@ from sqlmodel import Session, select
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.auth.service import create_account
+from facility.config import get_settings
 from facility.requests.models import CapacityRequest, RequestStatus
-from governance import decisions as _decisions  # noqa: F401  (motions apply decisions from it)
+from facility.worker import run_pending
 from governance.committee import seat_member
 from governance.criteria import draft_criteria
 from governance.decisions import decide, propose_criteria
 from governance.models import MatchProposal, Motion, MotionKind, MotionStatus, Recusal, VoteChoice
 from governance.motions import cast_vote, tally
 from governance.proposals import confirm_proposal
-from governance.runs import execute_run, start_run
+from governance.runs import start_run
 from governance.screening import open_screening
 
 # One member per regional group; Senegal, Brazil and Norway have stakes in the demo data,
@@ -78,7 +79,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     def same_session() -> Iterator[Session]:
         yield session
 
-    execute_run(same_session, run.id)  # type: ignore[arg-type]
+    run_pending(same_session, get_settings())  # the run's job, as a worker would run it
     session.refresh(run)
     proposals = session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
                              .order_by(MatchProposal.id)).all()

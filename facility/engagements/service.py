@@ -136,7 +136,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
     joining = set(expert_ids or ()) - set(engagement.expert_ids)
     engagement.start, engagement.end = new_start, new_end
     if expert_ids is not None:
-        engagement.expert_ids = list(expert_ids)
+        engagement.set_team(expert_ids)
     session.add(engagement)
     if "end" in changes:
         _move_due_dates(session, engagement)

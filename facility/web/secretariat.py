@@ -37,6 +37,7 @@ from facility.web.deps import FormDep, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
+from facility.worker import run_pending
 from governance import committee, runs, screening, views
 from governance.models import RunStatus
 
@@ -110,10 +111,10 @@ def start_run(request: Request, db: SessionDep, actor: SecretariatActor,
         db.rollback()
         return _home(request, db, actor, time_limit=time_limit, conflict=str(conflict),
                      status_code=409)
-    run_id, open_session = run.id, request.app.state.open_session
-    db.commit()
-    # The job starts only once the queued run is committed, as the GraphQL mutation does.
-    request.app.state.run_in_background(lambda: runs.execute_run(open_session, run_id))
+    run_id = run.id
+    db.commit()  # the run and its job: a worker starts it from now on
+    if request.app.state.run_jobs_inline:  # tests: the job at once, in-process
+        run_pending(request.app.state.open_session, request.app.state.settings)
     return RedirectResponse(f"/secretariat/runs/{run_id}", status_code=303)
 
 

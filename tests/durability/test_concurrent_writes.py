@@ -37,8 +37,8 @@ THREADS = 8
 
 @pytest.fixture
 def api(pg_db):
-    app = create_app(Settings(database_url=pg_db.url), engine=pg_db.engine,
-                     run_in_background=lambda job: None)  # no solver: only the queueing counts
+    # No worker: only the queueing counts.
+    app = create_app(Settings(database_url=pg_db.url), engine=pg_db.engine)
     callers = seed_callers(pg_db)
 
     def call(token: str, name: str, **variables: Any) -> dict:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from facility.jobs import Job, JobStatus
+from facility.worker import run_pending
 from governance.models import CommitteeSeat, OptimiserRun, RunStatus
 from governance.runs import execute_run
 from tests.api.helpers import YEAR, request_input, run
@@ -125,15 +127,16 @@ def test_declining_needs_a_reason_and_releases_the_request(world, recs):
 
 
 def test_a_queued_run_can_be_cancelled_and_a_running_one_stops(world, app, db_session):
-    queued: list = []
-    app.state.run_in_background = queued.append  # hold the job instead of running it
+    app.state.run_jobs_inline = False  # no worker: the job waits in the queue
     started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]["run"]
-    assert started["status"] == "QUEUED" and len(queued) == 1
+    queued = db_session.exec(select(Job).where(Job.status == JobStatus.QUEUED)).all()
+    assert started["status"] == "QUEUED" and [j.kind for j in queued] == ["optimiser_run"]
     busy = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]
     assert busy["__typename"] == "Conflict"
     cancelled = run(world.secretariat, "CancelOptimiserRun", id=started["id"])["result"]
     assert cancelled["run"]["status"] == "CANCELLED"
-    queued[0]()  # the job finds its run cancelled and does nothing
+    # The worker's job finds its run cancelled and does nothing.
+    assert run_pending(app.state.open_session, app.state.settings) == 1
     assert run(world.secretariat, "OptimiserRun", id=started["id"])["optimiserRun"]["status"] == \
         "CANCELLED"
 
@@ -159,17 +162,15 @@ def test_only_the_secretariat_runs_the_optimiser(world):
 
 
 def test_a_run_interrupted_by_a_restart_is_marked_failed(world, app, db_session):
-    from fastapi.testclient import TestClient
-
     from facility.auth.models import Account, Role
+    from facility.worker import Worker
 
     secretariat = db_session.exec(select(Account).where(Account.role == Role.SECRETARIAT)).first()
     stuck = OptimiserRun(criteria_version=1, time_limit=5, started_by_id=secretariat.id,
                          status=RunStatus.RUNNING)
     db_session.add(stuck)
     db_session.commit()
-    with TestClient(app):  # the server starts again
-        pass
+    Worker(app.state.open_session, app.state.settings).keep_house()  # a worker starts again
     db_session.refresh(stuck)
     assert stuck.status == RunStatus.FAILED and "interrupted" in stuck.error
     started = run(world.secretariat, "StartOptimiserRun", timeLimit=5)["result"]

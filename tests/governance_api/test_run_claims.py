@@ -1,9 +1,10 @@
-"""Optimiser runs under several server processes: a starting worker fails only the runs that
-were interrupted (governance/run_claims.py), never one another live worker is executing.
+"""Optimiser runs under several workers: a worker keeping house fails only the runs that were
+interrupted (governance/run_claims.py), never one another live worker is executing, and never
+a queued run (its job waits for a worker).
 
 The owners here are real processes: a child Python that sleeps (alive) or one that has
-exited and been reaped (gone). Each test starts the app as a new worker would (its lifespan
-runs `fail_interrupted_runs`) and reads what it left.
+exited and been reaped (gone). Each test runs a worker's housekeeping, as a worker starting
+next to the run's owner does, and reads what it left.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from facility.audit import AuditEntry
 from facility.auth.models import Role
 from facility.auth.service import create_account
+from facility.jobs import Job, JobStatus
 from facility.timeutil import utcnow
+from facility.worker import Worker, run_pending
 from governance import run_claims, runs
 from governance.models import MatchProposal, OptimiserRun, RunStatus
 
@@ -66,8 +68,8 @@ def _run(db_session, secretariat_id: int, *, owner: str | None, beat_ago: timede
 
 
 def _start_another_worker(app, db_session, run: OptimiserRun) -> OptimiserRun:
-    with TestClient(app):  # a worker starting (or restarting) next to the run's owner
-        pass
+    # A worker starting (or restarting) next to the run's owner keeps house first.
+    Worker(app.state.open_session, app.state.settings).keep_house()
     db_session.refresh(run)
     return run
 
@@ -117,24 +119,37 @@ def test_a_run_whose_owner_is_gone_fails_at_once(app, db_session, secretariat_id
     fresh = timedelta(seconds=1)
     exited = _run(db_session, secretariat_id, owner=_owner(dead_pid), beat_ago=fresh)
     rebooted = _run(db_session, secretariat_id, owner=_owner(live_pid, boot="an-earlier-boot"),
-                    beat_ago=fresh, status=RunStatus.QUEUED)
+                    beat_ago=fresh)
     unowned = _run(db_session, secretariat_id, owner=None, beat_ago=None)  # from before 0013
     for run in (exited, rebooted, unowned):
         run = _start_another_worker(app, db_session, run)
         assert run.status == RunStatus.FAILED, run.claimed_by
         assert len(_failures(db_session, run)) == 1
+    # A queued run is not interrupted, whoever queued it and however long ago: it waits for
+    # its job to be taken (a run queued by a server before the worker existed got its job in
+    # migration 0026).
+    waiting = _run(db_session, secretariat_id, owner=_owner(dead_pid), beat_ago=timedelta(days=2),
+                   status=RunStatus.QUEUED)
+    assert _start_another_worker(app, db_session, waiting).status == RunStatus.QUEUED
 
 
-def test_a_run_this_process_queued_is_owned_by_it_and_survives_its_own_restart(
+def test_a_queued_run_has_its_job_and_no_owner_until_a_worker_takes_it(
         app, db_session, secretariat_id):
     from facility.auth.actor import Actor
     from facility.auth.models import Account
 
+    app.state.run_jobs_inline = False
     actor = Actor.from_account(db_session.get(Account, secretariat_id))
     run = runs.start_run(db_session, actor=actor, time_limit=5)
     db_session.commit()
-    assert run.claimed_by == run_claims.this_process() == _owner(os.getpid())
+    [job] = db_session.exec(select(Job).where(Job.kind == runs.JOB_KIND)).all()
+    assert (run.claimed_by, job.payload, job.status) == (None, {"run_id": run.id}, JobStatus.QUEUED)
     assert _start_another_worker(app, db_session, run).status == RunStatus.QUEUED
+    assert run_pending(app.state.open_session, app.state.settings) >= 1
+    db_session.refresh(run)
+    db_session.refresh(job)
+    assert run.status == RunStatus.DONE and run.claimed_by == _owner(os.getpid())
+    assert job.status == JobStatus.DONE and job.attempts == 1
 
 
 def test_a_run_failed_by_another_worker_is_never_finished_by_its_owner(

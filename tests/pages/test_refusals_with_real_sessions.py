@@ -110,8 +110,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
                        submitted=_request(session, mission, RequestStatus.SUBMITTED).id,
                        draft=_request(session, mission, RequestStatus.DRAFT).id)
         engine = make_engine(db.url, lock_timeout=0.3)  # a short wait, for the 503 test
-        app = create_app(Settings(database_url=db.url, env="development"), engine=engine,
-                         run_in_background=lambda job: None)
+        app = create_app(Settings(database_url=db.url, env="development"), engine=engine)
         yield Seeded(db=db, app=app, ids=ids, token=token)
         engine.dispose()
 

@@ -312,7 +312,7 @@ def _world(_world_connection) -> Iterator[World]:
 
     app = create_app(Settings(database_url="sqlite://", env="development"),
                      engine=_world_connection, open_session=open_session,
-                     run_in_background=lambda job: job())
+                     run_jobs_inline=True)
     build_point = _world_connection.begin_nested()
     holder.session = Session(bind=_world_connection, join_transaction_mode="create_savepoint",
                              expire_on_commit=False)
@@ -365,7 +365,7 @@ PRODUCTION = Settings(database_url="sqlite://", env="production", secret_key="p"
 def production_app(engine, open_session):
     """The app with FACILITY_ENV=production, on the test's own session."""
     return create_app(PRODUCTION, engine=engine, open_session=open_session,
-                      run_in_background=lambda job: job())
+                      run_jobs_inline=True)
 
 
 @pytest.fixture

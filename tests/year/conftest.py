@@ -205,7 +205,7 @@ def year(request, tmp_path, monkeypatch) -> Iterator[Year]:
     engine = make_engine(url)
     # Runs execute when started, as the one background worker would, so the story is in order.
     app = create_app(Settings(database_url=url, env="development"), engine=engine,
-                     run_in_background=lambda job: job())
+                     run_jobs_inline=True)
     api = TestClient(app)
     api.__enter__()
     world = Year(url=url, folder=tmp_path, app=app, api=api, cli_runner=runner, clock=ExitStack())
