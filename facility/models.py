@@ -5,7 +5,13 @@ from sqlmodel import SQLModel
 
 from facility.audit import AuditEntry, AuditHead
 from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
-from facility.engagements.models import DeploymentAnswer, Engagement, EngagementChange, FollowUpReport
+from facility.engagements.models import (
+    DeploymentAnswer,
+    Engagement,
+    EngagementChange,
+    EngagementExpert,
+    FollowUpReport,
+)
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.notifications.models import Notification
@@ -31,6 +37,7 @@ from governance.models import (
     MatchProposal,
     Motion,
     OptimiserRun,
+    ProposalExpert,
     Recusal,
     Screening,
     Vote,
@@ -47,6 +54,7 @@ __all__ = [
     "DeploymentAnswer",
     "Engagement",
     "EngagementChange",
+    "EngagementExpert",
     "Expert",
     "ExpertAvailability",
     "ExpertTheme",
@@ -60,6 +68,7 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "ProposalExpert",
     "Recommendation",
     "RecommendationEmbedding",
     "RecommendationSdg",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, relationship
+from sqlmodel import Field, Relationship, Session, SQLModel, select
 
+from facility.experts.models import Expert
 from facility.timeutil import utcnow
 
 
@@ -182,7 +185,6 @@ class MatchProposal(SQLModel, table=True):
     run_id: int = Field(foreign_key="optimiser_run.id", index=True)
     request_id: int = Field(foreign_key="capacity_request.id", index=True)
     offer_id: int = Field(foreign_key="offer.id", index=True)
-    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     value: int
     fit: int
     explanation: str = Field(sa_column=Column(Text, nullable=False))
@@ -192,6 +194,42 @@ class MatchProposal(SQLModel, table=True):
     declined_by: str | None = Field(default=None, max_length=10)
     decline_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
+    # The proposed experts in the team's order (the optimiser's), changed through `set_team`.
+    # Read on first use (one statement); a list of proposals loads all their teams at once
+    # with the option `selectinload(MatchProposal.team)`, one statement for the list.
+    team: Mapped[list[ProposalExpert]] = Relationship(sa_relationship=relationship(
+        "ProposalExpert", order_by="ProposalExpert.position", cascade="all, delete-orphan"))
+
+    def __init__(self, *, expert_ids: Iterable[int] = (), **values: object) -> None:
+        super().__init__(**values)
+        self.set_team(expert_ids)
+
+    @property
+    def expert_ids(self) -> list[int]:
+        """The team's expert ids, in order."""
+        return [member.expert_id for member in self.team]
+
+    def set_team(self, expert_ids: Iterable[int]) -> None:
+        """Make the team these experts, in this order (each once: the caller checks)."""
+        staying = {member.expert_id: member for member in self.team}
+        self.team = [staying.get(i) or ProposalExpert(expert_id=i) for i in expert_ids]
+        for position, member in enumerate(self.team):
+            member.position = position
+
+
+class ProposalExpert(SQLModel, table=True):
+    """One expert's place on a proposal's team (`position` orders the team)."""
+
+    __tablename__ = "proposal_expert"
+
+    proposal_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("match_proposal.id"), primary_key=True))
+    # Never deleted while on a team (erasure anonymises the row); indexed for one expert's
+    # proposals.
+    expert_id: int = Field(sa_column=Column(Integer, ForeignKey("expert.id"), primary_key=True,
+                                            index=True))
+    position: int
+    expert: Mapped[Expert] = Relationship(sa_relationship=relationship("Expert"))
 
 
 def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool:

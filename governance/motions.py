@@ -34,6 +34,7 @@ from governance.models import (
     Motion,
     MotionKind,
     MotionStatus,
+    ProposalExpert,
     Recusal,
     Vote,
     VoteChoice,
@@ -57,12 +58,15 @@ def conflict_of(session: Session, motion: Motion, seat: CommitteeSeat) -> str | 
         partner = session.get(Partner, offer.partner_id) if offer else None
         if partner is not None and partner.state_code == seat.state_code:
             return f"the offer comes from {partner.name}, a partner of the member's State"
-        for expert_id in proposal.expert_ids:
-            expert = session.get(Expert, expert_id)
-            nominator = session.get(Partner, expert.partner_id) if expert else None
-            if nominator is not None and nominator.state_code == seat.state_code:
-                return (f"an expert was nominated by {nominator.name}, a partner of the "
-                        f"member's State")
+        nominator = session.exec(
+            select(Partner).join(Expert, Expert.partner_id == Partner.id)  # type: ignore[arg-type]
+            .join(ProposalExpert, ProposalExpert.expert_id == Expert.id)  # type: ignore[arg-type]
+            .where(ProposalExpert.proposal_id == proposal.id,
+                   Partner.state_code == seat.state_code)
+            .order_by(ProposalExpert.position)).first()  # type: ignore[arg-type]
+        if nominator is not None:
+            return (f"an expert was nominated by {nominator.name}, a partner of the "
+                    f"member's State")
     return None
 
 

@@ -6,7 +6,7 @@ is answered exactly like one that does not exist (see `facility.errors.NotFound`
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -126,9 +126,7 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
     """The committee and secretariat see all; a State its own requests' proposals; a partner
     the proposals that use its offer or its experts. The public sees published decisions only
     (through `governance.publication`, not here)."""
-    from facility.experts.models import Expert
-    from facility.offers.models import Offer
-    from facility.requests.models import CapacityRequest
+    from governance.models import ProposalExpert
 
     if actor is None or actor.role == Role.EXPERT:
         return False
@@ -142,15 +140,14 @@ def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: 
     offer = session.get(Offer, proposal.offer_id)
     if offer is not None and offer.partner_id == actor.partner_id:
         return True
-    return any((e := session.get(Expert, eid)) is not None and e.partner_id == actor.partner_id
-               for eid in proposal.expert_ids)
+    return bool(session.scalar(select(_on_team(
+        ProposalExpert, ProposalExpert.proposal_id == proposal.id,
+        Expert.partner_id == actor.partner_id))))
 
 
 def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """SQL condition selecting the proposals this caller may see: the rule of `can_view_proposal`."""
-    from sqlalchemy import exists
-
-    from governance.models import MatchProposal
+    from governance.models import MatchProposal, ProposalExpert
 
     if actor is None or actor.role == Role.EXPERT:
         return false()
@@ -162,21 +159,16 @@ def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if actor.role != Role.PARTNER:
         return false()
     own_offers = select(Offer.id).where(Offer.partner_id == actor.partner_id)
-    uses_own_expert = exists().where(Expert.partner_id == actor.partner_id,
-                                     _lists_expert(MatchProposal.expert_ids))
+    uses_own_expert = _on_team(ProposalExpert, ProposalExpert.proposal_id == MatchProposal.id,
+                               Expert.partner_id == actor.partner_id)
     return MatchProposal.offer_id.in_(own_offers) | uses_own_expert  # type: ignore[attr-defined]
 
 
-def _lists_expert(expert_ids) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    """SQL: the JSON list of integers `expert_ids` holds `Expert.id` (of the enclosing query).
-
-    Normalised to ",1,2," (spaces dropped, brackets made commas), the list holds an expert
-    exactly when it contains ",<id>,"; the same on both databases."""
-    from sqlalchemy import String, cast, func, literal
-
-    listed = func.replace(func.replace(func.replace(
-        cast(expert_ids, String), " ", ""), "[", ","), "]", ",")
-    return listed.like(literal("%,") + cast(Expert.id, String) + literal(",%"))
+def _on_team(team, owner: ColumnElement[bool], *conditions: ColumnElement[bool]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """SQL: a team has an expert meeting `conditions`. `team` is the table of teams
+    (ProposalExpert or EngagementExpert), `owner` ties its rows to their proposal or engagement
+    (of the enclosing query, or one id). Every team-membership rule here is this EXISTS."""
+    return exists().where(owner, Expert.id == team.expert_id, *conditions)
 
 
 def can_view_governance_internals(actor: Actor | None) -> bool:
@@ -265,15 +257,14 @@ def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """SQL condition selecting the engagements the signed-in expert is deployed on. They see
     these as deployments (what, where, when, who funds it; their own answer), never as the
     engagement itself: its follow-up reports and the team's personal data are not theirs."""
-    from sqlalchemy import exists
-
-    from facility.engagements.models import Engagement
+    from facility.engagements.models import Engagement, EngagementExpert
 
     if actor is None or actor.role != Role.EXPERT:
         return false()
-    return exists().where(Expert.account_id == actor.account_id,  # type: ignore[return-value]
-                          Expert.erased_at.is_(None),  # type: ignore[union-attr]
-                          _lists_expert(Engagement.expert_ids))
+    return _on_team(EngagementExpert,
+                    EngagementExpert.engagement_id == Engagement.id,  # type: ignore[arg-type]
+                    Expert.account_id == actor.account_id,  # type: ignore[arg-type]
+                    Expert.erased_at.is_(None))  # type: ignore[union-attr]
 
 
 def can_view_own_deployments(actor: Actor | None) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, relationship
+from sqlmodel import Field, Relationship, SQLModel
 
+from facility.experts.models import Expert
 from facility.timeutil import utcnow
 
 
@@ -28,7 +31,6 @@ class Engagement(SQLModel, table=True):
     proposal_id: int = Field(foreign_key="match_proposal.id", unique=True)
     request_id: int = Field(foreign_key="capacity_request.id", index=True)
     offer_id: int = Field(foreign_key="offer.id", index=True)
-    expert_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     start: date
     end: date
     budget: int
@@ -36,6 +38,44 @@ class Engagement(SQLModel, table=True):
     status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
     version: int = Field(default=1, description="one more for every progress step and amendment")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+    # The deployed experts in the team's order, changed through `set_team`. Read on first use
+    # (one statement); a list of engagements loads all their teams at once with the option
+    # `selectinload(Engagement.team)`, one statement for the list.
+    team: Mapped[list[EngagementExpert]] = Relationship(sa_relationship=relationship(
+        "EngagementExpert", order_by="EngagementExpert.position", cascade="all, delete-orphan"))
+
+    def __init__(self, *, expert_ids: Iterable[int] = (), **values: object) -> None:
+        super().__init__(**values)
+        self.set_team(expert_ids)
+
+    @property
+    def expert_ids(self) -> list[int]:
+        """The team's expert ids, in order."""
+        return [member.expert_id for member in self.team]
+
+    def set_team(self, expert_ids: Iterable[int]) -> None:
+        """Make the team these experts, in this order (each once: the caller checks). Members
+        who stay keep their row, so that a changed team updates, inserts and deletes only what
+        changed."""
+        staying = {member.expert_id: member for member in self.team}
+        self.team = [staying.get(i) or EngagementExpert(expert_id=i) for i in expert_ids]
+        for position, member in enumerate(self.team):
+            member.position = position
+
+
+class EngagementExpert(SQLModel, table=True):
+    """One expert's place on an engagement's team (`position` orders the team)."""
+
+    __tablename__ = "engagement_expert"
+
+    engagement_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("engagement.id"), primary_key=True))
+    # An expert on a team is never deleted (an erased expert keeps their anonymised row), and
+    # the foreign key keeps it so. Indexed for the engagements of one expert.
+    expert_id: int = Field(sa_column=Column(Integer, ForeignKey("expert.id"), primary_key=True,
+                                            index=True))
+    position: int
+    expert: Mapped[Expert] = Relationship(sa_relationship=relationship("Expert"))
 
 
 class EngagementChangeKind(StrEnum):

@@ -20,7 +20,7 @@ from facility import locking
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.engagements import service
-from facility.engagements.models import Engagement, EngagementStatus
+from facility.engagements.models import Engagement, EngagementExpert, EngagementStatus
 from facility.errors import Conflict, Problems
 from facility.experts import consent
 from facility.experts import service as experts
@@ -52,11 +52,13 @@ def schedule_of(session: Session, expert_ids: list[int]) -> Schedule:
     wanted = set(expert_ids)
     booked: dict[int, list[tuple[int, date, date]]] = {i: [] for i in wanted}
     if wanted:
-        for engagement_id, team, start, end in session.exec(
-                select(Engagement.id, Engagement.expert_ids, Engagement.start, Engagement.end)
-                .where(Engagement.status != EngagementStatus.COMPLETED)):
-            for expert_id in set(team) & wanted:
-                booked[expert_id].append((engagement_id, start, end))  # type: ignore[arg-type]
+        for expert_id, engagement_id, start, end in session.exec(
+                select(EngagementExpert.expert_id, Engagement.id, Engagement.start, Engagement.end)
+                .join(Engagement, Engagement.id == EngagementExpert.engagement_id)  # type: ignore[arg-type]
+                .where(EngagementExpert.expert_id.in_(wanted),  # type: ignore[attr-defined]
+                       Engagement.status != EngagementStatus.COMPLETED)
+                .order_by(Engagement.id)):  # type: ignore[arg-type]
+            booked[expert_id].append((engagement_id, start, end))  # type: ignore[arg-type]
     return Schedule(windows=dict(experts.availability_by_expert(session, list(wanted))) if wanted
                     else {}, booked=booked)
 

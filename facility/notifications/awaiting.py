@@ -22,6 +22,7 @@ from facility.engagements.models import (
     DeploymentAnswer,
     DeploymentAnswerChoice,
     Engagement,
+    EngagementExpert,
     EngagementStatus,
     FollowUpReport,
 )
@@ -117,23 +118,24 @@ def for_partner(session: Session, actor: Actor) -> dict[str, list[Task]]:
         & MatchProposal.partner_confirmed_at.is_(None),  # type: ignore[union-attr]
         lambda _request_id, pk: f"/partner/proposals#proposal-{pk}")
     rows = session.exec(
-        select(Engagement, CapacityRequest.title, State.name, DeploymentAnswer.expert_id)
+        select(Engagement.id, Engagement.start, CapacityRequest.title, State.name)
         .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
         .join(DeploymentAnswer, DeploymentAnswer.engagement_id == Engagement.id)  # type: ignore[arg-type]
+        # Still on the team: an expert replaced already has nothing left to answer for.
+        .join(EngagementExpert, (EngagementExpert.engagement_id == Engagement.id)
+              & (EngagementExpert.expert_id == DeploymentAnswer.expert_id))  # type: ignore[arg-type]
         .where(Offer.partner_id == actor.partner_id,
                Engagement.status != EngagementStatus.COMPLETED,
                DeploymentAnswer.answer == DeploymentAnswerChoice.DECLINED)
         .order_by(Engagement.start, Engagement.id)).all()  # type: ignore[arg-type]
     declined: dict[int, Task] = {}
-    for engagement, title, state, expert_id in rows:
-        if expert_id not in engagement.expert_ids:
-            continue  # replaced already
-        previous = declined.get(engagement.id)  # type: ignore[arg-type]
-        declined[engagement.id] = Task(  # type: ignore[index]
-            title=title, state=state, on=engagement.start,
-            path=f"/partner/engagements#engagement-{engagement.id}",
+    for engagement_id, start, title, state in rows:
+        previous = declined.get(engagement_id)
+        declined[engagement_id] = Task(
+            title=title, state=state, on=start,
+            path=f"/partner/engagements#engagement-{engagement_id}",
             number=(previous.number or 0) + 1 if previous else 1)
     return {"proposals": proposals, "declined": list(declined.values())}
 

@@ -66,7 +66,7 @@ def _proposal_with_expert(db, world: World, offers_of, person):
     mission = person(Role.STATE, state_code="BRA")
     request = add_request(db, mission, "BRA", 41, status=RequestStatus.ELIGIBLE)
     _run, [proposal] = add_run_with_proposals(db, world.secretariat, [request], offer.id)
-    proposal.expert_ids = [expert.id]
+    proposal.set_team([expert.id])
     proposal.explanation = (
         f"Funded by offer O{offer.id} (Test partner: themes Justice; budget left after this "
         f"match 1,194,567). Expert E{expert.id} (AFRICAN; Justice; speaks fr, en). Value 130 "
