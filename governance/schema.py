@@ -5,6 +5,7 @@ import enum
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -22,7 +23,6 @@ from facility.auth.models import Account
 from facility.engagements import models as engagement_models
 from facility.engagements.models import DeploymentAnswerChoice as DeploymentAnswerChoiceEnum
 from facility.errors import NotFound, PermissionDenied
-from facility.experts.models import Expert
 from facility.experts.schema import ExpertType
 from facility.ids import decode_id, encode_id
 from facility.offers.models import Offer
@@ -299,9 +299,10 @@ def _offer_of(info: Info, offer_id: int) -> OfferType:
     return OfferType(model=context_of(info).session.get(Offer, offer_id))  # type: ignore[arg-type]
 
 
-def _experts_of(info: Info, expert_ids: list[int]) -> list[ExpertType]:
-    session = context_of(info).session
-    return [ExpertType(model=e) for e in (session.get(Expert, i) for i in expert_ids) if e]
+def _experts_of(model: engagement_models.Engagement | models.MatchProposal) -> list[ExpertType]:
+    """The team in its order (loaded with a list of engagements or proposals, see
+    list_engagements and list_proposals; read on first use for one)."""
+    return [ExpertType(model=member.expert) for member in model.team]
 
 
 DeploymentAnswerChoice = strawberry.enum(DeploymentAnswerChoiceEnum, name="DeploymentAnswerChoice")
@@ -358,7 +359,7 @@ class EngagementType:
 
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        return _experts_of(info, self.model.expert_ids)
+        return _experts_of(self.model)
 
     @strawberry.field(description="each deployed expert's answer to the deployment, in the "
                                   "order the team lists them (answer null: not answered yet)")
@@ -367,7 +368,7 @@ class EngagementType:
         answers = {a.expert_id: a for a in ctx.loaders.deployment_answers.load(self.model.id)}  # type: ignore[arg-type]
         reasons = permissions.can_view_decline_reasons(ctx.session, ctx.actor, self.model)
         listed = []
-        for expert in _experts_of(info, self.model.expert_ids):
+        for expert in _experts_of(self.model):
             answer = answers.get(expert.model.id)  # type: ignore[arg-type]
             listed.append(ExpertAnswer(
                 expert=expert, answer=answer.answer if answer else None,
@@ -398,7 +399,7 @@ class ProposalType:
 
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        return _experts_of(info, self.model.expert_ids)
+        return _experts_of(self.model)
 
     @strawberry.field(description="the request's value under the criteria")
     def value(self) -> int:
@@ -560,7 +561,9 @@ class RunType:
     @strawberry.field
     def proposals(self, info: Info) -> list[ProposalType]:
         rows = context_of(info).session.exec(select(models.MatchProposal).where(
-            models.MatchProposal.run_id == self.model.id).order_by(models.MatchProposal.id)).all()  # type: ignore[arg-type]
+            models.MatchProposal.run_id == self.model.id)
+            .options(selectinload(models.MatchProposal.team).joinedload(models.ProposalExpert.expert))  # type: ignore[arg-type]
+            .order_by(models.MatchProposal.id)).all()  # type: ignore[arg-type]
         return [ProposalType(model=p) for p in rows]
 
 
@@ -691,13 +694,9 @@ class GovernanceQuery:
                   first: int | None = None, after: str | None = None) -> Connection[ProposalType]:
         ctx = context_of(info)
         limit, offset = page_window(first, after, ctx.settings.max_page_size)
-        query = select(models.MatchProposal).order_by(models.MatchProposal.id.desc())  # type: ignore[union-attr]
-        if status is not None:
-            query = query.where(models.MatchProposal.status == status)
-        rows = [p for p in ctx.session.exec(query)
-                if permissions.can_view_proposal(ctx.session, ctx.actor, p)]
-        return connection([ProposalType(model=p) for p in rows[offset:offset + limit]],
-                          total=len(rows), offset=offset)
+        rows, total = proposals.list_proposals(ctx.session, actor=ctx.actor, status=status,
+                                               limit=limit, offset=offset)
+        return connection([ProposalType(model=p) for p in rows], total=total, offset=offset)
 
     @strawberry.field
     def proposal(self, info: Info, id: strawberry.ID) -> ProposalType | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
 from facility.auth import permissions
@@ -141,12 +142,9 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
     mine = [CastVote(g, v.choice, v.comment, v.cast_at) for v, g in vote_rows
             if seat is not None and v.seat_id == seat.id]
     my_recusal = next((r for r in recusals if seat is not None and r.seat_id == seat.id), None)
-    conflict = None
-    if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
-        conflict = motion_rules.conflict_of(session, motion, seat)
     view = MotionView(motion=motion, tally=motion_rules.tally(session, motion), recusals=recusals,
                       votes=votes, my_seat=seat, my_recusal=my_recusal,
-                      my_vote=mine[-1] if mine else None, my_conflict=conflict)
+                      my_vote=mine[-1] if mine else None, my_conflict=None)
     if motion.kind == MotionKind.SCREENING:
         view.screening = session.exec(select(Screening).where(Screening.motion_id == motion.id)).first()
         view.request = session.get(CapacityRequest, motion.subject_id)
@@ -158,6 +156,9 @@ def motion_view(session: Session, *, actor: Actor | None, motion_id: int) -> Mot
             view.partner = session.get(Partner, view.offer.partner_id) if view.offer else None
     else:
         view.criteria = session.get(CriteriaSet, motion.subject_id)
+    if seat is not None and my_recusal is None and motion.status == MotionStatus.OPEN:
+        # After the subject: the view holds its rows, so the check reads them from the session.
+        view.my_conflict = motion_rules.conflict_of(session, motion, seat)
     if view.request is not None:
         _request_in_full(session, view, view.request)
     if view.proposal is not None:
@@ -255,6 +256,7 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
     """A run with its proposals (request, offer, partner, motion) and its unmatched requests."""
     run = get_run(session, actor=actor, run_id=run_id)
     proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
+                                  .options(selectinload(MatchProposal.team))  # type: ignore[arg-type]
                                   .order_by(MatchProposal.id)))  # type: ignore[arg-type]
     unmatched_ids = [u["request"] for u in run.unmatched]
     request_ids = ({p.request_id for p in proposals} | set(unmatched_ids)
