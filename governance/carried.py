@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 import matching
@@ -63,6 +64,8 @@ def agreed(session: Session, *, offer_ids: dict[int, str], expert_ids: dict[int,
     rows = session.exec(select(MatchProposal, Engagement).outerjoin(
         Engagement, Engagement.proposal_id == MatchProposal.id)  # type: ignore[arg-type]
         .where(MatchProposal.status.in_(HOLDS_CAPACITY))  # type: ignore[attr-defined]
+        # Every team in two statements (proposals', engagements'), whatever their number.
+        .options(selectinload(MatchProposal.team), selectinload(Engagement.team))  # type: ignore[arg-type]
         .order_by(MatchProposal.id)).all()
     versions = dict(session.exec(select(OptimiserRun.id, OptimiserRun.criteria_version).where(
         OptimiserRun.id.in_({p.run_id for p, _ in rows}))).all())  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 from sqlmodel import Field, Relationship, Session, SQLModel, select
 
+from facility.experts.models import Expert
 from facility.timeutil import utcnow
 
 
@@ -193,11 +194,11 @@ class MatchProposal(SQLModel, table=True):
     declined_by: str | None = Field(default=None, max_length=10)
     decline_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))
-    # The proposed experts in the team's order (the optimiser's order). Loaded with the
-    # proposal, for a whole list of proposals in one more statement ("selectin").
+    # The proposed experts in the team's order (the optimiser's), changed through `set_team`.
+    # Read on first use (one statement); a list of proposals loads all their teams at once
+    # with the option `selectinload(MatchProposal.team)`, one statement for the list.
     team: Mapped[list[ProposalExpert]] = Relationship(sa_relationship=relationship(
-        "ProposalExpert", order_by="ProposalExpert.position", lazy="selectin",
-        cascade="all, delete-orphan"))
+        "ProposalExpert", order_by="ProposalExpert.position", cascade="all, delete-orphan"))
 
     def __init__(self, *, expert_ids: Iterable[int] = (), **values: object) -> None:
         super().__init__(**values)
@@ -228,6 +229,7 @@ class ProposalExpert(SQLModel, table=True):
     expert_id: int = Field(sa_column=Column(Integer, ForeignKey("expert.id"), primary_key=True,
                                             index=True))
     position: int
+    expert: Mapped[Expert] = Relationship(sa_relationship=relationship("Expert"))
 
 
 def motion_open_for(session: Session, kind: MotionKind, subject_id: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import case, func
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from facility import audit, locking
@@ -20,7 +21,7 @@ from facility.requests import lifecycle as requests_lifecycle
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
 from governance.lifecycles import PROPOSAL
-from governance.models import MatchProposal, ProposalStatus
+from governance.models import MatchProposal, ProposalExpert, ProposalStatus
 
 
 def get_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
@@ -122,7 +123,8 @@ HOLDS_CAPACITY = (ProposalStatus.APPROVED, ProposalStatus.CONFIRMED)
 def list_proposals(session: Session, *, actor: Actor | None, status: ProposalStatus | None = None,
                    request_id: int | None = None, limit: int,
                    offset: int) -> tuple[list[MatchProposal], int]:
-    """A page of the proposals this caller may see, newest first, and their total (2 statements)."""
+    """A page of the proposals this caller may see, newest first, and their total (3 statements,
+    the teams one of them)."""
     condition = permissions.proposal_visibility(actor)
     if status is not None:
         condition = condition & (MatchProposal.status == status)
@@ -130,6 +132,8 @@ def list_proposals(session: Session, *, actor: Actor | None, status: ProposalSta
         condition = condition & (MatchProposal.request_id == request_id)
     total = session.exec(select(func.count()).select_from(MatchProposal).where(condition)).one()
     rows = session.exec(select(MatchProposal).where(condition)
+                        # The teams and their experts, for the whole page in one statement.
+                        .options(selectinload(MatchProposal.team).joinedload(ProposalExpert.expert))  # type: ignore[arg-type]
                         .order_by(MatchProposal.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
     return list(rows), total
 

@@ -22,7 +22,6 @@ from facility.auth.models import Account
 from facility.engagements import models as engagement_models
 from facility.engagements.models import DeploymentAnswerChoice as DeploymentAnswerChoiceEnum
 from facility.errors import NotFound, PermissionDenied
-from facility.experts.models import Expert
 from facility.experts.schema import ExpertType
 from facility.ids import decode_id, encode_id
 from facility.offers.models import Offer
@@ -251,9 +250,10 @@ def _offer_of(info: Info, offer_id: int) -> OfferType:
     return OfferType(model=context_of(info).session.get(Offer, offer_id))  # type: ignore[arg-type]
 
 
-def _experts_of(info: Info, expert_ids: list[int]) -> list[ExpertType]:
-    session = context_of(info).session
-    return [ExpertType(model=e) for e in (session.get(Expert, i) for i in expert_ids) if e]
+def _experts_of(model: engagement_models.Engagement | models.MatchProposal) -> list[ExpertType]:
+    """The team in its order (loaded with a list of engagements or proposals, see
+    list_engagements and list_proposals; read on first use for one)."""
+    return [ExpertType(model=member.expert) for member in model.team]
 
 
 DeploymentAnswerChoice = strawberry.enum(DeploymentAnswerChoiceEnum, name="DeploymentAnswerChoice")
@@ -293,7 +293,7 @@ class EngagementType:
 
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        return _experts_of(info, self.model.expert_ids)
+        return _experts_of(self.model)
 
     @strawberry.field(description="each deployed expert's answer to the deployment, in the "
                                   "order the team lists them (answer null: not answered yet)")
@@ -302,7 +302,7 @@ class EngagementType:
         answers = {a.expert_id: a for a in ctx.loaders.deployment_answers.load(self.model.id)}  # type: ignore[arg-type]
         reasons = permissions.can_view_decline_reasons(ctx.session, ctx.actor, self.model)
         listed = []
-        for expert in _experts_of(info, self.model.expert_ids):
+        for expert in _experts_of(self.model):
             answer = answers.get(expert.model.id)  # type: ignore[arg-type]
             listed.append(ExpertAnswer(
                 expert=expert, answer=answer.answer if answer else None,
@@ -331,7 +331,7 @@ class ProposalType:
 
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
-        return _experts_of(info, self.model.expert_ids)
+        return _experts_of(self.model)
 
     value = from_model("value", int, description="the request's value under the criteria")
     fit = from_model("fit", int, description="the experts' theme and language fit")

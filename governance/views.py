@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import true
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
 from facility.auth import permissions
@@ -37,6 +38,7 @@ from governance.models import (
     MotionKind,
     MotionStatus,
     OptimiserRun,
+    ProposalExpert,
     Recusal,
     Screening,
     Vote,
@@ -128,6 +130,8 @@ def motion_for(session: Session, kind: MotionKind, subject_id: int) -> Motion | 
 def run_proposals(session: Session, run_id: int) -> list[MatchProposal]:
     """The proposals a run made, in the order it made them."""
     return list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run_id)
+                             .options(selectinload(MatchProposal.team)  # type: ignore[arg-type]
+                                      .joinedload(ProposalExpert.expert))  # type: ignore[arg-type]
                              .order_by(MatchProposal.id)))  # type: ignore[arg-type]
 
 
@@ -296,6 +300,7 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
     """A run with its proposals (request, offer, partner, motion) and its unmatched requests."""
     run = runs.get_run(session, actor=actor, run_id=run_id)
     proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
+                                  .options(selectinload(MatchProposal.team))  # type: ignore[arg-type]
                                   .order_by(MatchProposal.id)))  # type: ignore[arg-type]
     unmatched_ids = [u["request"] for u in run.unmatched]
     request_ids = ({p.request_id for p in proposals} | set(unmatched_ids)

@@ -10,6 +10,7 @@ upgrade exactly (the schema before the upgrade and after the downgrade are the s
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime
 
@@ -17,7 +18,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, MetaData, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
@@ -28,8 +29,8 @@ from facility.auth.models import Account
 from facility.auth.service import account_for_token
 from facility.bootstrap import upgrade
 from facility.db import alembic_config, include_name, make_engine
-from facility.engagements.models import EngagementStatus
-from facility.engagements.service import record_progress
+from facility.engagements.models import Engagement, EngagementStatus
+from facility.engagements.service import get_engagement, record_progress
 from facility.errors import Conflict
 from facility.models import metadata
 from facility.offers.service import list_offers
@@ -43,6 +44,7 @@ from facility.requests.service import (
 )
 from facility.timeutil import today_is
 from governance.criteria import body_in_force
+from governance.models import MatchProposal
 from tests.conftest import POSTGRES_URL_VAR, _create_postgres_database
 
 FOUNDATION = "0001"  # the revision whose SQL the foundation rows are written in
@@ -163,7 +165,19 @@ def _seed_foundation(connection) -> dict[str, int]:  # type: ignore[no-untyped-d
     _insert(connection, "expert_availability", expert_id=ids["expert"], start=date(2027, 1, 1),
             end=date(2027, 12, 31))
     _insert(connection, "expert_theme", expert_id=ids["expert"], theme_id=ids["theme"])
+    # Her colleague, nominated later (a higher id) and listed first on the team (0003).
+    ids["colleague"] = _insert(
+        connection, "expert", partner_id=ids["partner"], account_id=None, name="Jonas Berg",
+        email="jonas.berg@migration.example.org", phone="", cv="Prosecutor", nationality="NOR",
+        languages='["en"]', seniority="SENIOR", max_assignments=1, conflict_states="[]",
+        conflict_partner_ids="[]", consent_at=AT, consent_version="2026-1",
+        consent_scope="roster and matching", version=1, created_at=AT, updated_at=AT)
     return ids
+
+
+def _team(ids: dict[str, int]) -> list[int]:
+    """The team of the seeded proposal and engagement: the colleague first, out of id order."""
+    return [ids["colleague"], ids["expert"]]
 
 
 # Two audit entries as the 0003 code chained them (hashes computed once and written down, so
@@ -196,14 +210,15 @@ def _seed_governance(connection, ids: dict[str, int]) -> None:  # type: ignore[n
                   started_by_id=ids["secretariat"], created_at=AT, finished_at=AT,
                   cancel_requested=False, progress="{}", solver_status="OPTIMAL", score=120,
                   bound=120, seconds=1.5, fairness="{}", unmatched="[]", error=None)
+    team = json.dumps(_team(ids))
     proposal = _insert(connection, "match_proposal", run_id=run, request_id=ids["active"],
-                       offer_id=ids["offer"], expert_ids=f"[{ids['expert']}]", value=120, fit=9,
+                       offer_id=ids["offer"], expert_ids=team, value=120, fit=9,
                        explanation="Theme and language fit", status="CONFIRMED",
                        state_confirmed_at=AT, partner_confirmed_at=AT, decided_at=AT)
     assert _insert(connection, "engagement", proposal_id=proposal, request_id=ids["active"],
-                   offer_id=ids["offer"], expert_ids=f"[{ids['expert']}]",
-                   start=date(2027, 3, 1), end=date(2027, 4, 26), budget=85_000, currency="USD",
-                   status="SCHEDULED", created_at=AT) == 1
+                   offer_id=ids["offer"], expert_ids=team, start=date(2027, 3, 1),
+                   end=date(2027, 4, 26), budget=85_000, currency="USD", status="SCHEDULED",
+                   created_at=AT) == 1
     prev = audit.GENESIS_HASH
     for entry in AUDIT_ENTRIES:
         _insert(connection, "audit_entry", recorded_at=AT, actor_account_id=None,
@@ -276,12 +291,16 @@ def test_a_database_in_use_upgrades_to_head_works_there_and_downgrades_with_its_
         assert [r.source_id for r in hits] == ["UPR-BDI-2018-115.32"]
         offers, _ = list_offers(session, actor=None, limit=10, offset=0)
         assert [o.title for o in offers] == ["Justice sector training fund"]
+        # The teams of 0003's JSON lists are the rows of 0025, in their order.
+        secretariat = Actor.from_account(session.get(Account, ids["secretariat"]))
+        engagement = get_engagement(session, actor=secretariat, engagement_id=1)
+        assert engagement.expert_ids == _team(ids)
+        assert session.get(MatchProposal, engagement.proposal_id).expert_ids == _team(ids)
         # The criteria written by 0003 are read as the criteria in force.
         version, criteria = body_in_force(session)
         assert (version, criteria.eligibility.budget_ceiling) == (1, 250_000)
         # The engagement of 0003 goes on to completion: its follow-up reports (a table of 0004)
         # fall due, and the new audit entries chain onto the old ones.
-        secretariat = Actor.from_account(session.get(Account, ids["secretariat"]))
         for status, day in ((EngagementStatus.IN_PROGRESS, date(2027, 3, 1)),
                             (EngagementStatus.COMPLETED, date(2027, 4, 26))):
             with today_is(day):  # each step on its date; the expert accepted outside the platform
@@ -317,6 +336,80 @@ def test_a_database_in_use_upgrades_to_head_works_there_and_downgrades_with_its_
     assert active_row[2] == "COMPLETED"
     for key in ("offers", "experts", "tokens", "recommendations", "links", "themes", "availability"):
         assert set(before[key]) <= set(after[key]), key
+
+
+TEAMS = "0025"  # the revision that moves the teams from JSON lists to rows
+
+
+def _teams(connection, table: str, key: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [tuple(r) for r in connection.execute(text(
+        f"SELECT {key}, expert_id, position FROM {table} ORDER BY {key}, position"))]
+
+
+def _json_teams(connection, table: str) -> dict[int, list[int]]:  # type: ignore[no-untyped-def]
+    return {pk: json.loads(team) if isinstance(team, str) else team for pk, team in
+            connection.execute(text(f"SELECT id, expert_ids FROM {table} ORDER BY id"))}
+
+
+def test_teams_move_from_json_lists_to_rows_in_order_and_back(empty_engine):
+    engine = empty_engine
+    _alembic(engine, command.upgrade, FOUNDATION)
+    with engine.begin() as connection:
+        ids = _seed_foundation(connection)
+    _alembic(engine, command.upgrade, GOVERNANCE)
+    with engine.begin() as connection:
+        _seed_governance(connection, ids)
+        # A second proposal of the run, whose team is empty.
+        empty = _insert(connection, "match_proposal", run_id=1, request_id=ids["draft"],
+                        offer_id=ids["offer"], expert_ids="[]", value=100, fit=0,
+                        explanation="No expert needed", status="PROPOSED")
+    colleague, expert = _team(ids)
+
+    _alembic(engine, command.upgrade, TEAMS)
+    with engine.connect() as connection:
+        assert _teams(connection, "proposal_expert", "proposal_id") == [
+            (1, colleague, 0), (1, expert, 1)]
+        assert _teams(connection, "engagement_expert", "engagement_id") == [
+            (1, colleague, 0), (1, expert, 1)]
+        for table in ("match_proposal", "engagement"):
+            columns = {c["name"] for c in inspect(connection).get_columns(table)}
+            assert "expert_ids" not in columns and "offer_id" in columns, table
+        _assert_constraints_validated(connection)
+    with Session(engine) as session:
+        assert session.get(MatchProposal, empty).expert_ids == []
+        # The engagement's team changes at head: the colleague leaves.
+        engagement = session.get(Engagement, 1)
+        engagement.set_team([expert])
+        session.commit()
+
+    _alembic(engine, command.downgrade, "0024")
+    with engine.connect() as connection:
+        assert _json_teams(connection, "match_proposal") == {1: [colleague, expert], empty: []}
+        assert _json_teams(connection, "engagement") == {1: [expert]}
+        assert not {"proposal_expert", "engagement_expert"} & set(inspect(connection).get_table_names())
+    # And up again: the rows are what the lists now say.
+    _alembic(engine, command.upgrade, TEAMS)
+    with engine.connect() as connection:
+        assert _teams(connection, "engagement_expert", "engagement_id") == [(1, expert, 0)]
+
+
+def test_the_teams_upgrade_refuses_a_list_naming_an_expert_who_does_not_exist(empty_engine):
+    engine = empty_engine
+    _alembic(engine, command.upgrade, FOUNDATION)
+    with engine.begin() as connection:
+        ids = _seed_foundation(connection)
+    _alembic(engine, command.upgrade, GOVERNANCE)
+    with engine.begin() as connection:
+        _seed_governance(connection, ids)
+        connection.execute(text("UPDATE engagement SET expert_ids = :team WHERE id = 1"),
+                           {"team": json.dumps([ids["expert"], 9999])})
+    _alembic(engine, command.upgrade, "0024")
+    with pytest.raises(RuntimeError, match=r"engagement 1: expert_ids .* experts \[9999\] who do "
+                                           r"not exist"):
+        _alembic(engine, command.upgrade, TEAMS)
+    with engine.connect() as connection:  # nothing of 0025 stayed
+        assert "engagement_expert" not in inspect(connection).get_table_names()
+        assert _json_teams(connection, "engagement") == {1: [ids["expert"], 9999]}
 
 
 def _assert_constraints_validated(connection) -> None:  # type: ignore[no-untyped-def]

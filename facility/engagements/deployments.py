@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from facility import audit, locking
@@ -54,7 +55,8 @@ def own_expert(session: Session, actor: Actor | None) -> Expert | None:
 
 
 def _deployments(actor: Actor | None, expert: Expert):  # type: ignore[no-untyped-def]
-    """The expert's deployments with what the page shows of each, in one statement."""
+    """The expert's deployments with what the page shows of each, in one statement (and one
+    for their teams)."""
     return (select(Engagement, CapacityRequest, State, Offer, Partner, DeploymentAnswer)
             .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
             .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
@@ -62,13 +64,14 @@ def _deployments(actor: Actor | None, expert: Expert):  # type: ignore[no-untype
             .join(Partner, Partner.id == Offer.partner_id)  # type: ignore[arg-type]
             .outerjoin(DeploymentAnswer, (DeploymentAnswer.engagement_id == Engagement.id)
                        & (DeploymentAnswer.expert_id == expert.id))  # type: ignore[arg-type]
-            .where(permissions.deployment_visibility(actor)))
+            .where(permissions.deployment_visibility(actor))
+            .options(selectinload(Engagement.team)))
 
 
 def list_deployments(session: Session, *, actor: Actor | None, limit: int,
                      offset: int) -> tuple[list[Deployment], int]:
     """A page of the signed-in expert's deployments, soonest start first, and their count:
-    two statements whatever the number of deployments."""
+    three statements whatever the number of deployments."""
     expert = own_expert(session, actor)
     if expert is None:
         return [], 0

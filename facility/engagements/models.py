@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 from sqlmodel import Field, Relationship, SQLModel
 
+from facility.experts.models import Expert
 from facility.timeutil import utcnow
 
 
@@ -37,11 +38,11 @@ class Engagement(SQLModel, table=True):
     status: EngagementStatus = Field(default=EngagementStatus.SCHEDULED, sa_type=String(12))
     version: int = Field(default=1, description="one more for every progress step and amendment")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
-    # The deployed experts in the team's order. Loaded with the engagement, for a whole list of
-    # engagements in one more statement ("selectin"); changed through `set_team` only.
+    # The deployed experts in the team's order, changed through `set_team`. Read on first use
+    # (one statement); a list of engagements loads all their teams at once with the option
+    # `selectinload(Engagement.team)`, one statement for the list.
     team: Mapped[list[EngagementExpert]] = Relationship(sa_relationship=relationship(
-        "EngagementExpert", order_by="EngagementExpert.position", lazy="selectin",
-        cascade="all, delete-orphan"))
+        "EngagementExpert", order_by="EngagementExpert.position", cascade="all, delete-orphan"))
 
     def __init__(self, *, expert_ids: Iterable[int] = (), **values: object) -> None:
         super().__init__(**values)
@@ -74,6 +75,7 @@ class EngagementExpert(SQLModel, table=True):
     expert_id: int = Field(sa_column=Column(Integer, ForeignKey("expert.id"), primary_key=True,
                                             index=True))
     position: int
+    expert: Mapped[Expert] = Relationship(sa_relationship=relationship("Expert"))
 
 
 class EngagementChangeKind(StrEnum):

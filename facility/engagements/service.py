@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from facility import audit, locking
@@ -16,6 +17,7 @@ from facility.engagements.models import (
     Engagement,
     EngagementChange,
     EngagementChangeKind,
+    EngagementExpert,
     EngagementStatus,
     FollowUpReport,
     ReportKind,
@@ -42,6 +44,8 @@ def list_engagements(session: Session, *, actor: Actor | None, limit: int,
     condition = permissions.engagement_visibility(actor)
     total = session.exec(select(func.count()).select_from(Engagement).where(condition)).one()
     rows = session.exec(select(Engagement).where(condition)
+                        # The teams and their experts, for the whole page in one statement.
+                        .options(selectinload(Engagement.team).joinedload(EngagementExpert.expert))  # type: ignore[arg-type]
                         .order_by(Engagement.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
     return list(rows), total
 

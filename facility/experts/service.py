@@ -64,16 +64,6 @@ def list_experts(session: Session, *, actor: Actor | None, limit: int,
     return list(rows), total
 
 
-def experts_by_id(session: Session, expert_ids: list[int]) -> dict[int, Expert]:
-    """The roster entries with these ids, erased ones included, in one statement: for callers
-    who already may see the proposal or engagement naming them (personal data stays behind
-    `permissions.can_view_expert_personal`)."""
-    if not expert_ids:
-        return {}
-    rows = session.exec(select(Expert).where(Expert.id.in_(set(expert_ids)))).all()  # type: ignore[union-attr]
-    return {e.id: e for e in rows}  # type: ignore[misc]
-
-
 def themes_by_expert(session: Session, expert_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = defaultdict(list)
     rows = session.exec(

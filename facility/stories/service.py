@@ -18,7 +18,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.engagements import reports
-from facility.engagements.models import Engagement, FollowUpReport, ReportKind
+from facility.engagements.models import Engagement, EngagementExpert, FollowUpReport, ReportKind
 from facility.errors import (
     Conflict,
     InvalidTransition,
@@ -313,9 +313,13 @@ def story_contents(session: Session, stories: list[SuccessStory]) -> dict[int, S
     report_rows = session.exec(select(FollowUpReport).where(
         FollowUpReport.id.in_([s.report_id for s in stories]))).all()  # type: ignore[union-attr]
     by_report = {r.id: r for r in report_rows}
-    engagement_rows = session.exec(select(Engagement).where(
+    team_size = (select(func.count()).where(EngagementExpert.engagement_id == Engagement.id)
+                 .scalar_subquery())
+    sized = session.exec(select(Engagement, team_size).where(
         Engagement.id.in_({r.engagement_id for r in report_rows}))).all()  # type: ignore[union-attr]
+    engagement_rows = [e for e, _n in sized]
     engagements = {e.id: e for e in engagement_rows}
+    team_sizes = {e.id: n for e, n in sized}
     states = {s.code: s for s in session.exec(select(State).where(
         State.code.in_({s.state_code for s in stories})))}  # type: ignore[attr-defined]
     partners = dict(session.exec(select(Offer.id, Partner.name).join(
@@ -335,7 +339,7 @@ def story_contents(session: Session, stories: list[SuccessStory]) -> dict[int, S
             story=story, state=states[story.state_code], kind=report.kind,
             themes=themes[engagement.request_id], partner=partners.get(engagement.offer_id),
             start=engagement.start, end=engagement.end,
-            experts_deployed=len(engagement.expert_ids), parts=list(story.parts))
+            experts_deployed=team_sizes[engagement.id], parts=list(story.parts))
         if StoryPart.RECOMMENDATIONS in story.parts:
             content.recommendations = [
                 ShownRecommendation(recommendation=found[r["recommendation_id"]],

@@ -554,7 +554,7 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
     request_rows = requests.requests_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
     codes = {r.state_code for r in request_rows.values()}
     states = {s.code: s.name for s in db.exec(select(State).where(State.code.in_(codes)))} if codes else {}  # type: ignore[attr-defined]
-    team = experts.experts_by_id(db, [i for e in rows for i in e.expert_ids])
+    team = {m.expert_id: m.expert for e in rows for m in e.team}  # loaded with the page
     answered = {eid: {a.expert_id: a for a in found}
                 for eid, found in deployments.answers_by_engagement(db, ids).items()}  # type: ignore[arg-type]
     roster = replacements.own_roster(db, actor=actor)
