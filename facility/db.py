@@ -133,7 +133,7 @@ def make_engine(url: str, *, echo: bool = False,
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_on_connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -144,7 +144,7 @@ def make_engine(url: str, *, echo: bool = False,
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_on_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_on_begin(conn):
             # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
             # transaction that reads, then writes after another writer committed, fails at
             # once with "database is locked" instead of waiting. A reader needs no lock.
@@ -175,7 +175,7 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
     return name not in ("text_search", "ix_recommendation_text_search")
 
 
-def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()

@@ -117,8 +117,8 @@ def supports_of_state(session: Session, state_code: str, *,
         links[request_id].add(recommendation_id)
     return [Support(
         source=SupportSource.ENGAGEMENT if engagement else SupportSource.APPROVED_PROPOSAL,
-        proposal_id=proposal.id, request=request, offer=offer, partner=partner,  # type: ignore[arg-type]
-        engagement=engagement, recommendation_ids=frozenset(links[request.id]))  # type: ignore[index]
+        proposal_id=proposal.id, request=request, offer=offer, partner=partner,
+        engagement=engagement, recommendation_ids=frozenset(links[request.id]))
         for proposal, request, offer, partner, engagement in rows]
 
 

@@ -59,4 +59,4 @@ def expert_names(session: Session, actor: Actor | None, expert_ids: Iterable[int
     offers and requests at hand builds its `Names` with this alone."""
     return {e.id: e.name for e in session.exec(select(Expert).where(
         Expert.id.in_(set(expert_ids))))  # type: ignore[union-attr]
-        if permissions.can_view_expert_personal(actor, e)}  # type: ignore[misc]
+        if permissions.can_view_expert_personal(actor, e)}

@@ -100,7 +100,7 @@ def own_offer_fits(session: Session, *, actor: Actor | None,
         assert partner is not None
         try:
             instance = _instance(session, request, group, request_themes, themed, partner,
-                                 offer_themes)  # type: ignore[arg-type]
+                                 offer_themes)
         except matching.InstanceError:
             readable = False  # e.g. a request stored without languages: a run could not read it
         else:

@@ -140,7 +140,7 @@ def capacity_used(session: Session, offer_ids: list[int]) -> dict[int, tuple[int
     back and keeps only the budget it spent; an open one holds both, at the engagement's budget."""
     if not offer_ids:
         return {}
-    open_match = case((Engagement.status.is_(None)  # type: ignore[union-attr]
+    open_match = case((Engagement.status.is_(None)
                        | (Engagement.status != EngagementStatus.COMPLETED), 1), else_=0)
     rows = session.exec(
         select(MatchProposal.offer_id, func.coalesce(func.sum(open_match), 0),

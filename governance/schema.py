@@ -171,7 +171,7 @@ class MotionType:
     def votes(self, info: Info) -> list[VoteType] | None:
         if not permissions.can_view_governance_internals(context_of(info).actor):
             return None
-        return [VoteType(regional_group=RegionalGroupCode(v.group_code), choice=v.choice,  # type: ignore[arg-type]
+        return [VoteType(regional_group=RegionalGroupCode(v.group_code), choice=v.choice,
                          comment=v.comment, cast_at=v.cast_at)  # type: ignore[arg-type]
                 for v in views.votes_of(context_of(info).session, self.model.id)]  # type: ignore[arg-type]
 
@@ -609,7 +609,7 @@ class GovernanceMutation:
     @strawberry.mutation(description="give a regional group's seat to a committee account")
     def seat_committee_member(self, info: Info, regional_group: str, member_email: str) -> SeatResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: SeatPayload(seat=SeatType(model=committee.seat_member(  # type: ignore[return-value]
+        return mutate(info, lambda: SeatPayload(seat=SeatType(model=committee.seat_member(
             ctx.session, actor=ctx.actor, group_code=regional_group, member_email=member_email))))
 
     @strawberry.mutation(description="start a new criteria version as a draft")
@@ -621,27 +621,27 @@ class GovernanceMutation:
                                             idempotency_key=input.idempotency_key)
             return CriteriaPayload(criteria_set=CriteriaSetType(model=draft))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="edit a draft; a stale expectedRowVersion is a Conflict")
     def update_criteria_draft(self, info: Info, version: int, expected_row_version: int,
                               title: str | None = None, body: JSON | None = None,
                               notes: str | None = None) -> CriteriaResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: CriteriaPayload(criteria_set=CriteriaSetType(model=criteria.update_draft(  # type: ignore[return-value]
+        return mutate(info, lambda: CriteriaPayload(criteria_set=CriteriaSetType(model=criteria.update_draft(
             ctx.session, actor=ctx.actor, version=version, expected_row_version=expected_row_version,
             title=title, body=body, notes=notes))))
 
     @strawberry.mutation(description="put a criteria draft to the committee's vote")
     def propose_criteria(self, info: Info, version: int) -> MotionResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.propose_criteria(  # type: ignore[return-value]
+        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.propose_criteria(
             ctx.session, actor=ctx.actor, version=version))))
 
     @strawberry.mutation(description="check a submitted request against the criteria and open its vote")
     def open_screening(self, info: Info, request_id: strawberry.ID) -> ScreeningResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: ScreeningPayload(screening=ScreeningType(model=screening.open_screening(  # type: ignore[return-value]
+        return mutate(info, lambda: ScreeningPayload(screening=ScreeningType(model=screening.open_screening(
             ctx.session, actor=ctx.actor, request_id=_pk("CapacityRequest", request_id)))))
 
     @strawberry.mutation(description="vote for your own seat; a new vote replaces your earlier one")
@@ -654,7 +654,7 @@ class GovernanceMutation:
                                      choice=models.VoteChoice(choice.value), comment=comment)
             return MotionPayload(motion=MotionType(model=motions.get_motion(ctx.session, vote.motion_id)))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="recuse yourself from a motion")
     def declare_recusal(self, info: Info, motion_id: strawberry.ID, reason: str) -> MotionResult:  # type: ignore[valid-type]
@@ -665,12 +665,12 @@ class GovernanceMutation:
                                               motion_id=_pk("Motion", motion_id), reason=reason)
             return MotionPayload(motion=MotionType(model=motions.get_motion(ctx.session, recusal.motion_id)))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="close the vote and apply the outcome (needs the quorum)")
     def decide_motion(self, info: Info, motion_id: strawberry.ID, reasons: str = "") -> MotionResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.decide(  # type: ignore[return-value]
+        return mutate(info, lambda: MotionPayload(motion=MotionType(model=_decisions.decide(
             ctx.session, actor=ctx.actor, motion_id=_pk("Motion", motion_id), reasons=reasons))))
 
     @strawberry.mutation(description="run the optimiser in the background; returns at once")
@@ -687,23 +687,23 @@ class GovernanceMutation:
                 lambda: ctx.background(lambda: runs.execute_run(open_session, run_id)))  # type: ignore[arg-type]
             return RunPayload(run=RunType(model=run))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation
     def cancel_optimiser_run(self, info: Info, id: strawberry.ID) -> RunResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: RunPayload(run=RunType(model=runs.cancel_run(  # type: ignore[return-value]
+        return mutate(info, lambda: RunPayload(run=RunType(model=runs.cancel_run(
             ctx.session, actor=ctx.actor, run_id=_pk("OptimiserRun", id)))))
 
     @strawberry.mutation(description="the State or the partner accepts an approved proposal")
     def confirm_proposal(self, info: Info, id: strawberry.ID) -> ProposalResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.confirm_proposal(  # type: ignore[return-value]
+        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.confirm_proposal(
             ctx.session, actor=ctx.actor, proposal_id=_pk("MatchProposal", id)))))
 
     @strawberry.mutation(description="the State or the partner declines, with a reason")
     def decline_proposal(self, info: Info, id: strawberry.ID, reason: str) -> ProposalResult:  # type: ignore[valid-type]
         ctx = context_of(info)
-        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.decline_proposal(  # type: ignore[return-value]
+        return mutate(info, lambda: ProposalPayload(proposal=ProposalType(model=proposals.decline_proposal(
             ctx.session, actor=ctx.actor, proposal_id=_pk("MatchProposal", id), reason=reason))))
 

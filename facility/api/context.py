@@ -102,7 +102,7 @@ class Context:
 
 
 def context_of(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    return info.context
 
 
 def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:

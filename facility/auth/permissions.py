@@ -140,7 +140,7 @@ def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
 
 # Governance ---------------------------------------------------------------------------------
 
-def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: ignore[no-untyped-def]
+def can_view_proposal(session, actor: Actor | None, proposal) -> bool:
     """The committee and secretariat see all; a State its own requests' proposals; a partner
     the proposals that use its offer or its experts. The public sees published decisions only
     (through `governance.publication`, not here)."""
@@ -185,7 +185,7 @@ def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return MatchProposal.offer_id.in_(own_offers) | uses_own_expert  # type: ignore[attr-defined]
 
 
-def _lists_expert(expert_ids) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _lists_expert(expert_ids) -> ColumnElement[bool]:
     """SQL: the JSON list of integers `expert_ids` holds `Expert.id` (of the enclosing query).
 
     Normalised to ",1,2," (spaces dropped, brackets made commas), the list holds an expert
@@ -203,7 +203,7 @@ def can_view_governance_internals(actor: Actor | None) -> bool:
     return actor is not None and (actor.role == Role.SECRETARIAT or is_committee_member(actor))
 
 
-def can_view_screening(actor: Actor | None, request) -> bool:  # type: ignore[no-untyped-def]
+def can_view_screening(actor: Actor | None, request) -> bool:
     """A request's screening: the requesting State, the committee and the secretariat."""
     if can_view_governance_internals(actor):
         return True
@@ -247,7 +247,7 @@ def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return Engagement.offer_id.in_(funded)  # type: ignore[attr-defined]
 
 
-def can_view_engagement(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+def can_view_engagement(session, actor: Actor | None, engagement) -> bool:
     if actor is None or actor.role == Role.EXPERT:
         return False
     if can_view_governance_internals(actor):
@@ -259,7 +259,7 @@ def can_view_engagement(session, actor: Actor | None, engagement) -> bool:  # ty
     return offer is not None and offer.partner_id == actor.partner_id
 
 
-def can_record_engagement_progress(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+def can_record_engagement_progress(session, actor: Actor | None, engagement) -> bool:
     """Progress and amendments: the secretariat, or the partner whose offer funds it."""
     if actor is None:
         return False
@@ -289,7 +289,7 @@ def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:
 
     if actor is None or actor.role != Role.EXPERT:
         return false()
-    return exists().where(Expert.account_id == actor.account_id,  # type: ignore[return-value]
+    return exists().where(Expert.account_id == actor.account_id,
                           Expert.erased_at.is_(None),  # type: ignore[union-attr]
                           _lists_expert(Engagement.expert_ids))
 
@@ -298,13 +298,13 @@ def can_view_own_deployments(actor: Actor | None) -> bool:
     return actor is not None and actor.role == Role.EXPERT
 
 
-def can_answer_deployment(actor: Actor | None, expert: Expert, engagement) -> bool:  # type: ignore[no-untyped-def]
+def can_answer_deployment(actor: Actor | None, expert: Expert, engagement) -> bool:
     """Accepting or declining a deployment is the deployed expert's own."""
     return (actor is not None and actor.role == Role.EXPERT and expert.erased_at is None
             and expert.account_id == actor.account_id and expert.id in engagement.expert_ids)
 
 
-def can_view_decline_reasons(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+def can_view_decline_reasons(session, actor: Actor | None, engagement) -> bool:
     """Why an expert declined (free text that may be personal) is for those who replace them:
     the secretariat and the funding partner. Others who see the engagement see the answer."""
     return can_record_engagement_progress(session, actor, engagement)
@@ -318,7 +318,7 @@ def follow_up_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return FollowUpReport.engagement_id.in_(visible)  # type: ignore[attr-defined]
 
 
-def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:
     """Only the mission of the State that received the support files its reports."""
     if not can_file_requests(actor):
         return False
@@ -332,7 +332,7 @@ def can_view_follow_up_compliance(actor: Actor | None) -> bool:
     return can_view_governance_internals(actor)
 
 
-def follow_up_content_visible(actor: Actor | None, report, engagement, session) -> bool:  # type: ignore[no-untyped-def]
+def follow_up_content_visible(actor: Actor | None, report, engagement, session) -> bool:
     """A report's content (statuses, indicators, narrative, further needs) is the State's own
     until a version is submitted: others see that it exists and when it is due, not the draft."""
     return report.submitted_at is not None or can_file_follow_up(session, actor, engagement)
@@ -369,7 +369,7 @@ def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return published  # type: ignore[return-value]
 
 
-def can_view_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+def can_view_story(actor: Actor | None, story) -> bool:
     from facility.stories.models import StoryStatus
 
     if story.status == StoryStatus.PUBLISHED or can_manage_stories(actor):
@@ -377,7 +377,7 @@ def can_view_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyp
     return can_answer_story(actor, story)
 
 
-def can_answer_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
+def can_answer_story(actor: Actor | None, story) -> bool:
     """Consent, decline and withdrawal of consent belong to the State whose report it is."""
     return can_file_requests(actor) and story.state_code == actor.state_code  # type: ignore[union-attr]
 

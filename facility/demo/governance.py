@@ -66,9 +66,9 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
         screening = open_screening(session, actor=secretariat, request_id=request.id)  # type: ignore[arg-type]
         motion = session.get(Motion, screening.motion_id)
         reject = request.state_code in INELIGIBLE
-        _vote_all(session, members, motion,  # type: ignore[arg-type]
+        _vote_all(session, members, motion,
                   lambda _g, reject=reject: VoteChoice.REJECT if reject else VoteChoice.APPROVE)
-        decide(session, actor=secretariat, motion_id=motion.id,  # type: ignore[union-attr, arg-type]
+        decide(session, actor=secretariat, motion_id=motion.id,  # type: ignore[arg-type]
                reasons=INELIGIBLE.get(request.state_code, ""))
     report.append(f"{len(submitted)} requests screened ({len(INELIGIBLE)} ineligible)")
 
@@ -101,7 +101,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
         from facility.offers.models import Offer
 
         offer = session.get(Offer, proposal.offer_id)
-        confirm_proposal(session, actor=missions[request.state_code], proposal_id=proposal.id)  # type: ignore[union-attr, arg-type]
+        confirm_proposal(session, actor=missions[request.state_code], proposal_id=proposal.id)  # type: ignore[arg-type]
         partner = next(a for a in partners.values() if a.partner_id == offer.partner_id)  # type: ignore[union-attr]
         confirm_proposal(session, actor=partner, proposal_id=proposal.id)  # type: ignore[arg-type]
         engaged += 1

@@ -102,7 +102,7 @@ def seed_stories(session: Session, *, secretariat: Actor, missions: dict[str, Ac
         return ["no completed engagement with a submitted report: no success story seeded"]
     engagement = session.get(Engagement, report.engagement_id)
     request = session.get(CapacityRequest, engagement.request_id)  # type: ignore[union-attr]
-    mission = missions.get(request.state_code) if request else None  # type: ignore[union-attr]
+    mission = missions.get(request.state_code) if request else None
     if request is None or mission is None:
         return ["the submitted report's State has no demo mission: no success story seeded"]
     story = stories.propose_story(

@@ -44,7 +44,7 @@ class Compliance:
     by_group: dict[str, Counts]   # regional group code -> counts, every group with a report
 
 
-def _sum(condition) -> object:  # type: ignore[no-untyped-def]
+def _sum(condition) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -75,7 +75,7 @@ def follow_up_compliance(session: Session, *, actor: Actor | None) -> Compliance
         .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
         .join(State, State.code == CapacityRequest.state_code)
-        .where(~FollowUpReport.superseded)  # type: ignore[operator]
+        .where(~FollowUpReport.superseded)
         .group_by(CapacityRequest.state_code, State.regional_group_code)
         .order_by(CapacityRequest.state_code)).all()
     total, by_state, by_group = Counts(), {}, {}

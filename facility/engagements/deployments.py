@@ -53,15 +53,15 @@ def own_expert(session: Session, actor: Actor | None) -> Expert | None:
                                              Expert.erased_at.is_(None))).first()  # type: ignore[union-attr]
 
 
-def _deployments(actor: Actor | None, expert: Expert):  # type: ignore[no-untyped-def]
+def _deployments(actor: Actor | None, expert: Expert):
     """The expert's deployments with what the page shows of each, in one statement."""
     return (select(Engagement, CapacityRequest, State, Offer, Partner, DeploymentAnswer)
-            .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-            .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-            .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
-            .join(Partner, Partner.id == Offer.partner_id)  # type: ignore[arg-type]
+            .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+            .join(State, State.code == CapacityRequest.state_code)
+            .join(Offer, Offer.id == Engagement.offer_id)
+            .join(Partner, Partner.id == Offer.partner_id)
             .outerjoin(DeploymentAnswer, (DeploymentAnswer.engagement_id == Engagement.id)
-                       & (DeploymentAnswer.expert_id == expert.id))  # type: ignore[arg-type]
+                       & (DeploymentAnswer.expert_id == expert.id))
             .where(permissions.deployment_visibility(actor)))
 
 
@@ -76,7 +76,7 @@ def list_deployments(session: Session, *, actor: Actor | None, limit: int,
                          .where(permissions.deployment_visibility(actor))).one()
     rows = session.exec(
         _deployments(actor, expert)
-        .order_by(Engagement.start, Engagement.id)  # type: ignore[arg-type]
+        .order_by(Engagement.start, Engagement.id)
         .offset(offset).limit(limit)).all()
     return [Deployment(*row) for row in rows], total
 
@@ -130,7 +130,7 @@ def answer_deployment(session: Session, *, actor: Actor | None, engagement_id: i
         raise Conflict(f"you already answered {choice.value.lower()}")
     assert actor is not None
     if answer is None:
-        answer = DeploymentAnswer(engagement_id=engagement_id, expert_id=expert.id,  # type: ignore[arg-type]
+        answer = DeploymentAnswer(engagement_id=engagement_id, expert_id=expert.id,
                                   answer=choice, reason=reason, account_id=actor.account_id)
     else:
         answer.answer, answer.reason = choice, reason

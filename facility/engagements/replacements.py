@@ -56,7 +56,7 @@ def schedule_of(session: Session, expert_ids: list[int]) -> Schedule:
                 select(Engagement.id, Engagement.expert_ids, Engagement.start, Engagement.end)
                 .where(Engagement.status != EngagementStatus.COMPLETED)):
             for expert_id in set(team) & wanted:
-                booked[expert_id].append((engagement_id, start, end))  # type: ignore[arg-type]
+                booked[expert_id].append((engagement_id, start, end))
     return Schedule(windows=dict(experts.availability_by_expert(session, list(wanted))) if wanted
                     else {}, booked=booked)
 

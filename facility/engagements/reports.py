@@ -81,7 +81,7 @@ def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus 
     `on_time` keeps the submitted reports that came (True) or did not come (False) by their
     due date; with the State and group filters it lists what the compliance view counts.
     """
-    condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded  # type: ignore[operator]
+    condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded
     if status is not None:
         condition = condition & _status_condition(status)
     if engagement_id is not None:
@@ -107,7 +107,7 @@ def reports_by_engagement(session: Session, *, actor: Actor | None,
     found: dict[int, list[FollowUpReport]] = {i: [] for i in engagement_ids}
     if engagement_ids:
         for report in session.exec(select(FollowUpReport).where(
-                permissions.follow_up_visibility(actor), ~FollowUpReport.superseded,  # type: ignore[operator]
+                permissions.follow_up_visibility(actor), ~FollowUpReport.superseded,
                 FollowUpReport.engagement_id.in_(set(engagement_ids)))  # type: ignore[attr-defined]
                 .order_by(FollowUpReport.due_date, FollowUpReport.id)):  # type: ignore[arg-type]
             found[report.engagement_id].append(report)

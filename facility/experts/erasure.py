@@ -76,7 +76,7 @@ def erase_expert(session: Session, *, email: str, secret: str,
         expert.version += 1
         expert.updated_at = now
         session.add(expert)
-        session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))  # type: ignore[call-overload]
+        session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))
         # Why they declined a deployment is their own words (health, family): the answer stays,
         # the words go (the audit chain holds only their digest).
         session.execute(update(DeploymentAnswer).where(DeploymentAnswer.expert_id == expert.id)
@@ -99,7 +99,7 @@ def erase_expert(session: Session, *, email: str, secret: str,
         session.execute(update(WebSession).where(
             WebSession.account_id == account_id, WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
             .values(revoked_at=now))
-    session.exec(delete(LoginAttempt).where(LoginAttempt.email_key == email_key(secret, email)))  # type: ignore[call-overload]
+    session.exec(delete(LoginAttempt).where(LoginAttempt.email_key == email_key(secret, email)))
     session.flush()
     for expert in experts:
         audit.record(session, actor_account_id=actor_account_id, action="expert.erased",

@@ -136,8 +136,8 @@ def _apply(session: Session, expert: Expert, fields: ExpertFields, themes: list[
     expert.conflict_states = sorted({c.strip().upper() for c in fields.conflict_states})
     session.add(expert)
     session.flush()
-    session.exec(delete(ExpertTheme).where(ExpertTheme.expert_id == expert.id))  # type: ignore[call-overload]
-    session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))  # type: ignore[call-overload]
+    session.exec(delete(ExpertTheme).where(ExpertTheme.expert_id == expert.id))
+    session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))
     for theme in themes:
         session.add(ExpertTheme(expert_id=expert.id, theme_id=theme.id))
     for start, end in sorted(fields.availability):

@@ -129,7 +129,7 @@ def _cell(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return spreadsheet_safe("; ".join(value))  # type: ignore[arg-type]
+        return spreadsheet_safe("; ".join(value))
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return spreadsheet_safe(str(value))

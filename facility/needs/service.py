@@ -249,7 +249,7 @@ def needs_assessment(session: Session, *, actor: Actor | None,
     reports = session.execute(
         select(FollowUpReport)
         .where(FollowUpReport.engagement_id.in_([e.id for e in engagements]),
-               ~FollowUpReport.superseded)  # type: ignore[operator]
+               ~FollowUpReport.superseded)
         .order_by(FollowUpReport.engagement_id, FollowUpReport.due_date)
     ).scalars().all() if engagements else []
     goal_titles = dict(session.execute(select(SdgGoal.number, SdgGoal.short_titles)).all())
@@ -269,7 +269,7 @@ def needs_assessment(session: Session, *, actor: Actor | None,
                                         report_status(r)) for r in own_reports)
         for rid in request_recs.get(engagement.request_id, []):
             engagements_of[rid].append(CoveringEngagement(
-                id=engagement.id, request_id=engagement.request_id,  # type: ignore[arg-type]
+                id=engagement.id, request_id=engagement.request_id,
                 status=EngagementStatus(engagement.status), start=engagement.start,
                 end=engagement.end, follow_up=follow_up,
                 implementation_status=implementation.get(rid)))

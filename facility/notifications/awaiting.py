@@ -70,16 +70,16 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
 }
 
 
-def _proposals_to_confirm(session: Session, condition, path) -> list[Task]:  # type: ignore[no-untyped-def]
+def _proposals_to_confirm(session: Session, condition, path) -> list[Task]:
     """Approved matches meeting `condition`; `path(request id, proposal id)` is where to act."""
     rows = session.exec(
         select(CapacityRequest.id, CapacityRequest.title, State.name, Offer.title,
                CapacityRequest.window_start, MatchProposal.id)
-        .join(MatchProposal, MatchProposal.request_id == CapacityRequest.id)  # type: ignore[arg-type]
-        .join(Offer, Offer.id == MatchProposal.offer_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(MatchProposal, MatchProposal.request_id == CapacityRequest.id)
+        .join(Offer, Offer.id == MatchProposal.offer_id)
+        .join(State, State.code == CapacityRequest.state_code)
         .where(MatchProposal.status == ProposalStatus.APPROVED, condition)
-        .order_by(MatchProposal.id)).all()  # type: ignore[arg-type]
+        .order_by(MatchProposal.id)).all()
     return [Task(title=title, state=state, on=start, detail=offer, path=path(request_id, pk))
             for request_id, title, state, offer, start, pk in rows]
 
@@ -92,11 +92,11 @@ def for_state(session: Session, actor: Actor) -> dict[str, list[Task]]:
         lambda request_id, pk: f"/state/requests/{request_id}#proposal-{pk}")
     due = session.exec(
         select(FollowUpReport.id, FollowUpReport.kind, FollowUpReport.due_date, CapacityRequest.title)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .where(CapacityRequest.state_code == code, ~FollowUpReport.superseded,  # type: ignore[arg-type]
+        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
+        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+        .where(CapacityRequest.state_code == code, ~FollowUpReport.superseded,
                FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(FollowUpReport.due_date, FollowUpReport.id)).all()  # type: ignore[arg-type]
+        .order_by(FollowUpReport.due_date, FollowUpReport.id)).all()
     on = today()
     reports = [Task(title=title, path=f"/state/reports/{pk}", on=due_date,
                     note="OVERDUE" if due_date < on else str(kind))
@@ -145,13 +145,13 @@ def for_expert(session: Session, actor: Actor) -> dict[str, list[Task]]:
         return {"deployments": []}
     rows = session.exec(
         select(Engagement.id, Engagement.start, CapacityRequest.title, State.name)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+        .join(State, State.code == CapacityRequest.state_code)
         .outerjoin(DeploymentAnswer, (DeploymentAnswer.engagement_id == Engagement.id)
-                   & (DeploymentAnswer.expert_id == expert.id))  # type: ignore[arg-type]
+                   & (DeploymentAnswer.expert_id == expert.id))
         .where(permissions.deployment_visibility(actor), DeploymentAnswer.id.is_(None),  # type: ignore[union-attr]
                Engagement.status != EngagementStatus.COMPLETED)
-        .order_by(Engagement.start, Engagement.id)).all()  # type: ignore[arg-type]
+        .order_by(Engagement.start, Engagement.id)).all()
     return {"deployments": [Task(title=title, state=state, on=start,
                                  path=f"/expert/deployments#deployment-{pk}")
                             for pk, start, title, state in rows]}

@@ -82,7 +82,7 @@ def _insert_once(session: Session, values: dict) -> bool:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Notification).values(**values).on_conflict_do_nothing(
         index_elements=["report_id", "kind", "offset_days", "account_id"]
-    ).returning(Notification.id)  # type: ignore[arg-type]
+    ).returning(Notification.id)
     return session.execute(statement).first() is not None
 
 
@@ -101,7 +101,7 @@ def queue_reminders(session: Session, *, on: date, offsets: list[int]) -> list[Q
         .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
         .join(State, State.code == CapacityRequest.state_code)
-        .where(~FollowUpReport.superseded, FollowUpReport.first_submitted_at.is_(None),  # type: ignore[union-attr, operator]
+        .where(~FollowUpReport.superseded, FollowUpReport.first_submitted_at.is_(None),  # type: ignore[union-attr]
                FollowUpReport.due_date <= horizon)
         .order_by(FollowUpReport.due_date, FollowUpReport.id)).all()  # type: ignore[arg-type]
     queued = []

@@ -101,7 +101,7 @@ def deployment_to_answer(session: Session, engagement: Engagement, expert_ids: I
         return 0
     recipients = list(session.exec(
         select(Account.id).join(Expert, Expert.account_id == Account.id)  # type: ignore[arg-type]
-        .where(Expert.id.in_(wanted), Expert.erased_at.is_(None), Account.active)  # type: ignore[union-attr, arg-type]
+        .where(Expert.id.in_(wanted), Expert.erased_at.is_(None), Account.active)  # type: ignore[union-attr]
         .order_by(Account.id)).all())  # type: ignore[arg-type]
     request = session.get(CapacityRequest, engagement.request_id)
     assert request is not None
@@ -117,7 +117,7 @@ def deployment_to_answer(session: Session, engagement: Engagement, expert_ids: I
                  body=body, due_date=engagement.start, engagement_id=engagement.id)
 
 
-def story_to_consent(session: Session, story) -> int:  # type: ignore[no-untyped-def]
+def story_to_consent(session: Session, story) -> int:
     """The secretariat proposes a success story from the State's report: the State answers."""
     state = _state_name(session, story.state_code)
     subject = f"A success story to consent to ({state})"

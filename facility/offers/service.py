@@ -139,7 +139,7 @@ def _apply(offer: Offer, fields: OfferFields) -> None:
 
 
 def _store_themes(session: Session, offer: Offer, themes: list[Theme]) -> None:
-    session.exec(delete(OfferTheme).where(OfferTheme.offer_id == offer.id))  # type: ignore[call-overload]
+    session.exec(delete(OfferTheme).where(OfferTheme.offer_id == offer.id))
     for theme in themes:
         session.add(OfferTheme(offer_id=offer.id, theme_id=theme.id))
 
@@ -152,7 +152,7 @@ def create_offer(session: Session, *, actor: Actor | None, fields: OfferFields,
     assert actor is not None
     def create() -> Offer:
         themes, cleaned = _validate(session, fields)
-        offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type, union-attr]
+        offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type]
                       title="", kind=OfferKind(cleaned.kind), budget=0, currency="",
                       max_requests=1, window_start=cleaned.window_start,
                       window_end=cleaned.window_end)

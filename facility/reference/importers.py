@@ -373,7 +373,7 @@ class _RowChecker:
             if goal and number not in self.lookups.sdg_goals:
                 self.problem("sdgs", f'"{goal[:20]}" is not an SDG goal number from 1 to 17')
             elif goal:
-                sdgs.add(number)  # type: ignore[arg-type]
+                sdgs.add(number)
         theme_ids, unknown = self.themes(values["source_themes"], ";")
         return _Row(values, theme_ids, frozenset(sdgs), unknown)
 
@@ -469,7 +469,7 @@ class _RowChecker:
             rows.append(row)
         return rows
 
-    def uhri_body(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def uhri_body(self, raw: dict[str, Any]):
         label = uhri_export.single(raw["body"])
         body = body_of(label) if label else None
         if not label:
@@ -479,7 +479,7 @@ class _RowChecker:
                                  "(add its label to reference/data/uhri_bodies.csv)")
         return body
 
-    def uhri_date(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def uhri_date(self, raw: dict[str, Any]):
         try:
             return uhri_export.date_of(raw["publication_date"])
         except (ValueError, OverflowError):

@@ -231,8 +231,8 @@ def field_problems(session: Session, *, actor: Actor, fields: RequestFields) -> 
 
 def _store_links(session: Session, request: CapacityRequest, fields: RequestFields,
                  themes: list[Theme]) -> None:
-    session.exec(delete(RequestRecommendation).where(RequestRecommendation.request_id == request.id))  # type: ignore[call-overload]
-    session.exec(delete(RequestTheme).where(RequestTheme.request_id == request.id))  # type: ignore[call-overload]
+    session.exec(delete(RequestRecommendation).where(RequestRecommendation.request_id == request.id))
+    session.exec(delete(RequestTheme).where(RequestTheme.request_id == request.id))
     for rid in dict.fromkeys(fields.recommendation_ids):
         session.add(RequestRecommendation(request_id=request.id, recommendation_id=rid))
     for theme in themes:
@@ -274,7 +274,7 @@ def create_request(
         themes, languages, kinds = _validate(session, state_code=actor.state_code,  # type: ignore[arg-type]
                                              fields=fields)
         request = CapacityRequest(
-            state_code=actor.state_code, created_by_id=actor.account_id,  # type: ignore[union-attr]
+            state_code=actor.state_code, created_by_id=actor.account_id,
             title="", need="", window_start=fields.window_start,
             window_end=fields.window_end, weeks=0, experts_needed=0, budget=0,
             currency="", priority=1,

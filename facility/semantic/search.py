@@ -181,7 +181,7 @@ def _load(session: Session, ids: list[int]) -> dict[int, Recommendation]:
     if not ids:
         return {}
     rows = session.execute(select(Recommendation).where(Recommendation.id.in_(ids))).scalars()
-    return {r.id: r for r in rows}  # type: ignore[misc]
+    return {r.id: r for r in rows}
 
 
 def _fuse(rankings: list[list[int]], limit: int) -> tuple[list[int], dict[int, float]]:

@@ -133,13 +133,13 @@ class StatusCount:
 
 # Shared conditions ---------------------------------------------------------------------------
 
-def _year_range(column, year: int | None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _year_range(column, year: int | None) -> ColumnElement[bool]:
     if year is None:
         return column.is_not(None)
     return and_(column >= datetime(year, 1, 1, tzinfo=UTC), column < datetime(year + 1, 1, 1, tzinfo=UTC))
 
 
-def _date_range(column, year: int | None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _date_range(column, year: int | None) -> ColumnElement[bool]:
     if year is None:
         return column.is_not(None)
     return and_(column >= date(year, 1, 1), column < date(year + 1, 1, 1))
@@ -214,7 +214,7 @@ def funding_by_group(session: Session, *, year: int | None = None) -> list[Group
         select(State.regional_group_code, CapacityRequest.currency, func.count(),
                func.sum(is_funded), func.sum(CapacityRequest.budget),
                func.sum(CapacityRequest.budget * is_funded))
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(State, State.code == CapacityRequest.state_code)
         .where(_demand(year))
         .group_by(State.regional_group_code, CapacityRequest.currency)).all()
     names = {g.code: g.name for g in _groups(session)}
@@ -263,10 +263,10 @@ def follow_up_compliance(session: Session, *, year: int | None = None,
     rows = session.exec(
         select(State.regional_group_code, *compliance.status_counts(as_of))
         .select_from(FollowUpReport)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year),  # type: ignore[arg-type]
+        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
+        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+        .join(State, State.code == CapacityRequest.state_code)
+        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year),
                Engagement.end <= as_of if as_of else true())
         .group_by(State.regional_group_code)).all()
     found = {code: tuple(int(v or 0) for v in values) for code, *values in rows}

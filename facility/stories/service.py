@@ -64,9 +64,9 @@ def list_stories(session: Session, *, actor: Actor | None, status: StoryStatus |
     proposed) first."""
     condition = permissions.story_visibility(actor)
     if status is not None:
-        condition = condition & (SuccessStory.status == status)  # type: ignore[assignment]
+        condition = condition & (SuccessStory.status == status)
     if state_code is not None:
-        condition = condition & (SuccessStory.state_code == state_code)  # type: ignore[assignment]
+        condition = condition & (SuccessStory.state_code == state_code)
     total = session.exec(select(func.count()).select_from(SuccessStory).where(condition)).one()
     rows = session.exec(select(SuccessStory).where(condition).order_by(
         SuccessStory.published_at.desc().nulls_last(),  # type: ignore[union-attr]
@@ -111,7 +111,7 @@ def proposable_reports(session: Session, *, actor: Actor | None, limit: int) -> 
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
         .outerjoin(storied, (storied.c.engagement_id == FollowUpReport.engagement_id)
                    & (storied.c.kind == FollowUpReport.kind))
-        .where(~FollowUpReport.superseded, FollowUpReport.submitted_at.is_not(None),  # type: ignore[operator, union-attr]
+        .where(~FollowUpReport.superseded, FollowUpReport.submitted_at.is_not(None),  # type: ignore[union-attr]
                storied.c.engagement_id.is_(None))
         .order_by(FollowUpReport.submitted_at.desc(), FollowUpReport.id.desc())  # type: ignore[union-attr]
         .limit(limit)).all()
@@ -346,5 +346,5 @@ def story_contents(session: Session, stories: list[SuccessStory]) -> dict[int, S
             content.indicators = [dict(i) for i in report.indicators]
         if StoryPart.NARRATIVE in story.parts:
             content.narrative = report.narrative
-        contents[story.id] = content  # type: ignore[index]
+        contents[story.id] = content
     return contents

@@ -42,7 +42,7 @@ def home(request: Request, db: SessionDep) -> Response:
 def _partner_names(db, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {p.id: p.name for p in db.exec(select(Partner).where(Partner.id.in_(ids)))}  # type: ignore[union-attr,misc]
+    return {p.id: p.name for p in db.exec(select(Partner).where(Partner.id.in_(ids)))}  # type: ignore[union-attr]
 
 
 @router.get("/offers")

@@ -198,7 +198,7 @@ def _selected_ids(request: Request) -> list[int]:
     return whole_numbers(request.query_params.getlist("rec"), max_digits=11)
 
 
-def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,  # type: ignore[no-untyped-def]
+def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,
                        ) -> tuple[dict[str, Any], requests.RequestFields | None,
                                   list[tuple[str, str]], list[int]]:
     """The submitted values (to show again) and the fields; or, when some values cannot be
