@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import matching
 from facility.auth import permissions
@@ -61,15 +61,15 @@ def agreed(session: Session, *, offer_ids: dict[int, str], expert_ids: dict[int,
     """The agreed matches as commitments on the instance's offers and experts (database id
     to instance id), `matchable` being the experts who consent to matching."""
     rows = session.exec(select(MatchProposal, Engagement).outerjoin(
-        Engagement, Engagement.proposal_id == MatchProposal.id)  # type: ignore[arg-type]
-        .where(MatchProposal.status.in_(HOLDS_CAPACITY))  # type: ignore[attr-defined]
-        .order_by(MatchProposal.id)).all()
+        Engagement, col(Engagement.proposal_id) == MatchProposal.id)
+        .where(col(MatchProposal.status).in_(HOLDS_CAPACITY))
+        .order_by(col(MatchProposal.id))).all()
     versions = dict(session.exec(select(OptimiserRun.id, OptimiserRun.criteria_version).where(
-        OptimiserRun.id.in_({p.run_id for p, _ in rows}))).all())  # type: ignore[union-attr]
+        col(OptimiserRun.id).in_({p.run_id for p, _ in rows}))).all())
     requests = {r.id: r for r in session.exec(select(CapacityRequest).where(
-        CapacityRequest.id.in_({p.request_id for p, _ in rows})))}  # type: ignore[union-attr]
+        col(CapacityRequest.id).in_({p.request_id for p, _ in rows})))}
     offers = {o.id: o for o in session.exec(select(Offer).where(
-        Offer.id.in_({p.offer_id for p, _ in rows})))}  # type: ignore[union-attr]
+        col(Offer.id).in_({p.offer_id for p, _ in rows})))}
     commitments, records = [], []
     for proposal, engagement in rows:
         offer = offer_ids.get(proposal.offer_id)
@@ -118,9 +118,9 @@ def subjects_of(session: Session, records: list[dict[str, Any]]) -> Subjects:
     expert_ids = {p["subject"] for r in records for p in r["problems"]
                   if p["cause"] not in OFFER_CAUSES}
     offers = {o.id: o for o in session.exec(
-        select(Offer).where(Offer.id.in_(offer_ids)))}  # type: ignore[union-attr]
+        select(Offer).where(col(Offer.id).in_(offer_ids)))}
     experts = {e.id: e for e in session.exec(
-        select(Expert).where(Expert.id.in_(expert_ids)))}  # type: ignore[union-attr]
+        select(Expert).where(col(Expert.id).in_(expert_ids)))}
     return Subjects(offers=offers, experts=experts)  # type: ignore[arg-type]
 
 

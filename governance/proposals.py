@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth import permissions
@@ -130,7 +130,7 @@ def list_proposals(session: Session, *, actor: Actor | None, status: ProposalSta
         condition = condition & (MatchProposal.request_id == request_id)
     total = session.exec(select(func.count()).select_from(MatchProposal).where(condition)).one()
     rows = session.exec(select(MatchProposal).where(condition)
-                        .order_by(MatchProposal.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
+                        .order_by(col(MatchProposal.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -140,14 +140,14 @@ def capacity_used(session: Session, offer_ids: list[int]) -> dict[int, tuple[int
     back and keeps only the budget it spent; an open one holds both, at the engagement's budget."""
     if not offer_ids:
         return {}
-    open_match = case((Engagement.status.is_(None)
+    open_match = case((col(Engagement.status).is_(None)
                        | (Engagement.status != EngagementStatus.COMPLETED), 1), else_=0)
     rows = session.exec(
         select(MatchProposal.offer_id, func.coalesce(func.sum(open_match), 0),
                func.coalesce(func.sum(func.coalesce(Engagement.budget, CapacityRequest.budget)), 0))
-        .join(CapacityRequest, CapacityRequest.id == MatchProposal.request_id)
-        .outerjoin(Engagement, Engagement.proposal_id == MatchProposal.id)  # type: ignore[arg-type]
-        .where(MatchProposal.offer_id.in_(offer_ids),  # type: ignore[attr-defined]
-               MatchProposal.status.in_(HOLDS_CAPACITY))  # type: ignore[attr-defined]
-        .group_by(MatchProposal.offer_id)).all()
+        .join(CapacityRequest, col(CapacityRequest.id) == MatchProposal.request_id)
+        .outerjoin(Engagement, col(Engagement.proposal_id) == MatchProposal.id)
+        .where(col(MatchProposal.offer_id).in_(offer_ids),
+               col(MatchProposal.status).in_(HOLDS_CAPACITY))
+        .group_by(col(MatchProposal.offer_id))).all()
     return {offer_id: (int(count), int(budget)) for offer_id, count, budget in rows}

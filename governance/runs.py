@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import matching
 import matching.demand
@@ -86,7 +86,7 @@ def start_run(session: Session, *, actor: Actor | None, time_limit: float = 30.0
 
 def _queue_run(session: Session, actor: Actor, time_limit: float) -> OptimiserRun:
     busy = session.exec(select(OptimiserRun).where(
-        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))).first()  # type: ignore[attr-defined]
+        col(OptimiserRun.status).in_([RunStatus.QUEUED, RunStatus.RUNNING]))).first()
     if busy is not None:
         raise Conflict(f"run {busy.id} is still {busy.status.lower()}; wait for it or cancel it")
     version, _ = body_in_force(session)
@@ -190,7 +190,7 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     requests = kept
     request_ids = [r.id for r in requests]
     themes = _by_key(session.exec(select(RequestTheme.request_id, Theme.name).join(
-        Theme, Theme.id == RequestTheme.theme_id).where(RequestTheme.request_id.in_(request_ids))))  # type: ignore[attr-defined]
+        Theme, col(Theme.id) == RequestTheme.theme_id).where(col(RequestTheme.request_id).in_(request_ids))))
     for r in requests:
         if not themes.get(r.id):
             left_out.append({"request": r.id, "causes": ["no_theme"], "reasons": [
@@ -200,14 +200,14 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     without_position = criteria.eligibility.without_position_supported
     noted = {request_id for request_id, response in session.exec(
         select(RequestRecommendation.request_id, Recommendation.response).join(
-            Recommendation, Recommendation.id == RequestRecommendation.recommendation_id)
-        .where(RequestRecommendation.request_id.in_(request_ids)))  # type: ignore[attr-defined]
+            Recommendation, col(Recommendation.id) == RequestRecommendation.recommendation_id)
+        .where(col(RequestRecommendation.request_id).in_(request_ids)))
         if not counts_as_supported(response, without_position=without_position)}
 
     offers = {k: o for k, o in offers.items() if o.currency == RUN_CURRENCY}
     partners = {p.id: p for p in session.exec(select(Partner))}
     offer_themes = _by_key(session.exec(select(OfferTheme.offer_id, Theme.name).join(
-        Theme, Theme.id == OfferTheme.theme_id).where(OfferTheme.offer_id.in_(list(offers)))))  # type: ignore[attr-defined]
+        Theme, col(Theme.id) == OfferTheme.theme_id).where(col(OfferTheme.offer_id).in_(list(offers)))))
     offers = {k: o for k, o in offers.items() if offer_themes.get(k)}
 
     # No consent to matching (never given, withdrawn, or the person erased): not considered.
@@ -216,10 +216,10 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
     experts = [e for e in experts if groups.get(e.nationality)]
     expert_ids = [e.id for e in experts]
     expert_themes = _by_key(session.exec(select(ExpertTheme.expert_id, Theme.name).join(
-        Theme, Theme.id == ExpertTheme.theme_id).where(ExpertTheme.expert_id.in_(expert_ids))))  # type: ignore[attr-defined]
+        Theme, col(Theme.id) == ExpertTheme.theme_id).where(col(ExpertTheme.expert_id).in_(expert_ids))))
     windows: dict[int, list[list[str]]] = {}
     for w in session.exec(select(ExpertAvailability).where(
-            ExpertAvailability.expert_id.in_(expert_ids))):  # type: ignore[attr-defined]
+            col(ExpertAvailability.expert_id).in_(expert_ids))):
         windows.setdefault(w.expert_id, []).append([w.start.isoformat(), w.end.isoformat()])
     experts = [e for e in experts if expert_themes.get(e.id) and windows.get(e.id)]
 
@@ -429,7 +429,7 @@ def fail_interrupted_runs(session: Session) -> int:
     starting at once fail each run once, and a run's owner cannot renew its heartbeat or
     finish it between the check and the change."""
     unfinished = session.exec(select(OptimiserRun).where(
-        OptimiserRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))  # type: ignore[attr-defined]
+        col(OptimiserRun.status).in_([RunStatus.QUEUED, RunStatus.RUNNING]))
         .with_for_update().execution_options(populate_existing=True))
     now = utcnow()
     stale = [run for run in unfinished if run_claims.interrupted(run, now)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import true
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -64,9 +64,9 @@ def screening_queue(session: Session, *, actor: Actor | None, limit: int,
     total = session.exec(select(func.count()).select_from(Motion).where(condition)).one()
     rows = session.exec(
         select(Motion, Screening, CapacityRequest)
-        .join(Screening, Screening.motion_id == Motion.id)
-        .join(CapacityRequest, CapacityRequest.id == Screening.request_id)
-        .where(condition).order_by(Motion.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+        .join(Screening, col(Screening.motion_id) == Motion.id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Screening.request_id)
+        .where(condition).order_by(col(Motion.id)).offset(offset).limit(limit)
     ).all()
     return [QueueItem(m, s, r) for m, s, r in rows], total
 
@@ -92,15 +92,16 @@ def recusals_of(session: Session, motion_id: int) -> list[SeatRecusal]:
     """Who stood aside on a motion, in order (1 statement). Whether the caller may read the
     reasons is theirs to check (the committee and secretariat may; docs/governance.md)."""
     return [SeatRecusal(g, r.automatic, r.reason, r.seat_id) for r, g in session.exec(
-        select(Recusal, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Recusal.seat_id)
-        .where(Recusal.motion_id == motion_id).order_by(Recusal.id))]  # type: ignore[arg-type]
+        select(Recusal, col(CommitteeSeat.group_code))
+        .join(CommitteeSeat, col(CommitteeSeat.id) == Recusal.seat_id)
+        .where(col(Recusal.motion_id) == motion_id).order_by(col(Recusal.id)))]
 
 
 def votes_of(session: Session, motion_id: int) -> list[CastVote]:
     """Every vote cast on a motion, in order: a changed vote appears twice (1 statement)."""
     return [CastVote(g, v.choice, v.comment, v.cast_at, v.seat_id) for v, g in session.exec(
-        select(Vote, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Vote.seat_id)
-        .where(Vote.motion_id == motion_id).order_by(Vote.id))]  # type: ignore[arg-type]
+        select(Vote, col(CommitteeSeat.group_code)).join(CommitteeSeat, col(CommitteeSeat.id) == Vote.seat_id)
+        .where(col(Vote.motion_id) == motion_id).order_by(col(Vote.id)))]
 
 
 def list_motions(session: Session, *, actor: Actor | None, kind: MotionKind | None = None,
@@ -110,11 +111,11 @@ def list_motions(session: Session, *, actor: Actor | None, kind: MotionKind | No
     _require_internal(actor, "motions")
     condition = true()
     if kind is not None:
-        condition = condition & (Motion.kind == kind)
+        condition = condition & (col(Motion.kind) == kind)
     if status is not None:
-        condition = condition & (Motion.status == status)
+        condition = condition & (col(Motion.status) == status)
     total = session.exec(select(func.count()).select_from(Motion).where(condition)).one()
-    rows = session.exec(select(Motion).where(condition).order_by(Motion.id)  # type: ignore[arg-type]
+    rows = session.exec(select(Motion).where(condition).order_by(col(Motion.id))
                         .offset(offset).limit(limit)).all()
     return list(rows), total
 
@@ -122,13 +123,13 @@ def list_motions(session: Session, *, actor: Actor | None, kind: MotionKind | No
 def motion_for(session: Session, kind: MotionKind, subject_id: int) -> Motion | None:
     """The motion that decided (or decides) a subject: its latest."""
     return session.exec(select(Motion).where(Motion.kind == kind, Motion.subject_id == subject_id)
-                        .order_by(Motion.id.desc())).first()  # type: ignore[union-attr]
+                        .order_by(col(Motion.id).desc())).first()
 
 
 def run_proposals(session: Session, run_id: int) -> list[MatchProposal]:
     """The proposals a run made, in the order it made them."""
     return list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run_id)
-                             .order_by(MatchProposal.id)))  # type: ignore[arg-type]
+                             .order_by(col(MatchProposal.id))))
 
 
 def latest_screening(session: Session, *, actor: Actor | None, request_id: int) -> Screening | None:
@@ -138,7 +139,7 @@ def latest_screening(session: Session, *, actor: Actor | None, request_id: int) 
     if not permissions.can_view_screening(actor, request):
         raise NotFound(f"no screening of request {request_id}")
     return session.exec(select(Screening).where(Screening.request_id == request.id)
-                        .order_by(Screening.id.desc())).first()  # type: ignore[union-attr]
+                        .order_by(col(Screening.id).desc())).first()
 
 
 @dataclass(frozen=True)
@@ -223,21 +224,22 @@ def _request_in_full(session: Session, view: MotionView, request: CapacityReques
     view.state = session.exec(select(State).where(State.code == request.state_code)).first()
     view.recommendations = list(session.exec(
         select(Recommendation).join(RequestRecommendation,
-                                    RequestRecommendation.recommendation_id == Recommendation.id)  # type: ignore[arg-type]
+                                    col(RequestRecommendation.recommendation_id) == Recommendation.id)
         .where(RequestRecommendation.request_id == request.id).order_by(Recommendation.source_id)))
     view.themes = requests_service.themes_by_request(session, [request.id])[request.id]  # type: ignore[index]
 
 
 def expert_profiles(session: Session, actor: Actor | None, expert_ids: list[int]) -> list[ExpertProfile]:
     """The experts, in the proposal's order, with nationality, group and themes (2 statements)."""
-    found = session.exec(select(Expert, State).outerjoin(State, State.code == Expert.nationality)  # type: ignore[arg-type]
-                         .where(Expert.id.in_(expert_ids))).all()  # type: ignore[union-attr]
+    found = session.exec(select(Expert, State).outerjoin(State, col(State.code) == Expert.nationality)
+                         .where(col(Expert.id).in_(expert_ids))).all()
     experts = {e.id: e for e, _s in found}
     states = {e.id: s for e, s in found}
     themes: dict[int, list[str]] = {i: [] for i in experts}  # type: ignore[misc]
     for expert_id, name in session.exec(
-            select(ExpertTheme.expert_id, Theme.name).join(Theme, Theme.id == ExpertTheme.theme_id)  # type: ignore[arg-type]
-            .where(ExpertTheme.expert_id.in_(list(experts))).order_by(Theme.name)):  # type: ignore[attr-defined]
+            select(col(ExpertTheme.expert_id), col(Theme.name))
+            .join(Theme, col(Theme.id) == ExpertTheme.theme_id)
+            .where(col(ExpertTheme.expert_id).in_(list(experts))).order_by(col(Theme.name))):
         themes[expert_id].append(name)
     profiles = []
     for expert_id in expert_ids:
@@ -287,7 +289,7 @@ def list_runs(session: Session, *, actor: Actor | None, limit: int,
               offset: int) -> tuple[list[OptimiserRun], int]:
     _require_internal(actor, "optimiser runs")
     total = session.exec(select(func.count()).select_from(OptimiserRun)).one()
-    rows = session.exec(select(OptimiserRun).order_by(OptimiserRun.id.desc())  # type: ignore[union-attr]
+    rows = session.exec(select(OptimiserRun).order_by(col(OptimiserRun.id).desc())
                         .offset(offset).limit(limit)).all()
     return list(rows), total
 
@@ -296,20 +298,20 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
     """A run with its proposals (request, offer, partner, motion) and its unmatched requests."""
     run = runs.get_run(session, actor=actor, run_id=run_id)
     proposals = list(session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
-                                  .order_by(MatchProposal.id)))  # type: ignore[arg-type]
+                                  .order_by(col(MatchProposal.id))))
     unmatched_ids = [u["request"] for u in run.unmatched]
     request_ids = ({p.request_id for p in proposals} | set(unmatched_ids)
                    | {c["request"] for c in run.carried})
     requests = {r.id: r for r in session.exec(
-        select(CapacityRequest).where(CapacityRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
+        select(CapacityRequest).where(col(CapacityRequest.id).in_(request_ids)))}
     offers = {o.id: o for o in session.exec(
-        select(Offer).where(Offer.id.in_({p.offer_id for p in proposals})))}  # type: ignore[union-attr]
+        select(Offer).where(col(Offer.id).in_({p.offer_id for p in proposals})))}
     partners = {p.id: p.name for p in session.exec(
-        select(Partner).where(Partner.id.in_({o.partner_id for o in offers.values()})))}  # type: ignore[union-attr]
+        select(Partner).where(col(Partner.id).in_({o.partner_id for o in offers.values()})))}
     motions = {m.subject_id: m for m in session.exec(
         select(Motion).where(Motion.kind == MotionKind.PROPOSAL,
-                             Motion.subject_id.in_([p.id for p in proposals]))  # type: ignore[attr-defined]
-        .order_by(Motion.id))}  # type: ignore[arg-type]
+                             col(Motion.subject_id).in_([p.id for p in proposals]))
+        .order_by(col(Motion.id)))}
     rows = [ProposalRow(p, requests[p.request_id], offers[p.offer_id],
                         partners.get(offers[p.offer_id].partner_id, ""), motions.get(p.id))
             for p in proposals]
@@ -327,12 +329,12 @@ def run_view(session: Session, *, actor: Actor | None, run_id: int) -> RunView:
 def criteria_versions(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:
     """Every criteria version, newest first, drafts included (committee and secretariat only)."""
     _require_internal(actor, "criteria drafts")
-    return list(session.exec(select(CriteriaSet).order_by(CriteriaSet.version.desc())))  # type: ignore[attr-defined]
+    return list(session.exec(select(CriteriaSet).order_by(col(CriteriaSet.version).desc())))
 
 
 def criteria_sets(session: Session, *, actor: Actor | None) -> list[CriteriaSet]:
     """Every version in order; drafts only for the committee and the secretariat."""
-    query = select(CriteriaSet).order_by(CriteriaSet.version)
+    query = select(CriteriaSet).order_by(col(CriteriaSet.version))
     if not permissions.can_view_governance_internals(actor):
         query = query.where(CriteriaSet.status != CriteriaStatus.DRAFT)
     return list(session.exec(query))
@@ -357,5 +359,5 @@ def seat_history(session: Session, *, actor: Actor | None) -> list[tuple[Committ
 
     _require_internal(actor, "seat history")
     return [(seat, name) for seat, name in session.exec(
-        select(CommitteeSeat, Account.name).join(Account, Account.id == CommitteeSeat.account_id)
-        .order_by(CommitteeSeat.started_at.desc(), CommitteeSeat.id.desc()))]  # type: ignore[attr-defined,union-attr]
+        select(CommitteeSeat, col(Account.name)).join(Account, col(Account.id) == CommitteeSeat.account_id)
+        .order_by(col(CommitteeSeat.started_at).desc(), col(CommitteeSeat.id).desc()))]

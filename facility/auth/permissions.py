@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlmodel import col
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -45,9 +46,9 @@ def request_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if actor is None or actor.role == Role.EXPERT:
         return false()
     if actor.role == Role.STATE:
-        return CapacityRequest.state_code == actor.state_code
-    return (CapacityRequest.status.in_(NON_DRAFT_STATUSES)) & (  # type: ignore[attr-defined]
-        CapacityRequest.submitted_at.is_not(None)  # type: ignore[union-attr]
+        return col(CapacityRequest.state_code) == actor.state_code
+    return (col(CapacityRequest.status).in_(NON_DRAFT_STATUSES)) & (
+        col(CapacityRequest.submitted_at).is_not(None)
     )
 
 
@@ -71,9 +72,9 @@ def can_change_request(actor: Actor | None, request: CapacityRequest) -> bool:
 # Offers -------------------------------------------------------------------------------------
 
 def offer_visibility(actor: Actor | None) -> ColumnElement[bool]:
-    public = Offer.status.in_(PUBLIC_OFFER_STATUSES)  # type: ignore[attr-defined]
+    public = col(Offer.status).in_(PUBLIC_OFFER_STATUSES)
     if actor is not None and actor.role == Role.PARTNER:
-        return or_(public, Offer.partner_id == actor.partner_id)
+        return or_(public, col(Offer.partner_id) == actor.partner_id)
     return public
 
 
@@ -99,7 +100,7 @@ def expert_visibility(actor: Actor | None) -> ColumnElement[bool]:
     proposals and engagements that name them)."""
     if actor is None:
         return false()
-    return Expert.erased_at.is_(None)  # type: ignore[union-attr]
+    return col(Expert.erased_at).is_(None)
 
 
 def can_view_expert(actor: Actor | None, expert: Expert) -> bool:
@@ -175,14 +176,14 @@ def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if can_view_governance_internals(actor):
         return true()
     if actor.role == Role.STATE:
-        own = select(CapacityRequest.id).where(CapacityRequest.state_code == actor.state_code)
-        return MatchProposal.request_id.in_(own)  # type: ignore[attr-defined]
+        own = select(col(CapacityRequest.id)).where(col(CapacityRequest.state_code) == actor.state_code)
+        return col(MatchProposal.request_id).in_(own)
     if actor.role != Role.PARTNER:
         return false()
-    own_offers = select(Offer.id).where(Offer.partner_id == actor.partner_id)
-    uses_own_expert = exists().where(Expert.partner_id == actor.partner_id,
+    own_offers = select(col(Offer.id)).where(col(Offer.partner_id) == actor.partner_id)
+    uses_own_expert = exists().where(col(Expert.partner_id) == actor.partner_id,
                                      _lists_expert(MatchProposal.expert_ids))
-    return MatchProposal.offer_id.in_(own_offers) | uses_own_expert  # type: ignore[attr-defined]
+    return col(MatchProposal.offer_id).in_(own_offers) | uses_own_expert
 
 
 def _lists_expert(expert_ids) -> ColumnElement[bool]:
@@ -241,10 +242,10 @@ def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if can_view_governance_internals(actor):
         return true()
     if actor.role == Role.STATE:
-        own = select(CapacityRequest.id).where(CapacityRequest.state_code == actor.state_code)
-        return Engagement.request_id.in_(own)  # type: ignore[attr-defined]
-    funded = select(Offer.id).where(Offer.partner_id == actor.partner_id)
-    return Engagement.offer_id.in_(funded)  # type: ignore[attr-defined]
+        own = select(col(CapacityRequest.id)).where(col(CapacityRequest.state_code) == actor.state_code)
+        return col(Engagement.request_id).in_(own)
+    funded = select(col(Offer.id)).where(col(Offer.partner_id) == actor.partner_id)
+    return col(Engagement.offer_id).in_(funded)
 
 
 def can_view_engagement(session, actor: Actor | None, engagement) -> bool:
@@ -289,8 +290,8 @@ def deployment_visibility(actor: Actor | None) -> ColumnElement[bool]:
 
     if actor is None or actor.role != Role.EXPERT:
         return false()
-    return exists().where(Expert.account_id == actor.account_id,
-                          Expert.erased_at.is_(None),  # type: ignore[union-attr]
+    return exists().where(col(Expert.account_id) == actor.account_id,
+                          col(Expert.erased_at).is_(None),
                           _lists_expert(Engagement.expert_ids))
 
 
@@ -314,8 +315,8 @@ def follow_up_visibility(actor: Actor | None) -> ColumnElement[bool]:
     """A follow-up report is visible exactly when its engagement is."""
     from facility.engagements.models import Engagement, FollowUpReport
 
-    visible = select(Engagement.id).where(engagement_visibility(actor))
-    return FollowUpReport.engagement_id.in_(visible)  # type: ignore[attr-defined]
+    visible = select(col(Engagement.id)).where(engagement_visibility(actor))
+    return col(FollowUpReport.engagement_id).in_(visible)
 
 
 def can_file_follow_up(session, actor: Actor | None, engagement) -> bool:
@@ -346,7 +347,7 @@ def notification_visibility(actor: Actor | None) -> ColumnElement[bool]:
 
     if actor is None:
         return false()
-    return Notification.account_id == actor.account_id  # type: ignore[return-value]
+    return col(Notification.account_id) == actor.account_id
 
 
 # Success stories ----------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if can_manage_stories(actor):
         return true()
     if actor is not None and actor.role == Role.STATE:
-        return or_(published, SuccessStory.state_code == actor.state_code)
+        return or_(published, col(SuccessStory.state_code) == actor.state_code)
     return published  # type: ignore[return-value]
 
 

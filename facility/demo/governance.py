@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -61,7 +61,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     report.append(f"criteria version {draft.version} adopted by vote")
 
     submitted = session.exec(select(CapacityRequest).where(
-        CapacityRequest.status == RequestStatus.SUBMITTED).order_by(CapacityRequest.id)).all()
+        col(CapacityRequest.status) == RequestStatus.SUBMITTED).order_by(col(CapacityRequest.id))).all()
     for request in submitted:
         screening = open_screening(session, actor=secretariat, request_id=request.id)  # type: ignore[arg-type]
         motion = session.get(Motion, screening.motion_id)
@@ -81,7 +81,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     execute_run(same_session, run.id)  # type: ignore[arg-type]
     session.refresh(run)
     proposals = session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
-                             .order_by(MatchProposal.id)).all()
+                             .order_by(col(MatchProposal.id))).all()
     report.append(f"optimiser run {run.id}: {run.solver_status}, score {run.score}, "
                   f"{len(proposals)} proposals, {len(run.unmatched)} requests unmatched")
 

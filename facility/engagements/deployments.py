@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth import permissions
@@ -50,7 +50,7 @@ def own_expert(session: Session, actor: Actor | None) -> Expert | None:
     if not permissions.can_view_own_deployments(actor):
         return None
     return session.exec(select(Expert).where(Expert.account_id == actor.account_id,  # type: ignore[union-attr]
-                                             Expert.erased_at.is_(None))).first()  # type: ignore[union-attr]
+                                             col(Expert.erased_at).is_(None))).first()
 
 
 def _deployments(actor: Actor | None, expert: Expert):
@@ -155,7 +155,7 @@ def answers_by_engagement(session: Session,
     found: dict[int, list[DeploymentAnswer]] = {i: [] for i in engagement_ids}
     if engagement_ids:
         for answer in session.exec(select(DeploymentAnswer).where(
-                DeploymentAnswer.engagement_id.in_(set(engagement_ids)))  # type: ignore[attr-defined]
-                .order_by(DeploymentAnswer.id)):  # type: ignore[arg-type]
+                col(DeploymentAnswer.engagement_id).in_(set(engagement_ids)))
+                .order_by(col(DeploymentAnswer.id))):
             found[answer.engagement_id].append(answer)
     return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import locking
 from facility.auth.actor import Actor
@@ -35,7 +35,7 @@ def own_roster(session: Session, *, actor: Actor | None) -> list[Expert]:
         return []
     return list(session.exec(select(Expert).where(
         Expert.partner_id == actor.partner_id, consent.matchable())
-        .order_by(Expert.name, Expert.id)).all())  # type: ignore[arg-type]
+        .order_by(col(Expert.name), col(Expert.id))).all())
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def schedule_of(session: Session, expert_ids: list[int]) -> Schedule:
     booked: dict[int, list[tuple[int, date, date]]] = {i: [] for i in wanted}
     if wanted:
         for engagement_id, team, start, end in session.exec(
-                select(Engagement.id, Engagement.expert_ids, Engagement.start, Engagement.end)
+                select(col(Engagement.id), col(Engagement.expert_ids), col(Engagement.start),
+                       col(Engagement.end))
                 .where(Engagement.status != EngagementStatus.COMPLETED)):
             for expert_id in set(team) & wanted:
                 booked[expert_id].append((engagement_id, start, end))

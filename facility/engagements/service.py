@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth import permissions
@@ -42,7 +42,7 @@ def list_engagements(session: Session, *, actor: Actor | None, limit: int,
     condition = permissions.engagement_visibility(actor)
     total = session.exec(select(func.count()).select_from(Engagement).where(condition)).one()
     rows = session.exec(select(Engagement).where(condition)
-                        .order_by(Engagement.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
+                        .order_by(col(Engagement.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -117,7 +117,7 @@ def amend_engagement(session: Session, *, actor: Actor | None, engagement_id: in
     if all(in_range) and new_end < new_start:
         problems.add("end", "after_start", f"end: {new_end} is before start {new_start}")
     if expert_ids is not None:
-        found = set(session.exec(select(Expert.id).where(Expert.id.in_(expert_ids))).all())  # type: ignore[union-attr]
+        found = set(session.exec(select(col(Expert.id)).where(col(Expert.id).in_(expert_ids))).all())
         if any(i not in found for i in expert_ids):
             problems.add("expertIds", "exists", "expertIds: one of the experts does not exist")
         if len(set(expert_ids)) != len(expert_ids):
@@ -150,7 +150,7 @@ def _move_due_dates(session: Session, engagement: Engagement) -> None:
     # A report already submitted keeps the due date it was judged against.
     for report in session.exec(select(FollowUpReport).where(
             FollowUpReport.engagement_id == engagement.id,
-            FollowUpReport.first_submitted_at.is_(None))):  # type: ignore[union-attr]
+            col(FollowUpReport.first_submitted_at).is_(None))):
         report.due_date = lifecycle.due_date(engagement.end, report.kind)
         session.add(report)
 
@@ -171,7 +171,7 @@ def _log(session: Session, actor: Actor | None, engagement: Engagement,
 def changes_of(session: Session, engagement_id: int) -> list[EngagementChange]:
     return list(session.exec(select(EngagementChange)
                              .where(EngagementChange.engagement_id == engagement_id)
-                             .order_by(EngagementChange.id)).all())  # type: ignore[arg-type]
+                             .order_by(col(EngagementChange.id))).all())
 
 
 def engagements_by_id(session: Session, *, actor: Actor | None,
@@ -180,5 +180,5 @@ def engagements_by_id(session: Session, *, actor: Actor | None,
     if not engagement_ids:
         return {}
     rows = session.exec(select(Engagement).where(
-        permissions.engagement_visibility(actor), Engagement.id.in_(set(engagement_ids)))).all()  # type: ignore[union-attr]
+        permissions.engagement_visibility(actor), col(Engagement.id).in_(set(engagement_ids)))).all()
     return {e.id: e for e in rows}  # type: ignore[misc]

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, idempotency, locking
 from facility.auth import permissions
@@ -59,7 +59,7 @@ def list_experts(session: Session, *, actor: Actor | None, limit: int,
         condition = condition & (Expert.partner_id == actor.partner_id)
     total = session.exec(select(func.count()).select_from(Expert).where(condition)).one()
     rows = session.exec(
-        select(Expert).where(condition).order_by(Expert.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+        select(Expert).where(condition).order_by(col(Expert.id)).offset(offset).limit(limit)
     ).all()
     return list(rows), total
 
@@ -70,15 +70,16 @@ def experts_by_id(session: Session, expert_ids: list[int]) -> dict[int, Expert]:
     `permissions.can_view_expert_personal`)."""
     if not expert_ids:
         return {}
-    rows = session.exec(select(Expert).where(Expert.id.in_(set(expert_ids)))).all()  # type: ignore[union-attr]
+    rows = session.exec(select(Expert).where(col(Expert.id).in_(set(expert_ids)))).all()
     return {e.id: e for e in rows}  # type: ignore[misc]
 
 
 def themes_by_expert(session: Session, expert_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = defaultdict(list)
     rows = session.exec(
-        select(ExpertTheme.expert_id, Theme.name).join(Theme, Theme.id == ExpertTheme.theme_id)
-        .where(ExpertTheme.expert_id.in_(expert_ids)).order_by(ExpertTheme.expert_id, Theme.name)  # type: ignore[attr-defined]
+        select(col(ExpertTheme.expert_id), col(Theme.name)).join(Theme, col(Theme.id) == ExpertTheme.theme_id)
+        .where(col(ExpertTheme.expert_id).in_(expert_ids))
+        .order_by(col(ExpertTheme.expert_id), col(Theme.name))
     ).all()
     for expert_id, name in rows:
         result[expert_id].append(name)
@@ -89,8 +90,8 @@ def availability_by_expert(session: Session,
                            expert_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
     result: dict[int, list[tuple[date, date]]] = defaultdict(list)
     rows = session.exec(
-        select(ExpertAvailability).where(ExpertAvailability.expert_id.in_(expert_ids))  # type: ignore[attr-defined]
-        .order_by(ExpertAvailability.expert_id, ExpertAvailability.start)
+        select(ExpertAvailability).where(col(ExpertAvailability.expert_id).in_(expert_ids))
+        .order_by(col(ExpertAvailability.expert_id), col(ExpertAvailability.start))
     ).all()
     for row in rows:
         result[row.expert_id].append((row.start, row.end))
@@ -136,8 +137,8 @@ def _apply(session: Session, expert: Expert, fields: ExpertFields, themes: list[
     expert.conflict_states = sorted({c.strip().upper() for c in fields.conflict_states})
     session.add(expert)
     session.flush()
-    session.exec(delete(ExpertTheme).where(ExpertTheme.expert_id == expert.id))
-    session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))
+    session.exec(delete(ExpertTheme).where(col(ExpertTheme.expert_id) == expert.id))
+    session.exec(delete(ExpertAvailability).where(col(ExpertAvailability.expert_id) == expert.id))
     for theme in themes:
         session.add(ExpertTheme(expert_id=expert.id, theme_id=theme.id))
     for start, end in sorted(fields.availability):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import exists
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -73,7 +73,7 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
 def _proposals_to_confirm(session: Session, condition, path) -> list[Task]:
     """Approved matches meeting `condition`; `path(request id, proposal id)` is where to act."""
     rows = session.exec(
-        select(CapacityRequest.id, CapacityRequest.title, State.name, Offer.title,
+        select(col(CapacityRequest.id), col(CapacityRequest.title), col(State.name), col(Offer.title),
                CapacityRequest.window_start, MatchProposal.id)
         .join(MatchProposal, MatchProposal.request_id == CapacityRequest.id)
         .join(Offer, Offer.id == MatchProposal.offer_id)
@@ -88,15 +88,16 @@ def for_state(session: Session, actor: Actor) -> dict[str, list[Task]]:
     """Matches to confirm, follow-up reports to file, success stories to answer (3 statements)."""
     code = actor.state_code
     proposals = _proposals_to_confirm(
-        session, (CapacityRequest.state_code == code) & MatchProposal.state_confirmed_at.is_(None),  # type: ignore[union-attr]
+        session, (col(CapacityRequest.state_code) == code) & col(MatchProposal.state_confirmed_at).is_(None),
         lambda request_id, pk: f"/state/requests/{request_id}#proposal-{pk}")
     due = session.exec(
-        select(FollowUpReport.id, FollowUpReport.kind, FollowUpReport.due_date, CapacityRequest.title)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
-        .where(CapacityRequest.state_code == code, ~FollowUpReport.superseded,
-               FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(FollowUpReport.due_date, FollowUpReport.id)).all()
+        select(col(FollowUpReport.id), col(FollowUpReport.kind), col(FollowUpReport.due_date),
+               col(CapacityRequest.title))
+        .join(Engagement, col(Engagement.id) == FollowUpReport.engagement_id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .where(col(CapacityRequest.state_code) == code, ~col(FollowUpReport.superseded),
+               col(FollowUpReport.first_submitted_at).is_(None))
+        .order_by(col(FollowUpReport.due_date), col(FollowUpReport.id))).all()
     on = today()
     reports = [Task(title=title, path=f"/state/reports/{pk}", on=due_date,
                     note="OVERDUE" if due_date < on else str(kind))
@@ -106,7 +107,7 @@ def for_state(session: Session, actor: Actor) -> dict[str, list[Task]]:
                    select(SuccessStory.id, SuccessStory.title, SuccessStory.proposed_at)
                    .where(SuccessStory.state_code == code,
                           SuccessStory.status == StoryStatus.PROPOSED)
-                   .order_by(SuccessStory.id))]  # type: ignore[arg-type]
+                   .order_by(col(SuccessStory.id)))]
     return {"proposals": proposals, "reports": reports, "stories": stories}
 
 
@@ -114,18 +115,18 @@ def for_partner(session: Session, actor: Actor) -> dict[str, list[Task]]:
     """Matches to confirm, and engagements with an expert who declined (2 statements)."""
     proposals = _proposals_to_confirm(
         session, (Offer.partner_id == actor.partner_id)
-        & MatchProposal.partner_confirmed_at.is_(None),  # type: ignore[union-attr]
+        & col(MatchProposal.partner_confirmed_at).is_(None),
         lambda _request_id, pk: f"/partner/proposals#proposal-{pk}")
     rows = session.exec(
         select(Engagement, CapacityRequest.title, State.name, DeploymentAnswer.expert_id)
-        .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .join(DeploymentAnswer, DeploymentAnswer.engagement_id == Engagement.id)  # type: ignore[arg-type]
+        .join(Offer, col(Offer.id) == Engagement.offer_id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .join(DeploymentAnswer, col(DeploymentAnswer.engagement_id) == Engagement.id)
         .where(Offer.partner_id == actor.partner_id,
                Engagement.status != EngagementStatus.COMPLETED,
                DeploymentAnswer.answer == DeploymentAnswerChoice.DECLINED)
-        .order_by(Engagement.start, Engagement.id)).all()  # type: ignore[arg-type]
+        .order_by(col(Engagement.start), col(Engagement.id))).all()
     declined: dict[int, Task] = {}
     for engagement, title, state, expert_id in rows:
         if expert_id not in engagement.expert_ids:
@@ -144,14 +145,14 @@ def for_expert(session: Session, actor: Actor) -> dict[str, list[Task]]:
     if expert is None:
         return {"deployments": []}
     rows = session.exec(
-        select(Engagement.id, Engagement.start, CapacityRequest.title, State.name)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
-        .join(State, State.code == CapacityRequest.state_code)
-        .outerjoin(DeploymentAnswer, (DeploymentAnswer.engagement_id == Engagement.id)
+        select(col(Engagement.id), col(Engagement.start), col(CapacityRequest.title), col(State.name))
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .outerjoin(DeploymentAnswer, (col(DeploymentAnswer.engagement_id) == Engagement.id)
                    & (DeploymentAnswer.expert_id == expert.id))
-        .where(permissions.deployment_visibility(actor), DeploymentAnswer.id.is_(None),  # type: ignore[union-attr]
+        .where(permissions.deployment_visibility(actor), col(DeploymentAnswer.id).is_(None),
                Engagement.status != EngagementStatus.COMPLETED)
-        .order_by(Engagement.start, Engagement.id)).all()
+        .order_by(col(Engagement.start), col(Engagement.id))).all()
     return {"deployments": [Task(title=title, state=state, on=start,
                                  path=f"/expert/deployments#deployment-{pk}")
                             for pk, start, title, state in rows]}
@@ -163,24 +164,24 @@ def for_committee(session: Session, actor: Actor) -> dict[str, list[Task]]:
     seat = seat_of(session, actor)
     if seat is None:
         return {"motions": []}
-    recused = exists().where(Recusal.motion_id == Motion.id, Recusal.seat_id == seat.id)
+    recused = exists().where(col(Recusal.motion_id) == Motion.id, col(Recusal.seat_id) == seat.id)
     motions = list(session.exec(select(Motion).where(Motion.status == MotionStatus.OPEN, ~recused)
-                                .order_by(Motion.id)))  # type: ignore[arg-type]
+                                .order_by(col(Motion.id))))
     ids = [m.id for m in motions]
     # The request each screening or proposed match is about.
     about = {(kind, pk): (title, state) for kind, pk, title, state in session.exec(
         select(Motion.kind, Motion.id, CapacityRequest.title, State.name)
         .outerjoin(MatchProposal, (Motion.kind == MotionKind.PROPOSAL)
-                   & (MatchProposal.id == Motion.subject_id))  # type: ignore[arg-type]
+                   & (col(MatchProposal.id) == Motion.subject_id))
         .join(CapacityRequest, ((Motion.kind == MotionKind.SCREENING)
                                 & (CapacityRequest.id == Motion.subject_id))
-              | (CapacityRequest.id == MatchProposal.request_id))  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .where(Motion.id.in_(ids)))}  # type: ignore[union-attr]
+              | (col(CapacityRequest.id) == MatchProposal.request_id))
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .where(col(Motion.id).in_(ids)))}
     versions = dict(session.exec(select(CriteriaSet.id, CriteriaSet.version).where(
-        CriteriaSet.id.in_([m.subject_id for m in motions if m.kind == MotionKind.CRITERIA]))).all())  # type: ignore[union-attr]
+        col(CriteriaSet.id).in_([m.subject_id for m in motions if m.kind == MotionKind.CRITERIA]))).all())
     voted = set(session.exec(select(Vote.motion_id).where(
-        Vote.seat_id == seat.id, Vote.motion_id.in_(ids))))  # type: ignore[attr-defined]
+        col(Vote.seat_id) == seat.id, col(Vote.motion_id).in_(ids))))
     tasks = []
     for motion in motions:
         title, state = about.get((motion.kind, motion.id), ("", ""))
@@ -198,23 +199,23 @@ def for_secretariat(session: Session, actor: Actor) -> dict[str, list[Task]]:
     runs = [Task(title="", path=f"/committee/runs/{run.id}", on=run.finished_at or run.created_at,
                  note=str(run.status), number=run.id)
             for run in session.exec(
-                select(OptimiserRun).where(OptimiserRun.status.in_([RunStatus.DONE, RunStatus.FAILED]))  # type: ignore[attr-defined]
-                .order_by(OptimiserRun.id.desc()).limit(LATEST_RUNS))]  # type: ignore[union-attr]
-    screening_open = exists().where(Motion.kind == MotionKind.SCREENING,
-                                    Motion.status == MotionStatus.OPEN,
-                                    Motion.subject_id == CapacityRequest.id)
+                select(OptimiserRun).where(col(OptimiserRun.status).in_([RunStatus.DONE, RunStatus.FAILED]))
+                .order_by(col(OptimiserRun.id).desc()).limit(LATEST_RUNS))]
+    screening_open = exists().where(col(Motion.kind) == MotionKind.SCREENING,
+                                    col(Motion.status) == MotionStatus.OPEN,
+                                    col(Motion.subject_id) == CapacityRequest.id)
     screenings = [Task(title=title, state=state, on=submitted_at, path="/secretariat")
                   for title, state, submitted_at in session.exec(
                       select(CapacityRequest.title, State.name, CapacityRequest.submitted_at)
-                      .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+                      .join(State, col(State.code) == CapacityRequest.state_code)
                       .where(CapacityRequest.status == RequestStatus.SUBMITTED, ~screening_open)
-                      .order_by(CapacityRequest.submitted_at, CapacityRequest.id))]  # type: ignore[arg-type]
+                      .order_by(col(CapacityRequest.submitted_at), col(CapacityRequest.id)))]
     stories = [Task(title=title, state=state, on=answered_at, path=f"/secretariat/stories/{pk}")
                for pk, title, state, answered_at in session.exec(
                    select(SuccessStory.id, SuccessStory.title, State.name, SuccessStory.answered_at)
-                   .join(State, State.code == SuccessStory.state_code)  # type: ignore[arg-type]
+                   .join(State, col(State.code) == SuccessStory.state_code)
                    .where(SuccessStory.status == StoryStatus.CONSENTED)
-                   .order_by(SuccessStory.id))]  # type: ignore[arg-type]
+                   .order_by(col(SuccessStory.id)))]
     return {"runs": runs, "screenings": screenings, "stories": stories}
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from facility.numbers import whole_number
 from facility.reference import uhri_export
@@ -164,22 +164,22 @@ class _Lookups:
     """Reference data preloaded into dicts, so that validating a row costs no query."""
 
     def __init__(self, session: Session) -> None:
-        self.state_codes = set(session.execute(select(State.code)).scalars())
-        self.iso2 = dict(session.execute(select(State.iso2, State.code)).all())
+        self.state_codes = set(session.execute(select(col(State.code))).scalars())
+        self.iso2 = dict(session.execute(select(col(State.iso2), col(State.code))).all())
         self.states: dict[str, str] = {}
         folded: dict[str, str | None] = {}
-        for name, code in session.execute(select(StateAlias.name, StateAlias.state_code)):
+        for name, code in session.execute(select(col(StateAlias.name), col(StateAlias.state_code))):
             self.states[name] = code
             key = fold_name(name)
             # A folded spelling shared by two States would be a guess: drop it.
             folded[key] = code if folded.get(key, code) == code else None
         self.folded_states = {k: v for k, v in folded.items() if v}
-        self.theme_ids = dict(session.execute(select(Theme.name, Theme.id)).all())
+        self.theme_ids = dict(session.execute(select(col(Theme.name), col(Theme.id))).all())
         self.theme_keys = {theme_key(name): tid for name, tid in self.theme_ids.items()}
-        for name, tid in session.execute(select(ThemeAlias.name, ThemeAlias.theme_id)):
+        for name, tid in session.execute(select(col(ThemeAlias.name), col(ThemeAlias.theme_id))):
             self.theme_keys.setdefault(theme_key(name), tid)
-        self.sdg_goals = set(session.execute(select(SdgGoal.number)).scalars())
-        self.sdg_targets = set(session.execute(select(SdgTarget.code)).scalars())
+        self.sdg_goals = set(session.execute(select(col(SdgGoal.number))).scalars())
+        self.sdg_targets = set(session.execute(select(col(SdgTarget.code))).scalars())
         # Exports repeat the same few hundred names: resolve each spelling once.
         self._state_memo: dict[str, str | None] = {}
         self._theme_memo: dict[str, int | None] = {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit
 from facility.auth import permissions
@@ -69,8 +69,8 @@ def list_stories(session: Session, *, actor: Actor | None, status: StoryStatus |
         condition = condition & (SuccessStory.state_code == state_code)
     total = session.exec(select(func.count()).select_from(SuccessStory).where(condition)).one()
     rows = session.exec(select(SuccessStory).where(condition).order_by(
-        SuccessStory.published_at.desc().nulls_last(),  # type: ignore[union-attr]
-        SuccessStory.id.desc()).offset(offset).limit(limit)).all()  # type: ignore[union-attr]
+        col(SuccessStory.published_at).desc().nulls_last(),
+        col(SuccessStory.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -79,9 +79,9 @@ def published_in(session: Session, year: int | None) -> list[SuccessStory]:
     query = select(SuccessStory).where(SuccessStory.status == StoryStatus.PUBLISHED)
     if year is not None:
         query = query.where(
-            SuccessStory.published_at >= datetime(year, 1, 1, tzinfo=UTC),  # type: ignore[operator]
-            SuccessStory.published_at < datetime(year + 1, 1, 1, tzinfo=UTC))  # type: ignore[operator]
-    return list(session.exec(query.order_by(SuccessStory.published_at, SuccessStory.id)).all())  # type: ignore[arg-type]
+            col(SuccessStory.published_at) >= datetime(year, 1, 1, tzinfo=UTC),
+            col(SuccessStory.published_at) < datetime(year + 1, 1, 1, tzinfo=UTC))
+    return list(session.exec(query.order_by(col(SuccessStory.published_at), col(SuccessStory.id))).all())
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,20 @@ def proposable_reports(session: Session, *, actor: Actor | None, limit: int) -> 
         return []
     # A story belongs to one version; a report (engagement and kind) has one active at a time.
     active = select(SuccessStory.report_id).join(
-        FollowUpReport, FollowUpReport.id == SuccessStory.report_id).where(  # type: ignore[arg-type]
-        SuccessStory.status.in_(ACTIVE))  # type: ignore[attr-defined]
+        FollowUpReport, col(FollowUpReport.id) == SuccessStory.report_id).where(
+        col(SuccessStory.status).in_(ACTIVE))
     storied = select(FollowUpReport.engagement_id, FollowUpReport.kind).where(
-        FollowUpReport.id.in_(active)).subquery()  # type: ignore[union-attr]
+        col(FollowUpReport.id).in_(active)).subquery()
     rows = session.exec(
         select(FollowUpReport, CapacityRequest.title, State.name)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(Engagement, col(Engagement.id) == FollowUpReport.engagement_id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
         .outerjoin(storied, (storied.c.engagement_id == FollowUpReport.engagement_id)
                    & (storied.c.kind == FollowUpReport.kind))
-        .where(~FollowUpReport.superseded, FollowUpReport.submitted_at.is_not(None),  # type: ignore[union-attr]
+        .where(~col(FollowUpReport.superseded), col(FollowUpReport.submitted_at).is_not(None),
                storied.c.engagement_id.is_(None))
-        .order_by(FollowUpReport.submitted_at.desc(), FollowUpReport.id.desc())  # type: ignore[union-attr]
+        .order_by(col(FollowUpReport.submitted_at).desc(), col(FollowUpReport.id).desc())
         .limit(limit)).all()
     return [Proposable(report, title, state) for report, title, state in rows]
 
@@ -154,14 +154,14 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
     siblings = select(FollowUpReport.id).where(FollowUpReport.engagement_id == report.engagement_id,
                                                FollowUpReport.kind == report.kind)
     corrected = session.exec(select(FollowUpReport.version).where(
-        FollowUpReport.id.in_(siblings), FollowUpReport.version > report.version,  # type: ignore[union-attr]
-        FollowUpReport.submitted_at.is_not(None))).first()  # type: ignore[union-attr]
+        col(FollowUpReport.id).in_(siblings), col(FollowUpReport.version) > report.version,
+        col(FollowUpReport.submitted_at).is_not(None))).first()
     if corrected is not None:
         raise Conflict(f"version {corrected} of this report corrects this one; propose the "
                        "latest submitted version")
     active = session.exec(select(SuccessStory.id).where(
-        SuccessStory.report_id.in_(siblings),  # type: ignore[attr-defined]
-        SuccessStory.status.in_(ACTIVE))).first()  # type: ignore[attr-defined]
+        col(SuccessStory.report_id).in_(siblings),
+        col(SuccessStory.status).in_(ACTIVE))).first()
     if active is not None:
         raise Conflict("this report already has a success story that is proposed, consented "
                        "to or published")
@@ -311,21 +311,21 @@ def story_contents(session: Session, stories: list[SuccessStory]) -> dict[int, S
     if not stories:
         return {}
     report_rows = session.exec(select(FollowUpReport).where(
-        FollowUpReport.id.in_([s.report_id for s in stories]))).all()  # type: ignore[union-attr]
+        col(FollowUpReport.id).in_([s.report_id for s in stories]))).all()
     by_report = {r.id: r for r in report_rows}
     engagement_rows = session.exec(select(Engagement).where(
-        Engagement.id.in_({r.engagement_id for r in report_rows}))).all()  # type: ignore[union-attr]
+        col(Engagement.id).in_({r.engagement_id for r in report_rows}))).all()
     engagements = {e.id: e for e in engagement_rows}
     states = {s.code: s for s in session.exec(select(State).where(
-        State.code.in_({s.state_code for s in stories})))}  # type: ignore[attr-defined]
+        col(State.code).in_({s.state_code for s in stories})))}
     partners = dict(session.exec(select(Offer.id, Partner.name).join(
-        Partner, Partner.id == Offer.partner_id).where(  # type: ignore[arg-type]
-        Offer.id.in_({e.offer_id for e in engagement_rows}))).all())  # type: ignore[union-attr]
+        Partner, col(Partner.id) == Offer.partner_id).where(
+        col(Offer.id).in_({e.offer_id for e in engagement_rows}))).all())
     themes = requests.themes_by_request(session, [e.request_id for e in engagement_rows])
     shown_ids = {r["recommendation_id"] for s in stories if StoryPart.RECOMMENDATIONS in s.parts
                  for r in by_report[s.report_id].recommendations}
     found = {r.id: r for r in session.exec(select(Recommendation).where(
-        Recommendation.id.in_(shown_ids)))} if shown_ids else {}  # type: ignore[union-attr]
+        col(Recommendation.id).in_(shown_ids)))} if shown_ids else {}
 
     contents = {}
     for story in stories:

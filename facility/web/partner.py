@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -86,7 +86,7 @@ def browse_requests(request: Request, db: SessionDep, actor: PartnerActor, theme
     """Submitted and screened requests, filtered by theme, regional group, SDG and budget."""
     themes = list(db.exec(select(Theme).order_by(Theme.name)))
     groups = list(db.exec(select(RegionalGroup).order_by(RegionalGroup.code)))
-    goals = list(db.exec(select(SdgGoal).order_by(SdgGoal.number)))
+    goals = list(db.exec(select(SdgGoal).order_by(col(SdgGoal.number))))
     theme_id = _digits(theme)
     theme_id = theme_id if any(t.id == theme_id for t in themes) else None
     group_code = group if group in GROUP_CODES else None
@@ -553,7 +553,8 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
     ids = [e.id for e in rows]
     request_rows = requests.requests_by_id(db, actor=actor, request_ids=[e.request_id for e in rows])
     codes = {r.state_code for r in request_rows.values()}
-    states = {s.code: s.name for s in db.exec(select(State).where(State.code.in_(codes)))} if codes else {}  # type: ignore[attr-defined]
+    states = ({s.code: s.name for s in db.exec(select(State).where(col(State.code).in_(codes)))}
+              if codes else {})
     team = experts.experts_by_id(db, [i for e in rows for i in e.expert_ids])
     answered = {eid: {a.expert_id: a for a in found}
                 for eid, found in deployments.answers_by_engagement(db, ids).items()}  # type: ignore[arg-type]
