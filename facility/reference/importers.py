@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
+from facility.db import table_of
 from facility.numbers import whole_number
 from facility.reference import uhri_export
 from facility.reference.bodies import body_of
@@ -608,8 +609,9 @@ def read_rows(
 # --- writing -------------------------------------------------------------------------------
 
 # The link tables of a recommendation and their value column, in _Row.content()'s order.
-LINKS = ((RecommendationTheme, "theme_id"), (RecommendationSdg, "goal_number"),
-         (RecommendationSdgTarget, "target_code"))
+LINKS: tuple[tuple[type[SQLModel], str], ...] = (
+    (RecommendationTheme, "theme_id"), (RecommendationSdg, "goal_number"),
+    (RecommendationSdgTarget, "target_code"))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -620,7 +622,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tuple]]:
     """id and content of the stored rows with these source ids (four statements)."""
-    rec = Recommendation.__table__.c
+    rec = table_of(Recommendation).c
     stored = session.execute(
         select(rec.id, rec.source_id, *(rec[c] for c in CONTENT_COLUMNS))
         .where(rec.source_id.in_(source_ids))
@@ -629,7 +631,7 @@ def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tup
     links: list[dict[int, set]] = [{i: set() for i in ids} for _ in LINKS]
     if ids:
         for (link, column), found in zip(LINKS, links, strict=True):
-            c = link.__table__.c
+            c = table_of(link).c
             for rid, value in session.execute(
                 select(c.recommendation_id, c[column]).where(c.recommendation_id.in_(ids))
             ):
@@ -642,7 +644,7 @@ def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tup
 
 def _insert_recommendations(session: Session, params: list[dict]) -> dict[str, int]:
     """Insert new recommendations; their ids by source_id."""
-    table = Recommendation.__table__
+    table = table_of(Recommendation)
     if session.get_bind().dialect.name == "sqlite":
         returning = insert(table).returning(table.c.source_id, table.c.id)
         return dict(session.execute(returning, params).all())
@@ -663,7 +665,7 @@ def _insert_links(session: Session, rows: list[tuple[int, _Row]]) -> None:
         params = [{"recommendation_id": rid, column: value}
                   for rid, row in rows for value in getattr(row, attribute)]
         if params:
-            session.execute(insert(link.__table__), params)
+            session.execute(insert(table_of(link)), params)
 
 
 def write_rows(
@@ -671,7 +673,7 @@ def write_rows(
     total: int | None = None,
 ) -> None:
     """Upsert validated rows on source_id, in chunks of bulk statements (rows may be a stream)."""
-    table = Recommendation.__table__
+    table = table_of(Recommendation)
     now = utcnow()
     update_stmt = (
         update(table)
@@ -700,7 +702,7 @@ def write_rows(
             )
             changed_ids = [rid for rid, _ in changed]
             for link, _ in LINKS:
-                table_ = link.__table__
+                table_ = table_of(link)
                 session.execute(delete(table_).where(table_.c.recommendation_id.in_(changed_ids)))
             _insert_links(session, changed)
         report.inserted += len(new)

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
+from facility.db import table_of
 from facility.reference.bodies import body_of
 from facility.reference.models import (
     MechanismType,
@@ -104,7 +105,7 @@ def search_recommendations(
                 .where(func.lower(Theme.name) == theme.strip().lower())
             )
         )
-    source: FromClause = Recommendation.__table__
+    source: FromClause = table_of(Recommendation)
     order: list = [Recommendation.id]
     if search and search.strip():
         if session.get_bind().dialect.name == "sqlite":
