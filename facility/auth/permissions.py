@@ -362,12 +362,12 @@ def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
     Other States, partners, experts and the committee never see an unpublished proposal."""
     from facility.stories.models import StoryStatus, SuccessStory
 
-    published = SuccessStory.status == StoryStatus.PUBLISHED
+    published = col(SuccessStory.status) == StoryStatus.PUBLISHED
     if can_manage_stories(actor):
         return true()
     if actor is not None and actor.role == Role.STATE:
         return or_(published, col(SuccessStory.state_code) == actor.state_code)
-    return published  # type: ignore[return-value]
+    return published
 
 
 def can_view_story(actor: Actor | None, story) -> bool:

@@ -77,8 +77,10 @@ def follow_up_compliance(session: Session, *, actor: Actor | None) -> Compliance
         .join(State, col(State.code) == CapacityRequest.state_code)
         .where(~col(FollowUpReport.superseded))
         .group_by(col(CapacityRequest.state_code), col(State.regional_group_code))
-        .order_by(CapacityRequest.state_code)).all()
-    total, by_state, by_group = Counts(), {}, {}
+        .order_by(col(CapacityRequest.state_code))).all()
+    total = Counts()
+    by_state: dict[str, Counts] = {}
+    by_group: dict[str, Counts] = {}
     for state_code, group_code, *numbers in rows:
         counts = Counts(*(int(n) for n in numbers))
         by_state[state_code] = counts

@@ -117,7 +117,7 @@ def search_recommendations(
             order.insert(0, hits.c.rank)
         else:
             tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), search)
-            vector = literal_column("recommendation.text_search")
+            vector: ColumnElement[str] = literal_column("recommendation.text_search")
             conditions.append(vector.op("@@")(tsquery))
             order.insert(0, func.ts_rank_cd(vector, tsquery).desc())
     total = session.execute(
