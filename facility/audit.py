@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from facility.timeutil import utcnow
 
@@ -104,7 +104,7 @@ def record(session: Session, *, actor_account_id: int | None, action: str, subje
     """Append an entry in the caller's transaction."""
     payload = json.loads(json.dumps(payload or {}, default=str))  # exactly what JSON stores
     session.flush()
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + 1))
     head = session.exec(
         select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
     ).one()
@@ -135,7 +135,7 @@ def verify(session: Session) -> Verification:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     count = 0
-    for entry in session.exec(select(AuditEntry).order_by(AuditEntry.seq)):  # type: ignore[arg-type]
+    for entry in session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))):
         count += 1
         if entry.seq != expected_seq:
             return Verification(False, count, expected_seq,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, event, inspect
+from sqlalchemy import Connection, Engine, Table, event, inspect
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -33,6 +33,15 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for bulk statements (SQLModel sets `__table__` at run time,
+    where mypy cannot see it)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def _migrations_dir() -> Path:
@@ -133,7 +142,7 @@ def make_engine(url: str, *, echo: bool = False,
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_on_connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -144,7 +153,7 @@ def make_engine(url: str, *, echo: bool = False,
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_on_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_on_begin(conn):
             # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
             # transaction that reads, then writes after another writer committed, fails at
             # once with "database is locked" instead of waiting. A reader needs no lock.
@@ -175,7 +184,7 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
     return name not in ("text_search", "ix_recommendation_text_search")
 
 
-def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()

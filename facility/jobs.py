@@ -105,7 +105,7 @@ def requeue_stale(session: Session, *, stale_after: timedelta,
                   now: datetime | None = None) -> list[int]:
     """Jobs whose worker stopped beating: queued again, or failed after MAX_ATTEMPTS."""
     now = now or utcnow()
-    touched = []
+    touched: list[int] = []
     for job in session.exec(select(Job).where(Job.status == JobStatus.RUNNING)
                             .with_for_update(skip_locked=True)):
         beat = as_utc(job.heartbeat_at)
@@ -119,7 +119,8 @@ def requeue_stale(session: Session, *, stale_after: timedelta,
             job.status = JobStatus.QUEUED
             job.claimed_by = None
         session.add(job)
-        touched.append(job.id)  # type: ignore[arg-type]
+        assert job.id is not None
+        touched.append(job.id)
     return touched
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pycountry
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.errors import Problems
 from facility.reference.models import GROUP_CODES, State, Theme
@@ -127,7 +127,7 @@ def resolve_themes(session: Session, problems: Problems, field: str,
     """The Theme rows for these names; unknown names are problems."""
     wanted = list(dict.fromkeys(n.strip() for n in names))
     found = {t.name: t for t in session.exec(
-        select(Theme).where(Theme.name.in_(storable(wanted)))).all()}  # type: ignore[attr-defined]
+        select(Theme).where(col(Theme.name).in_(storable(wanted)))).all()}
     for name in wanted:
         if name not in found:
             problems.add(field, "known_theme", f"{field}: {name!r} is not a known theme")
@@ -150,7 +150,7 @@ def check_states(session: Session, problems: Problems, field: str,
     if codes is None:
         return None
     cleaned = list(dict.fromkeys(c.strip().upper() for c in codes))
-    known = set(session.exec(select(State.code).where(State.code.in_(storable(cleaned)))).all())  # type: ignore[attr-defined]
+    known = set(session.exec(select(col(State.code)).where(col(State.code).in_(storable(cleaned)))).all())
     for code in cleaned:
         if code not in known:
             problems.add(field, "known_state", f"{field}: {code!r} is not a known ISO3 State code")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit
 from facility.auth import permissions
@@ -23,7 +23,7 @@ def require_secretariat(actor: Actor | None, doing: str) -> Actor:
 def current_seats(session: Session) -> list[CommitteeSeat]:
     """The seats held now, ordered by regional group."""
     return list(session.exec(
-        select(CommitteeSeat).where(CommitteeSeat.ended_at.is_(None))  # type: ignore[union-attr]
+        select(CommitteeSeat).where(col(CommitteeSeat.ended_at).is_(None))
         .order_by(CommitteeSeat.group_code)))
 
 
@@ -33,14 +33,14 @@ def seat_of(session: Session, actor: Actor | None) -> CommitteeSeat | None:
         return None
     return session.exec(
         select(CommitteeSeat).where(CommitteeSeat.account_id == actor.account_id,
-                                    CommitteeSeat.ended_at.is_(None))  # type: ignore[union-attr]
+                                    col(CommitteeSeat.ended_at).is_(None))
     ).first()
 
 
 def holds_seat(session: Session, account_id: int | None) -> bool:
     """Whether the account holds a committee seat now."""
     return session.exec(select(CommitteeSeat.id).where(
-        CommitteeSeat.account_id == account_id, CommitteeSeat.ended_at.is_(None))  # type: ignore[union-attr]
+        col(CommitteeSeat.account_id) == account_id, col(CommitteeSeat.ended_at).is_(None))
     ).first() is not None
 
 
@@ -85,7 +85,7 @@ def seat_member(session: Session, *, actor: Actor | None, group_code: str,
     audit.lock_chain(session)
     now = utcnow()
     previous = session.exec(select(CommitteeSeat).where(
-        CommitteeSeat.group_code == group_code, CommitteeSeat.ended_at.is_(None))).first()  # type: ignore[union-attr]
+        col(CommitteeSeat.group_code) == group_code, col(CommitteeSeat.ended_at).is_(None))).first()
     if previous is not None and previous.account_id == member.id:
         return previous  # already seated (a retry): the term goes on, nothing is recorded
     if previous is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -100,7 +100,7 @@ class Overlap:
 def supports_of_state(session: Session, state_code: str, *,
                       exclude_proposal_id: int | None = None) -> list[Support]:
     """Every support of requests from this State, oldest first (four statements)."""
-    condition = (CapacityRequest.state_code == state_code) & MatchProposal.status.in_(SUPPORTING)  # type: ignore[attr-defined]
+    condition = (col(CapacityRequest.state_code) == state_code) & col(MatchProposal.status).in_(SUPPORTING)
     if exclude_proposal_id is not None:
         condition = condition & (MatchProposal.id != exclude_proposal_id)
     rows = session.exec(
@@ -113,18 +113,18 @@ def supports_of_state(session: Session, state_code: str, *,
     links: dict[int, set[int]] = defaultdict(set)
     for request_id, recommendation_id in session.exec(
             select(RequestRecommendation.request_id, RequestRecommendation.recommendation_id)
-            .where(RequestRecommendation.request_id.in_({r[1].id for r in rows}))):  # type: ignore[attr-defined]
+            .where(col(RequestRecommendation.request_id).in_({r[1].id for r in rows}))):
         links[request_id].add(recommendation_id)
     return [Support(
         source=SupportSource.ENGAGEMENT if engagement else SupportSource.APPROVED_PROPOSAL,
-        proposal_id=proposal.id, request=request, offer=offer, partner=partner,  # type: ignore[arg-type]
-        engagement=engagement, recommendation_ids=frozenset(links[request.id]))  # type: ignore[index]
+        proposal_id=proposal.id, request=request, offer=offer, partner=partner,
+        engagement=engagement, recommendation_ids=frozenset(links[request.id]))
         for proposal, request, offer, partner, engagement in rows]
 
 
 def _recommendations(session: Session, ids: set[int]) -> dict[int, Recommendation]:
     return {r.id: r for r in session.exec(  # type: ignore[misc]
-        select(Recommendation).where(Recommendation.id.in_(ids)))}  # type: ignore[union-attr]
+        select(Recommendation).where(col(Recommendation.id).in_(ids)))}
 
 
 def support_map(session: Session, *, actor: Actor | None, state_code: str) -> SupportMap:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -97,8 +97,8 @@ def _run(session: Session, run_id: int | None) -> OptimiserRun | None:
     # The run that finished last (not the one made last: a run recorded afterwards for an
     # earlier round, as the demo's history is, finished before it).
     return session.exec(select(OptimiserRun).where(OptimiserRun.status == RunStatus.DONE,
-                                                   OptimiserRun.finished_at.is_not(None))  # type: ignore[union-attr]
-                        .order_by(OptimiserRun.finished_at.desc(), OptimiserRun.id.desc())  # type: ignore[union-attr]
+                                                   col(OptimiserRun.finished_at).is_not(None))
+                        .order_by(col(OptimiserRun.finished_at).desc(), col(OptimiserRun.id).desc())
                         .limit(1)).first()
 
 
@@ -128,14 +128,15 @@ def unmet_demand(session: Session, *, actor: Actor | None, run_id: int | None = 
     mentioned = set(entries) | {r for s in suggestions_data
                                 for r in s["newly_matched"] + s["no_longer_matched"]}
     visible = {r.id: r for r in session.exec(select(CapacityRequest).where(
-        CapacityRequest.id.in_(mentioned), permissions.request_visibility(actor)))}  # type: ignore[union-attr]
+        col(CapacityRequest.id).in_(mentioned), permissions.request_visibility(actor)))}
     groups = dict(session.exec(select(State.code, State.regional_group_code).where(
-        State.code.in_({r.state_code for r in visible.values()}))).all())  # type: ignore[attr-defined]
+        col(State.code).in_({r.state_code for r in visible.values()}))).all())
     themes: dict[int, list[str]] = defaultdict(list)
     for request_id, name in session.exec(select(RequestTheme.request_id, Theme.name).join(
-            Theme, Theme.id == RequestTheme.theme_id).where(RequestTheme.request_id.in_(list(entries)))):  # type: ignore[attr-defined]
+            Theme, col(Theme.id) == RequestTheme.theme_id)
+            .where(col(RequestTheme.request_id).in_(list(entries)))):
         themes[request_id].append(name)
-    offers = {o.id: o for o in session.exec(select(Offer).where(Offer.id.in_(  # type: ignore[union-attr]
+    offers = {o.id: o for o in session.exec(select(Offer).where(col(Offer.id).in_(
         {s["offer"] for s in suggestions_data if s.get("offer")})))}
 
     unmet = tuple(

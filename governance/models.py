@@ -212,7 +212,7 @@ class MatchProposal(SQLModel, table=True):
     def set_team(self, expert_ids: Iterable[int]) -> None:
         """Make the team these experts, in this order (each once: the caller checks)."""
         staying = {member.expert_id: member for member in self.team}
-        self.team = [staying.get(i) or ProposalExpert(expert_id=i) for i in expert_ids]
+        self.team = [staying.get(i) or ProposalExpert(expert_id=i, position=0) for i in expert_ids]
         for position, member in enumerate(self.team):
             member.position = position
 

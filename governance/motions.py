@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth.actor import Actor
@@ -193,8 +193,8 @@ def tally(session: Session, motion: Motion) -> Tally:
         get_criteria(session, version=motion.criteria_version).body).voting.quorum
     recused = _recused_seat_ids(session, motion.id)  # type: ignore[arg-type]
     rows = session.exec(
-        select(Vote, CommitteeSeat.group_code).join(CommitteeSeat, CommitteeSeat.id == Vote.seat_id)
-        .where(Vote.motion_id == motion.id).order_by(Vote.id)  # type: ignore[arg-type]
+        select(Vote, col(CommitteeSeat.group_code)).join(CommitteeSeat, col(CommitteeSeat.id) == Vote.seat_id)
+        .where(col(Vote.motion_id) == motion.id).order_by(col(Vote.id))
     ).all()
     latest: dict[str, Vote] = {}
     for vote, group in rows:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -47,9 +47,9 @@ def load_names(session: Session, actor: Actor | None, texts: Iterable[str]) -> N
     mention (a request or an offer the viewer may not see stays unnamed)."""
     found = ids_in(texts)
     requests = dict(session.exec(select(CapacityRequest.id, CapacityRequest.title).where(
-        permissions.request_visibility(actor), CapacityRequest.id.in_(found["R"]))).all())  # type: ignore[union-attr]
+        permissions.request_visibility(actor), col(CapacityRequest.id).in_(found["R"]))).all())
     offers = dict(session.exec(select(Offer.id, Offer.title).where(
-        permissions.offer_visibility(actor), Offer.id.in_(found["O"]))).all())  # type: ignore[union-attr]
+        permissions.offer_visibility(actor), col(Offer.id).in_(found["O"]))).all())
     return Names(requests=requests, offers=offers,  # type: ignore[arg-type]
                  experts=expert_names(session, actor, found["E"]))
 
@@ -58,5 +58,5 @@ def expert_names(session: Session, actor: Actor | None, expert_ids: Iterable[int
     """The names of those experts the viewer may name (1 statement). A page that has the
     offers and requests at hand builds its `Names` with this alone."""
     return {e.id: e.name for e in session.exec(select(Expert).where(
-        Expert.id.in_(set(expert_ids))))  # type: ignore[union-attr]
-        if permissions.can_view_expert_personal(actor, e)}  # type: ignore[misc]
+        col(Expert.id).in_(set(expert_ids))))
+        if permissions.can_view_expert_personal(actor, e)}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import matching
 from facility.auth import permissions
@@ -61,7 +61,7 @@ def _instance(session: Session, request: CapacityRequest, group: str, request_th
               offer_themes: dict[int, list[str]]) -> matching.Instance:
     """The request and the offers as a run's instance would hold them (2 statements)."""
     linked = session.exec(select(Recommendation.response).join(
-        RequestRecommendation, RequestRecommendation.recommendation_id == Recommendation.id)
+        RequestRecommendation, col(RequestRecommendation.recommendation_id) == Recommendation.id)
         .where(RequestRecommendation.request_id == request.id)).all()
     _version, criteria = body_in_force(session)
     return matching.parse_instance({
@@ -83,7 +83,7 @@ def own_offer_fits(session: Session, *, actor: Actor | None,
     assert actor is not None and request.id is not None
     offers = list(session.exec(select(Offer).where(
         permissions.offer_visibility(actor), Offer.partner_id == actor.partner_id,
-        Offer.status == OfferStatus.PUBLISHED).order_by(Offer.id)))  # type: ignore[arg-type]
+        col(Offer.status) == OfferStatus.PUBLISHED).order_by(col(Offer.id))))
     if not offers:
         return []
     ids = [o.id for o in offers]
@@ -100,7 +100,7 @@ def own_offer_fits(session: Session, *, actor: Actor | None,
         assert partner is not None
         try:
             instance = _instance(session, request, group, request_themes, themed, partner,
-                                 offer_themes)  # type: ignore[arg-type]
+                                 offer_themes)
         except matching.InstanceError:
             readable = False  # e.g. a request stored without languages: a run could not read it
         else:

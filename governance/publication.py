@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Partner
 from facility.offers.models import Offer
@@ -34,22 +34,22 @@ class Decision:
 
 def published_decisions(session: Session, *, limit: int, offset: int) -> tuple[list[Decision], int]:
     """Decided screenings and proposals, newest first: title, State, partner, decision, date."""
-    decided = (Motion.status != MotionStatus.OPEN) & Motion.kind.in_(  # type: ignore[attr-defined]
+    decided = (col(Motion.status) != MotionStatus.OPEN) & col(Motion.kind).in_(
         [MotionKind.SCREENING, MotionKind.PROPOSAL])
     total = session.exec(select(func.count()).select_from(Motion).where(decided)).one()
     motions = session.exec(select(Motion).where(decided)
-                           .order_by(Motion.decided_at.desc(), Motion.id.desc())  # type: ignore[union-attr]
+                           .order_by(col(Motion.decided_at).desc(), col(Motion.id).desc())
                            .offset(offset).limit(limit)).all()
     proposal_ids = [m.subject_id for m in motions if m.kind == MotionKind.PROPOSAL]
     proposals = {p.id: p for p in session.exec(
-        select(MatchProposal).where(MatchProposal.id.in_(proposal_ids)))}  # type: ignore[union-attr]
+        select(MatchProposal).where(col(MatchProposal.id).in_(proposal_ids)))}
     request_ids = [m.subject_id for m in motions if m.kind == MotionKind.SCREENING] + [
         p.request_id for p in proposals.values()]
     requests = {r.id: r for r in session.exec(
-        select(CapacityRequest).where(CapacityRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
+        select(CapacityRequest).where(col(CapacityRequest.id).in_(request_ids)))}
     partners = dict(session.exec(
-        select(Offer.id, Partner.name).join(Partner, Partner.id == Offer.partner_id)
-        .where(Offer.id.in_([p.offer_id for p in proposals.values()]))).all())  # type: ignore[union-attr]
+        select(col(Offer.id), col(Partner.name)).join(Partner, col(Partner.id) == Offer.partner_id)
+        .where(col(Offer.id).in_([p.offer_id for p in proposals.values()]))).all())
     result = []
     for motion in motions:
         proposal = proposals.get(motion.subject_id) if motion.kind == MotionKind.PROPOSAL else None

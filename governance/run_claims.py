@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from facility.timeutil import as_utc, utcnow
 from governance.models import OptimiserRun, RunStatus
@@ -81,7 +81,7 @@ def claim(session: Session, run_id: int) -> bool:
     was cancelled. The caller commits."""
     taken = session.execute(
         update(OptimiserRun)
-        .where(OptimiserRun.id == run_id, OptimiserRun.status == RunStatus.QUEUED)  # type: ignore[arg-type]
+        .where(col(OptimiserRun.id) == run_id, col(OptimiserRun.status) == RunStatus.QUEUED)
         .values(status=RunStatus.RUNNING, claimed_by=this_process(), heartbeat_at=utcnow())
         .execution_options(synchronize_session=False))
     return taken.rowcount == 1  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth.actor import Actor
@@ -76,7 +76,7 @@ def open_screening(session: Session, *, actor: Actor | None, request_id: int) ->
     version, criteria = body_in_force(session)
     recommendations = list(session.exec(
         select(Recommendation).join(RequestRecommendation,
-                                    RequestRecommendation.recommendation_id == Recommendation.id)
+                                    col(RequestRecommendation.recommendation_id) == Recommendation.id)
         .where(RequestRecommendation.request_id == request_id)))
     failed = check_request(request, recommendations, criteria)
     motion = open_motion(session, kind=MotionKind.SCREENING, subject_id=request_id,
@@ -100,4 +100,4 @@ def latest_screening(session: Session, *, actor: Actor | None,
     if not permissions.can_view_screening(actor, request):
         return None
     return session.exec(select(Screening).where(Screening.request_id == request.id)
-                        .order_by(Screening.id.desc())).first()  # type: ignore[union-attr]
+                        .order_by(col(Screening.id).desc())).first()

@@ -106,7 +106,7 @@ def _expert_left(expert: Expert, mine: list[tuple[int, Commitment]],
                  problems: list[list[CommitmentProblem]]) -> Expert:
     if not mine:
         return expert
-    booked = [c.dates for _, c in mine]  # type: ignore[misc]
+    booked = [c.dates for _, c in mine]
     limit = expert.max_assignments
     for i, c in mine:
         if max(load for _, _, load in _segments([c.dates], booked)) > limit:  # type: ignore[list-item]

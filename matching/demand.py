@@ -183,7 +183,11 @@ def _reach(inst: Instance, addition: Addition, unmatched: Sequence[int]) -> int:
     if addition.kind == "EXPERT":
         ok = rules.all_hold(rules.expert_rules(enc, rows, np.array([enc.n_experts - 1])))
         return int(ok.sum())
-    col = enc.n_offers - 1 if addition.kind == "OFFER" else grown.offer_index[addition.offer]
+    if addition.kind == "OFFER":
+        col = enc.n_offers - 1
+    else:
+        assert addition.offer is not None, "a top-up names the offer it tops up"
+        col = grown.offer_index[addition.offer]
     ok = rules.all_hold(rules.offer_rules(enc, rows, np.array([col])))
     return int(ok.sum())
 
@@ -252,7 +256,7 @@ def analyse(
     reached = sorted((x for x in reached if x[1] > 0), key=lambda x: (-x[1], order[x[0].kind]))
     tried = reached[:max_candidates]
     matched = {m.request for m in result.matches}
-    suggestions = []
+    suggestions: list[Suggestion] = []
     for done, (addition, reach) in enumerate(tried):
         if on_candidate is not None:
             on_candidate(done, len(tried))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from strawberry.types import Info
 
 from facility.api.errors import ErrorResult, to_graphql
@@ -61,7 +61,7 @@ class Loaders:
         )
         self.partners: BatchLoader[int, Partner | None] = BatchLoader(
             lambda ids: {p.id: p for p in session.exec(
-                select(Partner).where(Partner.id.in_(ids)))},  # type: ignore[union-attr]
+                select(Partner).where(col(Partner.id).in_(ids)))},
             lambda: None,
         )
         self.deployment_answers: BatchLoader[int, list[DeploymentAnswer]] = BatchLoader(
@@ -75,7 +75,7 @@ class Loaders:
 
     def _fetch_recommendations(self, ids: list[int]) -> dict[int, Recommendation]:
         rows = self._session.exec(
-            select(Recommendation).where(Recommendation.id.in_(ids))  # type: ignore[union-attr]
+            select(Recommendation).where(col(Recommendation.id).in_(ids))
         ).all()
         self.recommendation_themes.prime(ids)
         self.recommendation_sdg_targets.prime(ids)
@@ -100,7 +100,7 @@ class Context:
 
 
 def context_of(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    return info.context
 
 
 def mutate(info: Info, action: Callable[[], T]) -> T | ErrorResult:

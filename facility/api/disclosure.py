@@ -61,7 +61,8 @@ def _variables(document: str) -> tuple[dict[tuple[int, int], str], dict[str, dic
         parsed = parse(document)
     except GraphQLError:
         return {}, {}
-    types, definitions = {}, {}
+    types: dict[tuple[int, int], str] = {}
+    definitions: dict[str, dict] = {}
     for definition in parsed.definitions:
         for variable in getattr(definition, "variable_definitions", None) or ():
             name = variable.variable.name.value

@@ -65,7 +65,7 @@ def _format_error(error: GraphQLError, correlation_id: str, *,
     """
     original = error.original_error
     if is_client_error(error):
-        formatted = error.formatted
+        formatted: dict[str, Any] = dict(error.formatted)
         if production_document is not None:
             formatted["message"] = disclosure.redact(
                 formatted["message"], schema=production_schema._schema,

@@ -17,7 +17,7 @@ class PublicError(GraphQLError):
     fuzzer) can tell it from a fault even though it carries a path like a resolver's fault.
     """
 
-    def __init__(self, message: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, message: str, *args, **kwargs) -> None:
         kwargs.setdefault("extensions", {"code": "BAD_USER_INPUT"})
         super().__init__(message, *args, **kwargs)
 

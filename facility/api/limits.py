@@ -45,7 +45,7 @@ class DirectiveLimitRule(ASTValidationRule):
         super().__init__(context)
         self.total = 0
 
-    def enter(self, node, *_args):  # type: ignore[no-untyped-def]
+    def enter(self, node, *_args):
         directives = getattr(node, "directives", None)
         if not directives:
             return None
@@ -68,7 +68,7 @@ class DirectiveLimitRule(ASTValidationRule):
 class FieldRepetitionRule(ASTValidationRule):
     """Refuses a selection set that asks for the same response key beyond a small limit."""
 
-    def enter_selection_set(self, node: SelectionSetNode, *_args):  # type: ignore[no-untyped-def]
+    def enter_selection_set(self, node: SelectionSetNode, *_args):
         keys = Counter((s.alias or s.name).value for s in node.selections
                        if isinstance(s, FieldNode))
         if not keys:
@@ -103,7 +103,7 @@ def json_depth(value: object) -> int:
 class NulCharacterRule(ASTValidationRule):
     """Refuses a string literal that holds NUL."""
 
-    def enter_string_value(self, node: StringValueNode, *_args):  # type: ignore[no-untyped-def]
+    def enter_string_value(self, node: StringValueNode, *_args):
         if "\x00" in node.value:
             self.report_error(GraphQLError(NUL_MESSAGE, node))
             return BREAK

@@ -20,7 +20,7 @@ def list_accounts(session: Session, *, actor: Actor | None, limit: int,
                   offset: int) -> tuple[list[Account], int]:
     require_secretariat(actor, "list accounts")
     total = session.exec(select(func.count()).select_from(Account)).one()
-    rows = session.exec(select(Account).order_by(Account.role, Account.email)  # type: ignore[arg-type]
+    rows = session.exec(select(Account).order_by(Account.role, Account.email)
                         .offset(offset).limit(limit)).all()
     return list(rows), total
 

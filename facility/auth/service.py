@@ -9,7 +9,7 @@ import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit
 from facility.auth.models import Account, ApiToken, Partner, PartnerKind, Role
@@ -162,8 +162,8 @@ def account_for_token(session: Session, token: str) -> Account | None:
         return None
     row = session.exec(
         select(ApiToken, Account)
-        .join(Account, Account.id == ApiToken.account_id)
-        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+        .join(Account, col(Account.id) == ApiToken.account_id)
+        .where(col(ApiToken.token_hash) == _token_digest(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None or not row[1].active:
         return None
@@ -183,8 +183,8 @@ def revoke_token(session: Session, *, token: str, actor_account_id: int | None =
 def live_tokens(session: Session, *, account_id: int) -> list[ApiToken]:
     """The account's tokens that still work, newest first."""
     return list(session.exec(select(ApiToken).where(
-        ApiToken.account_id == account_id, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
-        .order_by(ApiToken.id.desc())))  # type: ignore[union-attr]
+        col(ApiToken.account_id) == account_id, col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.id).desc())))
 
 
 def revoke_own_token(session: Session, *, account: Account, token_id: int) -> ApiToken:

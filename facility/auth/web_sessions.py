@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit
 from facility.auth.models import Account, LoginAttempt, WebSession
@@ -84,7 +84,7 @@ def email_key(secret: str, email: str) -> str:
 def _failures_since(session: Session, column, key: str, since: datetime) -> tuple[int, datetime | None]:
     count, last = session.exec(
         select(func.count(), func.max(LoginAttempt.attempted_at))
-        .where(column == key, LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+        .where(column == key, col(LoginAttempt.succeeded).is_(False),
                LoginAttempt.attempted_at >= since)
     ).one()
     return count, last
@@ -109,7 +109,7 @@ def _check_rate(session: Session, *, email_key: str, ip_key: str, now: datetime)
     window_start = now - FAILURE_WINDOW
     last_success = session.exec(
         select(func.max(LoginAttempt.attempted_at))
-        .where(LoginAttempt.email_key == email_key, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
+        .where(col(LoginAttempt.email_key) == email_key, col(LoginAttempt.succeeded).is_(True))
     ).one()
     account_since = max(window_start, _aware(last_success)) if last_success else window_start
     count, last = _failures_since(session, LoginAttempt.email_key, email_key, account_since)
@@ -173,10 +173,10 @@ def sign_in(session: Session, *, email: str, password: str, client_address: str,
 def resolve(session: Session, session_id: str) -> tuple[WebSession, Account] | None:
     """The live session and its active account for a cookie value, in one statement."""
     row = session.exec(
-        select(WebSession, Account).join(Account, Account.id == WebSession.account_id)
+        select(WebSession, Account).join(Account, col(Account.id) == WebSession.account_id)
         .where(WebSession.session_hash == _digest(session_id),
-               WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
-               WebSession.expires_at > utcnow(), Account.active.is_(True))  # type: ignore[attr-defined]
+               col(WebSession.revoked_at).is_(None),
+               col(WebSession.expires_at) > utcnow(), col(Account.active).is_(True))
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -185,7 +185,7 @@ def end_session(session: Session, *, session_id: str, record: bool = True) -> No
     """Revoke the session with this cookie value (sign-out); unknown values are ignored."""
     web_session = session.exec(
         select(WebSession).where(WebSession.session_hash == _digest(session_id),
-                                 WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                                 col(WebSession.revoked_at).is_(None))
     ).first()
     if web_session is None:
         return
@@ -226,8 +226,8 @@ def change_password(session: Session, *, account: Account, current_password: str
     # both end now (this browser's session stays, so the person is not signed out).
     sessions = session.execute(
         update(WebSession)
-        .where(WebSession.account_id == account.id, WebSession.revoked_at.is_(None),  # type: ignore[union-attr]
-               WebSession.session_hash != _digest(keep_session_id))
+        .where(col(WebSession.account_id) == account.id, col(WebSession.revoked_at).is_(None),
+               col(WebSession.session_hash) != _digest(keep_session_id))
         .values(revoked_at=now)).rowcount
     tokens = live_tokens(session, account_id=account.id)  # type: ignore[arg-type]
     for token in tokens:  # each audited as token.revoked, like a revocation on the page

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
 from facility.config import get_settings
@@ -72,10 +72,10 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
                    missions: dict[str, Actor]) -> list[str]:
     """Seed the earlier engagements and their reports; returns the report lines."""
     offers = session.exec(select(Offer).where(Offer.status == OfferStatus.PUBLISHED)
-                          .order_by(Offer.id)).all()
+                          .order_by(col(Offer.id))).all()
     current = {r.state_code: r for r in session.exec(
         select(CapacityRequest).where(CapacityRequest.status != RequestStatus.DRAFT)
-        .order_by(CapacityRequest.id))}
+        .order_by(col(CapacityRequest.id)))}
     states = [s for s in missions if s in current][:len(HISTORY)]
     # An earlier round, before this platform's first run: it finished before the first of
     # its engagements started (so it is not this round's latest run).
@@ -105,7 +105,7 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
         request.status, request.submitted_at = RequestStatus.ACTIVE, filed_on
         session.add(request)
         expert = session.exec(select(Expert.id).where(Expert.partner_id == offer.partner_id)
-                              .order_by(Expert.id)).first()
+                              .order_by(col(Expert.id))).first()
         proposal = MatchProposal(run_id=run.id, request_id=request.id, offer_id=offer.id,  # type: ignore[arg-type]
                                  expert_ids=[expert] if expert else [], value=1, fit=1,
                                  explanation="Confirmed in an earlier round (demo).",
@@ -144,7 +144,7 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
 def describe_reports(session: Session) -> dict[str, int]:
     """How many of the demo's reports are in each status today (for the tests and the CLI)."""
     counts: dict[str, int] = {}
-    for report in session.exec(select(FollowUpReport).where(~FollowUpReport.superseded)):  # type: ignore[arg-type]
+    for report in session.exec(select(FollowUpReport).where(~col(FollowUpReport.superseded))):
         key = str(report_status(report))
         if key == "SUBMITTED":
             key += "_ON_TIME" if report.on_time else "_LATE"

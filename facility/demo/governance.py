@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -62,14 +62,14 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     report.append(f"criteria version {draft.version} adopted by vote")
 
     submitted = session.exec(select(CapacityRequest).where(
-        CapacityRequest.status == RequestStatus.SUBMITTED).order_by(CapacityRequest.id)).all()
+        col(CapacityRequest.status) == RequestStatus.SUBMITTED).order_by(col(CapacityRequest.id))).all()
     for request in submitted:
         screening = open_screening(session, actor=secretariat, request_id=request.id)  # type: ignore[arg-type]
         motion = session.get(Motion, screening.motion_id)
         reject = request.state_code in INELIGIBLE
-        _vote_all(session, members, motion,  # type: ignore[arg-type]
+        _vote_all(session, members, motion,
                   lambda _g, reject=reject: VoteChoice.REJECT if reject else VoteChoice.APPROVE)
-        decide(session, actor=secretariat, motion_id=motion.id,  # type: ignore[union-attr, arg-type]
+        decide(session, actor=secretariat, motion_id=motion.id,  # type: ignore[arg-type]
                reasons=INELIGIBLE.get(request.state_code, ""))
     report.append(f"{len(submitted)} requests screened ({len(INELIGIBLE)} ineligible)")
 
@@ -82,7 +82,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     run_pending(same_session, get_settings())  # the run's job, as a worker would run it
     session.refresh(run)
     proposals = session.exec(select(MatchProposal).where(MatchProposal.run_id == run.id)
-                             .order_by(MatchProposal.id)).all()
+                             .order_by(col(MatchProposal.id))).all()
     report.append(f"optimiser run {run.id}: {run.solver_status}, score {run.score}, "
                   f"{len(proposals)} proposals, {len(run.unmatched)} requests unmatched")
 
@@ -102,7 +102,7 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
         from facility.offers.models import Offer
 
         offer = session.get(Offer, proposal.offer_id)
-        confirm_proposal(session, actor=missions[request.state_code], proposal_id=proposal.id)  # type: ignore[union-attr, arg-type]
+        confirm_proposal(session, actor=missions[request.state_code], proposal_id=proposal.id)  # type: ignore[arg-type]
         partner = next(a for a in partners.values() if a.partner_id == offer.partner_id)  # type: ignore[union-attr]
         confirm_proposal(session, actor=partner, proposal_id=proposal.id)  # type: ignore[arg-type]
         engaged += 1

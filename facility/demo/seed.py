@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, PartnerKind, Role
@@ -227,8 +227,8 @@ def _recommendations_for(session: Session, state: str, theme: str, limit: int = 
     """The first supported recommendations of a State on a theme (stable order)."""
     rows = session.exec(
         select(Recommendation.id)
-        .join(RecommendationTheme, RecommendationTheme.recommendation_id == Recommendation.id)
-        .join(Theme, Theme.id == RecommendationTheme.theme_id)
+        .join(RecommendationTheme, col(RecommendationTheme.recommendation_id) == Recommendation.id)
+        .join(Theme, col(Theme.id) == RecommendationTheme.theme_id)
         .where(Recommendation.state_code == state, Theme.name == theme,
                Recommendation.response == "SUPPORTED")
         .order_by(Recommendation.source_id).limit(limit)
@@ -247,7 +247,7 @@ def _expert_account(session: Session) -> list[str]:
     shows an expert's deployments page with an answer to give (linked by e-mail and partner,
     facility/experts/accounts.py)."""
     engagement = session.exec(select(Engagement).where(
-        Engagement.status == EngagementStatus.SCHEDULED).order_by(Engagement.id)).first()
+        col(Engagement.status) == EngagementStatus.SCHEDULED).order_by(col(Engagement.id))).first()
     if engagement is None or not engagement.expert_ids:
         return ["no engagement deploys an expert: no expert account"]
     expert = session.get(Expert, engagement.expert_ids[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
 from facility.demo.follow_up import completion_reason, moment
@@ -35,14 +35,14 @@ STATUSES = (ImplementationStatus.PARTIALLY_IMPLEMENTED, ImplementationStatus.FUL
 
 def _submitted_report(session: Session) -> FollowUpReport | None:
     return session.exec(select(FollowUpReport).where(
-        FollowUpReport.submitted_at.is_not(None),  # type: ignore[union-attr]
-        ~FollowUpReport.superseded).order_by(FollowUpReport.id)).first()  # type: ignore[arg-type]
+        col(FollowUpReport.submitted_at).is_not(None),
+        ~col(FollowUpReport.superseded)).order_by(col(FollowUpReport.id))).first()
 
 
 def _complete_and_report(session: Session, secretariat: Actor,
                          missions: dict[str, Actor]) -> FollowUpReport | None:
     engagement = session.exec(select(Engagement).where(
-        Engagement.status == EngagementStatus.SCHEDULED).order_by(Engagement.id)).first()  # type: ignore[arg-type]
+        col(Engagement.status) == EngagementStatus.SCHEDULED).order_by(col(Engagement.id))).first()
     if engagement is None:
         return None
     request = session.get(CapacityRequest, engagement.request_id)
@@ -102,7 +102,7 @@ def seed_stories(session: Session, *, secretariat: Actor, missions: dict[str, Ac
         return ["no completed engagement with a submitted report: no success story seeded"]
     engagement = session.get(Engagement, report.engagement_id)
     request = session.get(CapacityRequest, engagement.request_id)  # type: ignore[union-attr]
-    mission = missions.get(request.state_code) if request else None  # type: ignore[union-attr]
+    mission = missions.get(request.state_code) if request else None
     if request is None or mission is None:
         return ["the submitted report's State has no demo mission: no success story seeded"]
     story = stories.propose_story(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -44,7 +44,7 @@ class Compliance:
     by_group: dict[str, Counts]   # regional group code -> counts, every group with a report
 
 
-def _sum(condition) -> object:  # type: ignore[no-untyped-def]
+def _sum(condition) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -56,13 +56,13 @@ def status_counts(as_of: date | None = None) -> tuple:
     `as_of` (default today) counts the reports as they stood at the end of that day: a report
     first submitted later was not submitted yet then (a year's report counts as of its end)."""
     on = as_of or today()
-    unsubmitted = (FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
-                   | (FollowUpReport.first_submitted_at  # type: ignore[operator]
+    unsubmitted = (col(FollowUpReport.first_submitted_at).is_(None)
+                   | (col(FollowUpReport.first_submitted_at)
                       >= datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)))
     return (_sum(unsubmitted & (FollowUpReport.due_date >= on)),
             _sum(unsubmitted & (FollowUpReport.due_date < on)),
-            _sum(~unsubmitted & FollowUpReport.on_time.is_(True)),  # type: ignore[union-attr]
-            _sum(~unsubmitted & FollowUpReport.on_time.is_(False)))  # type: ignore[union-attr]
+            _sum(~unsubmitted & col(FollowUpReport.on_time).is_(True)),
+            _sum(~unsubmitted & col(FollowUpReport.on_time).is_(False)))
 
 
 def follow_up_compliance(session: Session, *, actor: Actor | None) -> Compliance:
@@ -72,13 +72,15 @@ def follow_up_compliance(session: Session, *, actor: Actor | None) -> Compliance
     rows = session.exec(
         select(CapacityRequest.state_code, State.regional_group_code, *status_counts())
         .select_from(FollowUpReport)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
-        .join(State, State.code == CapacityRequest.state_code)
-        .where(~FollowUpReport.superseded)  # type: ignore[operator]
-        .group_by(CapacityRequest.state_code, State.regional_group_code)
-        .order_by(CapacityRequest.state_code)).all()
-    total, by_state, by_group = Counts(), {}, {}
+        .join(Engagement, col(Engagement.id) == FollowUpReport.engagement_id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .where(~col(FollowUpReport.superseded))
+        .group_by(col(CapacityRequest.state_code), col(State.regional_group_code))
+        .order_by(col(CapacityRequest.state_code))).all()
+    total = Counts()
+    by_state: dict[str, Counts] = {}
+    by_group: dict[str, Counts] = {}
     for state_code, group_code, *numbers in rows:
         counts = Counts(*(int(n) for n in numbers))
         by_state[state_code] = counts

@@ -143,4 +143,4 @@ class DeploymentMutation:
                 ctx.session, actor=ctx.actor, engagement_id=pk, accept=accept, reason=reason,
                 expected_version=expected_version)))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)

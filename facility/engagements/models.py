@@ -58,7 +58,7 @@ class Engagement(SQLModel, table=True):
         who stay keep their row, so that a changed team updates, inserts and deletes only what
         changed."""
         staying = {member.expert_id: member for member in self.team}
-        self.team = [staying.get(i) or EngagementExpert(expert_id=i) for i in expert_ids]
+        self.team = [staying.get(i) or EngagementExpert(expert_id=i, position=0) for i in expert_ids]
         for position, member in enumerate(self.team):
             member.position = position
 

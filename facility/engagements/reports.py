@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import ColumnElement, and_, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, idempotency, locking
 from facility.auth import permissions
@@ -56,20 +56,20 @@ def get_report(session: Session, *, actor: Actor | None, report_id: int) -> Foll
 
 
 def _status_condition(status: ReportStatus) -> ColumnElement[bool]:
-    unsubmitted = FollowUpReport.first_submitted_at.is_(None)  # type: ignore[union-attr]
+    unsubmitted = col(FollowUpReport.first_submitted_at).is_(None)
     if status == ReportStatus.SUBMITTED:
         return ~unsubmitted
     if status == ReportStatus.OVERDUE:
-        return and_(unsubmitted, FollowUpReport.due_date < today())
-    return and_(unsubmitted, FollowUpReport.due_date >= today())
+        return and_(unsubmitted, col(FollowUpReport.due_date) < today())
+    return and_(unsubmitted, col(FollowUpReport.due_date) >= today())
 
 
 def _of_requests(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     """Reports of engagements whose request meets `condition`."""
     engagements = (select(Engagement.id)
-                   .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+                   .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
                    .where(condition))
-    return FollowUpReport.engagement_id.in_(engagements)  # type: ignore[attr-defined]
+    return col(FollowUpReport.engagement_id).in_(engagements)
 
 
 def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus | None = None,
@@ -81,21 +81,21 @@ def list_reports(session: Session, *, actor: Actor | None, status: ReportStatus 
     `on_time` keeps the submitted reports that came (True) or did not come (False) by their
     due date; with the State and group filters it lists what the compliance view counts.
     """
-    condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded  # type: ignore[operator]
+    condition = permissions.follow_up_visibility(actor) & ~FollowUpReport.superseded
     if status is not None:
         condition = condition & _status_condition(status)
     if engagement_id is not None:
         condition = condition & (FollowUpReport.engagement_id == engagement_id)
     if state_code is not None:
-        condition = condition & _of_requests(CapacityRequest.state_code == state_code.upper())
+        condition = condition & _of_requests(col(CapacityRequest.state_code) == state_code.upper())
     if regional_group is not None:
         in_group = select(State.code).where(State.regional_group_code == regional_group.upper())
-        condition = condition & _of_requests(CapacityRequest.state_code.in_(in_group))  # type: ignore[attr-defined]
+        condition = condition & _of_requests(col(CapacityRequest.state_code).in_(in_group))
     if on_time is not None:
-        condition = condition & (FollowUpReport.on_time.is_(on_time))  # type: ignore[union-attr]
+        condition = condition & (col(FollowUpReport.on_time).is_(on_time))
     total = session.exec(select(func.count()).select_from(FollowUpReport).where(condition)).one()
     rows = session.exec(select(FollowUpReport).where(condition)
-                        .order_by(FollowUpReport.due_date, FollowUpReport.id)  # type: ignore[arg-type]
+                        .order_by(col(FollowUpReport.due_date), col(FollowUpReport.id))
                         .offset(offset).limit(limit)).all()
     return list(rows), total
 
@@ -107,9 +107,9 @@ def reports_by_engagement(session: Session, *, actor: Actor | None,
     found: dict[int, list[FollowUpReport]] = {i: [] for i in engagement_ids}
     if engagement_ids:
         for report in session.exec(select(FollowUpReport).where(
-                permissions.follow_up_visibility(actor), ~FollowUpReport.superseded,  # type: ignore[operator]
-                FollowUpReport.engagement_id.in_(set(engagement_ids)))  # type: ignore[attr-defined]
-                .order_by(FollowUpReport.due_date, FollowUpReport.id)):  # type: ignore[arg-type]
+                permissions.follow_up_visibility(actor), ~col(FollowUpReport.superseded),
+                col(FollowUpReport.engagement_id).in_(set(engagement_ids)))
+                .order_by(col(FollowUpReport.due_date), col(FollowUpReport.id))):
             found[report.engagement_id].append(report)
     return found
 

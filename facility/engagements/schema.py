@@ -242,7 +242,7 @@ class SaveFollowUpReportInput:
         default=None, description="the rowVersion you read; a newer one makes the save a Conflict")
 
 
-def _engagement_payload(session, engagement: Engagement) -> EngagementPayload:  # type: ignore[no-untyped-def]
+def _engagement_payload(session, engagement: Engagement) -> EngagementPayload:
     changes = service.changes_of(session, engagement.id)  # type: ignore[arg-type]
     return EngagementPayload(engagement=EngagementType(model=engagement),
                              change=EngagementChangeType(model=changes[-1]) if changes else None)
@@ -356,7 +356,7 @@ class FollowUpMutation:
                             "have not all accepted (recorded and audited)")] = None,
     ) -> EngagementResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _engagement_payload(ctx.session, service.record_progress(  # type: ignore[return-value]
+        return mutate(info, lambda: _engagement_payload(ctx.session, service.record_progress(
             ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
             status=EngagementStatusEnum(status.value), reason=reason or "")))
 
@@ -373,27 +373,27 @@ class FollowUpMutation:
                 expert_ids=None if input.expert_ids is None else _expert_pks(input.expert_ids))
             return _engagement_payload(ctx.session, engagement)
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="save the draft of a follow-up report")
     def save_follow_up_report(self, info: Info, id: strawberry.ID,
                               input: SaveFollowUpReportInput) -> FollowUpReportResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _report_payload(reports.save_report(  # type: ignore[return-value]
+        return mutate(info, lambda: _report_payload(reports.save_report(
             ctx.session, actor=ctx.actor, report_id=_pk("FollowUpReport", id, "follow-up report"),
             changes=_report_changes(input), expected_row_version=input.expected_row_version)))
 
     @strawberry.mutation(description="submit the report; this version is then locked")
     def submit_follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _report_payload(reports.submit_report(  # type: ignore[return-value]
+        return mutate(info, lambda: _report_payload(reports.submit_report(
             ctx.session, actor=ctx.actor,
             report_id=_pk("FollowUpReport", id, "follow-up report"))))
 
     @strawberry.mutation(description="open the next version of a submitted report as a draft")
     def revise_follow_up_report(self, info: Info, id: strawberry.ID) -> FollowUpReportResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _report_payload(reports.revise_report(  # type: ignore[return-value]
+        return mutate(info, lambda: _report_payload(reports.revise_report(
             ctx.session, actor=ctx.actor,
             report_id=_pk("FollowUpReport", id, "follow-up report"))))
 
@@ -410,4 +410,4 @@ class FollowUpMutation:
             return FurtherNeedsRequestPayload(request=CapacityRequestType(model=request),
                                               engagement=EngagementType(model=engagement))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)

@@ -9,7 +9,7 @@ partners: a roster entry belongs to the partner that nominated it.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit
 from facility.auth.models import Account, Role
@@ -23,7 +23,7 @@ def link_new_account(session: Session, account: Account, *,
         return None
     expert = session.exec(select(Expert).where(
         Expert.partner_id == account.partner_id, Expert.email == account.email,
-        Expert.account_id.is_(None), Expert.erased_at.is_(None))).first()  # type: ignore[union-attr]
+        col(Expert.account_id).is_(None), col(Expert.erased_at).is_(None))).first()
     return _link(session, expert, account, actor_account_id) if expert else None
 
 
@@ -31,10 +31,10 @@ def link_new_expert(session: Session, expert: Expert, *,
                     actor_account_id: int | None = None) -> Account | None:
     """After a nomination: link the entry to an expert account of the same partner and e-mail
     address that is not linked to another entry yet."""
-    linked = select(Expert.account_id).where(Expert.account_id.is_not(None))  # type: ignore[union-attr]
+    linked = select(col(Expert.account_id)).where(col(Expert.account_id).is_not(None))
     account = session.exec(select(Account).where(
         Account.role == Role.EXPERT, Account.partner_id == expert.partner_id,
-        Account.email == expert.email, Account.id.not_in(linked))).first()  # type: ignore[union-attr]
+        col(Account.email) == expert.email, col(Account.id).not_in(linked))).first()
     if account is None:
         return None
     _link(session, expert, account, actor_account_id)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_
+from sqlmodel import col
 
 from facility.errors import Problems
 from facility.experts.models import Expert
@@ -54,10 +55,10 @@ def is_active(expert: Expert) -> bool:
 def matchable() -> ColumnElement[bool]:
     """SQL condition: the experts the optimiser may consider."""
     return and_(
-        Expert.consent_at.is_not(None),  # type: ignore[union-attr]
-        Expert.consent_withdrawn_at.is_(None),  # type: ignore[union-attr]
-        Expert.erased_at.is_(None),  # type: ignore[union-attr]
-        Expert.consent_scope.contains(ConsentScope.MATCHING.value),  # type: ignore[union-attr]
+        col(Expert.consent_at).is_not(None),
+        col(Expert.consent_withdrawn_at).is_(None),
+        col(Expert.erased_at).is_(None),
+        col(Expert.consent_scope).contains(ConsentScope.MATCHING.value),
     )
 
 

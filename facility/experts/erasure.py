@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import audit, locking
 from facility.auth.models import Account, ApiToken, LoginAttempt, Role, WebSession
@@ -52,7 +52,7 @@ def erase_expert(session: Session, *, email: str, secret: str,
     """
     email = normalise_email(email)
     experts = list(session.exec(select(Expert).where(Expert.email == email,
-                                                     Expert.erased_at.is_(None))))  # type: ignore[union-attr]
+                                                     col(Expert.erased_at).is_(None))))
     if not experts:
         raise NotFound("no expert on the roster has this e-mail address")
     account_ids = {e.account_id for e in experts if e.account_id is not None}
@@ -76,10 +76,10 @@ def erase_expert(session: Session, *, email: str, secret: str,
         expert.version += 1
         expert.updated_at = now
         session.add(expert)
-        session.exec(delete(ExpertAvailability).where(ExpertAvailability.expert_id == expert.id))  # type: ignore[call-overload]
+        session.exec(delete(ExpertAvailability).where(col(ExpertAvailability.expert_id) == expert.id))
         # Why they declined a deployment is their own words (health, family): the answer stays,
         # the words go (the audit chain holds only their digest).
-        session.execute(update(DeploymentAnswer).where(DeploymentAnswer.expert_id == expert.id)
+        session.execute(update(DeploymentAnswer).where(col(DeploymentAnswer.expert_id) == expert.id)
                         .values(reason=""))
     revoked = 0
     for account_id in sorted(account_ids):
@@ -97,9 +97,9 @@ def erase_expert(session: Session, *, email: str, secret: str,
                 revoke(session, token, actor_account_id=actor_account_id)
                 revoked += 1
         session.execute(update(WebSession).where(
-            WebSession.account_id == account_id, WebSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            col(WebSession.account_id) == account_id, col(WebSession.revoked_at).is_(None))
             .values(revoked_at=now))
-    session.exec(delete(LoginAttempt).where(LoginAttempt.email_key == email_key(secret, email)))  # type: ignore[call-overload]
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email_key) == email_key(secret, email)))
     session.flush()
     for expert in experts:
         audit.record(session, actor_account_id=actor_account_id, action="expert.erased",

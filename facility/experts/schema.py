@@ -107,7 +107,7 @@ class ExpertType:
                 or self.model.consent_at is None:
             return None
         return ExpertConsent(given_at=as_utc(self.model.consent_at),  # type: ignore[arg-type]
-                             scopes=consent.scopes_of(self.model),  # type: ignore[arg-type]
+                             scopes=consent.scopes_of(self.model),
                              text_version=self.model.consent_version or "",
                              withdrawn_at=as_utc(self.model.consent_withdrawn_at))
 
@@ -236,7 +236,7 @@ class ExpertMutation:
                 consent_text_version=input.consent_text_version,
                 idempotency_key=input.idempotency_key))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation
     def update_expert(self, info: Info, id: strawberry.ID,
@@ -263,14 +263,14 @@ class ExpertMutation:
                                                   expert_id=_expert_pk(id), changes=changes,
                                                   expected_version=expected))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="record the person's consent again, with other scopes, "
                                      "or withdraw it (no scopes): out of matching at once")
     def set_expert_consent(self, info: Info, id: strawberry.ID,
                            input: SetExpertConsentInput) -> ExpertResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(service.set_consent(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(service.set_consent(
             ctx.session, actor=ctx.actor, expert_id=_expert_pk(id),
             scopes=[s.value for s in input.scopes], text_version=input.consent_text_version,
             expected_version=input.expected_version)))

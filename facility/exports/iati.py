@@ -461,4 +461,4 @@ def schema_errors(xml: bytes, schema_dir: Path) -> list[str]:
         return [f"line {error.lineno}: {error.msg}"]
     if schema.validate(document):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Partner
 from facility.auth.permissions import PUBLIC_OFFER_STATUSES
@@ -88,9 +88,10 @@ class OfferFacts:
 def _latest_submitted(session: Session, engagement_ids: list[int]) -> dict[int, list[SubmittedReport]]:
     """Per engagement, the latest submitted version of each report (12 months first)."""
     rows = session.exec(select(FollowUpReport).where(
-        FollowUpReport.engagement_id.in_(engagement_ids),  # type: ignore[attr-defined]
-        FollowUpReport.submitted_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(FollowUpReport.engagement_id, FollowUpReport.kind, FollowUpReport.version)).all()
+        col(FollowUpReport.engagement_id).in_(engagement_ids),
+        col(FollowUpReport.submitted_at).is_not(None))
+        .order_by(col(FollowUpReport.engagement_id), col(FollowUpReport.kind),
+                  col(FollowUpReport.version))).all()
     latest: dict[tuple[int, str], FollowUpReport] = {}
     for report in rows:
         latest[(report.engagement_id, report.kind)] = report  # later versions overwrite
@@ -106,19 +107,19 @@ def _engagement_facts(session: Session, engagements: list[Engagement]) -> dict[i
     ids = [e.id for e in engagements]
     request_ids = [e.request_id for e in engagements]
     requests = {r.id: r for r in session.exec(
-        select(CapacityRequest).where(CapacityRequest.id.in_(request_ids)))}  # type: ignore[union-attr]
+        select(CapacityRequest).where(col(CapacityRequest.id).in_(request_ids)))}
     states = {s.code: s for s in session.exec(select(State).where(
-        State.code.in_({r.state_code for r in requests.values()})))}  # type: ignore[attr-defined]
+        col(State.code).in_({r.state_code for r in requests.values()})))}
     themes = themes_by_request(session, request_ids)
     rec_ids = recommendation_ids_by_request(session, request_ids)
     all_rec_ids = sorted({i for ids_ in rec_ids.values() for i in ids_})
     recs = {r.id: r for r in session.exec(
-        select(Recommendation).where(Recommendation.id.in_(all_rec_ids)))}  # type: ignore[union-attr]
+        select(Recommendation).where(col(Recommendation.id).in_(all_rec_ids)))}
     goal_titles = {g.number: g.short_titles.get("en") or g.titles.get("en", "")
                    for g in session.exec(select(SdgGoal))}
     goals_by_rec: dict[int, set[int]] = defaultdict(set)
     sdg_links = select(RecommendationSdg.recommendation_id, RecommendationSdg.goal_number).where(
-        RecommendationSdg.recommendation_id.in_(all_rec_ids))  # type: ignore[attr-defined]
+        col(RecommendationSdg.recommendation_id).in_(all_rec_ids))
     for rec_id, goal in session.exec(sdg_links):
         goals_by_rec[rec_id].add(goal)
     reports = _latest_submitted(session, ids)  # type: ignore[arg-type]
@@ -134,8 +135,8 @@ def _engagement_facts(session: Session, engagements: list[Engagement]) -> dict[i
             reports=reports.get(engagement.id, []),  # type: ignore[arg-type]
             changed_at=[engagement.created_at])
     changes = session.exec(select(EngagementChange).where(
-        EngagementChange.engagement_id.in_(ids),  # type: ignore[attr-defined]
-        ).order_by(EngagementChange.id)).all()  # type: ignore[arg-type]
+        col(EngagementChange.engagement_id).in_(ids),
+        ).order_by(col(EngagementChange.id))).all()
     for change in changes:
         fact = facts[change.engagement_id]
         fact.changed_at.append(change.recorded_at)
@@ -153,14 +154,14 @@ def _engagement_facts(session: Session, engagements: list[Engagement]) -> dict[i
 
 def gather(session: Session) -> list[OfferFacts]:
     """Every published offer with its partner, themes and engagements, oldest first."""
-    offers = session.exec(select(Offer).where(Offer.status.in_(PUBLIC_OFFER_STATUSES))  # type: ignore[attr-defined]
-                          .order_by(Offer.id)).all()  # type: ignore[arg-type]
+    offers = session.exec(select(Offer).where(col(Offer.status).in_(PUBLIC_OFFER_STATUSES))
+                          .order_by(col(Offer.id))).all()
     offer_ids = [o.id for o in offers]
     partners = {p.id: p for p in session.exec(select(Partner).where(
-        Partner.id.in_({o.partner_id for o in offers})))}  # type: ignore[union-attr]
+        col(Partner.id).in_({o.partner_id for o in offers})))}
     themes = themes_by_offer(session, offer_ids)  # type: ignore[arg-type]
-    engagements = session.exec(select(Engagement).where(Engagement.offer_id.in_(offer_ids))  # type: ignore[attr-defined]
-                               .order_by(Engagement.id)).all()  # type: ignore[arg-type]
+    engagements = session.exec(select(Engagement).where(col(Engagement.offer_id).in_(offer_ids))
+                               .order_by(col(Engagement.id))).all()
     facts = _engagement_facts(session, list(engagements)) if engagements else {}
     by_offer: dict[int, list[EngagementFacts]] = defaultdict(list)
     for engagement in engagements:

@@ -142,7 +142,7 @@ def _shares_sum_to_100(elements: list[etree._Element]) -> str | None:
     values = [_percentage(e.get("percentage", "")) for e in elements]
     if any(v is None for v in values):
         return "each must carry a percentage when there are several"
-    total = sum(values, Decimal(0))  # type: ignore[arg-type]
+    total = sum(values, Decimal(0))
     return None if total == 100 else f"the percentages sum to {total}, not 100"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Partner
 from facility.ids import encode_id
@@ -45,7 +45,7 @@ def _offers(session: Session) -> Dataset:
             break
     rows.sort(key=lambda o: o.id)
     partners = {p.id: p for p in session.exec(select(Partner).where(
-        Partner.id.in_({o.partner_id for o in rows})))}  # type: ignore[union-attr]
+        col(Partner.id).in_({o.partner_id for o in rows})))}
     themes = offers.themes_by_offer(session, [o.id for o in rows])  # type: ignore[misc]
     columns = ["id", "title", "kind", "status", "partner", "partner_kind", "themes",
                "eligible_groups", "eligible_states", "languages", "budget", "currency",
@@ -129,7 +129,7 @@ def _cell(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return spreadsheet_safe("; ".join(value))  # type: ignore[arg-type]
+        return spreadsheet_safe("; ".join(value))
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return spreadsheet_safe(str(value))

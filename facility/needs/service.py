@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -209,31 +209,31 @@ def needs_assessment(session: Session, *, actor: Actor | None,
     state = _state_for(session, actor, state_code)
     code = state.code
     recs = session.execute(
-        select(Recommendation.id, Recommendation.source_id, Recommendation.text,
+        select(col(Recommendation.id), col(Recommendation.source_id), col(Recommendation.text),
                Recommendation.response, Recommendation.cycle, Recommendation.mechanism,
                Recommendation.body)
         .where(Recommendation.state_code == code).order_by(Recommendation.source_id)
     ).all()
-    own = select(Recommendation.id).where(Recommendation.state_code == code)
+    own = select(col(Recommendation.id)).where(col(Recommendation.state_code) == code)
     themes: dict[int, list[str]] = defaultdict(list)
     for rid, name in session.execute(
-        select(RecommendationTheme.recommendation_id, Theme.name)
-        .join(Theme, Theme.id == RecommendationTheme.theme_id)
-        .where(RecommendationTheme.recommendation_id.in_(own)).order_by(Theme.name)
+        select(col(RecommendationTheme.recommendation_id), col(Theme.name))
+        .join(Theme, col(Theme.id) == RecommendationTheme.theme_id)
+        .where(col(RecommendationTheme.recommendation_id).in_(own)).order_by(col(Theme.name))
     ):
         themes[rid].append(name)
     goals: dict[int, list[int]] = defaultdict(list)
     for rid, goal in session.execute(
-        select(RecommendationSdg.recommendation_id, RecommendationSdg.goal_number)
-        .where(RecommendationSdg.recommendation_id.in_(own))
-        .order_by(RecommendationSdg.goal_number)
+        select(col(RecommendationSdg.recommendation_id), col(RecommendationSdg.goal_number))
+        .where(col(RecommendationSdg.recommendation_id).in_(own))
+        .order_by(col(RecommendationSdg.goal_number))
     ):
         goals[rid].append(goal)
     # Requests the caller may see (the State's own drafts only for the State itself).
     requests_of: dict[int, list[CoveringRequest]] = defaultdict(list)
     request_recs: dict[int, list[int]] = defaultdict(list)
     for rid, req_id, title, status in session.execute(
-        select(RequestRecommendation.recommendation_id, CapacityRequest.id,
+        select(col(RequestRecommendation.recommendation_id), col(CapacityRequest.id),
                CapacityRequest.title, CapacityRequest.status)
         .join(CapacityRequest, CapacityRequest.id == RequestRecommendation.request_id)
         .where(CapacityRequest.state_code == code, permissions.request_visibility(actor))
@@ -242,17 +242,17 @@ def needs_assessment(session: Session, *, actor: Actor | None,
         requests_of[rid].append(CoveringRequest(req_id, title, RequestStatus(status)))
         request_recs[req_id].append(rid)
     engagements = session.execute(
-        select(Engagement).join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
-        .where(CapacityRequest.state_code == code, permissions.engagement_visibility(actor))
-        .order_by(Engagement.id)
+        select(Engagement).join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .where(col(CapacityRequest.state_code) == code, permissions.engagement_visibility(actor))
+        .order_by(col(Engagement.id))
     ).scalars().all()
     reports = session.execute(
         select(FollowUpReport)
-        .where(FollowUpReport.engagement_id.in_([e.id for e in engagements]),
-               ~FollowUpReport.superseded)  # type: ignore[operator]
-        .order_by(FollowUpReport.engagement_id, FollowUpReport.due_date)
+        .where(col(FollowUpReport.engagement_id).in_([e.id for e in engagements]),
+               ~col(FollowUpReport.superseded))
+        .order_by(col(FollowUpReport.engagement_id), col(FollowUpReport.due_date))
     ).scalars().all() if engagements else []
-    goal_titles = dict(session.execute(select(SdgGoal.number, SdgGoal.short_titles)).all())
+    goal_titles = dict(session.execute(select(col(SdgGoal.number), col(SdgGoal.short_titles))).all())
 
     reports_of: dict[int, list[FollowUpReport]] = defaultdict(list)
     for report in reports:
@@ -269,7 +269,7 @@ def needs_assessment(session: Session, *, actor: Actor | None,
                                         report_status(r)) for r in own_reports)
         for rid in request_recs.get(engagement.request_id, []):
             engagements_of[rid].append(CoveringEngagement(
-                id=engagement.id, request_id=engagement.request_id,  # type: ignore[arg-type]
+                id=engagement.id, request_id=engagement.request_id,
                 status=EngagementStatus(engagement.status), start=engagement.start,
                 end=engagement.end, follow_up=follow_up,
                 implementation_status=implementation.get(rid)))

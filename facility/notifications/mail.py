@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Account
 from facility.config import Settings
@@ -76,11 +76,11 @@ def _pending_ids(session: Session) -> list[int]:
     # a notice about an engagement (no report) is always sent.
     return list(session.exec(
         select(Notification.id)
-        .join(Account, Account.id == Notification.account_id)
-        .outerjoin(FollowUpReport, FollowUpReport.id == Notification.report_id)
-        .where(Notification.email_sent_at.is_(None), Account.active,  # type: ignore[union-attr, arg-type]
-               FollowUpReport.first_submitted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Notification.id)).all())  # type: ignore[arg-type]
+        .join(Account, col(Account.id) == Notification.account_id)
+        .outerjoin(FollowUpReport, col(FollowUpReport.id) == Notification.report_id)
+        .where(col(Notification.email_sent_at).is_(None), col(Account.active),  # type: ignore[arg-type]
+               col(FollowUpReport.first_submitted_at).is_(None))
+        .order_by(col(Notification.id))).all())
 
 
 def deliver_pending(open_session: OpenSession, smtp: Smtp) -> Delivery:
@@ -91,7 +91,7 @@ def deliver_pending(open_session: OpenSession, smtp: Smtp) -> Delivery:
     for notification_id in ids:
         with open_session() as session:
             row = session.exec(select(Notification).where(
-                Notification.id == notification_id, Notification.email_sent_at.is_(None))  # type: ignore[union-attr]
+                col(Notification.id) == notification_id, col(Notification.email_sent_at).is_(None))
                 .with_for_update(skip_locked=True)).first()
             if row is None:
                 continue  # another run sent it meanwhile

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Account, Role
 from facility.engagements.models import Engagement, FollowUpReport, ReportKind
@@ -82,7 +82,7 @@ def _insert_once(session: Session, values: dict) -> bool:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Notification).values(**values).on_conflict_do_nothing(
         index_elements=["report_id", "kind", "offset_days", "account_id"]
-    ).returning(Notification.id)  # type: ignore[arg-type]
+    ).returning(Notification.id)
     return session.execute(statement).first() is not None
 
 
@@ -90,7 +90,7 @@ def _recipients(session: Session, state_code: str) -> list[int]:
     return list(session.exec(select(Account.id).where(
         Account.active, (Account.role == Role.SECRETARIAT)  # type: ignore[arg-type]
         | ((Account.role == Role.STATE) & (Account.state_code == state_code)))
-        .order_by(Account.id)).all())  # type: ignore[arg-type]
+        .order_by(col(Account.id))).all())
 
 
 def queue_reminders(session: Session, *, on: date, offsets: list[int]) -> list[Queued]:
@@ -98,12 +98,12 @@ def queue_reminders(session: Session, *, on: date, offsets: list[int]) -> list[Q
     horizon = on + timedelta(days=max(offsets))
     rows = session.exec(
         select(FollowUpReport, CapacityRequest.title, CapacityRequest.state_code, State.name)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
-        .join(State, State.code == CapacityRequest.state_code)
-        .where(~FollowUpReport.superseded, FollowUpReport.first_submitted_at.is_(None),  # type: ignore[union-attr, operator]
+        .join(Engagement, col(Engagement.id) == FollowUpReport.engagement_id)
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .where(~col(FollowUpReport.superseded), col(FollowUpReport.first_submitted_at).is_(None),
                FollowUpReport.due_date <= horizon)
-        .order_by(FollowUpReport.due_date, FollowUpReport.id)).all()  # type: ignore[arg-type]
+        .order_by(col(FollowUpReport.due_date), col(FollowUpReport.id))).all()
     queued = []
     recipients_of: dict[str, list[int]] = {}
     now = utcnow()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
@@ -17,10 +17,10 @@ def list_notifications(session: Session, *, actor: Actor | None, unread_only: bo
     """A page of the caller's own notifications, newest first, and their total count."""
     condition = permissions.notification_visibility(actor)
     if unread_only:
-        condition = condition & Notification.read_at.is_(None)  # type: ignore[union-attr]
+        condition = condition & col(Notification.read_at).is_(None)
     total = session.exec(select(func.count()).select_from(Notification).where(condition)).one()
     rows = session.exec(select(Notification).where(condition)
-                        .order_by(Notification.id.desc())  # type: ignore[union-attr]
+                        .order_by(col(Notification.id).desc())
                         .offset(offset).limit(limit)).all()
     return list(rows), total
 

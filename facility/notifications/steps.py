@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.auth.models import Account, Role
 from facility.engagements.models import Engagement
@@ -44,19 +44,19 @@ FOOTER = ("What awaits you is listed on your to-do page in the Implementation Fa
 def accounts_where(session: Session, condition: ColumnElement[bool]) -> list[int]:
     """The ids of the active accounts meeting `condition`, in a stable order (1 statement)."""
     return list(session.exec(select(Account.id).where(Account.active, condition)  # type: ignore[arg-type]
-                             .order_by(Account.id)).all())  # type: ignore[arg-type]
+                             .order_by(col(Account.id))).all())
 
 
 def secretariat() -> ColumnElement[bool]:
-    return Account.role == Role.SECRETARIAT  # type: ignore[return-value]
+    return col(Account.role) == Role.SECRETARIAT
 
 
 def of_state(state_code: str) -> ColumnElement[bool]:
-    return (Account.role == Role.STATE) & (Account.state_code == state_code)  # type: ignore[return-value]
+    return (col(Account.role) == Role.STATE) & (col(Account.state_code) == state_code)
 
 
 def of_partner(partner_id: int) -> ColumnElement[bool]:
-    return (Account.role == Role.PARTNER) & (Account.partner_id == partner_id)  # type: ignore[return-value]
+    return (col(Account.role) == Role.PARTNER) & (col(Account.partner_id) == partner_id)
 
 
 def queue(session: Session, account_ids: Iterable[int], *, kind: NotificationKind, subject: str,
@@ -100,9 +100,9 @@ def deployment_to_answer(session: Session, engagement: Engagement, expert_ids: I
     if not wanted:
         return 0
     recipients = list(session.exec(
-        select(Account.id).join(Expert, Expert.account_id == Account.id)  # type: ignore[arg-type]
-        .where(Expert.id.in_(wanted), Expert.erased_at.is_(None), Account.active)  # type: ignore[union-attr, arg-type]
-        .order_by(Account.id)).all())  # type: ignore[arg-type]
+        select(col(Account.id)).join(Expert, col(Expert.account_id) == Account.id)
+        .where(col(Expert.id).in_(wanted), col(Expert.erased_at).is_(None), col(Account.active))
+        .order_by(col(Account.id))).all())
     request = session.get(CapacityRequest, engagement.request_id)
     assert request is not None
     state = _state_name(session, request.state_code)
@@ -117,7 +117,7 @@ def deployment_to_answer(session: Session, engagement: Engagement, expert_ids: I
                  body=body, due_date=engagement.start, engagement_id=engagement.id)
 
 
-def story_to_consent(session: Session, story) -> int:  # type: ignore[no-untyped-def]
+def story_to_consent(session: Session, story) -> int:
     """The secretariat proposes a success story from the State's report: the State answers."""
     state = _state_name(session, story.state_code)
     subject = f"A success story to consent to ({state})"
@@ -136,7 +136,7 @@ def motion_open(session: Session, motion: Motion, account_ids: Iterable[int]) ->
     wanted = set(account_ids)
     if not wanted:
         return 0
-    recipients = accounts_where(session, Account.id.in_(wanted))  # type: ignore[union-attr]
+    recipients = accounts_where(session, col(Account.id).in_(wanted))
     if motion.kind == MotionKind.CRITERIA:
         subject = "A vote is open: criteria"
         what = "a criteria draft"

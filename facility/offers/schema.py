@@ -172,7 +172,7 @@ class OfferMutation:
             return _payload(service.create_offer(ctx.session, actor=ctx.actor, fields=fields,
                                                  idempotency_key=input.idempotency_key))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation
     def update_offer(self, info: Info, id: strawberry.ID, input: UpdateOfferInput) -> OfferResult:
@@ -194,16 +194,16 @@ class OfferMutation:
                                                  offer_id=_offer_pk(id), changes=changes,
                                                  expected_version=expected))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="make a draft offer visible and open to matching")
     def publish_offer(self, info: Info, id: strawberry.ID) -> OfferResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(service.publish_offer(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(service.publish_offer(
             ctx.session, actor=ctx.actor, offer_id=_offer_pk(id))))
 
     @strawberry.mutation(description="stop the offer from being matched again")
     def close_offer(self, info: Info, id: strawberry.ID) -> OfferResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(service.close_offer(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(service.close_offer(
             ctx.session, actor=ctx.actor, offer_id=_offer_pk(id))))

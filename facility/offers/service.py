@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import String, cast, delete, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import idempotency, locking
 from facility.auth import permissions
@@ -72,18 +72,18 @@ def list_offers(session: Session, *, actor: Actor | None, status: OfferStatus | 
     if kind is not None:
         condition = condition & (Offer.kind == kind)
     if theme_id is not None:
-        condition = condition & Offer.id.in_(  # type: ignore[union-attr]
+        condition = condition & col(Offer.id).in_(
             select(OfferTheme.offer_id).where(OfferTheme.theme_id == theme_id))
     if group_code is not None:
         # eligible_groups is a JSON list of codes (or null: every group). Codes are plain upper-case
         # words, so matching the quoted code in the JSON text is exact on both databases.
         groups_text = cast(Offer.eligible_groups, String)
-        condition = condition & or_(Offer.eligible_groups.is_(None),  # type: ignore[union-attr]
+        condition = condition & or_(col(Offer.eligible_groups).is_(None),
                                     groups_text == "null",
                                     groups_text.like(f'%"{group_code}"%'))
     total = session.exec(select(func.count()).select_from(Offer).where(condition)).one()
     rows = session.exec(
-        select(Offer).where(condition).order_by(Offer.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+        select(Offer).where(condition).order_by(col(Offer.id).desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), total
 
@@ -91,8 +91,8 @@ def list_offers(session: Session, *, actor: Actor | None, status: OfferStatus | 
 def themes_by_offer(session: Session, offer_ids: list[int]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = defaultdict(list)
     rows = session.exec(
-        select(OfferTheme.offer_id, Theme.name).join(Theme, Theme.id == OfferTheme.theme_id)
-        .where(OfferTheme.offer_id.in_(offer_ids)).order_by(OfferTheme.offer_id, Theme.name)  # type: ignore[attr-defined]
+        select(col(OfferTheme.offer_id), col(Theme.name)).join(Theme, col(Theme.id) == OfferTheme.theme_id)
+        .where(col(OfferTheme.offer_id).in_(offer_ids)).order_by(col(OfferTheme.offer_id), col(Theme.name))
     ).all()
     for offer_id, name in rows:
         result[offer_id].append(name)
@@ -139,7 +139,7 @@ def _apply(offer: Offer, fields: OfferFields) -> None:
 
 
 def _store_themes(session: Session, offer: Offer, themes: list[Theme]) -> None:
-    session.exec(delete(OfferTheme).where(OfferTheme.offer_id == offer.id))  # type: ignore[call-overload]
+    session.exec(delete(OfferTheme).where(col(OfferTheme.offer_id) == offer.id))
     for theme in themes:
         session.add(OfferTheme(offer_id=offer.id, theme_id=theme.id))
 
@@ -152,7 +152,7 @@ def create_offer(session: Session, *, actor: Actor | None, fields: OfferFields,
     assert actor is not None
     def create() -> Offer:
         themes, cleaned = _validate(session, fields)
-        offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type, union-attr]
+        offer = Offer(partner_id=actor.partner_id, created_by_id=actor.account_id,  # type: ignore[arg-type]
                       title="", kind=OfferKind(cleaned.kind), budget=0, currency="",
                       max_requests=1, window_start=cleaned.window_start,
                       window_end=cleaned.window_end)
@@ -231,5 +231,5 @@ def offers_by_id(session: Session, *, actor: Actor | None, offer_ids: list[int])
     if not offer_ids:
         return {}
     rows = session.exec(select(Offer).where(permissions.offer_visibility(actor),
-                                            Offer.id.in_(set(offer_ids)))).all()  # type: ignore[union-attr]
+                                            col(Offer.id).in_(set(offer_ids)))).all()
     return {o.id: o for o in rows}  # type: ignore[misc]

@@ -112,7 +112,7 @@ def recommendations(
         typer.echo(f"  {embedded}")
 
 
-def _embed_after_import(engine, err: Console) -> str:  # type: ignore[no-untyped-def]
+def _embed_after_import(engine, err: Console) -> str:
     """Embeds the new and changed rows for semantic search; says so when the model is absent."""
     from facility.semantic.cli import embed_all, summary
     from facility.semantic.encoder import runtime_available

@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
+from facility.db import table_of
 from facility.numbers import whole_number
 from facility.reference import uhri_export
 from facility.reference.bodies import body_of
@@ -164,22 +165,22 @@ class _Lookups:
     """Reference data preloaded into dicts, so that validating a row costs no query."""
 
     def __init__(self, session: Session) -> None:
-        self.state_codes = set(session.execute(select(State.code)).scalars())
-        self.iso2 = dict(session.execute(select(State.iso2, State.code)).all())
+        self.state_codes = set(session.execute(select(col(State.code))).scalars())
+        self.iso2 = dict(session.execute(select(col(State.iso2), col(State.code))).all())
         self.states: dict[str, str] = {}
         folded: dict[str, str | None] = {}
-        for name, code in session.execute(select(StateAlias.name, StateAlias.state_code)):
+        for name, code in session.execute(select(col(StateAlias.name), col(StateAlias.state_code))):
             self.states[name] = code
             key = fold_name(name)
             # A folded spelling shared by two States would be a guess: drop it.
             folded[key] = code if folded.get(key, code) == code else None
         self.folded_states = {k: v for k, v in folded.items() if v}
-        self.theme_ids = dict(session.execute(select(Theme.name, Theme.id)).all())
+        self.theme_ids = dict(session.execute(select(col(Theme.name), col(Theme.id))).all())
         self.theme_keys = {theme_key(name): tid for name, tid in self.theme_ids.items()}
-        for name, tid in session.execute(select(ThemeAlias.name, ThemeAlias.theme_id)):
+        for name, tid in session.execute(select(col(ThemeAlias.name), col(ThemeAlias.theme_id))):
             self.theme_keys.setdefault(theme_key(name), tid)
-        self.sdg_goals = set(session.execute(select(SdgGoal.number)).scalars())
-        self.sdg_targets = set(session.execute(select(SdgTarget.code)).scalars())
+        self.sdg_goals = set(session.execute(select(col(SdgGoal.number))).scalars())
+        self.sdg_targets = set(session.execute(select(col(SdgTarget.code))).scalars())
         # Exports repeat the same few hundred names: resolve each spelling once.
         self._state_memo: dict[str, str | None] = {}
         self._theme_memo: dict[str, int | None] = {}
@@ -373,7 +374,7 @@ class _RowChecker:
             if goal and number not in self.lookups.sdg_goals:
                 self.problem("sdgs", f'"{goal[:20]}" is not an SDG goal number from 1 to 17')
             elif goal:
-                sdgs.add(number)  # type: ignore[arg-type]
+                sdgs.add(number)
         theme_ids, unknown = self.themes(values["source_themes"], ";")
         return _Row(values, theme_ids, frozenset(sdgs), unknown)
 
@@ -469,7 +470,7 @@ class _RowChecker:
             rows.append(row)
         return rows
 
-    def uhri_body(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def uhri_body(self, raw: dict[str, Any]):
         label = uhri_export.single(raw["body"])
         body = body_of(label) if label else None
         if not label:
@@ -479,7 +480,7 @@ class _RowChecker:
                                  "(add its label to reference/data/uhri_bodies.csv)")
         return body
 
-    def uhri_date(self, raw: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def uhri_date(self, raw: dict[str, Any]):
         try:
             return uhri_export.date_of(raw["publication_date"])
         except (ValueError, OverflowError):
@@ -608,8 +609,9 @@ def read_rows(
 # --- writing -------------------------------------------------------------------------------
 
 # The link tables of a recommendation and their value column, in _Row.content()'s order.
-LINKS = ((RecommendationTheme, "theme_id"), (RecommendationSdg, "goal_number"),
-         (RecommendationSdgTarget, "target_code"))
+LINKS: tuple[tuple[type[SQLModel], str], ...] = (
+    (RecommendationTheme, "theme_id"), (RecommendationSdg, "goal_number"),
+    (RecommendationSdgTarget, "target_code"))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -620,7 +622,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tuple]]:
     """id and content of the stored rows with these source ids (four statements)."""
-    rec = Recommendation.__table__.c
+    rec = table_of(Recommendation).c
     stored = session.execute(
         select(rec.id, rec.source_id, *(rec[c] for c in CONTENT_COLUMNS))
         .where(rec.source_id.in_(source_ids))
@@ -629,7 +631,7 @@ def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tup
     links: list[dict[int, set]] = [{i: set() for i in ids} for _ in LINKS]
     if ids:
         for (link, column), found in zip(LINKS, links, strict=True):
-            c = link.__table__.c
+            c = table_of(link).c
             for rid, value in session.execute(
                 select(c.recommendation_id, c[column]).where(c.recommendation_id.in_(ids))
             ):
@@ -642,7 +644,7 @@ def _stored(session: Session, source_ids: list[str]) -> dict[str, tuple[int, tup
 
 def _insert_recommendations(session: Session, params: list[dict]) -> dict[str, int]:
     """Insert new recommendations; their ids by source_id."""
-    table = Recommendation.__table__
+    table = table_of(Recommendation)
     if session.get_bind().dialect.name == "sqlite":
         returning = insert(table).returning(table.c.source_id, table.c.id)
         return dict(session.execute(returning, params).all())
@@ -663,7 +665,7 @@ def _insert_links(session: Session, rows: list[tuple[int, _Row]]) -> None:
         params = [{"recommendation_id": rid, column: value}
                   for rid, row in rows for value in getattr(row, attribute)]
         if params:
-            session.execute(insert(link.__table__), params)
+            session.execute(insert(table_of(link)), params)
 
 
 def write_rows(
@@ -671,7 +673,7 @@ def write_rows(
     total: int | None = None,
 ) -> None:
     """Upsert validated rows on source_id, in chunks of bulk statements (rows may be a stream)."""
-    table = Recommendation.__table__
+    table = table_of(Recommendation)
     now = utcnow()
     update_stmt = (
         update(table)
@@ -700,7 +702,7 @@ def write_rows(
             )
             changed_ids = [rid for rid, _ in changed]
             for link, _ in LINKS:
-                table_ = link.__table__
+                table_ = table_of(link)
                 session.execute(delete(table_).where(table_.c.recommendation_id.in_(changed_ids)))
             _insert_links(session, changed)
         report.inserted += len(new)

@@ -223,13 +223,13 @@ class ReferenceQuery:
 
     @strawberry.field
     def sdg_goals(self, info: Info, language: str = "en") -> list[SdgGoalType]:
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         # Any tag of the six languages ("zh", "fr-CH"); another language falls back to English,
         # as this field always did.
         language = names.language_code(language) or names.DEFAULT_LANGUAGE
         goals = context_of(info).session.exec(
-            select(models.SdgGoal).order_by(models.SdgGoal.number)).all()
+            select(models.SdgGoal).order_by(col(models.SdgGoal.number))).all()
         return [SdgGoalType(number=g.number, title=g.titles.get(language, g.titles["en"]),
                             short_title=g.short_titles.get(language, g.short_titles["en"]))
                 for g in goals]

@@ -18,8 +18,9 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from facility.db import table_of
 from facility.reference.bodies import body_of
 from facility.reference.models import (
     MechanismType,
@@ -93,18 +94,18 @@ def search_recommendations(
     conditions = mechanism_conditions(mechanism=mechanism, body=body, symbol=symbol, year=year,
                                       sdg_target=sdg_target)
     if state_code:
-        conditions.append(Recommendation.state_code == state_code.strip().upper())
+        conditions.append(col(Recommendation.state_code) == state_code.strip().upper())
     if response:
-        conditions.append(Recommendation.response == parse_response(response))
+        conditions.append(col(Recommendation.response) == parse_response(response))
     if theme:
         conditions.append(
-            Recommendation.id.in_(
-                select(RecommendationTheme.recommendation_id)
-                .join(Theme, Theme.id == RecommendationTheme.theme_id)
+            col(Recommendation.id).in_(
+                select(col(RecommendationTheme.recommendation_id))
+                .join(Theme, col(Theme.id) == RecommendationTheme.theme_id)
                 .where(func.lower(Theme.name) == theme.strip().lower())
             )
         )
-    source: FromClause = Recommendation.__table__
+    source: FromClause = table_of(Recommendation)
     order: list = [Recommendation.id]
     if search and search.strip():
         if session.get_bind().dialect.name == "sqlite":
@@ -116,7 +117,7 @@ def search_recommendations(
             order.insert(0, hits.c.rank)
         else:
             tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), search)
-            vector = literal_column("recommendation.text_search")
+            vector: ColumnElement[str] = literal_column("recommendation.text_search")
             conditions.append(vector.op("@@")(tsquery))
             order.insert(0, func.ts_rank_cd(vector, tsquery).desc())
     total = session.execute(
@@ -142,7 +143,7 @@ def mechanism_conditions(
     """The filters by mechanism, body, document, year and SDG target (those given)."""
     conditions: list[ColumnElement[bool]] = []
     if mechanism:
-        conditions.append(Recommendation.mechanism == MechanismType(mechanism).value)
+        conditions.append(col(Recommendation.mechanism) == MechanismType(mechanism).value)
     if body and body.strip():
         known = body_of(body)
         code = known.code if known else " ".join(body.split())
@@ -150,11 +151,11 @@ def mechanism_conditions(
     if symbol and symbol.strip():
         conditions.append(func.upper(Recommendation.document) == symbol.strip().upper())
     if year is not None:
-        conditions.append(Recommendation.year == year)
+        conditions.append(col(Recommendation.year) == year)
     if sdg_target and sdg_target.strip():
-        conditions.append(Recommendation.id.in_(
-            select(RecommendationSdgTarget.recommendation_id)
-            .where(RecommendationSdgTarget.target_code == sdg_target.strip().lower())))
+        conditions.append(col(Recommendation.id).in_(
+            select(col(RecommendationSdgTarget.recommendation_id))
+            .where(col(RecommendationSdgTarget.target_code) == sdg_target.strip().lower())))
     return conditions
 
 
@@ -164,9 +165,9 @@ def sdg_targets_by_recommendation(session: Session, ids: list[int]) -> dict[int,
     if not ids:
         return targets
     rows = session.execute(
-        select(RecommendationSdgTarget.recommendation_id, SdgTarget)
-        .join(SdgTarget, SdgTarget.code == RecommendationSdgTarget.target_code)
-        .where(RecommendationSdgTarget.recommendation_id.in_(ids))  # type: ignore[attr-defined]
+        select(col(RecommendationSdgTarget.recommendation_id), SdgTarget)
+        .join(SdgTarget, col(SdgTarget.code) == RecommendationSdgTarget.target_code)
+        .where(col(RecommendationSdgTarget.recommendation_id).in_(ids))
     )
     for rid, target in rows:
         targets[rid].append(target)
@@ -187,9 +188,9 @@ def recommendation_themes(session: Session, ids: list[int]) -> dict[int, list[st
     if not ids:
         return themes
     rows = session.execute(
-        select(RecommendationTheme.recommendation_id, Theme.name)
-        .join(Theme, Theme.id == RecommendationTheme.theme_id)
-        .where(RecommendationTheme.recommendation_id.in_(ids))
+        select(col(RecommendationTheme.recommendation_id), col(Theme.name))
+        .join(Theme, col(Theme.id) == RecommendationTheme.theme_id)
+        .where(col(RecommendationTheme.recommendation_id).in_(ids))
         .order_by(Theme.name)
     )
     for rid, name in rows:
@@ -202,7 +203,7 @@ def recommendations_by_id(session: Session, ids: list[int]) -> list[Recommendati
     if not ids:
         return []
     found = {r.id: r for r in session.execute(
-        select(Recommendation).where(Recommendation.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+        select(Recommendation).where(col(Recommendation.id).in_(ids))).scalars()}
     return [found[i] for i in ids if i in found]
 
 
@@ -212,9 +213,9 @@ def sdg_goals_by_recommendation(session: Session, ids: list[int]) -> dict[int, l
     if not ids:
         return goals
     for recommendation_id, goal in session.execute(
-            select(RecommendationSdg.recommendation_id, SdgGoal)
-            .join(SdgGoal, SdgGoal.number == RecommendationSdg.goal_number)
-            .where(RecommendationSdg.recommendation_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(RecommendationSdg.recommendation_id, SdgGoal.number)):
+            select(col(RecommendationSdg.recommendation_id), SdgGoal)
+            .join(SdgGoal, col(SdgGoal.number) == RecommendationSdg.goal_number)
+            .where(col(RecommendationSdg.recommendation_id).in_(ids))
+            .order_by(col(RecommendationSdg.recommendation_id), col(SdgGoal.number))):
         goals.setdefault(recommendation_id, []).append(goal)
     return goals

@@ -59,11 +59,11 @@ def bar_chart(*, title: str, description: str, rows: Sequence[Row], series: Sequ
            f"<title>{escape(title)}</title>", f"<desc>{escape(description)}</desc>"]
     if len(series) > 1:
         needed = sum(28 + 7 * len(name) for name in series)
-        x = label_width if label_width + needed <= width else max(4, width - needed)
+        key_x = label_width if label_width + needed <= width else max(4, width - needed)
         for i, name in enumerate(series):
-            out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colors[i % len(colors)]}"/>')
-            out.append(f'<text x="{x + 16}" y="16">{escape(name)}</text>')
-            x += 28 + 7 * len(name)
+            out.append(f'<rect x="{key_x}" y="6" width="12" height="12" fill="{colors[i % len(colors)]}"/>')
+            out.append(f'<text x="{key_x + 16}" y="16">{escape(name)}</text>')
+            key_x += 28 + 7 * len(name)
     for n, row in enumerate(rows):
         y = top + n * row_height
         lines = labels[n]

@@ -88,7 +88,7 @@ class Item10:
 def is_demo(session: Session) -> bool:
     """The demo seeds its accounts under one domain; its figures must say they are fictitious."""
     return bool(session.exec(select(func.count()).select_from(Account).where(
-        Account.email.endswith(DEMO_DOMAIN))).one())  # type: ignore[attr-defined]
+        Account.email.endswith(DEMO_DOMAIN))).one())
 
 
 def collect(session: Session, *, year: int) -> Item10:
@@ -116,7 +116,7 @@ def collect(session: Session, *, year: int) -> Item10:
 
 def charts(data: Item10) -> dict[str, Markup]:
     """The report's charts as SVG markup, keyed by the section that shows them."""
-    def svg(**kw) -> Markup:  # type: ignore[no-untyped-def]
+    def svg(**kw) -> Markup:
         return Markup(bar_chart(**kw))  # our own markup, every text in it escaped
 
     by_group = svg(

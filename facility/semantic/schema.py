@@ -95,7 +95,7 @@ class SemanticQuery:
         "paraphrases as well as shared words (English; other UN languages through the SDG and theme "
         "vocabulary: see docs/semantic-search.md)"))
     def search_recommendations(
-        self, info: Info, query: str, mode: SearchMode = service.SearchMode.AUTO,  # type: ignore[valid-type,assignment]
+        self, info: Info, query: str, mode: SearchMode = service.SearchMode.AUTO,  # type: ignore[valid-type]
         state_code: str | None = None,
         response: RecommendationResponse | None = None,  # type: ignore[valid-type]
         theme: str | None = None, first: int = 20,

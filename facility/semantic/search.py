@@ -28,7 +28,7 @@ from enum import StrEnum
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from facility.errors import ValidationFailed
 from facility.reference.models import (
@@ -138,13 +138,13 @@ def _similarities(session: Session, query: str, filters: Filters,
     if filters.response:
         conditions.append(Recommendation.response == filters.response)
     if filters.theme:
-        conditions.append(Recommendation.id.in_(
-            select(RecommendationTheme.recommendation_id)
-            .join(Theme, Theme.id == RecommendationTheme.theme_id)
+        conditions.append(col(Recommendation.id).in_(
+            select(col(RecommendationTheme.recommendation_id))
+            .join(Theme, col(Theme.id) == RecommendationTheme.theme_id)
             .where(func.lower(Theme.name) == filters.theme.strip().lower())))
     mask = np.ones(len(index), dtype=bool)
     if conditions:  # one statement for every filter together
-        allowed = session.execute(select(Recommendation.id).where(*conditions)).scalars().all()
+        allowed = session.execute(select(col(Recommendation.id)).where(*conditions)).scalars().all()
         mask = np.isin(index.ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
     positions = np.flatnonzero(mask)
     if not len(positions):
@@ -180,8 +180,8 @@ def _semantic_ranking(session: Session, query: str, filters: Filters,
 def _load(session: Session, ids: list[int]) -> dict[int, Recommendation]:
     if not ids:
         return {}
-    rows = session.execute(select(Recommendation).where(Recommendation.id.in_(ids))).scalars()
-    return {r.id: r for r in rows}  # type: ignore[misc]
+    rows = session.execute(select(Recommendation).where(col(Recommendation.id).in_(ids))).scalars()
+    return {r.id: r for r in rows}
 
 
 def _fuse(rankings: list[list[int]], limit: int) -> tuple[list[int], dict[int, float]]:

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
+from facility.db import table_of
 from facility.reference.models import Recommendation
 from facility.semantic.encoder import DIMENSIONS, Encoder
 from facility.semantic.models import RecommendationEmbedding
@@ -52,10 +53,10 @@ class EmbedReport:
 def _pending(session: Session, model: str, ids: list[int] | None) -> tuple[list[tuple[int, str, str]], int]:
     """(id, text, text hash) of the recommendations whose embedding is missing, stale or of
     another model, and how many are up to date."""
-    rec, emb = Recommendation.__table__.c, RecommendationEmbedding.__table__.c
+    rec, emb = table_of(Recommendation).c, table_of(RecommendationEmbedding).c
     query = (select(rec.id, rec.text, emb.text_sha256, emb.model)
-             .select_from(Recommendation.__table__.outerjoin(
-                 RecommendationEmbedding.__table__, emb.recommendation_id == rec.id))
+             .select_from(table_of(Recommendation).outerjoin(
+                 table_of(RecommendationEmbedding), emb.recommendation_id == rec.id))
              .order_by(rec.id))
     if ids is not None:
         query = query.where(rec.id.in_(ids))
@@ -81,7 +82,7 @@ def embed_recommendations(
 ) -> EmbedReport:
     """Embed the recommendations (all, or these ids) whose embedding is missing, stale or of
     another model; the caller commits."""
-    emb = RecommendationEmbedding.__table__.c
+    emb = table_of(RecommendationEmbedding).c
     pending, up_to_date = _pending(session, encoder.name, ids)
     report = EmbedReport(up_to_date=up_to_date)
     if progress:
@@ -107,10 +108,10 @@ def embed_recommendations(
                 known[digest] = to_bytes(vector)
             report.encoded += len(fresh)
         chunk_ids = [rid for rid, _, _ in chunk]
-        session.execute(delete(RecommendationEmbedding.__table__)
+        session.execute(delete(table_of(RecommendationEmbedding))
                         .where(emb.recommendation_id.in_(chunk_ids)))
         now = utcnow()
-        session.execute(insert(RecommendationEmbedding.__table__), [
+        session.execute(insert(table_of(RecommendationEmbedding)), [
             {"recommendation_id": rid, "model": encoder.name, "text_sha256": digest,
              "vector": known[digest], "embedded_at": now} for rid, _, digest in chunk])
         report.recommendations += len(chunk)
@@ -144,7 +145,7 @@ def _signature(session: Session, model: str) -> tuple:
     its embedding). Both aggregates are answered from indexes: about a millisecond at 41,000
     rows, where a scan of the vectors took a second."""
     # No WHERE on the model: it would read every row. Any write to the table changes it.
-    emb = RecommendationEmbedding.__table__.c
+    emb = table_of(RecommendationEmbedding).c
     return (model, *session.execute(
         select(func.count(), func.max(emb.embedded_at)).select_from(RecommendationEmbedding)
     ).one())
@@ -152,7 +153,7 @@ def _signature(session: Session, model: str) -> tuple:
 
 def vector_index(session: Session, model: str) -> VectorIndex:
     """The cached index of this database, reloaded (one more statement) when stale."""
-    emb = RecommendationEmbedding.__table__.c
+    emb = table_of(RecommendationEmbedding).c
     signature = _signature(session, model)
     key = (str(session.get_bind().engine.url), model)
     cached = _indexes.get(key)

@@ -56,7 +56,7 @@ def language_code(language: str) -> str | None:
 
 
 @cache
-def _stemmer(language: str):  # type: ignore[no-untyped-def]
+def _stemmer(language: str):
     return snowballstemmer.stemmer(SNOWBALL[language])
 
 

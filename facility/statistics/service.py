@@ -23,7 +23,7 @@ from statistics import median
 
 from sqlalchemy import Integer, and_, case, exists, func, or_, true
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.engagements import compliance
 from facility.engagements.models import (
@@ -133,13 +133,13 @@ class StatusCount:
 
 # Shared conditions ---------------------------------------------------------------------------
 
-def _year_range(column, year: int | None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _year_range(column, year: int | None) -> ColumnElement[bool]:
     if year is None:
         return column.is_not(None)
     return and_(column >= datetime(year, 1, 1, tzinfo=UTC), column < datetime(year + 1, 1, 1, tzinfo=UTC))
 
 
-def _date_range(column, year: int | None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def _date_range(column, year: int | None) -> ColumnElement[bool]:
     if year is None:
         return column.is_not(None)
     return and_(column >= date(year, 1, 1), column < date(year + 1, 1, 1))
@@ -147,19 +147,19 @@ def _date_range(column, year: int | None) -> ColumnElement[bool]:  # type: ignor
 
 def _submitted(year: int | None) -> ColumnElement[bool]:
     """Submitted requests (never drafts), withdrawn ones included: callers split them out."""
-    return and_(CapacityRequest.status != RequestStatus.DRAFT,
+    return and_(col(CapacityRequest.status) != RequestStatus.DRAFT,
                 _year_range(CapacityRequest.submitted_at, year))
 
 
 def _demand(year: int | None) -> ColumnElement[bool]:
-    return and_(_submitted(year), CapacityRequest.status != RequestStatus.WITHDRAWN)
+    return and_(_submitted(year), col(CapacityRequest.status) != RequestStatus.WITHDRAWN)
 
 
 def _groups(session: Session) -> list[RegionalGroup]:
     return list(session.exec(select(RegionalGroup).order_by(RegionalGroup.code)).all())
 
 
-_WITHDRAWN = case((CapacityRequest.status == RequestStatus.WITHDRAWN, 1), else_=0)
+_WITHDRAWN = case((col(CapacityRequest.status) == RequestStatus.WITHDRAWN, 1), else_=0)
 
 
 # Requests ------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def requests_by_group(session: Session, *, year: int | None = None) -> list[Grou
     """Submitted requests per regional group (every group listed, zeros included)."""
     rows = session.exec(
         select(State.regional_group_code, func.count() - func.sum(_WITHDRAWN), func.sum(_WITHDRAWN))
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(State, col(State.code) == CapacityRequest.state_code)
         .where(_submitted(year)).group_by(State.regional_group_code)).all()
     found = {code: (int(n), int(w)) for code, n, w in rows}
     return [GroupRequests(group=g.code, name=g.name, requests=found.get(g.code, (0, 0))[0],
@@ -179,8 +179,8 @@ def requests_by_theme(session: Session, *, year: int | None = None) -> list[Them
     """Requests per theme, most requested first; a request with two themes counts in both."""
     rows = session.exec(
         select(Theme.name, func.count(func.distinct(CapacityRequest.id)))
-        .join(RequestTheme, RequestTheme.theme_id == Theme.id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == RequestTheme.request_id)  # type: ignore[arg-type]
+        .join(RequestTheme, col(RequestTheme.theme_id) == Theme.id)
+        .join(CapacityRequest, col(CapacityRequest.id) == RequestTheme.request_id)
         .where(_demand(year)).group_by(Theme.name)).all()
     return sorted((ThemeRequests(theme=name, requests=int(n)) for name, n in rows),
                   key=lambda t: (-t.requests, t.theme))
@@ -190,15 +190,15 @@ def requests_by_sdg(session: Session, *, year: int | None = None) -> list[SdgReq
     """Requests per SDG goal, through the goals of their linked recommendations."""
     # Grouped by the goal number alone (PostgreSQL cannot group by a JSON column), then joined
     # to the goals for their titles: still one statement.
-    counts = (select(RecommendationSdg.goal_number.label("goal"),  # type: ignore[attr-defined]
+    counts = (select(col(RecommendationSdg.goal_number).label("goal"),
                      func.count(func.distinct(CapacityRequest.id)).label("requests"))
               .join(RequestRecommendation,
-                    RequestRecommendation.recommendation_id == RecommendationSdg.recommendation_id)  # type: ignore[arg-type]
-              .join(CapacityRequest, CapacityRequest.id == RequestRecommendation.request_id)  # type: ignore[arg-type]
-              .where(_demand(year)).group_by(RecommendationSdg.goal_number).subquery())
+                    col(RequestRecommendation.recommendation_id) == RecommendationSdg.recommendation_id)
+              .join(CapacityRequest, col(CapacityRequest.id) == RequestRecommendation.request_id)
+              .where(_demand(year)).group_by(col(RecommendationSdg.goal_number)).subquery())
     rows = session.exec(select(SdgGoal.number, SdgGoal.short_titles, counts.c.requests)
                         .join(counts, counts.c.goal == SdgGoal.number)
-                        .order_by(SdgGoal.number)).all()
+                        .order_by(col(SdgGoal.number))).all()
     return [SdgRequests(goal=number, title=(titles or {}).get("en", f"Goal {number}"), requests=int(n))
             for number, titles, n in rows]
 
@@ -206,15 +206,15 @@ def requests_by_sdg(session: Session, *, year: int | None = None) -> list[SdgReq
 def funding_by_group(session: Session, *, year: int | None = None) -> list[GroupFunding]:
     """Share of the requested budget that is funded, per regional group and currency."""
     funded = or_(
-        exists().where(Engagement.request_id == CapacityRequest.id),
-        exists().where(MatchProposal.request_id == CapacityRequest.id,
-                       MatchProposal.status.in_(FUNDED_PROPOSALS)))  # type: ignore[attr-defined]
+        exists().where(col(Engagement.request_id) == CapacityRequest.id),
+        exists().where(col(MatchProposal.request_id) == CapacityRequest.id,
+                       col(MatchProposal.status).in_(FUNDED_PROPOSALS)))
     is_funded = case((funded, 1), else_=0)
     rows = session.exec(
-        select(State.regional_group_code, CapacityRequest.currency, func.count(),
+        select(col(State.regional_group_code), col(CapacityRequest.currency), func.count(),
                func.sum(is_funded), func.sum(CapacityRequest.budget),
                func.sum(CapacityRequest.budget * is_funded))
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
+        .join(State, State.code == CapacityRequest.state_code)
         .where(_demand(year))
         .group_by(State.regional_group_code, CapacityRequest.currency)).all()
     names = {g.code: g.name for g in _groups(session)}
@@ -229,9 +229,9 @@ def time_to_engagement(session: Session, *, year: int | None = None) -> list[Gro
     """Median days from submission to engagement, per group, then for all groups (last)."""
     rows = session.exec(
         select(State.regional_group_code, CapacityRequest.submitted_at, Engagement.created_at)
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .where(CapacityRequest.submitted_at.is_not(None),  # type: ignore[union-attr]
+        .join(CapacityRequest, col(CapacityRequest.id) == Engagement.request_id)
+        .join(State, col(State.code) == CapacityRequest.state_code)
+        .where(col(CapacityRequest.submitted_at).is_not(None),
                _year_range(Engagement.created_at, year))).all()
     days: dict[str, list[float]] = {}
     for code, submitted, engaged in rows:
@@ -263,10 +263,10 @@ def follow_up_compliance(session: Session, *, year: int | None = None,
     rows = session.exec(
         select(State.regional_group_code, *compliance.status_counts(as_of))
         .select_from(FollowUpReport)
-        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)  # type: ignore[arg-type]
-        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
-        .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
-        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year),  # type: ignore[arg-type]
+        .join(Engagement, Engagement.id == FollowUpReport.engagement_id)
+        .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)
+        .join(State, State.code == CapacityRequest.state_code)
+        .where(~FollowUpReport.superseded, _date_range(FollowUpReport.due_date, year),
                Engagement.end <= as_of if as_of else true())
         .group_by(State.regional_group_code)).all()
     found = {code: tuple(int(v or 0) for v in values) for code, *values in rows}
@@ -279,14 +279,14 @@ def implementation_status(session: Session, *, year: int | None = None) -> list[
     """Counts per implementation status, from the latest submitted version of each report."""
     latest = (select(FollowUpReport.engagement_id, FollowUpReport.kind,
                      func.max(FollowUpReport.version).label("version"))
-              .where(FollowUpReport.submitted_at.is_not(None),  # type: ignore[union-attr]
+              .where(col(FollowUpReport.submitted_at).is_not(None),
                      _date_range(FollowUpReport.due_date, year))
-              .group_by(FollowUpReport.engagement_id, FollowUpReport.kind).subquery())
+              .group_by(col(FollowUpReport.engagement_id), col(FollowUpReport.kind)).subquery())
     rows = session.exec(
         select(FollowUpReport.kind, FollowUpReport.recommendations)
-        .join(latest, and_(FollowUpReport.engagement_id == latest.c.engagement_id,
-                           FollowUpReport.kind == latest.c.kind,
-                           FollowUpReport.version == latest.c.version))).all()
+        .join(latest, and_(col(FollowUpReport.engagement_id) == latest.c.engagement_id,
+                           col(FollowUpReport.kind) == latest.c.kind,
+                           col(FollowUpReport.version) == latest.c.version))).all()
     counts = {kind: Counter() for kind in ReportKind}
     reports = Counter()
     for kind, recommendations in rows:
@@ -306,7 +306,7 @@ def proposals_by_status(session: Session, *, year: int | None = None) -> list[St
     """Match proposals by status, every status listed, for runs started in the year."""
     rows = dict(session.exec(
         select(MatchProposal.status, func.count())
-        .join(OptimiserRun, OptimiserRun.id == MatchProposal.run_id)  # type: ignore[arg-type]
+        .join(OptimiserRun, col(OptimiserRun.id) == MatchProposal.run_id)
         .where(_year_range(OptimiserRun.created_at, year))
         .group_by(MatchProposal.status)).all())
     return [StatusCount(s.value, int(rows.get(s, 0))) for s in ProposalStatus]

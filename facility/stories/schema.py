@@ -43,7 +43,7 @@ class SuccessStoryType:
     content: strawberry.Private[service.StoryContent]
 
     @classmethod
-    def many(cls, session, stories: list[models.SuccessStory]) -> "list[SuccessStoryType]":  # type: ignore[no-untyped-def]
+    def many(cls, session, stories: list[models.SuccessStory]) -> "list[SuccessStoryType]":
         contents = service.story_contents(session, stories)
         return [cls(model=s, content=contents[s.id]) for s in stories]  # type: ignore[index]
 
@@ -176,7 +176,7 @@ def _pk(kind: str, id: strawberry.ID, what: str) -> int:
     return pk
 
 
-def _payload(session, story: models.SuccessStory) -> SuccessStoryPayload:  # type: ignore[no-untyped-def]
+def _payload(session, story: models.SuccessStory) -> SuccessStoryPayload:
     return SuccessStoryPayload(story=SuccessStoryType.many(session, [story])[0])
 
 
@@ -208,7 +208,7 @@ class StoryMutation:
     def propose_success_story(self, info: Info, report_id: strawberry.ID,
                               input: ProposeSuccessStoryInput) -> SuccessStoryResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(ctx.session, service.propose_story(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(ctx.session, service.propose_story(
             ctx.session, actor=ctx.actor,
             report_id=_pk("FollowUpReport", report_id, "follow-up report"),
             title=input.title, summary=input.summary, parts=[p.value for p in input.parts])))
@@ -217,7 +217,7 @@ class StoryMutation:
     def consent_to_success_story(self, info: Info, id: strawberry.ID,
                                  expected_row_version: int | None = None) -> SuccessStoryResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(ctx.session, service.consent_to_story(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(ctx.session, service.consent_to_story(
             ctx.session, actor=ctx.actor, story_id=_pk("SuccessStory", id, "success story"),
             expected_row_version=expected_row_version)))
 
@@ -225,7 +225,7 @@ class StoryMutation:
     def decline_success_story(self, info: Info, id: strawberry.ID, reason: str,
                               expected_row_version: int | None = None) -> SuccessStoryResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(ctx.session, service.decline_story(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(ctx.session, service.decline_story(
             ctx.session, actor=ctx.actor, story_id=_pk("SuccessStory", id, "success story"),
             reason=reason, expected_row_version=expected_row_version)))
 
@@ -233,7 +233,7 @@ class StoryMutation:
     def publish_success_story(self, info: Info, id: strawberry.ID,
                               expected_row_version: int | None = None) -> SuccessStoryResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(ctx.session, service.publish_story(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(ctx.session, service.publish_story(
             ctx.session, actor=ctx.actor, story_id=_pk("SuccessStory", id, "success story"),
             expected_row_version=expected_row_version)))
 
@@ -242,6 +242,6 @@ class StoryMutation:
     def withdraw_success_story_consent(self, info: Info, id: strawberry.ID, reason: str = "",
                                        expected_row_version: int | None = None) -> SuccessStoryResult:
         ctx = context_of(info)
-        return mutate(info, lambda: _payload(ctx.session, service.withdraw_consent(  # type: ignore[return-value]
+        return mutate(info, lambda: _payload(ctx.session, service.withdraw_consent(
             ctx.session, actor=ctx.actor, story_id=_pk("SuccessStory", id, "success story"),
             reason=reason, expected_row_version=expected_row_version)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from facility.engagements.models import Engagement
 from facility.offers.models import Offer, OfferStatus
@@ -53,7 +53,7 @@ class HomeFigures:
 
 
 def _submitted():
-    return CapacityRequest.submitted_at.is_not(None) & (  # type: ignore[union-attr]
+    return col(CapacityRequest.submitted_at).is_not(None) & (
         CapacityRequest.status != RequestStatus.WITHDRAWN)
 
 
@@ -61,10 +61,10 @@ def requests_by_group(session: Session) -> list[GroupFigure]:
     """Submitted requests and funded requests (with an engagement) per regional group."""
     funded = (select(Engagement.request_id).distinct()).subquery()
     rows = session.exec(
-        select(RegionalGroup.code, RegionalGroup.name, func.count(CapacityRequest.id),
+        select(col(RegionalGroup.code), col(RegionalGroup.name), func.count(col(CapacityRequest.id)),
                func.count(funded.c.request_id))
         .select_from(RegionalGroup)
-        .join(State, State.regional_group_code == RegionalGroup.code, isouter=True)
+        .join(State, col(State.regional_group_code) == RegionalGroup.code, isouter=True)
         .join(CapacityRequest, (CapacityRequest.state_code == State.code) & _submitted(), isouter=True)
         .join(funded, funded.c.request_id == CapacityRequest.id, isouter=True)
         .group_by(RegionalGroup.code, RegionalGroup.name).order_by(RegionalGroup.code)

@@ -110,7 +110,7 @@ def choose_language(request: Request) -> str:
     """`?lang=` first, then the `lang` cookie, then Accept-Language, then English."""
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
 
 

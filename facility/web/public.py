@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from facility.auth.models import Partner
@@ -42,7 +42,7 @@ def home(request: Request, db: SessionDep) -> Response:
 def _partner_names(db, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {p.id: p.name for p in db.exec(select(Partner).where(Partner.id.in_(ids)))}  # type: ignore[union-attr,misc]
+    return {p.id: p.name for p in db.exec(select(Partner).where(col(Partner.id).in_(ids)))}
 
 
 @router.get("/offers")

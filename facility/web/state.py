@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Partner, Role
@@ -198,7 +198,7 @@ def _selected_ids(request: Request) -> list[int]:
     return whole_numbers(request.query_params.getlist("rec"), max_digits=11)
 
 
-def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,  # type: ignore[no-untyped-def]
+def _read_request_form(request: Request, form, db=None, actor: Actor | None = None,
                        ) -> tuple[dict[str, Any], requests.RequestFields | None,
                                   list[tuple[str, str]], list[int]]:
     """The submitted values (to show again) and the fields; or, when some values cannot be
@@ -331,7 +331,7 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
     rows, _total = proposals.list_proposals(db, actor=actor, request_id=found.id, limit=20, offset=0)
     offer_rows = offers.offers_by_id(db, actor=actor, offer_ids=[p.offer_id for p in rows])
     partners = {p.id: p.name for p in db.exec(select(Partner).where(
-        Partner.id.in_({o.partner_id for o in offer_rows.values()})))} if offer_rows else {}  # type: ignore[union-attr]
+        col(Partner.id).in_({o.partner_id for o in offer_rows.values()})))} if offer_rows else {}
     linked = recommendations_by_id(db, ids)
     return render(request, "state/request.html", {
         "item": found, "recommendations": linked,

@@ -55,12 +55,12 @@ def _labels(request: Request) -> dict[str, str]:
             "parts": _("Parts of the report shown"), "reason": _("Reason")}
 
 
-def _row_version(form) -> int | None:  # type: ignore[no-untyped-def]
+def _row_version(form) -> int | None:
     value = form.get("row_version")
     return whole_number(value)
 
 
-def _text(form, name: str) -> str:  # type: ignore[no-untyped-def]
+def _text(form, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
