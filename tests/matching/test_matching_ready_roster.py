@@ -223,3 +223,15 @@ def test_unmet_urgent_demand_suggests_one_more_ready_expert():
     assert best.newly_matched == ("R1",)
     grown = with_addition(inst, best.addition)
     assert check(grown, solve(grown, time_limit=5)) == []
+
+
+def test_unmet_urgent_funding_suggests_an_offer_open_in_time():
+    # O1 opens 2027-03-01, after the latest start: a new offer for Q1 2027 would fund R1.
+    inst = build([req("R1", **URGENT)], [off("O1", window=["2027-03-01", "2027-12-31"])],
+                 [exp("E1", notice_hours=72)])
+    result = run(inst)
+    assert unmatched(result).causes == ("offer_start",)
+    best = analyse(inst, result, time_limit=5).suggestions[0]
+    assert (best.addition.kind, best.addition.window) == (
+        "OFFER", (dt.date(2027, 1, 1), dt.date(2027, 3, 31)))
+    assert best.newly_matched == ("R1",)
