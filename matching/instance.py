@@ -353,7 +353,7 @@ def _read_request(problems: list[str], i: int, rec: Any) -> Request | None:
         submitted=rd.date("submitted"),
         all_supported=rd.boolean("all_supported"),
     )
-    urgent, latest_start, urgent_ok = _read_urgency(rd, fields["window"])
+    urgent, latest_start, urgent_ok = _read_urgency(rd, fields["window"])  # type: ignore[arg-type]
     rd.unknown_fields(set(fields) | {"urgent", "latest_start"})
     if any(v is None for v in fields.values()) or not urgent_ok:
         return None
@@ -458,8 +458,9 @@ def _read_expert(problems: list[str], i: int, rec: Any) -> Expert | None:
         return None
     if ("conflicts" in rd.record and conflicts is None) or not (notice_ok and evaluation_ok):
         return None
-    return Expert(available=tuple(available), conflicts=conflicts or (),  # type: ignore[arg-type]
-                  notice_hours=notice_hours, evaluation=evaluation, **fields)
+    return Expert(available=tuple(available), conflicts=conflicts or (),
+                  notice_hours=notice_hours, evaluation=evaluation,
+                  **fields)  # type: ignore[arg-type]
 
 
 def parse_instance(data: Any) -> Instance:
