@@ -12,10 +12,18 @@ Shapes (`SHAPES`), each a different kind of difficulty for the optimiser:
 - `teams3`: every request needs three experts from three regional groups (0.133 offers
   per request, as the 600 · 80 · 1,500 case of issue 14);
 - `funding`: funding only, no request needs an expert and there are no experts;
-- `tight`: offer budgets cut to 35 %, so the offers' knapsacks bind everywhere.
+- `tight`: offer budgets cut to 35 %, so the offers' knapsacks bind everywhere;
+- `urgent`: the ready roster and evaluations (issue 20). 15 % of the requests are urgent:
+  their window moved to start within three weeks of as_of (its length kept), to start by one
+  to four weeks after that; 35 % of the experts are on the ready roster, at 72 hours' (30 %),
+  two weeks' (40 %) or two months' (30 %) notice, so for an urgent request the first tier
+  fits, the second sometimes and the third never; 40 % of the experts have an evaluation
+  (55 to 100 %, most near 85); the criteria weigh evaluations at 5 (an evaluation of 100 %
+  adds 5 to fit, as much as a shared theme and two shared languages), floor 50.
 
     python bench/matching_generate.py 3000 --seed 1 --output /tmp/r3000.json
     python bench/matching_generate.py 600 --shape teams3 --seed 1 --output /tmp/t600.json
+    python bench/matching_generate.py 200 --shape urgent --seed 1 --output /tmp/u200.json
 """
 
 from __future__ import annotations
@@ -112,10 +120,36 @@ def _shift(window: list[str], days: int) -> list[str]:
     return [_iso(_day(window[0]) + days), _iso(_day(window[1]) + days)]
 
 
-SHAPES = ("base", "teams3", "funding", "tight")
+SHAPES = ("base", "teams3", "funding", "tight", "urgent")
 # Offers per request of each shape (the examples' 0.15 unless said otherwise).
 _OFFERS_PER_REQUEST = {"teams3": 80 / 600}
 _TIGHT_BUDGET_SHARE = 0.35
+# The `urgent` shape: shares of urgent requests, ready and evaluated experts, the notice
+# tiers of the standby rosters (72 hours, two weeks, two months) and their shares.
+_URGENT_SHARE = 0.15
+_READY_SHARE = 0.35
+_NOTICE_TIERS = (72, 336, 1440)
+_NOTICE_SHARES = (0.3, 0.4, 0.3)
+_EVALUATED_SHARE = 0.4
+_EVALUATION_WEIGHT = 5
+
+
+def _make_urgent(rng: np.random.Generator, as_of: int, requests: list, experts: list,
+                 criteria: dict) -> None:
+    """The `urgent` shape, drawn after everything else so the rest is the `base` instance."""
+    for r in requests:
+        if rng.random() >= _URGENT_SHARE:
+            continue
+        start = as_of + int(rng.integers(0, 22))
+        r["window"] = _shift(r["window"], start - _day(r["window"][0]))
+        r["urgent"] = True
+        r["latest_start"] = _iso(start + int(rng.integers(7, 29)))
+    for e in experts:
+        if rng.random() < _READY_SHARE:
+            e["notice_hours"] = int(rng.choice(_NOTICE_TIERS, p=_NOTICE_SHARES))
+        if rng.random() < _EVALUATED_SHARE:
+            e["evaluation"] = round(55 + 45 * rng.beta(4, 2))
+    criteria["evaluation_weight"] = _EVALUATION_WEIGHT
 
 
 def generate(
@@ -189,6 +223,8 @@ def generate(
     elif shape == "tight":
         for o in offers:
             o["budget"] = money(o["budget"] * _TIGHT_BUDGET_SHARE)
+    elif shape == "urgent":
+        _make_urgent(rng, a, requests, experts, criteria)
     return {
         "format": "facility-matching/1", "as_of": p.as_of, "criteria": criteria,
         "requests": requests, "offers": offers, "experts": experts,

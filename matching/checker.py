@@ -23,12 +23,19 @@ _RULE_TEXT = {
     "offer_group": "offer is not open to the request's regional group",
     "offer_state": "offer is not open to the request's State",
     "offer_window": "offer window overlaps the request window by fewer than 7 x weeks days",
+    "offer_start": "request is urgent and the offer window allows no 7 x weeks days in the "
+                   "request window starting between as_of and latest_start",
     "offer_budget": "request budget is above the offer budget",
     "expert_theme": "expert shares no theme with the request",
     "expert_language": "expert shares no language with the request",
     "expert_nationality": "expert is a national of the requesting State",
     "expert_conflict": "expert declares a conflict with the requesting State",
     "expert_availability": "expert is not available for 7 x weeks days within the window",
+    "expert_ready": "request is urgent and the expert is not on the ready roster "
+                    "(no notice_hours)",
+    "expert_notice": "request is urgent and the expert cannot start by latest_start: no 7 x "
+                     "weeks days of availability within the window start between as_of + "
+                     "ceil(notice_hours / 24) days and latest_start",
 }
 
 

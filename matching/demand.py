@@ -5,7 +5,8 @@ From them this module proposes *candidate additions*, each the smallest of its k
 
 - one more expert: one theme and one language of an unmatched request, available for whole
   calendar quarters that cover the mission, one assignment, from the regional group its team
-  lacks most;
+  lacks most; for an urgent request, on the ready roster at 72 hours' notice (the shortest
+  notice rosters commit to) and available to start by its latest start;
 - one more funding offer: one theme, open to one regional group, with the budget and the number
   of requests of the unmatched requests it could fund;
 - a top-up of an existing offer whose capacity ran out: one more request and the budget of
@@ -36,11 +37,14 @@ from matching.solver import solve
 
 EXPERT_CAUSES = frozenset({
     "expert_theme", "expert_language", "expert_nationality", "expert_conflict",
-    "expert_availability", "team_diversity", "expert_capacity",
+    "expert_availability", "expert_ready", "expert_notice", "team_diversity", "expert_capacity",
 })
 NEW_OFFER_CAUSES = frozenset({
-    "no_offer_theme", "no_offer_group", "no_offer_state", "offer_window", "offer_budget",
+    "no_offer_theme", "no_offer_group", "no_offer_state", "offer_window", "offer_start",
+    "offer_budget",
 })
+# The notice of a candidate expert for an urgent request.
+CANDIDATE_NOTICE_HOURS = 72
 TOP_UP_CAUSES = frozenset({"offer_capacity"})
 
 # A nationality no request can have: the candidate expert is "of any other State".
@@ -60,14 +64,18 @@ class Addition:
     budget: int = 0
     requests: int = 0
     offer: str | None = None  # the existing offer topped up
+    notice_hours: int | None = None  # an expert on the ready roster, for urgent requests
 
     @property
     def description(self) -> str:
         """Plain English, e.g. "One more expert on Justice speaking Spanish, available Q2 2027"."""
         period = quarters_label(*self.window) if self.window else ""
         if self.kind == "EXPERT":
-            return (f"One more expert on {self.theme} speaking {language_name(self.language)}, "
-                    f"from the {self.group} group, available {period}")
+            ready = "" if self.notice_hours is None else (
+                f"ready expert ({self.notice_hours} hours' notice) ")
+            return (f"One more {ready or 'expert '}on {self.theme} speaking "
+                    f"{language_name(self.language)}, from the {self.group} group, "
+                    f"available {period}")
         if self.kind == "OFFER":
             return (f"A new funding offer on {self.theme} open to the {self.group} group, "
                     f"{self.budget:,} for up to {self.requests} request"
@@ -138,6 +146,20 @@ def covering_quarters(window: tuple[dt.date, dt.date], days: int) -> tuple[dt.da
     return window  # a mission longer than a year: the request's own window
 
 
+def mission_span(inst: Instance, req: Request) -> tuple[dt.date, dt.date] | None:
+    """Where the mission's 7 x weeks days must lie for a candidate addition to serve it: its
+    window, or for an urgent request the part of it in which a stretch starts no earlier than
+    a candidate's notice allows and no later than its latest start; None if none can."""
+    if not req.urgent:
+        return req.window
+    assert req.latest_start is not None
+    days = 7 * req.weeks
+    notice_days = -(-CANDIDATE_NOTICE_HOURS // 24)
+    start = max(req.window[0], inst.as_of + dt.timedelta(days=notice_days))
+    end = min(req.window[1], req.latest_start + dt.timedelta(days=days - 1))
+    return (start, end) if (end - start).days + 1 >= days else None
+
+
 def _least_represented_group(inst: Instance, enc, r: int) -> str:
     """The regional group with the fewest experts eligible for request r (ties: list order)."""
     eligible = rules.all_hold(rules.expert_rules(enc, np.array([r]), np.arange(enc.n_experts)))[0]
@@ -151,7 +173,8 @@ def _expert_for(addition: Addition, n: int) -> Expert:
     assert addition.window is not None and addition.theme and addition.language and addition.group
     return Expert(id=f"{_CANDIDATE_PREFIX}E{n}", nationality=_ANY_OTHER_STATE, group=addition.group,
                   themes=(addition.theme,), languages=(addition.language,),
-                  available=(addition.window,), max_assignments=1)
+                  available=(addition.window,), max_assignments=1,
+                  notice_hours=addition.notice_hours)
 
 
 def _offer_for(addition: Addition, n: int) -> Offer:
@@ -206,14 +229,19 @@ def candidate_additions(inst: Instance, result: Result) -> tuple[list[Addition],
     for r in unmatched:
         req = inst.requests[r]
         why = causes[req.id]
-        window = covering_quarters(req.window, 7 * req.weeks)
-        if why & EXPERT_CAUSES and req.experts_needed:
+        # None: an urgent request whose latest start is too near for a new expert or offer
+        # (a top-up of an offer that may fund it still can help).
+        span = mission_span(inst, req)
+        notice = CANDIDATE_NOTICE_HOURS if req.urgent else None
+        if why & EXPERT_CAUSES and req.experts_needed and span:
+            window = covering_quarters(span, 7 * req.weeks)
             group = _least_represented_group(inst, enc, r)
             for theme in req.themes:
                 for language in req.languages:
-                    add(("EXPERT", theme, language, group, window),
-                        Addition("EXPERT", theme=theme, language=language, group=group, window=window))
-        if why & NEW_OFFER_CAUSES:
+                    add(("EXPERT", theme, language, group, window, notice),
+                        Addition("EXPERT", theme=theme, language=language, group=group,
+                                 window=window, notice_hours=notice))
+        if why & NEW_OFFER_CAUSES and span:
             for theme in req.themes:
                 requests_by_key.setdefault((theme, req.group), []).append(req)
         if why & TOP_UP_CAUSES:
@@ -224,8 +252,9 @@ def candidate_additions(inst: Instance, result: Result) -> tuple[list[Addition],
                 if key not in seen or seen[key].budget > req.budget:
                     seen[key] = Addition("TOP_UP", offer=offer.id, budget=req.budget, requests=1)
     for (theme, group), reqs in requests_by_key.items():
-        start = min(covering_quarters(q.window, 7 * q.weeks)[0] for q in reqs)
-        end = max(covering_quarters(q.window, 7 * q.weeks)[1] for q in reqs)
+        spans = [covering_quarters(mission_span(inst, q), 7 * q.weeks) for q in reqs]  # type: ignore[arg-type]
+        start = min(s for s, _ in spans)
+        end = max(e for _, e in spans)
         add(("OFFER", theme, group), Addition(
             "OFFER", theme=theme, group=group, window=(start, end),
             budget=sum(q.budget for q in reqs), requests=len(reqs)))

@@ -37,6 +37,7 @@ class Encoded:
     """Array view of an instance, indexed like `instance.requests/offers/experts`."""
 
     instance: Instance
+    as_of: int  # day ordinal
     # requests
     r_start: np.ndarray
     r_end: np.ndarray
@@ -47,6 +48,8 @@ class Encoded:
     r_state: np.ndarray
     r_themes: np.ndarray
     r_langs: np.ndarray
+    r_urgent: np.ndarray  # bool
+    r_latest: np.ndarray  # latest start of an urgent request (its window's end otherwise)
     # offers
     o_start: np.ndarray
     o_end: np.ndarray
@@ -66,6 +69,10 @@ class Encoded:
     e_cap: np.ndarray
     e_themes: np.ndarray
     e_langs: np.ndarray
+    e_ready: np.ndarray  # bool: on the ready roster
+    # First day a ready expert can start: as_of + ceil(notice_hours / 24) (as_of if not ready).
+    e_ready_from: np.ndarray
+    e_eval: np.ndarray  # eval(e): the evaluation, or the criteria's floor if never evaluated
 
     @property
     def n_requests(self) -> int:
@@ -96,6 +103,8 @@ def encode(instance: Instance) -> Encoded:
         return d.toordinal()
 
     i32, i64 = np.int32, np.int64
+    as_of = day(instance.as_of)
+    floor = instance.criteria.evaluation_floor
     o_groups = np.zeros((len(O), len(REGIONAL_GROUPS)), dtype=bool)
     o_states = np.zeros((len(O), max(1, len(states))), dtype=bool)
     for j, o in enumerate(O):
@@ -115,6 +124,7 @@ def encode(instance: Instance) -> Encoded:
             e_av_start[j, k], e_av_end[j, k] = day(a), day(b)
     return Encoded(
         instance=instance,
+        as_of=as_of,
         r_start=np.array([day(r.window[0]) for r in R], dtype=i32),
         r_end=np.array([day(r.window[1]) for r in R], dtype=i32),
         r_days_needed=np.array([7 * r.weeks for r in R], dtype=i32),
@@ -124,6 +134,11 @@ def encode(instance: Instance) -> Encoded:
         r_state=np.array([states[r.state] for r in R], dtype=i32),
         r_themes=_bitmasks([r.themes for r in R], themes),
         r_langs=_bitmasks([r.languages for r in R], langs),
+        r_urgent=np.array([r.urgent for r in R], dtype=bool),
+        r_latest=np.array(
+            [day(r.latest_start) if r.urgent else day(r.window[1]) for r in R],  # type: ignore[arg-type]
+            dtype=i32,
+        ),
         o_start=np.array([day(o.window[0]) for o in O], dtype=i32),
         o_end=np.array([day(o.window[1]) for o in O], dtype=i32),
         o_budget=np.array([o.budget for o in O], dtype=i64),
@@ -141,4 +156,11 @@ def encode(instance: Instance) -> Encoded:
         e_cap=np.array([e.max_assignments for e in E], dtype=i64),
         e_themes=_bitmasks([e.themes for e in E], themes),
         e_langs=_bitmasks([e.languages for e in E], langs),
+        e_ready=np.array([e.notice_hours is not None for e in E], dtype=bool),
+        e_ready_from=np.array(
+            # -(-h // 24) is ceil(h / 24) in integers: 72 h is 3 days, 73 h is 4.
+            [as_of + (0 if e.notice_hours is None else -(-e.notice_hours // 24)) for e in E],
+            dtype=i32,
+        ),
+        e_eval=np.array([floor if e.evaluation is None else e.evaluation for e in E], dtype=i64),
     )

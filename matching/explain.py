@@ -1,7 +1,9 @@
 """Plain-language explanations a committee member can read.
 
 For a match: the offer (partner, shared themes, budget left), each expert (group, shared
-themes and languages) and how value and fit add up. For an unmatched request: the rule
+themes and languages; for an urgent request the notice period, and the evaluation when the
+criteria weigh evaluations), that an urgent request is served from the ready roster in time,
+and how value and fit add up. For an unmatched request: the rule
 that left it with no eligible offer or too few eligible experts, found by applying the
 rules one at a time and naming the first that empties the field (or leaves fewer experts
 than needed), or else the capacity that went to other, higher-scoring requests.
@@ -12,12 +14,13 @@ counted by cause (`matching.demand`) without parsing sentences.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 
 from matching import rules
-from matching.instance import Request
+from matching.instance import Expert, Request
 from matching.problem import Problem
 from matching.result import Status
 
@@ -25,10 +28,10 @@ _MAX_LISTED = 5
 
 #: Why a request stayed unmatched, one code per rule or capacity that binds.
 CAUSES = (
-    "no_offer_theme", "no_offer_group", "no_offer_state", "offer_window", "offer_budget",
-    "expert_theme", "expert_language", "expert_nationality", "expert_conflict",
-    "expert_availability", "team_diversity", "offer_capacity", "expert_capacity",
-    "tradeoff", "time_limit",
+    "no_offer_theme", "no_offer_group", "no_offer_state", "offer_window", "offer_start",
+    "offer_budget", "expert_theme", "expert_language", "expert_nationality", "expert_conflict",
+    "expert_availability", "expert_ready", "expert_notice", "team_diversity", "offer_capacity",
+    "expert_capacity", "tradeoff", "time_limit",
 )
 
 
@@ -68,6 +71,25 @@ def _window(req: Request) -> str:
     return f"{req.window[0]} to {req.window[1]}"
 
 
+def _notice(hours: int) -> str:
+    """72 -> "72 hours' notice", 336 -> "14 days' notice"."""
+    if hours >= 168 and hours % 24 == 0:
+        return f"{hours // 24} days' notice"
+    return f"{hours} hour{'s' if hours != 1 else ''}' notice"
+
+
+def _evaluation(ex: Expert, floor: int) -> str:
+    if ex.evaluation is None:
+        return f"not yet evaluated, counted as {floor} %"
+    return f"evaluated {ex.evaluation} %"
+
+
+def _passed(req: Request, as_of: dt.date) -> str:
+    """A note when an urgent request's latest start is already past on the run's date."""
+    assert req.latest_start is not None
+    return f" (already past on {as_of})" if req.latest_start < as_of else ""
+
+
 def explain_match(prob: Problem, sol: dict, r: int) -> str:
     """Why request r is matched as it is: the offer, the experts, value and fit."""
     enc = prob.enc
@@ -82,16 +104,24 @@ def explain_match(prob: Problem, sol: dict, r: int) -> str:
         f"Funded by offer {offer.id} ({offer.partner}: themes {themes}; "
         f"budget left after this match {_money(offer.budget - spent)})."
     ]
+    c = inst.criteria
     if team:
         described = []
         for e in sorted(team):
             ex = inst.experts[e]
             t = ", ".join(_shared(ex.themes, req.themes))
             lang = ", ".join(_shared(ex.languages, req.languages))
-            described.append(f"{ex.id} ({ex.group}; {t}; speaks {lang})")
+            extra = ""
+            if req.urgent and ex.notice_hours is not None:
+                extra += f"; ready at {_notice(ex.notice_hours)}"
+            if c.evaluation_weight:
+                extra += f"; {_evaluation(ex, c.evaluation_floor)}"
+            described.append(f"{ex.id} ({ex.group}; {t}; speaks {lang}{extra})")
         word = "Expert" if len(described) == 1 else "Experts"
         parts.append(f"{word} {_and(described)}.")
-    c = inst.criteria
+    if req.urgent:
+        source = "from the ready roster, " if team else ""
+        parts.append(f"Urgent: {source}can start by {req.latest_start}.")
     w = c.weights
     months = rules.months_waiting(inst.as_of, req)
     value = rules.request_value(c, inst.as_of, req)
@@ -100,7 +130,11 @@ def explain_match(prob: Problem, sol: dict, r: int) -> str:
              f"{months} months waiting x {w.waiting_month}"]
     if req.all_supported:
         terms.append(f"all recommendations supported {w.supported}")
-    parts.append(f"Value {value} ({' + '.join(terms)}); expert fit {fit}.")
+    evaluations = ""
+    if c.evaluation_weight and team:
+        part = int(rules.evaluation_fits(enc, np.array(sorted(team))).sum())
+        evaluations = f" (of which evaluations {part}, weight {c.evaluation_weight})"
+    parts.append(f"Value {value} ({' + '.join(terms)}); expert fit {fit}{evaluations}.")
     if r in prob.fixed_offer:
         parts.append("Kept fixed from an earlier approved run.")
     return " ".join(parts)
@@ -143,6 +177,14 @@ def _offer_funnel(prob: Problem, r: int) -> Reason:
             f"{max(0, int(overlap.max()))} days; it needs {_weeks(req)}."
         ))
     alive = alive & m["offer_window"]
+    if req.urgent and not (alive & m["offer_start"]).any():
+        return Reason("offer_start", (
+            f"Urgent, to start by {req.latest_start}{_passed(req, inst.as_of)}: the offers that "
+            f"could otherwise fund it ({_ids(ids[alive].tolist())}) leave no {_weeks(req)} "
+            f"within its window {_window(req)} starting between {inst.as_of} and "
+            f"{req.latest_start}."
+        ))
+    alive = alive & m["offer_start"]
     budgets = enc.o_budget[alive]
     top = int(np.argmax(budgets))
     return Reason("offer_budget", (
@@ -158,6 +200,12 @@ _EXPERT_STEPS = (
     ("expert_conflict", "conflict", "have no declared conflict with {state}"),
     ("expert_availability", "availability", "are available for {weeks} within its window"),
 )
+# An urgent request's further steps: the ready roster, then the notice period.
+_URGENT_STEPS = (
+    ("expert_ready", "the ready roster", "are on the ready roster"),
+    ("expert_notice", "the notice period",
+     "can start by {latest} after their notice period (counted from {as_of})"),
+)
 
 
 def _expert_funnel(prob: Problem, r: int) -> Reason:
@@ -172,20 +220,28 @@ def _expert_funnel(prob: Problem, r: int) -> Reason:
     steps = []
     binding = None
     cause = "expert_availability"
-    for key, name, text in _EXPERT_STEPS:
+    for key, name, text in _EXPERT_STEPS + (_URGENT_STEPS if req.urgent else ()):
         alive = alive & m[key]
         count = int(alive.sum())
         phrase = text.format(
-            langs=" or ".join(req.languages), state=req.state, weeks=_weeks(req)
+            langs=" or ".join(req.languages), state=req.state, weeks=_weeks(req),
+            latest=req.latest_start, as_of=inst.as_of,
         )
         steps.append(f"{count} {phrase}")
         if binding is None and count < n:
             binding, cause = name, key
     eligible = int(alive.sum())
+    funnel = f"Of {enc.n_experts} experts, " + "; of those, ".join(steps) + "."
+    if cause in ("expert_ready", "expert_notice"):
+        who = "No ready expert" if eligible == 0 else (
+            f"Only {eligible} ready expert{'s' if eligible != 1 else ''}")
+        return Reason(cause, (
+            f"{who} can start by {req.latest_start}{_passed(req, inst.as_of)}: it is urgent "
+            f"and needs {n} from the ready roster ({binding} binds). " + funnel
+        ))
     return Reason(cause, (
         f"Fewer eligible experts than needed because of {binding}: it needs {n}, "
-        f"{eligible} {'is' if eligible == 1 else 'are'} eligible. Of {enc.n_experts} experts, "
-        + "; of those, ".join(steps) + "."
+        f"{eligible} {'is' if eligible == 1 else 'are'} eligible. " + funnel
     ))
 
 

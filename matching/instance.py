@@ -20,6 +20,9 @@ INSTANCE_FORMAT = "facility-matching/1"
 #: The five UN regional groups; any other code is refused.
 REGIONAL_GROUPS = ("AFRICAN", "APG", "EEG", "GRULAC", "WEOG")
 
+#: The evaluation counted for an expert never evaluated, unless the criteria say otherwise.
+DEFAULT_EVALUATION_FLOOR = 50
+
 _STATE_CODE = re.compile(r"^[A-Z]{3}$")
 
 Interval = tuple[dt.date, dt.date]
@@ -53,6 +56,10 @@ class Criteria:
     team_min_groups: int
     group_floor_share: Mapping[str, float]
     fairness_penalty: int
+    # fit(r, e) gains floor(evaluation_weight * eval(e) / 100); 0 leaves evaluations out.
+    evaluation_weight: int = 0
+    # eval(e) of an expert never evaluated, so that new experts still get deployed.
+    evaluation_floor: int = DEFAULT_EVALUATION_FLOOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,9 @@ class Request:
     priority: int
     submitted: dt.date
     all_supported: bool
+    # An urgent request is served only from the ready roster, starting by latest_start.
+    urgent: bool = False
+    latest_start: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,10 @@ class Expert:
     available: tuple[Interval, ...]
     max_assignments: int
     conflicts: tuple[str, ...] = ()
+    # On the ready roster: deployable within this many hours. None: not on the ready roster.
+    notice_hours: int | None = None
+    # Average of past deployment evaluations, in percent. None: never evaluated.
+    evaluation: int | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,25 @@ class _Reader:
             self.fail(name, f"must be at least {minimum}, got {value}")
             return None
         return value
+
+    def bounded(self, name: str, minimum: int, maximum: int | None = None,
+                nullable: bool = True) -> tuple[bool, int | None]:
+        """An optional whole number within [minimum, maximum]: (ok, value). Absent (or null,
+        when `nullable`) is (True, None); a bad value is recorded and gives (False, None)."""
+        if name not in self.record or (nullable and self.record[name] is None):
+            return True, None
+        value = self.record[name]
+        if value is None:
+            self.fail(name, "must not be null (leave it out for the default)")
+            return False, None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, f"expected a whole number, got {json.dumps(value)}")
+            return False, None
+        if value < minimum or (maximum is not None and value > maximum):
+            span = f"at least {minimum}" if maximum is None else f"within {minimum}..{maximum}"
+            self.fail(name, f"must be {span}, got {value}")
+            return False, None
+        return True, value
 
     def boolean(self, name: str) -> bool | None:
         value = self.raw(name)
@@ -282,14 +315,21 @@ def _read_criteria(problems: list[str], raw: Any) -> Criteria | None:
                     rd.fail("group_floor_share", f'share of "{g}" must be within [0, 1]')
                 else:
                     shares[g] = float(share)
+    # Optional, for evaluations of past deployments; absent means the defaults.
+    weight_ok, eval_weight = rd.bounded("evaluation_weight", 0, nullable=False)
+    floor_ok, eval_floor = rd.bounded("evaluation_floor", 0, 100, nullable=False)
     rd.unknown_fields(
         {"request_base_value", "weights", "team_min_groups", "group_floor_share",
-         "fairness_penalty"}
+         "fairness_penalty", "evaluation_weight", "evaluation_floor"}
     )
     parts = (base, weights, team_min, penalty)
-    if any(p is None for p in parts) or sraw is None:
+    if any(p is None for p in parts) or sraw is None or not (weight_ok and floor_ok):
         return None
-    return Criteria(base, weights, team_min, shares, penalty)  # type: ignore[arg-type]
+    return Criteria(
+        base, weights, team_min, shares, penalty,  # type: ignore[arg-type]
+        evaluation_weight=0 if eval_weight is None else eval_weight,
+        evaluation_floor=DEFAULT_EVALUATION_FLOOR if eval_floor is None else eval_floor,
+    )
 
 
 def _where(kind: str, i: int, rec: Any) -> str:
@@ -313,10 +353,37 @@ def _read_request(problems: list[str], i: int, rec: Any) -> Request | None:
         submitted=rd.date("submitted"),
         all_supported=rd.boolean("all_supported"),
     )
-    rd.unknown_fields(set(fields))
-    if any(v is None for v in fields.values()):
+    urgent, latest_start, urgent_ok = _read_urgency(rd, fields["window"])  # type: ignore[arg-type]
+    rd.unknown_fields(set(fields) | {"urgent", "latest_start"})
+    if any(v is None for v in fields.values()) or not urgent_ok:
         return None
-    return Request(**fields)  # type: ignore[arg-type]
+    return Request(urgent=urgent, latest_start=latest_start, **fields)  # type: ignore[arg-type]
+
+
+def _read_urgency(rd: _Reader, window: Interval | None) -> tuple[bool, dt.date | None, bool]:
+    """`urgent` (absent: false) and `latest_start` (required when urgent; allowed, checked
+    and unused otherwise, so a request marked urgent and then not keeps its date): (urgent,
+    latest_start, ok)."""
+    urgent = False
+    ok = True
+    if rd.record.get("urgent", False) is None:
+        rd.fail("urgent", "must not be null (leave it out for false)")
+        ok = False
+    elif "urgent" in rd.record:
+        value = rd.boolean("urgent")
+        ok = value is not None
+        urgent = bool(value)
+    latest = None
+    if rd.record.get("latest_start") is not None:
+        latest = rd.date("latest_start")
+        ok &= latest is not None
+    elif urgent:
+        rd.fail("latest_start", 'required when "urgent" is true (YYYY-MM-DD)')
+        ok = False
+    if urgent and latest is not None and window is not None and latest < window[0]:
+        rd.fail("latest_start", f"{latest} is before the window's start {window[0]}")
+        ok = False
+    return urgent, latest, ok
 
 
 def _read_offer(problems: list[str], i: int, rec: Any) -> Offer | None:
@@ -383,12 +450,17 @@ def _read_expert(problems: list[str], i: int, rec: Any) -> Expert | None:
         languages=rd.strings("languages"),
         max_assignments=rd.integer("max_assignments"),
     )
-    rd.unknown_fields(set(fields) | {"available", "conflicts"})
+    # Optional: null or absent means not on the ready roster / never evaluated.
+    notice_ok, notice_hours = rd.bounded("notice_hours", 0)
+    evaluation_ok, evaluation = rd.bounded("evaluation", 0, 100)
+    rd.unknown_fields(set(fields) | {"available", "conflicts", "notice_hours", "evaluation"})
     if any(v is None for v in fields.values()) or available is None or bad_conflict:
         return None
-    if "conflicts" in rd.record and conflicts is None:
+    if ("conflicts" in rd.record and conflicts is None) or not (notice_ok and evaluation_ok):
         return None
-    return Expert(available=tuple(available), conflicts=conflicts or (), **fields)  # type: ignore[arg-type]
+    return Expert(available=tuple(available), conflicts=conflicts or (),
+                  notice_hours=notice_hours, evaluation=evaluation,
+                  **fields)  # type: ignore[arg-type]
 
 
 def parse_instance(data: Any) -> Instance:
@@ -474,6 +546,11 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             "team_min_groups": c.team_min_groups,
             "group_floor_share": dict(c.group_floor_share),
             "fairness_penalty": c.fairness_penalty,
+            # The optional fields only when they differ from their defaults, so that an
+            # instance without them round-trips unchanged.
+            **({"evaluation_weight": c.evaluation_weight} if c.evaluation_weight else {}),
+            **({"evaluation_floor": c.evaluation_floor}
+               if c.evaluation_floor != DEFAULT_EVALUATION_FLOOR else {}),
         },
         "requests": [
             {
@@ -481,6 +558,8 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
                 "languages": list(r.languages), "window": iso(r.window), "weeks": r.weeks,
                 "budget": r.budget, "experts_needed": r.experts_needed, "priority": r.priority,
                 "submitted": r.submitted.isoformat(), "all_supported": r.all_supported,
+                **({"urgent": True} if r.urgent else {}),
+                **({"latest_start": r.latest_start.isoformat()} if r.latest_start else {}),
             }
             for r in instance.requests
         ],
@@ -501,6 +580,8 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
                 "available": [iso(a) for a in e.available],
                 "max_assignments": e.max_assignments,
                 **({"conflicts": list(e.conflicts)} if e.conflicts else {}),
+                **({"notice_hours": e.notice_hours} if e.notice_hours is not None else {}),
+                **({"evaluation": e.evaluation} if e.evaluation is not None else {}),
             }
             for e in instance.experts
         ],

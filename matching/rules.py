@@ -19,14 +19,21 @@ from matching.encode import Encoded
 from matching.instance import REGIONAL_GROUPS, Criteria, Instance, Request
 
 #: Rules for offer `o` to fund request `r`, in the order explanations cite them.
-OFFER_RULES = ("offer_theme", "offer_group", "offer_state", "offer_window", "offer_budget")
-#: Rules for expert `e` to serve request `r`.
+#: `offer_start` binds urgent requests only (it holds for every other request).
+OFFER_RULES = (
+    "offer_theme", "offer_group", "offer_state", "offer_window", "offer_start", "offer_budget",
+)
+#: Rules for expert `e` to serve request `r`. `expert_ready` and `expert_notice` bind
+#: urgent requests only: served from the ready roster, by experts whose notice lets them
+#: start by the request's latest start.
 EXPERT_RULES = (
     "expert_theme",
     "expert_language",
     "expert_nationality",
     "expert_conflict",
     "expert_availability",
+    "expert_ready",
+    "expert_notice",
 )
 
 # About this many pair cells are materialised at once when scanning all pairs.
@@ -43,6 +50,49 @@ def overlap_days(a_start, a_end, b_start, b_end):
     return np.minimum(a_end, b_end) - np.maximum(a_start, b_start) + 1
 
 
+def starts_in_time(lo, hi, latest, days):
+    """True where [lo, hi] holds a stretch of `days` days starting no later than `latest`:
+    the earliest stretch starts at `lo`, so it is there iff lo <= latest and the span from
+    lo to hi is long enough."""
+    return (lo <= latest) & (hi - lo + 1 >= days)
+
+
+def _urgent_start_offer(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """An urgent request's stretch within window(o) ∩ window(r) starts between as_of and its
+    latest start; other requests: always True."""
+    urgent = enc.r_urgent[rows]
+    out = np.ones((len(rows), len(cols)), dtype=bool)
+    if not urgent.any():  # the common case costs nothing
+        return out
+    u = rows[urgent]
+    lo = np.maximum(np.maximum(enc.r_start[u][:, None], enc.o_start[cols][None, :]), enc.as_of)
+    hi = np.minimum(enc.r_end[u][:, None], enc.o_end[cols][None, :])
+    out[urgent] = starts_in_time(lo, hi, enc.r_latest[u][:, None], enc.r_days_needed[u][:, None])
+    return out
+
+
+def _urgent_notice_expert(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A ready expert can start an urgent request in time: a stretch within its window and
+    one availability interval, starting after the notice period and by the latest start.
+    Other requests, and experts not on the ready roster (`expert_ready` rules those out):
+    True."""
+    urgent = enc.r_urgent[rows]
+    out = np.ones((len(rows), len(cols)), dtype=bool)
+    if not urgent.any():
+        return out
+    u = rows[urgent]
+    lo = np.maximum(
+        np.maximum(enc.r_start[u][:, None, None], enc.e_avail_start[cols][None, :, :]),
+        enc.e_ready_from[cols][None, :, None],
+    )
+    hi = np.minimum(enc.r_end[u][:, None, None], enc.e_avail_end[cols][None, :, :])
+    in_time = starts_in_time(
+        lo, hi, enc.r_latest[u][:, None, None], enc.r_days_needed[u][:, None, None]
+    ).any(axis=2)
+    out[urgent] = in_time | ~enc.e_ready[cols][None, :]
+    return out
+
+
 def offer_rules(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
     """Per offer rule, a (len(rows), len(cols)) matrix: may offer `col` fund request `row`."""
     rows, cols = np.asarray(rows), np.asarray(cols)
@@ -55,6 +105,7 @@ def offer_rules(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> dict[str, n
             enc.r_start[rows][:, None], enc.r_end[rows][:, None],
             enc.o_start[cols][None, :], enc.o_end[cols][None, :],
         ) >= enc.r_days_needed[rows][:, None],
+        "offer_start": _urgent_start_offer(enc, rows, cols),
         "offer_budget": enc.r_budget[rows][:, None] <= enc.o_budget[cols][None, :],
     }
 
@@ -75,16 +126,25 @@ def expert_rules(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> dict[str, 
         "expert_availability": (
             overlap >= enc.r_days_needed[rows][:, None, None]
         ).any(axis=2),
+        "expert_ready": ~enc.r_urgent[rows][:, None] | enc.e_ready[cols][None, :],
+        "expert_notice": _urgent_notice_expert(enc, rows, cols),
     }
 
 
+def evaluation_fits(enc: Encoded, cols: np.ndarray) -> np.ndarray:
+    """floor(evaluation_weight * eval(e) / 100) per expert: the evaluations' part of fit."""
+    weight = enc.instance.criteria.evaluation_weight
+    return (weight * enc.e_eval[np.asarray(cols)]) // 100
+
+
 def fits(enc: Encoded, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """fit(r, e) = w.theme_fit * |shared themes| + w.language_fit * |shared languages|."""
+    """fit(r, e) = w.theme_fit * |shared themes| + w.language_fit * |shared languages|
+    + floor(evaluation_weight * eval(e) / 100)."""
     w = enc.instance.criteria.weights
     rows, cols = np.asarray(rows), np.asarray(cols)
     themes = _shared_counts(enc.r_themes[rows], enc.e_themes[cols]).astype(np.int64)
     langs = _shared_counts(enc.r_langs[rows], enc.e_langs[cols]).astype(np.int64)
-    return w.theme_fit * themes + w.language_fit * langs
+    return w.theme_fit * themes + w.language_fit * langs + evaluation_fits(enc, cols)[None, :]
 
 
 def all_hold(masks: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -98,3 +98,20 @@ def test_unknown_ids_are_refused_by_name():
         'commitments[0]: field "offer": unknown offer id "O9"',
         'commitments[1]: field "experts": unknown expert id "E7"',
         'commitments[2]: field "dates": missing (experts are taken on dates)']
+
+
+def test_a_ready_expert_on_an_agreed_engagement_is_ready_again_only_after_it():
+    # E1 (72 hours' notice) is on an agreed mission until 2027-02-28: an urgent request to
+    # start by 2027-02-10 cannot have it, one to start by 2027-03-05 can (from 03-01).
+    inst = build([req("R1", urgent=True, latest_start="2027-02-10"),
+                  req("R2", urgent=True, latest_start="2027-03-05", state="GHA")],
+                 [off("O1")], [exp("E1", notice_hours=72, evaluation=80)],
+                 evaluation_weight=10)
+    left, _ = residual(inst, [Commitment(experts=("E1",), dates=(date(2027, 1, 1),
+                                                                date(2027, 2, 28)))])
+    [expert] = left.experts
+    assert (expert.notice_hours, expert.evaluation) == (72, 80)
+    result = solve(left, time_limit=5)
+    assert [(m.request, m.experts, m.fit) for m in result.matches] == [("R2", ("E1",), 4 + 8)]
+    assert [u.causes for u in result.unmatched] == [("expert_notice",)]
+    assert check(left, result) == []
