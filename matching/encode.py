@@ -136,7 +136,7 @@ def encode(instance: Instance) -> Encoded:
         r_langs=_bitmasks([r.languages for r in R], langs),
         r_urgent=np.array([r.urgent for r in R], dtype=bool),
         r_latest=np.array(
-            [day(r.latest_start) if r.urgent else day(r.window[1]) for r in R],  # type: ignore[arg-type]
+            [day(r.latest_start) if r.urgent else day(r.window[1]) for r in R],
             dtype=i32,
         ),
         o_start=np.array([day(o.window[0]) for o in O], dtype=i32),
