@@ -25,8 +25,9 @@ from governance.models import MatchProposal, ProposalExpert, ProposalStatus
 
 
 def get_proposal(session: Session, *, actor: Actor | None, proposal_id: int) -> MatchProposal:
-    proposal = session.get(MatchProposal, proposal_id)
-    if proposal is None or not permissions.can_view_proposal(session, actor, proposal):
+    proposal = permissions.find_visible(session, MatchProposal, proposal_id,
+                                        permissions.proposal_visibility(actor))
+    if proposal is None:
         raise NotFound(f"no proposal with id {proposal_id}")
     return proposal
 

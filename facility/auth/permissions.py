@@ -1,14 +1,18 @@
 """Who may see and do what: every visibility and permission rule lives here (docs/permissions.md).
 
 Services call these functions; nothing else decides access. An object a caller may not see
-is answered exactly like one that does not exist (see `facility.errors.NotFound`).
+is answered exactly like one that does not exist (see `facility.errors.NotFound`). Each
+visibility rule is written once, as the SQL condition a list uses (`request_visibility`, …);
+a single object is found through the same condition (`find_visible`), so a list and a lookup
+can never disagree.
 """
 
 from __future__ import annotations
 
-from typing import TypeGuard
+from typing import TypeGuard, TypeVar
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlmodel import Session, SQLModel
 
 from facility.auth.actor import Actor
 from facility.auth.models import Role
@@ -20,6 +24,14 @@ from facility.requests.models import CapacityRequest, RequestStatus
 # secretariat; a draft (and a request withdrawn while still a draft) stays the State's own.
 NON_DRAFT_STATUSES = tuple(s for s in RequestStatus if s != RequestStatus.DRAFT)
 PUBLIC_OFFER_STATUSES = (OfferStatus.PUBLISHED, OfferStatus.CLOSED)
+M = TypeVar("M", bound=SQLModel)
+
+
+def find_visible(session: Session, model: type[M], pk: int,
+                 visibility: ColumnElement[bool]) -> M | None:
+    """The row of `model` with this id if `visibility` selects it for the caller, else None
+    (one statement: the list's own condition, applied to one id)."""
+    return session.scalars(select(model).where(model.id == pk, visibility)).first()  # type: ignore[attr-defined]
 
 
 # Roles --------------------------------------------------------------------------------------
@@ -51,12 +63,6 @@ def request_visibility(actor: Actor | None) -> ColumnElement[bool]:
     )
 
 
-def can_view_request(actor: Actor | None, request: CapacityRequest) -> bool:
-    if actor is None or actor.role == Role.EXPERT:
-        return False
-    if actor.role == Role.STATE:
-        return request.state_code == actor.state_code
-    return request.status != RequestStatus.DRAFT and request.submitted_at is not None
 
 
 def can_file_requests(actor: Actor | None) -> bool:
@@ -77,10 +83,6 @@ def offer_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return public
 
 
-def can_view_offer(actor: Actor | None, offer: Offer) -> bool:
-    if offer.status in PUBLIC_OFFER_STATUSES:
-        return True
-    return actor is not None and actor.role == Role.PARTNER and offer.partner_id == actor.partner_id
 
 
 def can_post_offers(actor: Actor | None) -> bool:
@@ -140,31 +142,10 @@ def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
 
 # Governance ---------------------------------------------------------------------------------
 
-def can_view_proposal(session, actor: Actor | None, proposal) -> bool:  # type: ignore[no-untyped-def]
-    """The committee and secretariat see all; a State its own requests' proposals; a partner
-    the proposals that use its offer or its experts. The public sees published decisions only
-    (through `governance.publication`, not here)."""
-    from governance.models import ProposalExpert
-
-    if actor is None or actor.role == Role.EXPERT:
-        return False
-    if can_view_governance_internals(actor):
-        return True
-    if actor.role == Role.STATE:
-        request = session.get(CapacityRequest, proposal.request_id)
-        return request is not None and request.state_code == actor.state_code
-    if actor.role != Role.PARTNER:
-        return False  # a committee account without a seat
-    offer = session.get(Offer, proposal.offer_id)
-    if offer is not None and offer.partner_id == actor.partner_id:
-        return True
-    return bool(session.scalar(select(_on_team(
-        ProposalExpert, ProposalExpert.proposal_id == proposal.id,
-        Expert.partner_id == actor.partner_id))))
 
 
 def proposal_visibility(actor: Actor | None) -> ColumnElement[bool]:
-    """SQL condition selecting the proposals this caller may see: the rule of `can_view_proposal`."""
+    """SQL condition selecting the proposals this caller may see."""
     from governance.models import MatchProposal, ProposalExpert
 
     if actor is None or actor.role == Role.EXPERT:
@@ -239,16 +220,6 @@ def engagement_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return Engagement.offer_id.in_(funded)  # type: ignore[attr-defined]
 
 
-def can_view_engagement(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
-    if actor is None or actor.role == Role.EXPERT:
-        return False
-    if can_view_governance_internals(actor):
-        return True
-    if actor.role == Role.STATE:
-        request = session.get(CapacityRequest, engagement.request_id)
-        return request is not None and request.state_code == actor.state_code
-    offer = session.get(Offer, engagement.offer_id)
-    return offer is not None and offer.partner_id == actor.partner_id
 
 
 def can_record_engagement_progress(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
@@ -360,12 +331,6 @@ def story_visibility(actor: Actor | None) -> ColumnElement[bool]:
     return published  # type: ignore[return-value]
 
 
-def can_view_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]
-    from facility.stories.models import StoryStatus
-
-    if story.status == StoryStatus.PUBLISHED or can_manage_stories(actor):
-        return True
-    return can_answer_story(actor, story)
 
 
 def can_answer_story(actor: Actor | None, story) -> bool:  # type: ignore[no-untyped-def]

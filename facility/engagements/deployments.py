@@ -104,7 +104,8 @@ def answer_deployment(session: Session, *, actor: Actor | None, engagement_id: i
     if engagement is None:
         raise NotFound(f"no deployment on engagement {engagement_id}")
     if expert is None or not permissions.can_answer_deployment(actor, expert, engagement):
-        if permissions.can_view_engagement(session, actor, engagement):
+        if permissions.find_visible(session, Engagement, engagement_id,
+                                    permissions.engagement_visibility(actor)) is not None:
             raise PermissionDenied("only the experts an engagement deploys answer their deployment")
         raise NotFound(f"no deployment on engagement {engagement_id}")
     # Answers to one engagement queue on its row: a double submission cannot insert twice.

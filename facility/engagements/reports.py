@@ -49,8 +49,9 @@ def get_report(session: Session, *, actor: Actor | None, report_id: int) -> Foll
     report = session.get(FollowUpReport, report_id)
     if report is None:
         raise _not_found(report_id)
-    engagement = session.get(Engagement, report.engagement_id)
-    if engagement is None or not permissions.can_view_engagement(session, actor, engagement):
+    engagement = permissions.find_visible(session, Engagement, report.engagement_id,
+                                          permissions.engagement_visibility(actor))
+    if engagement is None:
         raise _not_found(report_id)
     return report
 

@@ -32,8 +32,9 @@ from facility.validation import check_date, check_text
 
 def get_engagement(session: Session, *, actor: Actor | None, engagement_id: int) -> Engagement:
     """The engagement, if this caller may see it."""
-    engagement = session.get(Engagement, engagement_id)
-    if engagement is None or not permissions.can_view_engagement(session, actor, engagement):
+    engagement = permissions.find_visible(session, Engagement, engagement_id,
+                                          permissions.engagement_visibility(actor))
+    if engagement is None:
         raise NotFound(f"no engagement with id {engagement_id}")
     return engagement
 

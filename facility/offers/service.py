@@ -49,8 +49,8 @@ class OfferFields:
 
 
 def get_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
-    offer = session.get(Offer, offer_id)
-    if offer is None or not permissions.can_view_offer(actor, offer):
+    offer = permissions.find_visible(session, Offer, offer_id, permissions.offer_visibility(actor))
+    if offer is None:
         raise NotFound(f"no offer with id {offer_id}")
     return offer
 

@@ -81,8 +81,9 @@ def _not_found(request_id: int) -> NotFound:
 
 def get_request(session: Session, *, actor: Actor | None, request_id: int) -> CapacityRequest:
     """The request, if this caller may see it."""
-    request = session.get(CapacityRequest, request_id)
-    if request is None or not permissions.can_view_request(actor, request):
+    request = permissions.find_visible(session, CapacityRequest, request_id,
+                                       permissions.request_visibility(actor))
+    if request is None:
         raise _not_found(request_id)
     return request
 

@@ -51,8 +51,9 @@ def _not_found(story_id: int) -> NotFound:
 
 def get_story(session: Session, *, actor: Actor | None, story_id: int) -> SuccessStory:
     """The story, if this caller may see it (unpublished: the secretariat and the State only)."""
-    story = session.get(SuccessStory, story_id)
-    if story is None or not permissions.can_view_story(actor, story):
+    story = permissions.find_visible(session, SuccessStory, story_id,
+                                     permissions.story_visibility(actor))
+    if story is None:
         raise _not_found(story_id)
     return story
 
