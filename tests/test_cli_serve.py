@@ -33,7 +33,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_with_two_workers_keeps_a_live_run_and_fails_a_dead_one_once(tmp_path):
+def test_two_servers_and_a_worker_keep_a_live_run_and_fail_a_dead_one_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -66,6 +66,24 @@ def test_serve_with_two_workers_keeps_a_live_run_and_fails_a_dead_one_once(tmp_p
             time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as answer:
             assert answer.status == 200
+        with Session(engine) as session:  # the servers fail no run: that is the worker's
+            assert session.get(OptimiserRun, dead.id).status == RunStatus.RUNNING
+        with (tmp_path / "worker.log").open("w") as worker_log:
+            worker = subprocess.Popen([sys.executable, "-c", "from facility.cli import app; app()",
+                                       "worker"], env=env, cwd=tmp_path, stdout=worker_log,
+                                      stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        try:
+            while True:  # the worker keeps house as it starts
+                with Session(engine) as session:
+                    if session.get(OptimiserRun, dead.id).status == RunStatus.FAILED:
+                        break
+                assert worker.poll() is None and time.monotonic() < deadline, \
+                    (tmp_path / "worker.log").read_text()
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -75,7 +93,7 @@ def test_serve_with_two_workers_keeps_a_live_run_and_fails_a_dead_one_once(tmp_p
         assert session.get(OptimiserRun, live.id).status == RunStatus.RUNNING
         assert session.get(OptimiserRun, dead.id).status == RunStatus.FAILED
         failures = session.exec(select(AuditEntry).where(AuditEntry.action == "run.failed")).all()
-        assert [f.subject_id for f in failures] == [dead.id]  # once, by one of the two workers
+        assert [f.subject_id for f in failures] == [dead.id]  # once
     engine.dispose()
 
 

@@ -146,6 +146,7 @@ def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
 
     from facility.app import create_app
     from facility.config import Settings
+    from facility.worker import Worker, sessions
 
     url = f"sqlite:///{directory / 'facility.db'}"
     people = _seed(url)
@@ -155,6 +156,9 @@ def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    # A worker beside the server, as `facility demo` runs one: it does the runs the pages start.
+    background = Worker(sessions(app.state.engine), app.state.settings)
+    threading.Thread(target=background.run_forever, daemon=True).start()
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
@@ -164,6 +168,7 @@ def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
         yield LiveServer(url=f"http://127.0.0.1:{port}", people=people, database_url=url)
     finally:
         server.should_exit = True
+        background.stop.set()
         thread.join(timeout=10)
 
 

@@ -102,6 +102,7 @@ def test_two_workers_executing_the_same_run_solve_it_once(pg_db, queued_run):
 def test_two_workers_starting_at_once_fail_a_stale_run_once(pg_db, queued_run):
     with unit_of_work(pg_db.engine) as session:
         run = session.get(OptimiserRun, queued_run)
+        run.status = RunStatus.RUNNING  # taken by a worker that then went silent
         run.heartbeat_at = utcnow() - timedelta(hours=1)
         session.add(run)
 
