@@ -167,7 +167,8 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
                                         production_document=query if production else None)
                           for e in result.errors]
         if production:
-            body["errors"] = disclosure.generic_variable_errors(body["errors"], document=query)
+            errors = disclosure.generic_fragment_errors(body["errors"], document=query)
+            body["errors"] = disclosure.generic_variable_errors(errors, document=query)
     return body, 200
 
 

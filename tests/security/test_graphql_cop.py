@@ -173,6 +173,43 @@ def test_variable_types_do_not_reveal_which_types_exist_in_production(prod, shap
         "Variable '$v': not accepted as declared (its type, or the place it is used in), or not used"]
 
 
+# Type conditions: the same oracle. graphql-core says "Unknown type" for no type, "cannot
+# condition on non composite type" for an input type, "cannot be spread here" (and the errors
+# of the fields inside) for an output type not possible there; an unused fragment is checked
+# inside only when its type exists.
+FRAGMENT_PROBES = {
+    "inline at the root": "{{ ... on {type} {{ __typename }} }}",
+    "inline with a field inside": "{{ ... on {type} {{ zzz }} }}",
+    "inline in a list": "{{ offers {{ edges {{ node {{ ... on {type} {{ __typename }} }} }} }} }}",
+    "inline using a variable": "query($v: Int) {{ ... on {type} {{ offers(first: $v) {{ totalCount }} }} }}",
+    "named": "{{ ...F }} fragment F on {type} {{ zzz }}",
+    "named, never used": "fragment F on {type} {{ zzz }} {{ __typename }}",
+    "named, spread only inside": "{{ ... on {type} {{ ...F }} }} fragment F on Offer {{ zzz }}",
+}
+PROBED_CONDITIONS = ["ExpertPersonal", "CreateOfferInput", "OfferStatus", "NoSuchType"]
+
+
+@pytest.mark.parametrize("shape", sorted(FRAGMENT_PROBES))
+def test_type_conditions_do_not_reveal_which_types_exist_in_production(prod, shape):
+    answers = []
+    for type_name in PROBED_CONDITIONS:
+        document = FRAGMENT_PROBES[shape].format(type=type_name)
+        errors = assert_refused_without_leak(prod.post(document), document)
+        answers.append(json.dumps(errors).replace(type_name, "<type>"))
+    assert len(set(answers)) == 1, answers
+
+
+def test_a_type_condition_valid_where_it_stands_is_served_in_production(prod):
+    body = prod.post("{ offers { edges { node { ... on Offer { title } } } } }").json()
+    assert "errors" not in body and body["data"]["offers"]["edges"] == [], body
+
+
+def test_development_still_says_what_is_wrong_with_a_type_condition(gql):
+    assert "Unknown type 'NoSuchType'" in gql.post("{ ... on NoSuchType { __typename } }").text
+    assert "can never be of type 'ExpertPersonal'" in gql.post(
+        "{ ... on ExpertPersonal { __typename } }").text
+
+
 def test_development_still_says_what_is_wrong_with_a_variable(gql):
     assert "Unknown type 'NoSuchInput'" in gql.post("query($v: NoSuchInput) { __typename }").text
 
