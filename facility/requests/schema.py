@@ -109,6 +109,11 @@ class CapacityRequestType:
     def withdraw_reason(self) -> str | None:
         return self.model.withdraw_reason
 
+    @strawberry.field(description="the referral the State accepted by filing this request, if any")
+    def referral_id(self) -> strawberry.ID | None:
+        referral = self.model.referral_id
+        return None if referral is None else strawberry.ID(encode_id("Referral", referral))
+
     @strawberry.field(description="increases with every change; pass it back as expectedVersion")
     def version(self) -> int:
         return self.model.version
