@@ -232,7 +232,7 @@ def reports_back(session: Session, *, actor: Actor | None,
     outcomes: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes_of(session, engagements):
         outcomes[outcome.state_code].append(outcome)
-    codes = set(session.exec(permissions.funded_states(actor)).all())
+    codes = {code for (code,) in session.exec(permissions.funded_states(actor)).all()}
     updates: dict[str, list[ProgressUpdate]] = defaultdict(list)
     for update in session.exec(select(ProgressUpdate).where(
             permissions.progress_update_visibility(actor),
