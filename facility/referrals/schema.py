@@ -186,6 +186,9 @@ class ReferralMutation:
         recommendation_ids: Annotated[list[strawberry.ID] | None, strawberry.argument(
             description="accepting: the recommendations the draft links, instead of the "
                         "referral's")] = None,
+        themes: Annotated[list[str] | None, strawberry.argument(
+            description="accepting: the draft's themes, instead of its recommendations' (needed "
+                        "when they carry none)")] = None,
         expected_version: int | None = None,
     ) -> ReferralResult:
         ctx = context_of(info)
@@ -198,6 +201,7 @@ class ReferralMutation:
             return _payload(service.respond_to_referral(
                 ctx.session, actor=ctx.actor, referral_id=pk, expected_version=expected_version,
                 answer=service.Answer(accept=accept, reason=reason, public=public,
-                                      reason_public=reason_public, recommendation_ids=chosen)))
+                                      reason_public=reason_public, recommendation_ids=chosen,
+                                      themes=themes)))
 
         return mutate(info, action)  # type: ignore[return-value]

@@ -171,6 +171,7 @@ class Answer:
     public: bool = False
     reason_public: bool = False
     recommendation_ids: list[int] | None = None
+    themes: list[str] | None = None  # accepting: the draft's themes, else its recommendations'
 
 
 def _check_answer(answer: Answer) -> str:
@@ -183,6 +184,11 @@ def _check_answer(answer: Answer) -> str:
             problems.add("reasonPublic", "decline_only",
                          "reasonPublic: only a decline has a reason to make public")
     else:
+        for name, given in (("recommendationIds", answer.recommendation_ids),
+                            ("themes", answer.themes)):
+            if given:
+                problems.add(name, "accept_only",
+                             f"{name}: only an accepted referral becomes a request")
         check_text(problems, "reason", reason, max_length=MAX_REASON)
         if answer.reason_public and not answer.public:
             problems.add("reasonPublic", "needs_public",
@@ -191,9 +197,11 @@ def _check_answer(answer: Answer) -> str:
     return reason
 
 
-def draft_fields(referral: Referral, recommendation_ids: list[int] | None = None) -> requests.RequestFields:
+def draft_fields(referral: Referral, recommendation_ids: list[int] | None = None,
+                 themes: list[str] | None = None) -> requests.RequestFields:
     """The draft request an accepted referral becomes: its title, its summary as the need, its
-    recommendations (or those the State chose), and starting values for the rest."""
+    recommendations (or those the State chose) and their themes (or those the State chose),
+    and starting values for the rest."""
     start = today() + DRAFT_STARTS_IN
     return requests.RequestFields(
         title=referral.title, need=referral.summary,
@@ -202,7 +210,7 @@ def draft_fields(referral: Referral, recommendation_ids: list[int] | None = None
         languages=list(DRAFT_LANGUAGES), support_kinds=list(DRAFT_SUPPORT_KINDS),
         window_start=start, window_end=start + DRAFT_WINDOW, weeks=DRAFT_WEEKS,
         experts_needed=DRAFT_EXPERTS, budget=DRAFT_BUDGET, currency=DRAFT_CURRENCY,
-        priority=DRAFT_PRIORITY)
+        priority=DRAFT_PRIORITY, themes=themes or None)
 
 
 def respond_to_referral(session: Session, *, actor: Actor | None, referral_id: int, answer: Answer,
@@ -221,7 +229,8 @@ def respond_to_referral(session: Session, *, actor: Actor | None, referral_id: i
     payload: dict = {"public": answer.public}
     if answer.accept:
         request = requests.create_request(session, actor=actor,
-                                          fields=draft_fields(referral, answer.recommendation_ids))
+                                          fields=draft_fields(referral, answer.recommendation_ids,
+                                                              answer.themes))
         request.referral_id = referral.id
         session.add(request)
         payload["request"] = request.id

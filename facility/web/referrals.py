@@ -21,9 +21,13 @@ from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from facility.numbers import whole_number, whole_numbers
-from facility.reference.models import Recommendation, State
+from facility.reference.models import Recommendation, State, Theme
 from facility.reference.names import in_language
-from facility.reference.search import recommendations_by_id, search_recommendations
+from facility.reference.search import (
+    recommendation_themes,
+    recommendations_by_id,
+    search_recommendations,
+)
 from facility.referrals import service as referrals
 from facility.referrals.models import Referral, ReferralSource, ReferralStatus
 from facility.validation import storable
@@ -58,7 +62,8 @@ def _labels(request: Request) -> dict[str, str]:
     _ = gettext_for(request)
     return {"source": _("Referred by"), "documentSymbol": _("Council document symbol"),
             "stateCode": _("State concerned"), "title": _("Title"), "summary": _("Summary"),
-            "recommendationIds": _("Recommendations"), "reason": _("Reason for declining"),
+            "recommendationIds": _("Recommendations"), "themes": _("Themes"),
+            "reason": _("Reason for declining"),
             "reasonPublic": _("Make the reason public")}
 
 
@@ -71,6 +76,7 @@ def _messages(request: Request, failure: ValidationFailed) -> list[tuple[str, st
                              "A/HRC/RES/55/12."),
         "decline_only": _("%(field)s: only a decline carries a reason."),
         "needs_public": _("%(field)s: the reason can be public only if the referral is."),
+        "accept_only": _("%(field)s: only an accepted referral becomes a request."),
     }
     messages = []
     for problem in failure.problems:
@@ -219,7 +225,17 @@ def _state_referral(request: Request, db, actor: Actor, referral: Referral, *, q
     return render(request, "state/referral.html", {
         **_details(request, db, actor, referral), "q": q, "choices": choices,
         "errors": list(errors), "values": values or {}, "done": done,
+        # Themes come from the recommendations; asked for only where those carry none.
+        "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))]
+        if _needs_themes(db, referral, errors) else [],
         "answerable": referral.status == ReferralStatus.PENDING}, status_code=status_code)
+
+
+def _needs_themes(db, referral: Referral, errors) -> bool:
+    if any(field == "themes" for field, _message in errors):
+        return True
+    ids = list(referral.recommendation_ids)
+    return bool(ids) and not any(recommendation_themes(db, ids).values())
 
 
 @router.get("/state/referrals/{referral_id}")
@@ -237,7 +253,8 @@ def _answer(request: Request, form: FormData, db, actor: Actor, referral_id: int
     answer = referrals.Answer(accept=accept, reason=_text(form, "reason"),
                               public=_text(form, "public") == "yes",
                               reason_public=_text(form, "reason_public") == "yes",
-                              recommendation_ids=chosen or None)
+                              recommendation_ids=chosen or None,
+                              themes=[t for t in form.getlist("themes") if isinstance(t, str)] or None)
     step = "accepted" if accept else "declined"
     return write(db, lambda: referrals.respond_to_referral(
         db, actor=actor, referral_id=referral_id, answer=answer,
@@ -247,7 +264,7 @@ def _answer(request: Request, form: FormData, db, actor: Actor, referral_id: int
                 request, db, actor, _own_referral(request, db, actor, referral_id),
                 status_code=422, errors=_messages(request, failure),
                 values={"reason": answer.reason, "public": answer.public,
-                        "reason_public": answer.reason_public}),
+                        "reason_public": answer.reason_public, "themes": answer.themes or []}),
             (Conflict, PermissionDenied): lambda _c: _conflict(request),
             NotFound: lambda _n: _not_found(request)})
 

@@ -201,3 +201,26 @@ def test_every_referral_operation_ran(loop):
     loop.op(loop.kenya, "Referral", id=referral["id"])
     loop.result(loop.kenya, "RespondToReferral", id=referral["id"], accept=True)
     assert loop.ran >= REFERRAL_OPERATIONS
+
+
+def test_recommendations_without_themes_take_the_themes_the_state_chooses(loop, db_session):
+    from facility.ids import decode_id
+    from facility.reference.models import RecommendationTheme
+
+    pk = decode_id("Recommendation", loop.recs["TEST-KEN-3"])
+    for link in db_session.exec(select(RecommendationTheme).where(
+            RecommendationTheme.recommendation_id == pk)):
+        db_session.delete(link)
+    db_session.flush()
+    referral = _refer(loop, recommendationIds=[loop.recs["TEST-KEN-3"]])["referral"]
+    themeless = loop.result(loop.kenya, "RespondToReferral", id=referral["id"], accept=True)
+    assert (themeless["__typename"], themeless["field"], themeless["rule"]) == (
+        "ValidationError", "themes", "required")
+    misplaced = loop.result(loop.kenya, "RespondToReferral", id=referral["id"], accept=False,
+                            reason="No", themes=["Justice"])
+    assert (misplaced["field"], misplaced["rule"]) == ("themes", "accept_only")
+    accepted = loop.result(loop.kenya, "RespondToReferral", id=referral["id"], accept=True,
+                           themes=["Death penalty"])
+    assert accepted["__typename"] == "ReferralPayload", accepted
+    request = loop.op(loop.kenya, "Request", id=accepted["referral"]["request"]["id"])["request"]
+    assert request["themes"] == ["Death penalty"]

@@ -155,3 +155,29 @@ def test_other_accounts_are_refused_the_referral_pages(browser, person, staff, d
     unseated = person(Role.COMMITTEE, state_code="IND", group_code="APG")
     browser.sign_in(unseated.email)
     assert browser.get("/committee/referrals").status_code == 403
+
+
+def test_themes_are_asked_for_only_where_the_recommendations_carry_none(browser, person, staff,
+                                                                        db_session, recs):  # noqa: F811
+    from facility.reference.models import RecommendationTheme
+
+    mission = person(Role.STATE, state_code="KEN")
+    browser.sign_in(staff.email)
+    _record(browser, recommendations="TEST-KEN-1")
+    themed = _latest(db_session)
+    _record(browser, recommendations="TEST-KEN-3", title="Abolition of the death penalty")
+    themeless = _latest(db_session)
+    pk = decode_id("Recommendation", recs["TEST-KEN-3"])
+    for link in db_session.exec(select(RecommendationTheme).where(
+            RecommendationTheme.recommendation_id == pk)):
+        db_session.delete(link)
+    db_session.flush()
+    browser.sign_in(mission.email)
+    assert 'name="themes"' not in browser.get(f"/state/referrals/{themed.id}").text
+    page = f"/state/referrals/{themeless.id}"
+    assert 'name="themes"' in browser.get(page).text
+    unchosen = browser.submit(page, f"{page}/accept", {"version": themeless.version})
+    assert unchosen.status_code == 422 and 'href="#themes"' in unchosen.text
+    chosen = browser.submit(page, f"{page}/accept", {"version": themeless.version,
+                                                     "themes": "Death penalty"})
+    assert chosen.status_code == 303
