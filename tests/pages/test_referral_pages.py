@@ -181,3 +181,17 @@ def test_themes_are_asked_for_only_where_the_recommendations_carry_none(browser,
     chosen = browser.submit(page, f"{page}/accept", {"version": themeless.version,
                                                      "themes": "Death penalty"})
     assert chosen.status_code == 303
+
+
+def test_a_pending_referral_awaits_the_state_on_its_to_do_page(browser, person, staff, db_session):
+    mission = person(Role.STATE, state_code="KEN")
+    browser.sign_in(staff.email)
+    _record(browser)
+    referral = _latest(db_session)
+    browser.sign_in(mission.email)
+    todo = html.unescape(browser.get("/todo").text)
+    assert (f'<a href="/state/referrals/{referral.id}">Accept or decline the referral '
+            f"“{FORM['title']}”</a>") in todo
+    page = f"/state/referrals/{referral.id}"
+    browser.submit(page, f"{page}/decline", {"reason": "Not now"})
+    assert "No referral awaits your answer." in browser.get("/todo").text
