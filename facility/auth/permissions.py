@@ -413,7 +413,7 @@ def referral_visibility(actor: Actor | None) -> ColumnElement[bool]:
         return true()
     public = Referral.public.is_(True)  # type: ignore[attr-defined]
     if actor is not None and actor.role == Role.STATE:
-        return or_(public, Referral.state_code == actor.state_code)
+        return or_(public, Referral.state_code == actor.state_code)  # type: ignore[arg-type]
     return public  # type: ignore[no-any-return]
 
 
@@ -461,7 +461,7 @@ def funded_states(actor: Actor | None):  # type: ignore[no-untyped-def]
     """SQL: the codes of the States whose engagements the partner's offers fund."""
     from facility.engagements.models import Engagement
 
-    return (select(CapacityRequest.state_code)
+    return (select(CapacityRequest.state_code)  # type: ignore[call-overload]
             .join(Engagement, Engagement.request_id == CapacityRequest.id)  # type: ignore[arg-type]
             .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
             .where(Offer.partner_id == actor.partner_id))  # type: ignore[union-attr]
@@ -478,8 +478,8 @@ def progress_update_visibility(actor: Actor | None) -> ColumnElement[bool]:
     if actor is not None and actor.role == Role.STATE:
         own = ProgressUpdate.state_code == actor.state_code  # type: ignore[assignment]
     if can_view_governance_internals(actor):
-        return or_(own, published)
-    opened = select(StatePageConsent.state_code).where(open_state_pages())
+        return or_(own, published)  # type: ignore[arg-type]
+    opened = select(StatePageConsent.state_code).where(open_state_pages())  # type: ignore[call-overload]
     readers = ProgressUpdate.state_code.in_(opened)  # type: ignore[attr-defined]
     if is_partner(actor):
         readers = or_(readers, ProgressUpdate.state_code.in_(funded_states(actor)))  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ def _page_states(session: Session, missions: dict[str, Actor]) -> list[str]:
 def _recommendations(session: Session, state: str, limit: int) -> list[int]:
     """The State's first recommendations that carry a theme (a request needs one)."""
     themed = select(RecommendationTheme.recommendation_id)
-    return list(session.exec(select(Recommendation.id).where(
+    return list(session.exec(select(Recommendation.id).where(  # type: ignore[arg-type]
         Recommendation.state_code == state, Recommendation.id.in_(themed))  # type: ignore[union-attr]
         .order_by(Recommendation.source_id).limit(limit)).all())
 

@@ -291,7 +291,7 @@ class DialogueMutation:
             ctx.session, actor=ctx.actor, publish=input.publish,
             idempotency_key=input.idempotency_key, fields=service.UpdateFields(
                 recommendation_id=_recommendation_pk(input.recommendation_id),
-                implementation_status=input.implementation_status.value,
+                implementation_status=input.implementation_status.value,  # type: ignore[attr-defined]
                 evidence=input.evidence, evidence_link=input.evidence_link,
                 barriers=input.barriers, support_wanted=input.support_wanted))))
 

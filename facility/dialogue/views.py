@@ -100,13 +100,13 @@ def state_name(state: State, language: str | None) -> str:
 
 def theme_counts(session: Session, state_code: str, language: str | None) -> list[ThemeCount]:
     """The State's recommendations counted by theme, the largest theme first (1 statement)."""
-    supported = func.sum(case((Recommendation.response == RecommendationResponse.SUPPORTED, 1),
+    supported = func.sum(case((Recommendation.response == RecommendationResponse.SUPPORTED, 1),  # type: ignore[arg-type]
                               else_=0))
     counted = (select(RecommendationTheme.theme_id, func.count().label("total"),
                       supported.label("supported"))
                .join(Recommendation, Recommendation.id == RecommendationTheme.recommendation_id)  # type: ignore[arg-type]
                .where(Recommendation.state_code == state_code)
-               .group_by(RecommendationTheme.theme_id).subquery())
+               .group_by(RecommendationTheme.theme_id).subquery())  # type: ignore[arg-type]
     rows = session.exec(select(Theme, counted.c.total, counted.c.supported)
                         .join(counted, counted.c.theme_id == Theme.id)).all()  # type: ignore[arg-type]
     counts = [ThemeCount(theme=t.name, label=in_language(t.names, language, t.name), total=total,
@@ -141,7 +141,7 @@ def outcomes_of(session: Session, engagements: list[Engagement]) -> list[Outcome
     for report in session.exec(select(FollowUpReport).where(
             FollowUpReport.engagement_id.in_([e.id for e in engagements]),  # type: ignore[attr-defined]
             FollowUpReport.submitted_at.is_not(None))  # type: ignore[union-attr]
-            .order_by(FollowUpReport.version)):
+            .order_by(FollowUpReport.version)):  # type: ignore[arg-type]
         latest[(report.engagement_id, str(report.kind))] = report  # the highest version wins
     reports = sorted(latest.values(), key=lambda r: (r.submitted_at, r.id), reverse=True)
     ids = {item["recommendation_id"] for r in reports for item in r.recommendations}
@@ -184,7 +184,7 @@ def state_page(session: Session, code: str, *, language: str | None) -> StatePag
     engagements = list(session.exec(
         select(Engagement).join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .where(CapacityRequest.state_code == state.code)
-        .order_by(Engagement.start.desc(), Engagement.id.desc())))  # type: ignore[attr-defined]
+        .order_by(Engagement.start.desc(), Engagement.id.desc())))  # type: ignore[attr-defined, union-attr]
     page.support = support_received(session, engagements)
     page.outcomes = outcomes_of(session, engagements)
     updates = session.exec(select(ProgressUpdate).where(
@@ -194,7 +194,7 @@ def state_page(session: Session, code: str, *, language: str | None) -> StatePag
     page.updates = shown_updates(session, list(updates))
     page.referrals = list(session.exec(select(Referral).where(
         Referral.state_code == state.code, Referral.public.is_(True))  # type: ignore[attr-defined]
-        .order_by(Referral.id.desc())))
+        .order_by(Referral.id.desc())))  # type: ignore[union-attr]
     return page
 
 
@@ -226,7 +226,7 @@ def reports_back(session: Session, *, actor: Actor | None,
     if not permissions.is_partner(actor):
         return []
     engagements = list(session.exec(select(Engagement).where(
-        permissions.engagement_visibility(actor)).order_by(Engagement.id)))
+        permissions.engagement_visibility(actor)).order_by(Engagement.id)))  # type: ignore[arg-type]
     if not engagements:
         return []
     outcomes: dict[str, list[Outcome]] = defaultdict(list)

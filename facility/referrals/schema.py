@@ -170,7 +170,7 @@ class ReferralMutation:
         return mutate(info, lambda: _payload(service.refer_situation(  # type: ignore[return-value]
             ctx.session, actor=ctx.actor, idempotency_key=input.idempotency_key,
             fields=service.ReferralFields(
-                source=input.source.value, document_symbol=input.document_symbol,
+                source=input.source.value, document_symbol=input.document_symbol,  # type: ignore[attr-defined]
                 state_code=input.state_code, title=input.title, summary=input.summary,
                 recommendation_ids=recommendation_pks(input.recommendation_ids)))))
 
