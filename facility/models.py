@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from facility.audit import AuditEntry, AuditHead
 from facility.auth.models import Account, ApiToken, LoginAttempt, Partner, WebSession
+from facility.dialogue.models import ProgressUpdate, StatePageConsent
 from facility.engagements.models import (
     DeploymentAnswer,
     Engagement,
@@ -29,6 +30,7 @@ from facility.reference.models import (
     Theme,
     ThemeAlias,
 )
+from facility.referrals.models import Referral
 from facility.requests.models import CapacityRequest, RequestRecommendation, RequestTheme
 from facility.semantic.models import RecommendationEmbedding
 from facility.stories.models import SuccessStory
@@ -70,12 +72,14 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "ProgressUpdate",
     "ProposalExpert",
     "Recommendation",
     "RecommendationEmbedding",
     "RecommendationSdg",
     "RecommendationTheme",
     "Recusal",
+    "Referral",
     "RegionalGroup",
     "RequestRecommendation",
     "RequestTheme",
@@ -84,6 +88,7 @@ __all__ = [
     "SdgTarget",
     "State",
     "StateAlias",
+    "StatePageConsent",
     "SuccessStory",
     "Theme",
     "ThemeAlias",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urlparse
 
 import pycountry
 from sqlmodel import Session, col, select
@@ -42,6 +43,12 @@ def check_characters(problems: Problems, field: str, text: str) -> bool:
         problems.add(field, "bidi_control", f"{field}: must not contain bidirectional override "
                      f"characters (U+202A to U+202E, U+2066 to U+2069; found {found[1]})")
     return False
+
+
+def is_web_address(link: str) -> bool:
+    """An absolute http(s) address with a host: what a page may link to as evidence."""
+    parsed = urlparse(link)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 def storable(values: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from facility.api.document_cache import MAX_DOCUMENTS, ValidatedDocumentCache
 from facility.api.errors import is_client_error
 from facility.api.limits import CheapLimitsFirst
 from facility.auth.schema import AuthQuery
+from facility.dialogue.schema import DialogueMutation, DialogueQuery
 from facility.engagements.deployment_schema import DeploymentMutation, DeploymentQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
@@ -31,6 +32,7 @@ from facility.needs.schema import NeedsQuery
 from facility.notifications.schema import NotificationMutation, NotificationQuery
 from facility.offers.schema import OfferMutation, OfferQuery
 from facility.reference.schema import ReferenceQuery
+from facility.referrals.schema import ReferralMutation, ReferralQuery
 from facility.requests.schema import RequestMutation, RequestQuery
 from facility.semantic.schema import SemanticQuery
 from facility.statistics.schema import StatisticsQuery
@@ -49,13 +51,15 @@ MAX_TOKENS = 3000
 @strawberry.type
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
-            NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery):
+            NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery, ReferralQuery,
+            DialogueQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
-               FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation):
+               FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation,
+               ReferralMutation, DialogueMutation):
     """Everything a client can change."""
 
 

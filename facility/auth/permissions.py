@@ -351,3 +351,93 @@ def can_view_needs_assessment(actor: Actor | None, state_code: str) -> bool:
 def can_get_recommendation_suggestions(actor: Actor | None) -> bool:
     """Suggestions while filling a request are for the mission filing it, on its own State."""
     return can_file_requests(actor)
+
+
+# Referrals ------------------------------------------------------------------------------------
+
+def can_record_referrals(actor: Actor | None) -> bool:
+    """The secretariat records what the Council's President or OHCHR refers to the facility."""
+    return is_secretariat(actor)
+
+
+def referral_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """The secretariat and the seated committee see every referral; a State its own; everyone
+    else only those the State concerned chose to make public when it answered."""
+    from facility.referrals.models import Referral
+
+    if can_view_governance_internals(actor):
+        return true()
+    public = Referral.public.is_(True)  # type: ignore[attr-defined]
+    if actor is not None and actor.role == Role.STATE:
+        return or_(public, Referral.state_code == actor.state_code)  # type: ignore[arg-type]
+    return public  # type: ignore[no-any-return]
+
+
+def can_answer_referral(actor: Actor | None, referral) -> bool:  # type: ignore[no-untyped-def]
+    """The State concerned alone accepts or declines a referral."""
+    return can_file_requests(actor) and referral.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+def can_view_decline_reason(actor: Actor | None, referral) -> bool:  # type: ignore[no-untyped-def]
+    """Why a State declined: the State, the secretariat and the seated committee; anyone else
+    only if the State made the reason public too."""
+    return (referral.public and referral.reason_public) or can_view_governance_internals(actor) \
+        or can_answer_referral(actor, referral)
+
+
+# The dialogue platform: progress updates and the State pages ------------------------------------
+
+def can_post_progress_updates(actor: Actor | None) -> bool:
+    """A State mission reports on its own State's recommendations."""
+    return can_file_requests(actor)
+
+
+def can_change_progress_update(actor: Actor | None, update) -> bool:  # type: ignore[no-untyped-def]
+    return can_file_requests(actor) and update.state_code == actor.state_code  # type: ignore[union-attr]
+
+
+def can_set_state_page_consent(actor: Actor | None) -> bool:
+    """Only the State's own mission opens or closes its public page."""
+    return can_file_requests(actor)
+
+
+def open_state_pages() -> ColumnElement[bool]:
+    """SQL: the rows (with a `state_code`) of States that opened their public page."""
+    from facility.dialogue.models import StatePageConsent
+
+    return StatePageConsent.open.is_(True)  # type: ignore[attr-defined, no-any-return]
+
+
+def funded_states(actor: Actor | None):  # type: ignore[no-untyped-def]
+    """SQL: the codes of the States whose engagements the partner's offers fund."""
+    from facility.engagements.models import Engagement
+
+    return (select(CapacityRequest.state_code)  # type: ignore[call-overload]
+            .join(Engagement, Engagement.request_id == CapacityRequest.id)  # type: ignore[arg-type]
+            .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
+            .where(Offer.partner_id == actor.partner_id))  # type: ignore[union-attr]
+
+
+def progress_update_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """A draft is its State's own. A published update goes to the secretariat and the seated
+    committee, to the partners funding an engagement of that State (the reports back), and to
+    everyone once the State opened its public page."""
+    from facility.dialogue.models import ProgressUpdate, StatePageConsent, UpdateStatus
+
+    published = ProgressUpdate.status == UpdateStatus.PUBLISHED
+    own = false()
+    if actor is not None and actor.role == Role.STATE:
+        own = ProgressUpdate.state_code == actor.state_code  # type: ignore[assignment]
+    if can_view_governance_internals(actor):
+        return or_(own, published)  # type: ignore[arg-type]
+    opened = select(StatePageConsent.state_code).where(open_state_pages())  # type: ignore[call-overload]
+    readers = ProgressUpdate.state_code.in_(opened)  # type: ignore[attr-defined]
+    if is_partner(actor):
+        readers = or_(readers, ProgressUpdate.state_code.in_(funded_states(actor)))  # type: ignore[attr-defined]
+    return or_(own, published & readers)
+
+
+def can_view_outcomes_of(actor: Actor | None) -> bool:
+    """The reports back (published updates and submitted follow-up outcomes of the States
+    whose engagements a partner funds) are the partners' page."""
+    return is_partner(actor)

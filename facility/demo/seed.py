@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account
+from facility.demo.dialogue import seed_dialogue
 from facility.demo.follow_up import seed_follow_up
 from facility.demo.governance import seed_governance
 from facility.demo.stories import seed_stories
@@ -341,6 +342,7 @@ def seed_demo(session: Session) -> list[str]:
     report += _expert_account(session)
     report += seed_follow_up(session, secretariat=secretariat, missions=missions)
     report += seed_stories(session, secretariat=secretariat, missions=missions)
+    report += seed_dialogue(session, secretariat=secretariat, missions=missions)
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "
                   f"norad@{DEMO_DOMAIN} and mission.bdi@{DEMO_DOMAIN}; get an API token with "
                   f"`facility tokens create --email mission.bdi@{DEMO_DOMAIN}`")

@@ -28,6 +28,7 @@ from facility.engagements.models import (
 )
 from facility.offers.models import Offer
 from facility.reference.models import State
+from facility.referrals.models import Referral, ReferralStatus
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.stories.models import StoryStatus, SuccessStory
 from facility.timeutil import today
@@ -63,7 +64,7 @@ class Task:
 
 # The sections of each role's page, in the order shown.
 SECTIONS: dict[Role, tuple[str, ...]] = {
-    Role.STATE: ("proposals", "reports", "stories"),
+    Role.STATE: ("proposals", "reports", "stories", "referrals"),
     Role.PARTNER: ("proposals", "declined"),
     Role.EXPERT: ("deployments",),
     Role.COMMITTEE: ("motions",),
@@ -86,7 +87,8 @@ def _proposals_to_confirm(session: Session, condition, path) -> list[Task]:  # t
 
 
 def for_state(session: Session, actor: Actor) -> dict[str, list[Task]]:
-    """Matches to confirm, follow-up reports to file, success stories to answer (3 statements)."""
+    """Matches to confirm, follow-up reports to file, success stories and referrals to answer
+    (4 statements)."""
     code = actor.state_code
     proposals = _proposals_to_confirm(
         session, (CapacityRequest.state_code == code) & MatchProposal.state_confirmed_at.is_(None),  # type: ignore[union-attr]
@@ -108,7 +110,12 @@ def for_state(session: Session, actor: Actor) -> dict[str, list[Task]]:
                    .where(SuccessStory.state_code == code,
                           SuccessStory.status == StoryStatus.PROPOSED)
                    .order_by(SuccessStory.id))]  # type: ignore[arg-type]
-    return {"proposals": proposals, "reports": reports, "stories": stories}
+    referrals = [Task(title=title, path=f"/state/referrals/{pk}", on=recorded_at)
+                 for pk, title, recorded_at in session.exec(
+                     select(Referral.id, Referral.title, Referral.recorded_at)
+                     .where(Referral.state_code == code, Referral.status == ReferralStatus.PENDING)
+                     .order_by(Referral.id))]  # type: ignore[arg-type]
+    return {"proposals": proposals, "reports": reports, "stories": stories, "referrals": referrals}
 
 
 def for_partner(session: Session, actor: Actor) -> dict[str, list[Task]]:

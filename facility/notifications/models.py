@@ -25,6 +25,7 @@ class NotificationKind(StrEnum):
     STORY_TO_CONSENT = "STORY_TO_CONSENT"  # the secretariat proposes a success story: the State
     MOTION_OPEN = "MOTION_OPEN"  # a screening or vote is open: every member who may vote
     RUN_FINISHED = "RUN_FINISHED"  # an optimiser run ended DONE or FAILED: the secretariat
+    REFERRAL_TO_ANSWER = "REFERRAL_TO_ANSWER"  # a situation is referred: the State concerned
 
 
 class Notification(SQLModel, table=True):
@@ -44,6 +45,7 @@ class Notification(SQLModel, table=True):
     motion_id: int | None = Field(default=None, foreign_key="motion.id", index=True)
     story_id: int | None = Field(default=None, foreign_key="success_story.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="optimiser_run.id", index=True)
+    referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
     kind: NotificationKind = Field(sa_type=String(24))
     offset_days: int = Field(description="days before the due date; 0 for every notice but "
                                          "a report reminder")

@@ -18,6 +18,8 @@ from facility.engagements.schema import FollowUpReportType
 from facility.errors import NotFound
 from facility.ids import decode_id, encode_id
 from facility.notifications import models, service
+from facility.referrals import service as referrals
+from facility.referrals.schema import ReferralType
 from facility.stories import service as stories
 from facility.stories.schema import SuccessStoryType
 from governance import models as governance
@@ -111,6 +113,15 @@ class NotificationType:
         ctx = context_of(info)
         return found_or_null(info, self.model.story_id, lambda pk: SuccessStoryType.many(
             ctx.session, [stories.get_story(ctx.session, actor=ctx.actor, story_id=pk)])[0])
+
+    @strawberry.field(description="the referral a REFERRAL_TO_ANSWER notice is about, if the "
+                                  "caller may still see it")
+    def referral(self, info: Info) -> ReferralType | None:
+        if self.model.referral_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.referral_id, lambda pk: ReferralType(
+            model=referrals.get_referral(ctx.session, actor=ctx.actor, referral_id=pk)))
 
     @strawberry.field(description="the optimiser run a RUN_FINISHED notice is about")
     def optimiser_run(self, info: Info) -> RunType | None:

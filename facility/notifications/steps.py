@@ -9,6 +9,8 @@
 - MOTION_OPEN: a screening, a proposed match or criteria are put to the vote
   (governance/motions.py); to every seated member not recused at once.
 - RUN_FINISHED: an optimiser run ends DONE or FAILED (governance/runs.py); to the secretariat.
+- REFERRAL_TO_ANSWER: the secretariat records a referral (facility/referrals/service.py); to
+  the accounts of the State concerned.
 
 Only active accounts receive one. The step itself happens once (each is a change of status
 under a row lock), so its notice is queued once. Like the reminders, a message holds only
@@ -175,3 +177,19 @@ def run_finished(session: Session, run: OptimiserRun, *, proposals: int = 0) -> 
     return queue(session, accounts_where(session, secretariat()),
                  kind=NotificationKind.RUN_FINISHED, subject=subject, body=body,
                  due_date=today(), run_id=run.id)
+
+
+def referral_to_answer(session: Session, referral) -> int:  # type: ignore[no-untyped-def]
+    """A situation concerning the State is referred to the facility: the State alone decides
+    whether to accept it (as a draft request it edits) or to decline it."""
+    state = _state_name(session, referral.state_code)
+    subject = f"A referral to answer ({state}): {referral.document_symbol}"
+    body = (f"A situation concerning {state} was referred to the facility under the Council "
+            f"document {referral.document_symbol}: \"{referral.title}\". Nothing is done without "
+            "the State's answer: accept it, and a draft request pre-filled from it is yours to "
+            "edit and submit, or decline it with a reason, which stays private unless you make "
+            f"it public (/state/referrals/{referral.id}).\n\n"
+            f"Referral id (GraphQL referral): {encode_id('Referral', referral.id)}\n\n" + FOOTER)
+    return queue(session, accounts_where(session, of_state(referral.state_code)),
+                 kind=NotificationKind.REFERRAL_TO_ANSWER, subject=subject, body=body,
+                 due_date=today(), referral_id=referral.id)

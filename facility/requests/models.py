@@ -60,6 +60,9 @@ class CapacityRequest(SQLModel, table=True):
     follows_engagement_id: int | None = Field(
         default=None, index=True,
         description="the engagement whose follow-up report's further needs this request states")
+    # No foreign key, for the same reason: the referral a State accepted by filing this draft.
+    referral_id: int | None = Field(
+        default=None, index=True, description="the referral the State accepted with this request")
     created_by_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

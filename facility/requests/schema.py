@@ -72,6 +72,12 @@ class CapacityRequestType:
     priority = from_model("priority", int, description="the State's own priority, 1 (low) to 5 (high)")
     focal_point = from_model("focal_point", str)
     withdraw_reason = from_model("withdraw_reason", str | None)
+
+    @strawberry.field(description="the referral the State accepted by filing this request, if any")
+    def referral_id(self) -> strawberry.ID | None:
+        referral = self.model.referral_id
+        return None if referral is None else strawberry.ID(encode_id("Referral", referral))
+
     version = from_model(
         "version", int,
         description="increases with every change; pass it back as expectedVersion")

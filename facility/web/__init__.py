@@ -8,6 +8,8 @@ Layout (docs/pages.md explains how to add a page for a role):
   figures.py    the public figures
   public.py     public pages; account.py sign-in, sign-out, password; tokens.py API tokens
   stories.py    success stories: the secretariat proposes and publishes, the State answers
+  referrals.py  referrals: the secretariat records, the committee reads, the State answers
+  dialogue.py   progress updates, the State pages (/states/{code}), a partner's reports back
   todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
@@ -27,9 +29,11 @@ from facility.db import RETRY_AFTER_SECONDS, is_lock_timeout
 from facility.web import (
     account,
     committee,
+    dialogue,
     expert,
     partner,
     public,
+    referrals,
     secretariat,
     state,
     stories,
@@ -43,7 +47,7 @@ from facility.web.templating import render
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
                     committee.router, secretariat.router, expert.router, stories.router,
-                    todo.router]
+                    todo.router, referrals.router, dialogue.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

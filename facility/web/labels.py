@@ -89,3 +89,10 @@ LABELS.update({
     "SENIOR": N_("Senior"),
     "PRINCIPAL": N_("Principal"),
 })
+LABELS.update({
+    # referrals: who refers a situation, and the State's answer
+    "HRC_PRESIDENT": N_("President of the Human Rights Council"),
+    "OHCHR": N_("OHCHR"),
+    "PENDING": N_("Awaiting the State's answer"),
+    "ACCEPTED": N_("Accepted"),
+})

@@ -24,6 +24,8 @@ from graphql import (
 
 from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
+from tests.dialogue.test_progress_updates import DIALOGUE_OPERATIONS
+from tests.dialogue.test_referrals import REFERRAL_OPERATIONS
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
 from tests.follow_up.test_deployments import DEPLOYMENT_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
@@ -295,12 +297,14 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
 
 
 def test_every_operation_has_a_scenario():
-    # Governance, follow-up, notification, coordination and story operations run in order in
-    # stories (tests/governance_api, tests/follow_up, tests/exports/test_coordination.py,
-    # tests/statistics); every other document has its scenario here.
+    # Governance, follow-up, notification, coordination, story, referral and dialogue operations
+    # run in order in stories (tests/governance_api, tests/follow_up, tests/dialogue,
+    # tests/exports/test_coordination.py, tests/statistics); every other document has its
+    # scenario here.
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
                | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
-               | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS)
+               | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS
+               | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

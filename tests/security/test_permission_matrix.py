@@ -20,6 +20,7 @@ import pytest
 from facility.timeutil import today_is
 from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.security.conftest import ROLES, World, snapshot
+from tests.security.world_dialogue import dialogue_probe, dialogue_variables
 from tests.security.world_stories import story_probe, story_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +156,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
     if name == "answerDeployment":
         return {"id": ids[target], "accept": False, "reason": "Refused in the permission matrix"}
     if (variables := story_variables(ids, name, target)) is not None:
+        return variables
+    if (variables := dialogue_variables(ids, name, target)) is not None:
         return variables
     raise AssertionError(f"no variables for {name}")
 
@@ -328,6 +331,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return "null" if p is None else _votes(p["m"])
     if (answer := story_probe(ids, q, name, target)) is not None:
         return answer
+    if (answer := dialogue_probe(ids, q, name, target)) is not None:
+        return answer
     expert_id = ids[f"{target}_experts"][0]
     if name == "proposal.experts.personal":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {TEAM} }} }}", id=tid)["p"]
@@ -367,7 +372,7 @@ def _probe(w: World, client, name: str, target: str) -> str:
 # visibility log nothing; suggestRecommendations refuses every caller but a State mission.
 READS_OF_ONE = {"recommendation", "request", "offer", "expert", "screening", "optimiserRun",
                 "proposal", "engagement", "followUpReport", "followUpCompliance", "supportMap",
-                "unmetDemand", "successStory", "needsAssessment"}
+                "unmetDemand", "successStory", "needsAssessment", "referral", "progressUpdate"}
 REFUSAL = re.compile(r"refused (?P<op>\w+(?:\.\w+)?)(?:\(id (?:\d+|invalid)\))? for "
                      r"(?P<who>anonymous|[A-Z]+#\d+): (?P<kind>NotFound|PermissionDenied)")
 
