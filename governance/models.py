@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 from sqlmodel import Field, Relationship, Session, SQLModel, select
 
+from facility.engagements.models import ordered_team
 from facility.experts.models import Expert
 from facility.timeutil import utcnow
 
@@ -211,10 +212,8 @@ class MatchProposal(SQLModel, table=True):
 
     def set_team(self, expert_ids: Iterable[int]) -> None:
         """Make the team these experts, in this order (each once: the caller checks)."""
-        staying = {member.expert_id: member for member in self.team}
-        self.team = [staying.get(i) or ProposalExpert(expert_id=i, position=0) for i in expert_ids]
-        for position, member in enumerate(self.team):
-            member.position = position
+        self.team = ordered_team(self.team, expert_ids,
+                                 lambda i: ProposalExpert(expert_id=i, position=0))
 
 
 class ProposalExpert(SQLModel, table=True):

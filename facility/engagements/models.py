@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, relationship
@@ -12,6 +13,8 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from facility.experts.models import Expert
 from facility.timeutil import utcnow
+
+M = TypeVar("M")
 
 
 def _at(nullable: bool = False) -> Column:
@@ -54,13 +57,20 @@ class Engagement(SQLModel, table=True):
         return [member.expert_id for member in self.team]
 
     def set_team(self, expert_ids: Iterable[int]) -> None:
-        """Make the team these experts, in this order (each once: the caller checks). Members
-        who stay keep their row, so that a changed team updates, inserts and deletes only what
-        changed."""
-        staying = {member.expert_id: member for member in self.team}
-        self.team = [staying.get(i) or EngagementExpert(expert_id=i, position=0) for i in expert_ids]
-        for position, member in enumerate(self.team):
-            member.position = position
+        """Make the team these experts, in this order (each once: the caller checks)."""
+        self.team = ordered_team(self.team, expert_ids,
+                                 lambda i: EngagementExpert(expert_id=i, position=0))
+
+
+def ordered_team(current: list[M], expert_ids: Iterable[int], member: Callable[[int], M]) -> list[M]:
+    """The rows of a team (of an engagement or a proposal) for these experts, in this order.
+    Members who stay keep their row, so that a changed team updates, inserts and deletes only
+    what changed; `member` makes the row of a newcomer."""
+    staying = {row.expert_id: row for row in current}  # type: ignore[attr-defined]
+    rows = [staying.get(i) or member(i) for i in expert_ids]
+    for position, row in enumerate(rows):
+        row.position = position  # type: ignore[attr-defined]
+    return rows
 
 
 class EngagementExpert(SQLModel, table=True):

@@ -90,10 +90,10 @@ def test_a_dead_workers_job_is_put_back_then_given_up(db: FreshDatabase) -> None
     with unit_of_work(db.engine) as session:
         job = jobs.enqueue(session, "test")
         assert jobs.claim(session, "gone-host:1:boot") is not None
-    long_ago = utcnow() + timedelta(minutes=10)  # as seen ten minutes later
+    later = utcnow() + timedelta(minutes=10)  # the queue as seen ten minutes later
     for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
         with unit_of_work(db.engine) as session:
-            jobs.requeue_stale(session, stale_after=worker.STALE_AFTER, now=long_ago)
+            jobs.requeue_stale(session, stale_after=worker.STALE_AFTER, now=later)
         [row] = _jobs(db, "test")
         if attempt < jobs.MAX_ATTEMPTS:
             assert (row.status, row.claimed_by) == (JobStatus.QUEUED, None)
