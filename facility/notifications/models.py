@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     MOTION_OPEN = "MOTION_OPEN"  # a screening or vote is open: every member who may vote
     RUN_FINISHED = "RUN_FINISHED"  # an optimiser run ended DONE or FAILED: the secretariat
     REFERRAL_TO_ANSWER = "REFERRAL_TO_ANSWER"  # a situation is referred: the State concerned
+    REFERRAL_ANSWERED = "REFERRAL_ANSWERED"  # the State answered a referral: the secretariat
 
 
 class Notification(SQLModel, table=True):

@@ -11,6 +11,8 @@
 - RUN_FINISHED: an optimiser run ends DONE or FAILED (governance/runs.py); to the secretariat.
 - REFERRAL_TO_ANSWER: the secretariat records a referral (facility/referrals/service.py); to
   the accounts of the State concerned.
+- REFERRAL_ANSWERED: the State accepts or declines a referral (facility/referrals/service.py);
+  to the secretariat, which follows it (never the State's reason).
 
 Only active accounts receive one. The step itself happens once (each is a change of status
 under a row lock), so its notice is queued once. Like the reminders, a message holds only
@@ -192,4 +194,22 @@ def referral_to_answer(session: Session, referral) -> int:  # type: ignore[no-un
             f"Referral id (GraphQL referral): {encode_id('Referral', referral.id)}\n\n" + FOOTER)
     return queue(session, accounts_where(session, of_state(referral.state_code)),
                  kind=NotificationKind.REFERRAL_TO_ANSWER, subject=subject, body=body,
+                 due_date=today(), referral_id=referral.id)
+
+
+def referral_answered(session: Session, referral) -> int:  # type: ignore[no-untyped-def]
+    """The State concerned answered a referral: the secretariat, which recorded it, follows it up
+    (an accepted one becomes a draft the State submits when it is ready). The decline's reason
+    stays on the platform, where its visibility rules apply."""
+    state = _state_name(session, referral.state_code)
+    answer = "accepted" if referral.status == "ACCEPTED" else "declined"
+    subject = f"A referral was {answer} ({state}): {referral.document_symbol}"
+    then = ("A draft request was filed from it, which the State edits and submits when it is "
+            "ready; nothing is matched before." if answer == "accepted" else
+            "Its reason is recorded on the referral's page.")
+    body = (f"The mission of {state} {answer} the referral \"{referral.title}\" (Council document "
+            f"{referral.document_symbol}). {then} (/secretariat/referrals/{referral.id})\n\n"
+            f"Referral id (GraphQL referral): {encode_id('Referral', referral.id)}\n\n" + FOOTER)
+    return queue(session, accounts_where(session, secretariat()),
+                 kind=NotificationKind.REFERRAL_ANSWERED, subject=subject, body=body,
                  due_date=today(), referral_id=referral.id)

@@ -246,6 +246,7 @@ def respond_to_referral(session: Session, *, actor: Actor | None, referral_id: i
     session.add(referral)
     session.flush()
     _audit(session, actor, referral, "accepted" if answer.accept else "declined", payload)
+    steps.referral_answered(session, referral)
     return referral
 
 

@@ -31,9 +31,9 @@ def _listed(loop: Loop, client) -> set[str]:
     return {e["node"]["id"] for e in page["edges"]}
 
 
-def _notices(loop: Loop, client) -> list[dict]:
+def _notices(loop: Loop, client, kind: str = "REFERRAL_TO_ANSWER") -> list[dict]:
     page = loop.op(client, "Notifications", first=50)["notifications"]
-    return [e["node"] for e in page["edges"] if e["node"]["kind"] == "REFERRAL_TO_ANSWER"]
+    return [e["node"] for e in page["edges"] if e["node"]["kind"] == kind]
 
 
 def test_the_state_alone_accepts_and_gets_a_draft_it_edits_and_submits(loop, db_session):
@@ -72,6 +72,12 @@ def test_the_state_alone_accepts_and_gets_a_draft_it_edits_and_submits(loop, db_
     assert accepted["__typename"] == "ReferralPayload", accepted
     answer = accepted["referral"]
     assert (answer["status"], answer["version"]) == ("ACCEPTED", referral["version"] + 1)
+    # The secretariat, which follows the referral, is told of the answer; nobody else.
+    [told] = _notices(loop, loop.secretariat, "REFERRAL_ANSWERED")
+    assert "accepted" in told["subject"] and "A/HRC/RES/55/12" in told["subject"]
+    assert "/secretariat/referrals/" in told["body"]
+    assert all(_notices(loop, c, "REFERRAL_ANSWERED") == []
+               for c in (loop.kenya, loop.ghana, loop.norad, loop.committee))
     draft = answer["request"]
     assert (draft["status"], draft["title"], draft["need"]) == (
         "DRAFT", REFERRAL["title"], REFERRAL["summary"])
@@ -118,6 +124,10 @@ def test_a_decline_needs_a_reason_which_stays_private_unless_the_state_agrees(lo
                            reason="A national programme already covers it")["referral"]
     assert (declined["status"], declined["declineReason"], declined["request"]) == (
         "DECLINED", "A national programme already covers it", None)
+    # The secretariat hears of the decline, never its reason (it reads that on the platform).
+    [told] = _notices(loop, loop.secretariat, "REFERRAL_ANSWERED")
+    assert "declined" in told["subject"]
+    assert "national programme" not in told["subject"] + told["body"]
     for client in (loop.anonymous, loop.norad, loop.ghana):
         assert loop.op(client, "Referral", id=private["id"]) == {"referral": None}
     assert loop.op(loop.committee, "Referral", id=private["id"])["referral"][
