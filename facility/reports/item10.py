@@ -57,6 +57,7 @@ class Item10:
     engagement_budget: list[tuple[str, int]]
     compliance: list[stats.Compliance]
     implementation: list[stats.Implementation]
+    updates: list[stats.GroupUpdates]
     stories: list[stories.StoryContent]
 
     @property
@@ -84,6 +85,10 @@ class Item10:
     def all_compliance(self) -> stats.Compliance:
         return self.compliance[-1]
 
+    @property
+    def all_updates(self) -> stats.GroupUpdates:
+        return self.updates[-1]
+
 
 def is_demo(session: Session) -> bool:
     """The demo seeds its accounts under one domain; its figures must say they are fictitious."""
@@ -110,6 +115,7 @@ def collect(session: Session, *, year: int) -> Item10:
         engagement_budget=stats.engagement_budget(session, year=year),
         compliance=stats.follow_up_compliance(session, as_of=cut_off),
         implementation=stats.implementation_status(session),
+        updates=stats.progress_updates(session, year=year),
         stories=list(stories.story_contents(session, stories.published_in(session, year)).values()),
     )
 

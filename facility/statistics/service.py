@@ -25,6 +25,7 @@ from sqlalchemy import Integer, and_, case, exists, func, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from facility.dialogue.models import ProgressUpdate, UpdateStatus
 from facility.engagements import compliance
 from facility.engagements.models import (
     Engagement,
@@ -123,6 +124,21 @@ class Implementation:
     @property
     def recommendations(self) -> int:
         return self.not_started + self.partially_implemented + self.fully_implemented
+
+
+@dataclass(frozen=True)
+class GroupUpdates:
+    """Progress updates States published on the dialogue platform (group None: all groups)."""
+
+    group: str | None
+    name: str
+    updates: int
+    states: int
+    fully_implemented: int
+    partially_implemented: int
+    not_started: int
+    barriers: int  # updates that name barriers met
+    support_wanted: int  # updates that ask for support
 
 
 @dataclass(frozen=True)
@@ -298,6 +314,40 @@ def implementation_status(session: Session, *, year: int | None = None) -> list[
         partially_implemented=counts[kind][ImplementationStatus.PARTIALLY_IMPLEMENTED.value],
         fully_implemented=counts[kind][ImplementationStatus.FULLY_IMPLEMENTED.value])
         for kind in ReportKind]
+
+
+# The dialogue platform ------------------------------------------------------------------------
+
+def progress_updates(session: Session, *, year: int | None = None) -> list[GroupUpdates]:
+    """Published progress updates per regional group of the reporting State (every group
+    listed, then all groups), by the year they were published; drafts never count. One
+    statement: States are counted distinct across groups in Python from its rows."""
+    rows = session.exec(
+        select(State.regional_group_code, ProgressUpdate.state_code,
+               ProgressUpdate.implementation_status,
+               func.sum(case((ProgressUpdate.barriers != "", 1), else_=0)),
+               func.sum(case((ProgressUpdate.support_wanted != "", 1), else_=0)), func.count())
+        .join(State, col(State.code) == ProgressUpdate.state_code)
+        .where(col(ProgressUpdate.status) == UpdateStatus.PUBLISHED,
+               _year_range(ProgressUpdate.published_at, year))
+        .group_by(State.regional_group_code, ProgressUpdate.state_code,
+                  ProgressUpdate.implementation_status)).all()
+
+    def figures(group: str | None, name: str, mine: list) -> GroupUpdates:
+        by_status = Counter()
+        for _, _, status, _, _, n in mine:
+            by_status[status] += int(n)
+        return GroupUpdates(
+            group=group, name=name, updates=sum(int(r[5]) for r in mine),
+            states=len({r[1] for r in mine}),
+            fully_implemented=by_status[ImplementationStatus.FULLY_IMPLEMENTED.value],
+            partially_implemented=by_status[ImplementationStatus.PARTIALLY_IMPLEMENTED.value],
+            not_started=by_status[ImplementationStatus.NOT_STARTED.value],
+            barriers=sum(int(r[3] or 0) for r in mine),
+            support_wanted=sum(int(r[4] or 0) for r in mine))
+
+    result = [figures(g.code, g.name, [r for r in rows if r[0] == g.code]) for g in _groups(session)]
+    return [*result, figures(None, "All groups", list(rows))]
 
 
 # Matches and engagements (the item 10 report) -------------------------------------------------

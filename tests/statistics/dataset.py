@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account
+from facility.dialogue.models import ProgressUpdate, UpdateStatus
 from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import Recommendation, RecommendationSdg, Theme
@@ -177,6 +178,23 @@ def build(session: Session) -> Dataset:
                             title="Unconsented proposal (test data)", summary="Not yet consented.",
                             parts=[], proposed_by_id=staff.id)  # type: ignore[arg-type]
     session.add_all([published, proposed])
+
+    # Progress updates on the dialogue platform: three published in YEAR by two African States,
+    # one in 2026 (GRULAC), one draft (never counted).
+    def update(key: str, state: str, status: str, published: str | None, barriers: str = "",
+               support: str = "") -> None:
+        session.add(ProgressUpdate(
+            state_code=state, recommendation_id=recs[key], implementation_status=status,
+            status=UpdateStatus.PUBLISHED if published else UpdateStatus.DRAFT,
+            evidence="Evidence (test data)", barriers=barriers, support_wanted=support,
+            created_by_id=missions[state].id,  # type: ignore[arg-type]
+            published_at=at(published) if published else None))
+
+    update("A1", "KEN", "FULLY_IMPLEMENTED", "2027-04-02", barriers="Court backlog")
+    update("A2", "KEN", "PARTIALLY_IMPLEMENTED", "2027-08-15", support="Training of judges")
+    update("B", "GHA", "NOT_STARTED", "2027-09-30", barriers="Budget", support="An expert")
+    update("C", "BRA", "FULLY_IMPLEMENTED", "2026-12-01")
+    update("D", "IND", "NOT_STARTED", None, barriers="Draft barrier")
     session.flush()
     return Dataset(secretariat=staff, kenya=missions["KEN"], published_story=published,
                    proposed_story=proposed)
@@ -200,5 +218,11 @@ EXPECTED = {
     "follow_up_compliance": {"AFRICAN": (1, 0, 0, 1), "GRULAC": (0, 1, 1, 0), None: (1, 1, 1, 1)},
     # TWELVE_MONTHS: (reports, not started, partially, fully)
     "implementation_status": {"TWELVE_MONTHS": (2, 1, 1, 1), "TWENTY_FOUR_MONTHS": (0, 0, 0, 0)},
+    # published progress updates: (updates, States, fully, partially, not started, barriers,
+    # support asked)
+    "progress_updates": {"AFRICAN": (3, 2, 1, 1, 1, 2, 2), "GRULAC": (1, 1, 1, 0, 0, 0, 0),
+                         None: (4, 3, 2, 1, 1, 2, 2)},
+    "progress_updates_year": {"AFRICAN": (3, 2, 1, 1, 1, 2, 2), "GRULAC": (0, 0, 0, 0, 0, 0, 0),
+                              None: (3, 2, 1, 1, 1, 2, 2)},
     "proposals_year": {"APPROVED": 1, "CONFIRMED": 1, "REJECTED": 1, "PROPOSED": 0, "DECLINED": 0},
 }

@@ -103,6 +103,13 @@ def test_the_html_shows_the_figures_of_the_data_set(report):
             f["implementation.TWELVE_MONTHS.not_started"]) == tuple(
         map(str, (reports, fully, partially, not_started)))
     assert f["stories.total"] == "1"
+    # The dialogue platform: updates published in the year, drafts and other years left out.
+    for group, values in EXPECTED["progress_updates_year"].items():
+        key = group or "all"
+        got = tuple(int(f[f"updates.{key}{suffix}"]) for suffix in (
+            "", ".states", ".fully", ".partially", ".not_started", ".barriers", ".support"))
+        assert got == values, group
+    assert "Court backlog" not in html and "Draft barrier" not in html  # counts, not texts
 
 
 def test_charts_are_svg_drawn_from_the_figures_and_stories_need_consent(report):

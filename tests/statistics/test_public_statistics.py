@@ -15,7 +15,8 @@ STATISTICS_OPERATIONS = {"PublicStatistics"}
 
 FIGURES = ("requests_by_group", "requests_by_theme", "requests_by_sdg", "funding_by_group",
            "time_to_engagement", "follow_up_compliance", "implementation_status",
-           "proposals_by_status", "engagements_by_status", "engagement_budget")
+           "proposals_by_status", "engagements_by_status", "engagement_budget",
+           "progress_updates")
 
 
 @pytest.fixture
@@ -77,6 +78,17 @@ def test_matches_and_engagements_of_the_year(db_session, data):
     engaged = {s.status: s.count for s in service.engagements_by_status(db_session, year=YEAR)}
     assert engaged == {"SCHEDULED": 0, "IN_PROGRESS": 0, "COMPLETED": 1}
     assert service.engagement_budget(db_session) == [("USD", 180_000)]
+
+
+def test_progress_updates_published_by_group_and_year(db_session, data):
+    for year, key in ((None, "progress_updates"), (YEAR, "progress_updates_year")):
+        got = {u.group: (u.updates, u.states, u.fully_implemented, u.partially_implemented,
+                         u.not_started, u.barriers, u.support_wanted)
+               for u in service.progress_updates(db_session, year=year)
+               if u.group in EXPECTED[key] or u.group is None}
+        assert got == EXPECTED[key], year
+    assert [u.group for u in service.progress_updates(db_session)] == [
+        "AFRICAN", "APG", "EEG", "GRULAC", "WEOG", None]
 
 
 @pytest.mark.parametrize("name", FIGURES)
