@@ -14,6 +14,7 @@ from facility.engagements.models import (
     FollowUpReport,
 )
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
+from facility.funds.models import Fund, FundContribution
 from facility.idempotency import IdempotencyRecord
 from facility.jobs import Job
 from facility.notifications.models import Notification
@@ -62,6 +63,8 @@ __all__ = [
     "ExpertAvailability",
     "ExpertTheme",
     "FollowUpReport",
+    "Fund",
+    "FundContribution",
     "IdempotencyRecord",
     "Job",
     "LoginAttempt",

@@ -102,6 +102,11 @@ def _run(session: Session, run_id: int | None) -> OptimiserRun | None:
                         .limit(1)).first()
 
 
+def latest_run(session: Session) -> OptimiserRun | None:
+    """The run whose unmet demand is current: the one that finished last."""
+    return _run(session, None)
+
+
 def _slices(items: Iterable[tuple[str, UnmetRequest]]) -> tuple[DemandSlice, ...]:
     members: dict[str, list[UnmetRequest]] = defaultdict(list)
     for key, unmet in items:

@@ -22,6 +22,7 @@ class Role(StrEnum):
 class PartnerKind(StrEnum):
     DONOR_AGENCY = "DONOR_AGENCY"
     OHCHR = "OHCHR"
+    OHCHR_FUND = "OHCHR_FUND"  # a fund OHCHR administers (facility/funds)
     UN_AGENCY = "UN_AGENCY"
     REGIONAL_ORGANISATION = "REGIONAL_ORGANISATION"
     STATE = "STATE"  # South-South or triangular cooperation

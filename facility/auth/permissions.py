@@ -355,6 +355,12 @@ def can_get_recommendation_suggestions(actor: Actor | None) -> bool:
 
 # Referrals ------------------------------------------------------------------------------------
 
+def can_manage_funds(actor: Actor | None) -> bool:
+    """The secretariat registers the funds OHCHR administers and records their donors' pledges
+    and payments; the funds and those figures are public (facility/funds)."""
+    return is_secretariat(actor)
+
+
 def can_record_referrals(actor: Actor | None) -> bool:
     """The secretariat records what the Council's President or OHCHR refers to the facility."""
     return is_secretariat(actor)

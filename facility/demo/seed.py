@@ -20,6 +20,7 @@ from facility.auth.models import Account, Partner, PartnerKind, Role
 from facility.auth.service import create_account
 from facility.demo.dialogue import seed_dialogue
 from facility.demo.follow_up import seed_follow_up
+from facility.demo.funds import seed_funds
 from facility.demo.governance import seed_governance
 from facility.demo.stories import seed_stories
 from facility.engagements.models import Engagement, EngagementStatus
@@ -158,12 +159,17 @@ REQUESTS = [
 
 PARTNERS = [
     ("Norad (demo)", PartnerKind.DONOR_AGENCY, "NOR"),
-    ("OHCHR Technical Cooperation (demo)", PartnerKind.OHCHR, None),
+    # OHCHR's two funds (facility/demo/funds.py registers them as funds).
+    ("UN Voluntary Fund for Technical Cooperation in the Field of Human Rights (demo)",
+     PartnerKind.OHCHR, None),
     ("UNDP Rule of Law Programme (demo)", PartnerKind.UN_AGENCY, None),
     ("Council of Europe (demo)", PartnerKind.REGIONAL_ORGANISATION, None),
     ("Brazilian Cooperation Agency (demo)", PartnerKind.STATE, "BRA"),
     ("African Union Commission (demo)", PartnerKind.REGIONAL_ORGANISATION, None),
+    ("UPR Voluntary Fund for Financial and Technical Assistance (demo)", PartnerKind.OHCHR, None),
 ]
+# The demo accounts' e-mail names, where the partner's own name is too long for one.
+SLUGS = {PARTNERS[1][0]: "vftc", PARTNERS[6][0]: "upr-fund"}
 
 # (partner index, title, kind, themes, groups, languages, budget, max requests, window, publish)
 OFFERS = [
@@ -281,7 +287,7 @@ def seed_demo(session: Session) -> list[str]:
                            "Secretariat officer (demo)")
     partners = []
     for name, kind, state in PARTNERS:
-        slug = name.split(" (")[0].lower().replace(" ", "-")
+        slug = SLUGS.get(name) or name.split(" (")[0].lower().replace(" ", "-")
         actor = _account(session, Role.PARTNER, f"{slug}@{DEMO_DOMAIN}", f"{name} officer",
                          partner_name=name, partner_kind=kind, partner_state=state)
         partners.append(actor)
@@ -343,6 +349,7 @@ def seed_demo(session: Session) -> list[str]:
     report += seed_follow_up(session, secretariat=secretariat, missions=missions)
     report += seed_stories(session, secretariat=secretariat, missions=missions)
     report += seed_dialogue(session, secretariat=secretariat, missions=missions)
+    report += seed_funds(session, secretariat=secretariat)
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "
                   f"norad@{DEMO_DOMAIN} and mission.bdi@{DEMO_DOMAIN}; get an API token with "
                   f"`facility tokens create --email mission.bdi@{DEMO_DOMAIN}`")

@@ -57,7 +57,8 @@ OTHER_TECHNICAL_ASSISTANCE = "D02"  # AidType (vocabulary 1, OECD DAC)
 
 PARTNER_TYPE = {
     PartnerKind.DONOR_AGENCY: GOVERNMENT, PartnerKind.STATE: GOVERNMENT,
-    PartnerKind.OHCHR: MULTILATERAL, PartnerKind.UN_AGENCY: MULTILATERAL,
+    PartnerKind.OHCHR: MULTILATERAL, PartnerKind.OHCHR_FUND: MULTILATERAL,
+    PartnerKind.UN_AGENCY: MULTILATERAL,
     PartnerKind.REGIONAL_ORGANISATION: MULTILATERAL, PartnerKind.OTHER: OTHER,
 }
 # Offers through which the partner itself delivers (deploys experts, trains, hosts peers).

@@ -31,6 +31,7 @@ from tests.follow_up.test_deployments import DEPLOYMENT_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
 from tests.follow_up.test_notifications_api import NOTIFICATION_OPERATIONS
 from tests.follow_up.test_success_stories import STORY_OPERATIONS
+from tests.funds.test_funds import FUND_OPERATIONS
 from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
 from tests.governance_api.test_governance_rules import RULES_OPERATIONS
 from tests.governance_api.test_unmet_demand import DEMAND_OPERATIONS
@@ -304,7 +305,7 @@ def test_every_operation_has_a_scenario():
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
                | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
                | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS
-               | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS)
+               | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS | FUND_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "
