@@ -6,6 +6,8 @@ the version in force that it used. Exactly one set is in force at a time.
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -17,6 +19,7 @@ from facility.errors import Conflict, FieldProblem, NotFound, StaleVersion, Vali
 from facility.reference.models import GROUP_CODES
 from facility.requests.models import SupportKind
 from facility.timeutil import utcnow
+from facility.validation import EARLIEST_DATE, LATEST_DATE
 from governance.committee import require_member
 from governance.lifecycles import CRITERIA
 from governance.models import CriteriaSet, CriteriaStatus, MotionKind, motion_open_for
@@ -80,11 +83,63 @@ class Voting(BaseModel):
     quorum: int = Field(3, ge=1, le=5, description="non-recused members who must vote")
 
 
+class DocumentKind(StrEnum):
+    """Documents an application procedure may ask a request to carry."""
+
+    OFFICIAL_REQUEST = "OFFICIAL_REQUEST"  # a note verbale or letter from the Government
+    NATIONAL_PLAN = "NATIONAL_PLAN"  # the national action plan or strategy the support serves
+    NHRI_OPINION = "NHRI_OPINION"  # the national human rights institution's view
+    CONSULTATION_RECORD = "CONSULTATION_RECORD"  # how civil society was consulted
+    BUDGET_BREAKDOWN = "BUDGET_BREAKDOWN"
+
+
+class RequiredField(StrEnum):
+    """Fields of a request that are optional unless the procedure in force requires them."""
+
+    BARRIER = "BARRIER"  # what stands in the way
+    FOCAL_POINT = "FOCAL_POINT"  # who in the Government follows the request
+
+
+class Procedure(BaseModel):
+    """The application procedure (A/HRC/43/37, para 71): the call for requests a round opens and
+    closes (none: requests are taken at any time), the documents a request must carry and
+    the fields it must fill, checked when the State submits it."""
+
+    model_config = ConfigDict(extra="forbid")
+    call_title: str = Field("", max_length=200, description="the round, such as \"Call 2027\"")
+    call_opens: date | None = Field(None, description="first day a request may be submitted")
+    call_closes: date | None = Field(None, description="last day a request may be submitted")
+    # None by default: a procedure asks for what the committee decides it should, and the
+    # facility's defaults ask nothing more than the request itself.
+    required_documents: list[DocumentKind] = Field(default_factory=list)
+    required_fields: list[RequiredField] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _call_in_order(self) -> Procedure:
+        if self.call_opens and self.call_closes and self.call_closes < self.call_opens:
+            raise ValueError("call_closes must not be before call_opens")
+        for day in (self.call_opens, self.call_closes):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise ValueError(f"{day.isoformat()} is outside the dates the facility accepts "
+                                 f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})")
+        return self
+
+    def closed_on(self, day: date) -> str | None:
+        """Why a request cannot be submitted on `day` under this call, or None if it can."""
+        name = self.call_title or "the call for requests"
+        if self.call_opens and day < self.call_opens:
+            return f"{name} opens on {self.call_opens.isoformat()}"
+        if self.call_closes and day > self.call_closes:
+            return f"{name} closed on {self.call_closes.isoformat()}"
+        return None
+
+
 class CriteriaBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     eligibility: Eligibility = Field(default_factory=Eligibility)
     matching: Matching = Field(default_factory=Matching)
     voting: Voting = Field(default_factory=Voting)
+    procedure: Procedure = Field(default_factory=Procedure)
 
 
 def parse_body(raw: dict) -> CriteriaBody:

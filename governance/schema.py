@@ -107,6 +107,55 @@ class CriteriaSetType:
     adopted_at = from_model("adopted_at", datetime.datetime | None)
 
 
+DocumentKindEnum = strawberry.enum(criteria.DocumentKind, name="DocumentKind")
+RequiredFieldEnum = strawberry.enum(criteria.RequiredField, name="RequiredRequestField")
+
+
+@strawberry.type(name="ApplicationProcedure")
+class ApplicationProcedureType:
+    """The application procedure of one criteria version: adopted, versioned and published with
+    the criteria (the `procedure` section of their body). A request records the version it was
+    submitted under (`CapacityRequest.procedureVersion`)."""
+
+    model: strawberry.Private[models.CriteriaSet]
+
+    @strawberry.field(description="the criteria version it belongs to")
+    def version(self) -> int:
+        return self.model.version
+
+    @strawberry.field
+    def status(self) -> CriteriaStatus:  # type: ignore[valid-type]
+        return self.model.status
+
+    @strawberry.field
+    def adopted_at(self) -> datetime.datetime | None:
+        return self.model.adopted_at
+
+    def _procedure(self) -> criteria.Procedure:
+        return criteria.CriteriaBody.model_validate(self.model.body).procedure
+
+    @strawberry.field(description="the round the call for requests opens, e.g. \"Call 2027\"; "
+                                  "empty when requests are taken at any time")
+    def call_title(self) -> str:
+        return self._procedure().call_title
+
+    @strawberry.field(description="first day a request may be submitted (null: no limit)")
+    def call_opens(self) -> datetime.date | None:
+        return self._procedure().call_opens
+
+    @strawberry.field(description="last day a request may be submitted (null: no limit)")
+    def call_closes(self) -> datetime.date | None:
+        return self._procedure().call_closes
+
+    @strawberry.field(description="the documents a request must carry to be submitted")
+    def required_documents(self) -> list[DocumentKindEnum]:  # type: ignore[valid-type]
+        return list(self._procedure().required_documents)
+
+    @strawberry.field(description="the fields of a request it makes required")
+    def required_fields(self) -> list[RequiredFieldEnum]:  # type: ignore[valid-type]
+        return list(self._procedure().required_fields)
+
+
 @strawberry.type
 class Tally:
     approve: int
@@ -528,6 +577,14 @@ class GovernanceQuery:
     def criteria_sets(self, info: Info) -> list[CriteriaSetType]:
         ctx = context_of(info)
         return [CriteriaSetType(model=c) for c in views.criteria_sets(ctx.session, actor=ctx.actor)]
+
+    @strawberry.field(description="the application procedure of every criteria version, the "
+                                  "one in force among them; drafts only for the committee and "
+                                  "the secretariat (public)")
+    def application_procedures(self, info: Info) -> list[ApplicationProcedureType]:
+        ctx = context_of(info)
+        return [ApplicationProcedureType(model=c)
+                for c in views.criteria_sets(ctx.session, actor=ctx.actor)]
 
     @strawberry.field(description="motions put to the committee (committee and secretariat)")
     def motions(self, info: Info, kind: MotionKind | None = None,  # type: ignore[valid-type]

@@ -53,8 +53,13 @@ def seed_governance(session: Session, *, secretariat: Actor, password: str, doma
     report.append(f"committee seated: {', '.join(f'{g} ({s})' for g, s in MEMBERS.items())}")
 
     draft = draft_criteria(session, actor=members["EEG"], title="Criteria for the coming year (demo)",
-                           body={"eligibility": {"budget_ceiling": 200_000, "max_weeks": 16}},
-                           notes="Lower budget ceiling; missions of at most 16 weeks.")
+                           body={"eligibility": {"budget_ceiling": 200_000, "max_weeks": 16},
+                                 # The application procedure: requests taken at any time, each
+                                 # with the Government's official request.
+                                 "procedure": {"required_documents": ["OFFICIAL_REQUEST"],
+                                               "required_fields": ["FOCAL_POINT"]}},
+                           notes="Lower budget ceiling; missions of at most 16 weeks; every "
+                                 "request carries the Government's official request.")
     motion = propose_criteria(session, actor=members["EEG"], version=draft.version)
     _vote_all(session, members, motion, lambda group: VoteChoice.ABSTAIN if group == "WEOG"
               else VoteChoice.APPROVE)

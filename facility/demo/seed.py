@@ -334,7 +334,10 @@ def seed_demo(session: Session) -> list[str]:
             support_kinds=list(item.kinds), window_start=item.window[0],
             window_end=item.window[1], weeks=item.weeks, experts_needed=item.experts,
             budget=item.budget, currency="USD", priority=item.priority,
-            focal_point="Ministry of Justice, human rights unit (demo)"))
+            focal_point="Ministry of Justice, human rights unit (demo)",
+            documents=[{"kind": "OFFICIAL_REQUEST",
+                        "reference": f"Note verbale No. {filed + 1}/2026 of the Permanent "
+                                     f"Mission (demo)"}]))
         if item.status in ("SUBMITTED", "WITHDRAWN"):
             submit_request(session, actor=actor, request_id=request.id)  # type: ignore[arg-type]
         if item.status == "WITHDRAWN":

@@ -63,6 +63,12 @@ class CapacityRequest(SQLModel, table=True):
     # No foreign key, for the same reason: the referral a State accepted by filing this draft.
     referral_id: int | None = Field(
         default=None, index=True, description="the referral the State accepted with this request")
+    # What the application procedure in force asked the request to carry: [{"kind", "reference",
+    # "link"}] (governance.criteria.Procedure; checked when the State submits).
+    documents: list[dict] = Field(default_factory=list, sa_type=JSON)
+    procedure_version: int | None = Field(
+        default=None, description="the criteria version, with its application procedure, in "
+                                  "force when the State submitted the request")
     created_by_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

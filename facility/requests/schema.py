@@ -21,10 +21,22 @@ from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, StateType, state_by_code
 from facility.reference.search import recommendations_by_id
 from facility.requests import models, service
+from governance import criteria
 from governance.screening import foreseen_failures
 
 RequestStatus = strawberry.enum(models.RequestStatus)
 SupportKind = strawberry.enum(models.SupportKind)
+DocumentKind = strawberry.enum(criteria.DocumentKind)
+
+
+@strawberry.type
+class RequestDocument:
+    """A document a request carries: what the application procedure in force asked for."""
+
+    kind: DocumentKind  # type: ignore[valid-type]
+    reference: str = strawberry.field(description="what identifies it: a note verbale's number "
+                                                  "and date, a plan's title and year")
+    link: str | None = strawberry.field(description="an http(s) address of it, if given")
 
 
 @strawberry.type(name="CapacityRequest")
@@ -73,6 +85,17 @@ class CapacityRequestType:
     focal_point = from_model("focal_point", str)
     withdraw_reason = from_model("withdraw_reason", str | None)
 
+    @strawberry.field(description="the documents the request carries, as the application "
+                                  "procedure in force asks")
+    def documents(self) -> list[RequestDocument]:
+        return [RequestDocument(kind=criteria.DocumentKind(d["kind"]), reference=d["reference"],
+                                link=d.get("link")) for d in self.model.documents]
+
+    procedure_version = from_model(
+        "procedure_version", int | None,
+        description="the criteria version whose application procedure the request was "
+                    "submitted under (applicationProcedures); null before submission")
+
     @strawberry.field(description="the referral the State accepted by filing this request, if any")
     def referral_id(self) -> strawberry.ID | None:
         referral = self.model.referral_id
@@ -116,6 +139,19 @@ RequestResult = Annotated[
 
 
 @strawberry.input
+class RequestDocumentInput:
+    kind: DocumentKind  # type: ignore[valid-type]
+    reference: str = strawberry.field(description="what identifies it: a note verbale's number "
+                                                  "and date, a plan's title and year")
+    link: str | None = strawberry.field(default=None, description="an http(s) address of it")
+
+
+def _documents(documents: list[RequestDocumentInput]) -> list[dict]:
+    return [{"kind": d.kind.value, "reference": d.reference, "link": d.link}  # type: ignore[attr-defined]
+            for d in documents]
+
+
+@strawberry.input
 class CreateRequestInput:
     title: str
     need: str
@@ -134,6 +170,9 @@ class CreateRequestInput:
         default=None, description="defaults to the themes of the linked recommendations")
     barrier: str = ""
     focal_point: str = ""
+    documents: list[RequestDocumentInput] = strawberry.field(
+        default_factory=list, description="what the application procedure in force asks the "
+                                          "request to carry (applicationProcedures)")
     state_code: str | None = strawberry.field(
         default=None, description="must be the caller's own State when given")
     idempotency_key: str | None = strawberry.field(
@@ -158,6 +197,8 @@ class UpdateRequestInput:
     priority: int | None = strawberry.field(
         default=strawberry.UNSET, description="the State's own priority, 1 (low) to 5 (high)")
     focal_point: str | None = strawberry.UNSET
+    documents: list[RequestDocumentInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="replaces the documents the request carries")
     expected_version: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="the version you read; a newer one makes the update a Conflict")
@@ -213,6 +254,7 @@ class RequestQuery:
 _UPDATABLE = (
     "title", "need", "barrier", "themes", "languages", "support_kinds", "window_start",
     "window_end", "weeks", "experts_needed", "budget", "currency", "priority", "focal_point",
+    "documents",
 )
 
 
@@ -231,7 +273,7 @@ class RequestMutation:
                 window_start=input.window_start, window_end=input.window_end,
                 weeks=input.weeks, experts_needed=input.experts_needed, budget=input.budget,
                 currency=input.currency, priority=input.priority, barrier=input.barrier,
-                focal_point=input.focal_point,
+                focal_point=input.focal_point, documents=_documents(input.documents),
             )
             return _payload(service.create_request(
                 ctx.session, actor=ctx.actor, fields=fields, state_code=input.state_code,
@@ -255,6 +297,8 @@ class RequestMutation:
                         to_camel_case(attr), "required", f"{to_camel_case(attr)}: cannot be null")
                 if attr == "support_kinds":
                     value = [k.value for k in value]
+                if attr == "documents":
+                    value = _documents(value)
                 changes[attr] = value
             if input.recommendation_ids not in (strawberry.UNSET, None):
                 changes["recommendation_ids"] = _recommendation_pks(input.recommendation_ids)

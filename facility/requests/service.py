@@ -46,11 +46,19 @@ from facility.validation import (
     check_range,
     check_text,
     check_window,
+    is_web_address,
     resolve_themes,
 )
+from governance import criteria
+from governance.criteria import DocumentKind, Procedure, RequiredField
 
 MAX_WEEKS = 104
 MAX_EXPERTS = 20
+
+
+class CallClosed(Conflict):
+    """The application procedure's call for requests is not open today: the request stays a
+    draft, to submit when the call opens (or under the next one)."""
 
 
 @dataclass
@@ -72,6 +80,8 @@ class RequestFields:
     themes: list[str] | None = None  # None: the union of the linked recommendations' themes
     barrier: str = ""
     focal_point: str = ""
+    # The documents it carries: [{"kind", "reference", "link"}] (governance.criteria.DocumentKind).
+    documents: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -203,6 +213,7 @@ def _validate(
                 f"{rec.state_code}, not to {state_code}",
             )
 
+    documents = _check_documents(problems, fields.documents)
     if fields.themes is None:
         theme_ids = session.exec(
             select(RecommendationTheme.theme_id).distinct()
@@ -217,7 +228,59 @@ def _validate(
         if not fields.themes:
             problems.add("themes", "required", "themes: at least one theme")
     problems.raise_if_any()
+    fields.documents = documents
     return themes, languages, kinds
+
+
+MAX_DOCUMENTS = len(DocumentKind)
+
+
+def _check_documents(problems: Problems, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each document: a kind the procedures know (once), the reference that identifies it (a
+    note verbale's number and date, a plan's title) and, optionally, a web address of it."""
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, doc in enumerate(documents[:MAX_DOCUMENTS + 1]):
+        where = f"documents[{n}]"
+        kind = str(doc.get("kind") or "")
+        if kind not in DocumentKind.__members__:
+            problems.add(f"{where}.kind", "one_of", f"{where}.kind: {kind!r} is not one of "
+                         f"{', '.join(DocumentKind)}")
+        elif kind in seen:
+            problems.add(f"{where}.kind", "unique", f"{where}.kind: {kind} is listed twice")
+        seen.add(kind)
+        reference = str(doc.get("reference") or "").strip()
+        check_text(problems, f"{where}.reference", reference, min_length=3, max_length=300)
+        link = str(doc.get("link") or "").strip()
+        if link and (len(link) > 500 or not is_web_address(link)):
+            problems.add(f"{where}.link", "url", f"{where}.link: not an http(s) web address of "
+                                                 "at most 500 characters")
+        cleaned.append({"kind": kind, "reference": reference, "link": link or None})
+    if len(documents) > MAX_DOCUMENTS:
+        problems.add("documents", "max_length",
+                     f"documents: at most {MAX_DOCUMENTS}, one of each kind")
+    return cleaned
+
+
+def procedure_problems(request: CapacityRequest, procedure: Procedure) -> Problems:
+    """What the application procedure asks of a request that it lacks: its documents and the
+    fields it makes required (the call's dates are checked apart: they are not the State's
+    to fix by editing)."""
+    problems = Problems()
+    carried = {d["kind"] for d in request.documents}
+    missing = [k for k in procedure.required_documents if k.value not in carried]
+    if missing:
+        problems.add("documents", "required_document",
+                     f"documents: the application procedure in force asks for "
+                     f"{', '.join(k.value for k in missing)}")
+    values = {RequiredField.BARRIER: ("barrier", request.barrier),
+              RequiredField.FOCAL_POINT: ("focalPoint", request.focal_point)}
+    for required in procedure.required_fields:
+        name, value = values[required]
+        if not value.strip():
+            problems.add(name, "required", f"{name}: the application procedure in force "
+                                           "requires it")
+    return problems
 
 
 def field_problems(session: Session, *, actor: Actor, fields: RequestFields) -> list[FieldProblem]:
@@ -255,6 +318,7 @@ def _apply(request: CapacityRequest, fields: RequestFields, languages: list[str]
     request.budget = fields.budget
     request.currency = fields.currency.upper()
     request.priority = fields.priority
+    request.documents = list(fields.documents)
 
 
 def create_request(
@@ -310,6 +374,7 @@ def current_fields(session: Session, request: CapacityRequest) -> RequestFields:
         window_start=request.window_start, window_end=request.window_end, weeks=request.weeks,
         experts_needed=request.experts_needed, budget=request.budget, currency=request.currency,
         priority=request.priority, barrier=request.barrier, focal_point=request.focal_point,
+        documents=[dict(d) for d in request.documents],
     )
 
 
@@ -346,8 +411,16 @@ def submit_request(session: Session, *, actor: Actor | None, request_id: int) ->
     if request.status not in lifecycle.SUBMITTABLE:
         raise InvalidTransition(f"a request in status {request.status} cannot be submitted")
     _validate(session, state_code=request.state_code, fields=current_fields(session, request))
+    version, body = criteria.body_in_force(session)
+    closed = body.procedure.closed_on(today())
+    if closed:
+        raise CallClosed(f"submission: {closed}; the request stays a draft until then"
+                         if body.procedure.call_opens and today() < body.procedure.call_opens
+                         else f"submission: {closed}; the request stays a draft for the next call")
+    procedure_problems(request, body.procedure).raise_if_any()
     lifecycle.transition(request, RequestStatus.SUBMITTED)
     request.submitted_at = utcnow()
+    request.procedure_version = version
     session.add(request)
     session.flush()
     return request

@@ -150,6 +150,10 @@ def field_id(path: str) -> str:
     return path.replace(".", "-")
 
 
+# Clauses whose value is a day (year-month-day) or empty: the application procedure's call.
+DATE_CLAUSES = frozenset({"call_opens", "call_closes"})
+
+
 def unflatten(form: dict[str, str], template: dict) -> tuple[dict, list[tuple[str, str]]]:
     """The body a form describes, each value read as the type of the same field in `template`.
 
@@ -166,6 +170,9 @@ def unflatten(form: dict[str, str], template: dict) -> tuple[dict, list[tuple[st
                 result[key] = build(default, path)
                 continue
             raw = form.get(path, "").strip()
+            if key in DATE_CLAUSES:
+                result[key] = raw or None  # a day (the service reads it), or no limit
+                continue
             if isinstance(default, bool):
                 result[key] = raw == "yes"
             elif isinstance(default, list):

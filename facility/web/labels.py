@@ -96,3 +96,14 @@ LABELS.update({
     "PENDING": N_("Awaiting the State's answer"),
     "ACCEPTED": N_("Accepted"),
 })
+LABELS.update({
+    # documents an application procedure may ask a request to carry (governance.criteria)
+    "OFFICIAL_REQUEST": N_("Official request of the Government (note verbale or letter)"),
+    "NATIONAL_PLAN": N_("National action plan or strategy the support serves"),
+    "NHRI_OPINION": N_("Opinion of the national human rights institution"),
+    "CONSULTATION_RECORD": N_("Record of the consultation of civil society"),
+    "BUDGET_BREAKDOWN": N_("Breakdown of the budget"),
+    # fields of a request a procedure may make required
+    "BARRIER": N_("What stands in the way"),
+    "FOCAL_POINT": N_("Focal point"),
+})

@@ -7,6 +7,7 @@ State's request, report or proposal) is answered as a 404 page, exactly like a m
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -44,7 +45,9 @@ from facility.web.formdata import FormReader, field_id, form_token, problem_mess
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
+from governance import criteria as criteria_rules
 from governance import proposals
+from governance.criteria import DocumentKind
 from governance.models import ProposalStatus
 from governance.names import Names
 from governance.screening import foreseen_failures, latest_screening
@@ -82,7 +85,9 @@ def _request_labels(request: Request) -> dict[str, str]:
         "windowStart": _("Earliest start"), "windowEnd": _("Latest end"),
         "weeks": _("Length of the mission in weeks"), "expertsNeeded": _("Experts needed"),
         "budget": _("Estimated budget"), "currency": _("Currency"), "priority": _("Priority"),
-        "focalPoint": _("Focal point"), "reason": _("Reason"),
+        "focalPoint": _("Focal point"), "reason": _("Reason"), "documents": _("Documents"),
+        "documents[].reference": _("Reference of the document"),
+        "documents[].link": _("Web address of the document"),
     }
 
 
@@ -167,10 +172,37 @@ def _blank_values(themes: list[str]) -> dict[str, Any]:
             "focalPoint": "", "version": ""}
 
 
+def _document_values(documents: list[dict]) -> dict[str, str]:
+    """The form's inputs of the documents a request carries (doc-<KIND>-reference, -link)."""
+    values = {}
+    for doc in documents:
+        values[f"doc-{doc['kind']}-reference"] = doc.get("reference") or ""
+        values[f"doc-{doc['kind']}-link"] = doc.get("link") or ""
+    return values
+
+
+def _read_documents(reader) -> tuple[dict[str, str], list[dict]]:  # type: ignore[no-untyped-def]
+    """The documents the form gives, in the order of the kinds: one with a reference or a link
+    (a link alone is reported by the service: a document needs its reference)."""
+    values, documents = {}, []
+    for kind in DocumentKind:
+        reference = reader.text(f"doc-{kind.value}-reference")
+        link = reader.text(f"doc-{kind.value}-link")
+        values[f"doc-{kind.value}-reference"], values[f"doc-{kind.value}-link"] = reference, link
+        if reference.strip() or link.strip():
+            documents.append({"kind": kind.value, "reference": reference, "link": link or None})
+    return values, documents
+
+
 def _form_context(db, *, values: dict[str, Any], recommendation_ids: list[int],
                   errors: list[tuple[str, str]], action: str,
                   editing: CapacityRequest | None) -> dict[str, Any]:
+    version, body = criteria_rules.body_in_force(db)
+    # The documents the procedure asks for, then any other the request already carries.
+    carried = [k for k in DocumentKind if values.get(f"doc-{k.value}-reference")]
+    shown = list(dict.fromkeys([*body.procedure.required_documents, *carried]))
     return {
+        "procedure_version": version, "procedure": body.procedure, "document_kinds": shown,
         "values": values, "errors": errors, "action": action, "editing": editing,
         "chosen": recommendations_by_id(db, recommendation_ids),
         "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
@@ -212,6 +244,8 @@ def _read_request_form(request: Request, form, db=None, actor: Actor | None = No
         "currency", "priority", "focalPoint", "version", "other_languages")}
     values.update(themes=reader.values("themes"), languages=reader.values("languages"),
                   supportKinds=reader.values("supportKinds"))
+    document_values, documents = _read_documents(reader)
+    values.update(document_values)
     ids = reader.ids("recommendationIds")
     window_start, window_end = reader.day("windowStart"), reader.day("windowEnd")
     numbers = {name: reader.integer(name) for name in ("weeks", "expertsNeeded", "budget", "priority")}
@@ -227,6 +261,7 @@ def _read_request_form(request: Request, form, db=None, actor: Actor | None = No
         support_kinds=values["supportKinds"], window_start=window_start,  # type: ignore[arg-type]
         window_end=window_end, weeks=numbers["weeks"], experts_needed=numbers["expertsNeeded"],  # type: ignore[arg-type]
         budget=numbers["budget"], currency=values["currency"].strip(), priority=numbers["priority"],  # type: ignore[arg-type]
+        documents=documents,
     )
     if not unreadable:
         return values, fields, [], ids
@@ -253,8 +288,22 @@ def create_request(request: Request, form: FormDep, db: SessionDep, actor: State
     return write(db, lambda: requests.create_request(db, actor=actor, fields=fields,
                                                      idempotency_key=form_token(form)),
                  done=lambda created: f"/state/requests/{created.id}?saved=1",
-                 answers={ValidationFailed: lambda failure: again(problem_messages(
-                     gettext_for(request), failure, _request_labels(request)))})
+                 answers={ValidationFailed: lambda failure: again(
+                     _form_problems(request, failure, fields))})
+
+
+def _form_problems(request: Request, failure: ValidationFailed,
+                   fields: requests.RequestFields) -> list[tuple[str, str]]:
+    """The service's problems as the form shows them; a document's problem (`documents[n]...`,
+    by its place among the documents given) points at that document's input."""
+    shown = []
+    for where, message in problem_messages(gettext_for(request), failure, _request_labels(request)):
+        found = re.fullmatch(r"documents-(\d+)-(reference|link|kind)", where)
+        if found and int(found[1]) < len(fields.documents):
+            kind = fields.documents[int(found[1])]["kind"]
+            where = f"doc-{kind}-{'reference' if found[2] == 'kind' else found[2]}"
+        shown.append((where, message))
+    return shown
 
 
 def _visible_request(request: Request, db, actor: Actor, request_id: int) -> CapacityRequest:
@@ -280,6 +329,7 @@ def edit_request_form(request: Request, db: SessionDep, actor: StateActor, reque
         "expertsNeeded": str(current.experts_needed), "budget": str(current.budget),
         "currency": current.currency, "priority": str(current.priority),
         "focalPoint": current.focal_point, "version": str(found.version),
+        **_document_values(current.documents),
     }
     return render(request, "state/request_form.html", _form_context(
         db, values=values, recommendation_ids=ids, errors=[],
@@ -303,13 +353,12 @@ def update_request(request: Request, form: FormDep, db: SessionDep,
     changes = {name: getattr(fields, name) for name in (
         "title", "need", "barrier", "focal_point", "recommendation_ids", "themes", "languages",
         "support_kinds", "window_start", "window_end", "weeks", "experts_needed", "budget",
-        "currency", "priority")}
+        "currency", "priority", "documents")}
     return write(db, lambda: requests.update_request(
         db, actor=actor, request_id=request_id, changes=changes,
         expected_version=whole_number(version)),
         done=f"/state/requests/{request_id}?saved=1", answers={
-            ValidationFailed: lambda failure: again(problem_messages(
-                gettext_for(request), failure, _request_labels(request))),
+            ValidationFailed: lambda failure: again(_form_problems(request, failure, fields)),
             Conflict: lambda conflict: again([("title", _conflict_message(request, conflict))])})
 
 
@@ -318,6 +367,10 @@ def _conflict_message(request: Request, conflict: Conflict) -> str:
     if isinstance(conflict, StaleVersion):
         return _("Someone changed this in the meantime. Reload the page to see their version, "
                  "then make your change again.")
+    if isinstance(conflict, requests.CallClosed):
+        return _("The call for requests of the application procedure in force is not open "
+                 "today (see its dates on the request form). The request stays a draft: submit "
+                 "it while the call is open.")
     return _("This cannot be done in the present state of the request.")
 
 
@@ -345,6 +398,7 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
         "names": Names(offers={pk: o.title for pk, o in offer_rows.items()}),
         "editable": found.status in lifecycle.EDITABLE,
         "submittable": found.status in lifecycle.SUBMITTABLE,
+        "procedure_version": criteria_rules.in_force(db).version,
         "withdrawable": found.status in lifecycle.WITHDRAWABLE,
         "APPROVED": ProposalStatus.APPROVED, "errors": errors or [], "notice": notice,
     }, status_code=status_code)

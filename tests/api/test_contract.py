@@ -24,6 +24,7 @@ from graphql import (
 
 from facility.api.schema import schema
 from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
+from tests.api.test_application_procedures import PROCEDURE_OPERATIONS
 from tests.dialogue.test_progress_updates import DIALOGUE_OPERATIONS
 from tests.dialogue.test_referrals import REFERRAL_OPERATIONS
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
@@ -305,7 +306,8 @@ def test_every_operation_has_a_scenario():
     covered = (set(SCENARIOS) | E2E_OPERATIONS | RULES_OPERATIONS | FOLLOW_UP_OPERATIONS
                | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
                | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS
-               | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS | FUND_OPERATIONS)
+               | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS | FUND_OPERATIONS
+               | PROCEDURE_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

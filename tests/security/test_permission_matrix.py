@@ -305,9 +305,9 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "experts.personal":
         data = q(f"{{ roster: experts(first: 100) {{ edges {{ node {{ {PERSONAL} }} }} }} }}")
         return _personal([e["node"] for e in data["roster"]["edges"]], tid)
-    if name == "criteriaSets":
+    if name in ("criteriaSets", "applicationProcedures"):
         version = 1 if target == "criteria_v1" else tid
-        versions = {c["version"] for c in q("{ criteriaSets { version } }")["criteriaSets"]}
+        versions = {c["version"] for c in q(f"{{ x: {name} {{ version }} }}")["x"]}
         return "listed" if version in versions else "absent"
     if name == "motions":
         data = q("{ m: motions(first: 100) { edges { node { id } } } }")["m"]
