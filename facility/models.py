@@ -16,6 +16,7 @@ from facility.engagements.models import (
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.jobs import Job
+from facility.library.models import LibraryLink, LibraryResource
 from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
 from facility.reference.models import (
@@ -72,6 +73,8 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "LibraryLink",
+    "LibraryResource",
     "ProgressUpdate",
     "ProposalExpert",
     "Recommendation",

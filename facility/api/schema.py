@@ -28,6 +28,7 @@ from facility.dialogue.schema import DialogueMutation, DialogueQuery
 from facility.engagements.deployment_schema import DeploymentMutation, DeploymentQuery
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
+from facility.library.schema import LibraryMutation, LibraryQuery
 from facility.needs.schema import NeedsQuery
 from facility.notifications.schema import NotificationMutation, NotificationQuery
 from facility.offers.schema import OfferMutation, OfferQuery
@@ -52,14 +53,14 @@ MAX_TOKENS = 3000
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
             NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery, ReferralQuery,
-            DialogueQuery):
+            DialogueQuery, LibraryQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
                FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation,
-               ReferralMutation, DialogueMutation):
+               ReferralMutation, DialogueMutation, LibraryMutation):
     """Everything a client can change."""
 
 

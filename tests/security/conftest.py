@@ -29,6 +29,7 @@ from facility.reference.models import Recommendation, RecommendationTheme, Theme
 from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
 from tests.security.world_dialogue import build_dialogue
+from tests.security.world_library import build_library
 from tests.security.world_stories import build_stories
 
 YEAR = date.today().year + 1
@@ -217,6 +218,7 @@ def _build(session: Session, gql: GraphQLClient) -> World:
     _follow_up(session, ids, secretariat=secretariat, kenya=kenya, ghana=ghana)
     build_stories(session, ids)
     build_dialogue(session, ids)
+    build_library(session, ids)
 
     clients = {"anonymous": gql, "STATE": kenya, "PARTNER": norad, "EXPERT": expert,
                "COMMITTEE": members["AFRICAN"], "EX_COMMITTEE": former,

@@ -21,6 +21,7 @@ from facility.timeutil import today_is
 from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.security.conftest import ROLES, World, snapshot
 from tests.security.world_dialogue import dialogue_probe, dialogue_variables
+from tests.security.world_library import library_probe, library_variables
 from tests.security.world_stories import story_probe, story_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +159,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
     if (variables := story_variables(ids, name, target)) is not None:
         return variables
     if (variables := dialogue_variables(ids, name, target)) is not None:
+        return variables
+    if (variables := library_variables(ids, name, target)) is not None:
         return variables
     raise AssertionError(f"no variables for {name}")
 
@@ -333,6 +336,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return answer
     if (answer := dialogue_probe(ids, q, name, target)) is not None:
         return answer
+    if (answer := library_probe(ids, q, name, target)) is not None:
+        return answer
     expert_id = ids[f"{target}_experts"][0]
     if name == "proposal.experts.personal":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {TEAM} }} }}", id=tid)["p"]
@@ -372,7 +377,7 @@ def _probe(w: World, client, name: str, target: str) -> str:
 # visibility log nothing; suggestRecommendations refuses every caller but a State mission.
 READS_OF_ONE = {"recommendation", "request", "offer", "expert", "screening", "optimiserRun",
                 "proposal", "engagement", "followUpReport", "followUpCompliance", "supportMap",
-                "unmetDemand", "successStory", "needsAssessment", "referral", "progressUpdate"}
+                "unmetDemand", "successStory", "needsAssessment", "referral", "progressUpdate", "resource"}
 REFUSAL = re.compile(r"refused (?P<op>\w+(?:\.\w+)?)(?:\(id (?:\d+|invalid)\))? for "
                      r"(?P<who>anonymous|[A-Z]+#\d+): (?P<kind>NotFound|PermissionDenied)")
 
