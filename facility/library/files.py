@@ -41,6 +41,16 @@ ODF = {
 ALLOWED = "PDF, Word, Excel or PowerPoint (.docx, .xlsx, .pptx) or OpenDocument (.odt, .ods, .odp)"
 
 
+def extension_of(media_type: str | None) -> str:
+    """The file name extension of an accepted type ("" for none)."""
+    if media_type == PDF.media_type:
+        return PDF.extension
+    for kind in OOXML.values():
+        if kind.media_type == media_type:
+            return kind.extension
+    return ODF.get(media_type or "", "")
+
+
 class Refused(ValueError):
     """Why the file is not accepted (a sentence for the `file` field)."""
 

@@ -10,6 +10,7 @@ Layout (docs/pages.md explains how to add a page for a role):
   stories.py    success stories: the secretariat proposes and publishes, the State answers
   referrals.py  referrals: the secretariat records, the committee reads, the State answers
   dialogue.py   progress updates, the State pages (/states/{code}), a partner's reports back
+  library.py    the good-practice library: contributions, the secretariat's review, files
   todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
@@ -31,6 +32,7 @@ from facility.web import (
     committee,
     dialogue,
     expert,
+    library,
     partner,
     public,
     referrals,
@@ -47,7 +49,7 @@ from facility.web.templating import render
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
                     committee.router, secretariat.router, expert.router, stories.router,
-                    todo.router, referrals.router, dialogue.router]
+                    todo.router, referrals.router, dialogue.router, library.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

@@ -96,3 +96,11 @@ LABELS.update({
     "PENDING": N_("Awaiting the State's answer"),
     "ACCEPTED": N_("Accepted"),
 })
+LABELS.update({
+    # the good-practice library: kinds of resource and the review
+    "TRAINING_MATERIAL": N_("Training material"),
+    "CASE_STUDY": N_("Case study"),
+    "GUIDANCE": N_("Guidance"),
+    "LESSONS_LEARNED": N_("Lessons learned"),
+    "RETURNED": N_("Returned to its contributor"),
+})

@@ -12,3 +12,4 @@ from tests.follow_up.conftest import clock, loop, recs  # noqa: F401  (re-export
 @pytest.fixture
 def storage(tmp_path) -> LocalStorage:
     return LocalStorage(tmp_path / "files")
+from tests.pages.conftest import browser, new_browser, person  # noqa: E402, F401
