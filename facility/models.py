@@ -19,6 +19,7 @@ from facility.jobs import Job
 from facility.library.models import LibraryLink, LibraryResource
 from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
+from facility.programmes.models import Programme, ProgrammeApplication, ProgrammeTheme
 from facility.reference.models import (
     Recommendation,
     RecommendationSdg,
@@ -75,6 +76,9 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "Programme",
+    "ProgrammeApplication",
+    "ProgrammeTheme",
     "ProgressUpdate",
     "ProposalExpert",
     "Recommendation",

@@ -32,6 +32,7 @@ from facility.library.schema import LibraryMutation, LibraryQuery
 from facility.needs.schema import NeedsQuery
 from facility.notifications.schema import NotificationMutation, NotificationQuery
 from facility.offers.schema import OfferMutation, OfferQuery
+from facility.programmes.schema import ProgrammeMutation, ProgrammeQuery
 from facility.reference.schema import ReferenceQuery
 from facility.referrals.schema import ReferralMutation, ReferralQuery
 from facility.requests.schema import RequestMutation, RequestQuery
@@ -53,14 +54,14 @@ MAX_TOKENS = 3000
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
             NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery, ReferralQuery,
-            DialogueQuery, LibraryQuery):
+            DialogueQuery, LibraryQuery, ProgrammeQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
                FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation,
-               ReferralMutation, DialogueMutation, LibraryMutation):
+               ReferralMutation, DialogueMutation, LibraryMutation, ProgrammeMutation):
     """Everything a client can change."""
 
 

@@ -504,3 +504,25 @@ def can_review_resources(actor: Actor | None) -> TypeGuard[Actor]:
     """The secretariat publishes or returns what is submitted, and turns success stories into
     case studies."""
     return is_secretariat(actor)
+
+
+# The programmes directory -------------------------------------------------------------------------
+
+def can_add_programmes(actor: Actor | None) -> TypeGuard[Actor]:
+    """The secretariat and the partners maintain the directory."""
+    return is_secretariat(actor) or is_partner(actor)
+
+
+def can_change_programme(actor: Actor | None, programme) -> bool:  # type: ignore[no-untyped-def]
+    """The secretariat changes any programme; a partner its own."""
+    if is_secretariat(actor):
+        return True
+    return is_partner(actor) and programme.partner_id == actor.partner_id
+
+
+def programme_application_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """A State's applications are seen where its request is: by whoever may see the request."""
+    from facility.programmes.models import ProgrammeApplication
+
+    visible = select(CapacityRequest.id).where(request_visibility(actor))
+    return ProgrammeApplication.request_id.in_(visible)  # type: ignore[attr-defined, no-any-return]
