@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, delete, func, or_
+from sqlalchemy import ColumnElement, Text, and_, delete, func, literal, or_
 from sqlmodel import Session, col, select
 
 from facility import audit, idempotency, locking
@@ -24,7 +24,7 @@ from facility.auth.actor import Actor
 from facility.errors import NotFound, PermissionDenied, Problems
 from facility.programmes.models import AgencyKind, Programme, ProgrammeApplication, ProgrammeTheme
 from facility.reference.models import State, Theme
-from facility.requests.models import CapacityRequest, RequestTheme, SupportKind
+from facility.requests.models import CapacityRequest, SupportKind
 from facility.timeutil import today, utcnow
 from facility.validation import (
     check_date,
@@ -79,14 +79,15 @@ def themes_by_programme(session: Session, ids: list[int]) -> dict[int, list[str]
     return found
 
 
-def _eligible(state: State):
-    """SQL: the programmes a State may apply to, by group and by State. JSON lists are matched
-    as text (`"KEN"` with its quotes), which both databases do alike."""
+def _eligible(state_code: str) -> ColumnElement[bool]:
+    """SQL: the programmes the State with this code may apply to, by group and by State. JSON
+    lists are matched as text (`"KEN"` with its quotes), which both databases do alike."""
     text_groups = func.coalesce(func.cast(col(Programme.eligible_groups), Text), "null")
     text_states = func.coalesce(func.cast(col(Programme.eligible_states), Text), "null")
-    group = state.regional_group_code or ""
-    return ((text_groups == "null") | text_groups.contains(f'"{group}"', autoescape=True)) & (
-        (text_states == "null") | text_states.contains(f'"{state.code}"', autoescape=True))
+    group = select(State.regional_group_code).where(State.code == state_code).scalar_subquery()
+    quoted_group = literal('%"') + group + literal('"%')
+    return ((text_groups == "null") | text_groups.like(quoted_group)) & (
+        (text_states == "null") | text_states.contains(f'"{state_code}"', autoescape=True))
 
 
 def list_programmes(session: Session, *, state_code: str | None = None, theme: str | None = None,
@@ -99,7 +100,7 @@ def list_programmes(session: Session, *, state_code: str | None = None, theme: s
         state = session.get(State, state_code.strip().upper()[:3])
         if state is None:
             return [], 0
-        condition = condition & _eligible(state)
+        condition = condition & _eligible(state.code)
     if theme:
         themed = (select(ProgrammeTheme.programme_id).join(Theme, col(Theme.id) == ProgrammeTheme.theme_id)
                   .where(Theme.name == theme))
@@ -126,39 +127,50 @@ class Suggestion:
 
 def suggested_for(session: Session, *, actor: Actor | None,
                   request_id: int) -> list[Suggestion]:
-    """The programmes whose rules fit the request (which the caller must see), the most themes
-    in common first, then the nearest deadline; and those the State recorded it applied to,
-    whether or not they still fit."""
+    """`suggestions` for a request the caller must see."""
     request = permissions.find_visible(session, CapacityRequest, request_id,
                                        permissions.request_visibility(actor))
     if request is None:
         raise NotFound(f"no request with id {request_id}")
-    state = session.get(State, request.state_code)
-    wanted = set(session.exec(select(RequestTheme.theme_id).where(
-        RequestTheme.request_id == request.id)).all())
-    fitting = list(session.exec(select(Programme).where(
-        _eligible(state),  # type: ignore[arg-type]
-        or_(col(Programme.deadline).is_(None), col(Programme.deadline) >= today()))))
-    applications = {a.programme_id: a for a in session.exec(select(ProgrammeApplication).where(
-        ProgrammeApplication.request_id == request.id))}
-    covers: dict[int, set[int]] = {}
-    for pid, tid in session.exec(select(ProgrammeTheme.programme_id, ProgrammeTheme.theme_id)):
-        covers.setdefault(pid, set()).add(tid)
-    names = {t.id: t.name for t in session.exec(select(Theme))}
-    chosen = []
-    for programme in fitting:
-        themes = covers.get(programme.id, set())  # type: ignore[arg-type]
-        shared = themes & wanted
-        if themes and not shared:
-            continue
-        chosen.append((programme, sorted(names[t] for t in shared)))
-    chosen.sort(key=lambda pair: (-len(pair[1]), pair[0].deadline or date.max, pair[0].name))
-    shown = chosen[:SUGGESTED]
-    missing = [pk for pk in applications if pk not in {p.id for p, _ in shown}]
-    for programme in session.exec(select(Programme).where(col(Programme.id).in_(missing))) if missing else []:
-        shown.append((programme, []))
-    return [Suggestion(programme=p, shared_themes=t, applied=applications.get(p.id))  # type: ignore[arg-type]
-            for p, t in shown]
+    from facility.requests.service import themes_by_request
+
+    return suggestions(session, request, themes_by_request(session, [request_id])[request_id])
+
+
+def suggestions(session: Session, request: CapacityRequest, themes: list[str]) -> list[Suggestion]:
+    """The programmes whose rules fit the request (of these `themes`), the most themes in
+    common first, then the nearest deadline; and those the State recorded it applied to,
+    whether or not they still fit (2 statements)."""
+    fits = _eligible(request.state_code) & or_(col(Programme.deadline).is_(None),
+                                               col(Programme.deadline) >= today())
+    rows = session.exec(
+        select(Programme, ProgrammeApplication)
+        .outerjoin(ProgrammeApplication, and_(col(ProgrammeApplication.programme_id) == Programme.id,
+                                              col(ProgrammeApplication.request_id) == request.id))
+        .where(or_(fits, col(ProgrammeApplication.id).is_not(None)))).all()
+    covers: dict[int, set[str]] = {}
+    if rows:
+        for pid, name in session.exec(
+                select(ProgrammeTheme.programme_id, Theme.name)
+                .join(Theme, col(Theme.id) == ProgrammeTheme.theme_id)
+                .where(col(ProgrammeTheme.programme_id).in_([p.id for p, _ in rows]))):
+            covers.setdefault(pid, set()).add(name)
+    wanted = set(themes)
+    fitting: list[Suggestion] = []
+    applied: list[Suggestion] = []
+    for programme, application in rows:
+        covered = covers.get(programme.id, set())  # type: ignore[arg-type]
+        shared = sorted(covered & wanted)
+        suggestion = Suggestion(programme=programme, shared_themes=shared, applied=application)
+        if application is not None:
+            applied.append(suggestion)
+        elif not covered or shared:
+            fitting.append(suggestion)
+    fitting.sort(key=lambda s: (-len(s.shared_themes), s.programme.deadline or date.max,
+                                s.programme.name))
+    chosen = sorted(applied + fitting[:SUGGESTED], key=lambda s: (
+        -len(s.shared_themes), s.programme.deadline or date.max, s.programme.name))
+    return chosen
 
 
 def _validate(session: Session, fields: ProgrammeFields) -> tuple[ProgrammeFields, list[Theme]]:

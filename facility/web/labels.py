@@ -104,3 +104,9 @@ LABELS.update({
     "LESSONS_LEARNED": N_("Lessons learned"),
     "RETURNED": N_("Returned to its contributor"),
 })
+LABELS.update({
+    # the programmes directory: kinds of agency
+    "REGIONAL": N_("Regional agency"),
+    "MULTILATERAL": N_("Multilateral agency"),
+    "BILATERAL": N_("Bilateral donor"),
+})
