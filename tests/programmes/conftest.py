@@ -4,4 +4,4 @@ Ghana, a seated committee member, the secretariat) and its clock."""
 from __future__ import annotations
 
 from tests.follow_up.conftest import clock, loop, recs  # noqa: F401  (re-exported fixtures)
-from tests.pages.conftest import browser, new_browser, person  # noqa: E402, F401
+from tests.pages.conftest import browser, new_browser, person  # noqa: F401
