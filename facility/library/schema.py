@@ -13,7 +13,13 @@ from sqlmodel import select
 from strawberry.types import Info
 
 from facility.api.context import context_of, found_or_null, mutate
-from facility.api.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from facility.api.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    PublicError,
+    ValidationError,
+)
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.auth.models import Partner
@@ -263,6 +269,21 @@ def _changes(input: UpdateResourceInput) -> dict:
     return changes
 
 
+_RELATED = {"CapacityRequest": models.LinkKind.REQUEST, "Engagement": models.LinkKind.ENGAGEMENT,
+            "SuccessStory": models.LinkKind.SUCCESS_STORY}
+
+
+def _related(id: strawberry.ID | None) -> tuple[models.LinkKind, int] | None:
+    if id is None:
+        return None
+    for type_name, kind in _RELATED.items():
+        pk = decode_id(type_name, id)
+        if pk is not None:
+            return kind, pk
+    raise PublicError(f"relatedTo: {id!r} is not the id of a request, an engagement or a "
+                      f"success story")
+
+
 @strawberry.type
 class LibraryQuery:
     @strawberry.field(description="the library resources the caller may see: published ones "
@@ -275,6 +296,9 @@ class LibraryQuery:
                   status: ResourceStatus | None = None,  # type: ignore[valid-type]
                   mine: Annotated[bool, strawberry.argument(
                       description="only the caller's tenant's own")] = False,
+                  related_to: Annotated[strawberry.ID | None, strawberry.argument(
+                      description="the id of a request, an engagement or a success story: "
+                                  "the resources linked to it")] = None,
                   first: int | None = None,
                   after: str | None = None) -> Connection[LibraryResourceType]:
         ctx = context_of(info)
@@ -283,7 +307,7 @@ class LibraryQuery:
             ctx.session, actor=ctx.actor, search=search, theme=theme, language=language,
             kind=None if kind is None else models.ResourceKind(kind.value),
             status=None if status is None else models.ResourceStatus(status.value),
-            mine=mine, limit=limit, offset=offset)
+            mine=mine, related_to=_related(related_to), limit=limit, offset=offset)
         return connection([LibraryResourceType(model=r) for r in rows], total=total, offset=offset)
 
     @strawberry.field

@@ -93,10 +93,16 @@ def search_condition(search: str) -> ColumnElement[bool]:
 def list_resources(session: Session, *, actor: Actor | None, search: str | None = None,
                    kind: ResourceKind | None = None, theme: str | None = None,
                    language: str | None = None, status: ResourceStatus | None = None,
-                   mine: bool = False, limit: int, offset: int) -> tuple[list[LibraryResource], int]:
+                   mine: bool = False, related_to: tuple[LinkKind, int] | None = None,
+                   limit: int, offset: int) -> tuple[list[LibraryResource], int]:
     """A page of the resources this caller may see: the latest published first, then the
-    latest changed (drafts, submissions)."""
+    latest changed (drafts, submissions). `related_to`: those linked to this request,
+    engagement or success story."""
     condition = permissions.resource_visibility(actor)
+    if related_to is not None:
+        linked = select(LibraryLink.resource_id).where(LibraryLink.kind == related_to[0],
+                                                       LibraryLink.target_id == related_to[1])
+        condition = condition & LibraryResource.id.in_(linked)  # type: ignore[union-attr]
     if mine:
         condition = condition & permissions.own_resources(actor)
     if search and search.strip():
@@ -151,6 +157,21 @@ def links_of(session: Session, resource_ids: list[int]) -> dict[int, Links]:
             links.story_ids.append(row.target_id)
     for links in found.values():
         links.themes.sort()
+    return found
+
+
+def published_by_story(session: Session, story_ids: list[int]) -> dict[int, list[LibraryResource]]:
+    """The published resources linked to each of these success stories (1 statement)."""
+    found: dict[int, list[LibraryResource]] = {pk: [] for pk in story_ids}
+    if story_ids:
+        for link, resource in session.exec(
+                select(LibraryLink, LibraryResource)
+                .join(LibraryResource, LibraryResource.id == LibraryLink.resource_id)  # type: ignore[arg-type]
+                .where(LibraryLink.kind == LinkKind.SUCCESS_STORY,
+                       LibraryLink.target_id.in_(story_ids),  # type: ignore[attr-defined]
+                       LibraryResource.status == ResourceStatus.PUBLISHED)
+                .order_by(LibraryResource.id)):  # type: ignore[arg-type]
+            found[link.target_id].append(resource)
     return found
 
 

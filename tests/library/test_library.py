@@ -238,6 +238,15 @@ def test_a_published_success_story_becomes_a_case_study(loop, submitted, db_sess
     # The public reads the story it tells; Kenya's request it does not.
     assert [s["id"] for s in public["successStories"]] == [story["id"]]
     assert public["requests"] == [] and public["engagements"] == []
+    # Linked from the story, the request and the engagement it tells, for whoever sees them.
+    for target in (story["id"], loop.request_id, loop.engagement_id):
+        assert case["id"] in _seen(loop, loop.anonymous, relatedTo=target)
+    wrong = loop.anonymous.post("query($id: ID) { resources(relatedTo: $id) { totalCount } }",
+                                {"id": loop.recs["TEST-KEN-1"]}).json()
+    assert "relatedTo" in wrong["errors"][0]["message"]
+    assert PROPOSAL["title"] in loop.anonymous.http.get("/stories").text.replace("&#39;", "'")
+    assert f'href="/library/{decode_id("LibraryResource", case["id"])}"' in \
+        loop.anonymous.http.get("/stories").text
     shown = service.linked_to(db_session, actor=None, kind=LinkKind.SUCCESS_STORY,
                               target_id=decode_id("SuccessStory", story["id"]))
     assert [r.status for r in shown] == [ResourceStatus.PUBLISHED]
