@@ -271,16 +271,18 @@ def _validate(session: Session, actor: Actor | None, fields: ResourceFields,
 
 
 def _apply(session: Session, resource: LibraryResource, clean: _Clean,
-           upload: Upload | None, storage: Storage | None = None) -> None:
+           upload: Upload | None) -> str | None:
+    """Write the fields, the file and the links; returns the key of the file replaced, which
+    the caller discards once all else succeeded."""
     f = clean.fields
     resource.kind = ResourceKind(f.kind)
     resource.title, resource.summary, resource.language = f.title, f.summary, f.language
     resource.licence, resource.author, resource.sdg_targets = f.licence, f.author, f.sdg_targets
     resource.search_text = " ".join([f.title, f.summary, *f.themes]).casefold()
     resource.link = f.link
+    replaced = None
     if (upload is not None or f.link) and resource.file_key is not None:
-        if storage is not None:  # without it the old file stays, unreachable: no row names it
-            discard_on_commit(session, storage, resource.file_key)
+        replaced = resource.file_key
         resource.file_key = resource.file_type = resource.file_size = None
     if upload is not None:
         assert clean.file_type is not None
@@ -299,6 +301,7 @@ def _apply(session: Session, resource: LibraryResource, clean: _Clean,
     for kind, pk in rows:
         session.add(LibraryLink(resource_id=resource.id, kind=kind, target_id=pk))  # type: ignore[arg-type]
     session.flush()
+    return replaced
 
 
 def submit_resource(session: Session, *, actor: Actor | None, fields: ResourceFields,
@@ -366,7 +369,7 @@ def change_resource(session: Session, *, actor: Actor | None, resource_id: int,
     if upload is not None:
         fields.link = None
     clean = _validate(session, actor, fields, upload, has_file=resource.file_key is not None)
-    _apply(session, resource, clean, upload, storage or (upload.storage if upload else None))
+    replaced = _apply(session, resource, clean, upload)
     resource.version += 1
     resource.updated_at = utcnow()
     session.add(resource)
@@ -375,6 +378,10 @@ def change_resource(session: Session, *, actor: Actor | None, resource_id: int,
            {"fields": sorted(changes) + (["file"] if upload is not None else [])})
     if submit:
         _submit(session, actor, resource)  # type: ignore[arg-type]
+    store = storage or (upload.storage if upload else None)
+    if replaced is not None and store is not None:
+        # Last, once nothing more can refuse; without a store the old file stays, unreachable.
+        discard_on_commit(session, store, replaced)
     return resource
 
 

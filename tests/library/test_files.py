@@ -46,3 +46,19 @@ def test_the_folder_may_not_lie_in_the_web_root(tmp_path):
     with pytest.raises(ValueError, match="web root"):
         local_storage(str(WEB_ROOT / "uploads"))
     assert local_storage(str(tmp_path)).root == tmp_path.resolve()
+
+
+def test_a_resource_is_published_only_from_review():
+    from types import SimpleNamespace
+
+    from facility.errors import InvalidTransition
+    from facility.library.lifecycle import RESOURCE
+    from facility.library.models import ResourceStatus as S
+
+    assert RESOURCE.before(S.PUBLISHED) == {S.SUBMITTED}
+    assert RESOURCE.before(S.SUBMITTED) == {S.DRAFT, S.RETURNED}
+    published = SimpleNamespace(status=S.PUBLISHED, version=3, updated_at=None)
+    for to in S:
+        with pytest.raises(InvalidTransition):
+            RESOURCE.move(published, to)
+    assert published.version == 3  # refused: unchanged
