@@ -15,6 +15,7 @@ from facility.api.endpoint import router as graphql_router
 from facility.config import Settings, get_settings
 from facility.db import concurrent_writers, make_engine
 from facility.exports.pages import router as exports_router
+from facility.library.storage import storage_for
 from facility.web import install as install_pages
 from facility.web.body_limits import BodyLimit
 from facility.web.headers import SecurityHeaders
@@ -33,6 +34,7 @@ def create_app(
     `run_jobs_inline` to run the jobs a request enqueued right after it commits, in-process."""
     settings = settings or get_settings()
     settings.check_production_ready()
+    storage_for(settings)  # a storage folder inside the web root is refused before serving
     logging.basicConfig(level=logging.INFO)
     engine = engine or make_engine(settings.database_url)
 

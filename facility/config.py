@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     embed_threads: int = Field(default=1, ge=1, le=64,
                                description="BLAS threads used to compute embeddings")
 
+    # The library's uploaded files (facility/library/storage.py): a folder outside the web
+    # root, which every server of the facility reaches at this path.
+    storage_dir: str = Field(default="./facility-files",
+                             description="folder of uploaded files (FACILITY_STORAGE_DIR)")
+
     # Reverse proxies whose X-Forwarded-For header names the client (addresses or networks,
     # comma-separated). None by default: the address the connection comes from is the client,
     # whatever header it sends, so no one can pick the address their sign-in failures count on.

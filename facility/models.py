@@ -17,8 +17,10 @@ from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.funds.models import Fund, FundContribution
 from facility.idempotency import IdempotencyRecord
 from facility.jobs import Job
+from facility.library.models import LibraryLink, LibraryResource
 from facility.notifications.models import Notification
 from facility.offers.models import Offer, OfferTheme
+from facility.programmes.models import Programme, ProgrammeApplication, ProgrammeTheme
 from facility.reference.models import (
     Recommendation,
     RecommendationSdg,
@@ -67,6 +69,8 @@ __all__ = [
     "FundContribution",
     "IdempotencyRecord",
     "Job",
+    "LibraryLink",
+    "LibraryResource",
     "LoginAttempt",
     "MatchProposal",
     "Motion",
@@ -75,6 +79,9 @@ __all__ = [
     "OfferTheme",
     "OptimiserRun",
     "Partner",
+    "Programme",
+    "ProgrammeApplication",
+    "ProgrammeTheme",
     "ProgressUpdate",
     "ProposalExpert",
     "Recommendation",

@@ -29,9 +29,11 @@ from facility.engagements.deployment_schema import DeploymentMutation, Deploymen
 from facility.engagements.schema import FollowUpMutation, FollowUpQuery
 from facility.experts.schema import ExpertMutation, ExpertQuery
 from facility.funds.schema import FundMutation, FundQuery
+from facility.library.schema import LibraryMutation, LibraryQuery
 from facility.needs.schema import NeedsQuery
 from facility.notifications.schema import NotificationMutation, NotificationQuery
 from facility.offers.schema import OfferMutation, OfferQuery
+from facility.programmes.schema import ProgrammeMutation, ProgrammeQuery
 from facility.reference.schema import ReferenceQuery
 from facility.referrals.schema import ReferralMutation, ReferralQuery
 from facility.requests.schema import RequestMutation, RequestQuery
@@ -53,14 +55,15 @@ MAX_TOKENS = 3000
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
             NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery, ReferralQuery,
-            DialogueQuery, FundQuery):
+            DialogueQuery, FundQuery, LibraryQuery, ProgrammeQuery):
     """Everything a client can read."""
 
 
 @strawberry.type
 class Mutation(RequestMutation, OfferMutation, ExpertMutation, GovernanceMutation,
                FollowUpMutation, StoryMutation, NotificationMutation, DeploymentMutation,
-               ReferralMutation, DialogueMutation, FundMutation):
+               ReferralMutation, DialogueMutation, FundMutation, LibraryMutation,
+               ProgrammeMutation):
     """Everything a client can change."""
 
 

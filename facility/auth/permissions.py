@@ -447,3 +447,88 @@ def can_view_outcomes_of(actor: Actor | None) -> bool:
     """The reports back (published updates and submitted follow-up outcomes of the States
     whose engagements a partner funds) are the partners' page."""
     return is_partner(actor)
+
+
+# The good-practice library ----------------------------------------------------------------------
+
+LIBRARY_CONTRIBUTORS = (Role.STATE, Role.PARTNER, Role.EXPERT, Role.SECRETARIAT)
+
+
+def can_contribute_resources(actor: Actor | None) -> TypeGuard[Actor]:
+    """States, partners, experts (and the secretariat itself) contribute to the library."""
+    if actor is None or actor.role not in LIBRARY_CONTRIBUTORS:
+        return False
+    if actor.role == Role.STATE:
+        return actor.state_code is not None
+    return actor.role != Role.PARTNER or actor.partner_id is not None
+
+
+def own_resources(actor: Actor | None) -> ColumnElement[bool]:
+    """SQL: the resources of the caller's tenant — its State's, its partner's, the expert's own,
+    the secretariat's."""
+    from facility.library.models import LibraryResource as R
+
+    if not can_contribute_resources(actor):
+        return false()
+    if actor.role == Role.STATE:
+        return (R.contributor_role == Role.STATE) & (R.state_code == actor.state_code)  # type: ignore[return-value]
+    if actor.role == Role.PARTNER:
+        return (R.contributor_role == Role.PARTNER) & (R.partner_id == actor.partner_id)  # type: ignore[return-value]
+    if actor.role == Role.EXPERT:
+        return (R.contributor_role == Role.EXPERT) & (R.contributed_by_id == actor.account_id)  # type: ignore[return-value]
+    return R.contributor_role == Role.SECRETARIAT  # type: ignore[return-value]
+
+
+def resource_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """Everyone reads a published resource; a draft or a returned one is its tenant's own; the
+    secretariat also reads what was submitted to it (and what it returned)."""
+    from facility.library.models import LibraryResource as R
+    from facility.library.models import ResourceStatus
+
+    published = R.status == ResourceStatus.PUBLISHED
+    if is_secretariat(actor):
+        return or_(published, R.status != ResourceStatus.DRAFT, own_resources(actor))  # type: ignore[arg-type]
+    return or_(published, own_resources(actor))  # type: ignore[arg-type]
+
+
+def can_change_resource(actor: Actor | None, resource) -> bool:  # type: ignore[no-untyped-def]
+    """The contributor's tenant changes and submits its draft (or a returned resource)."""
+    if not can_contribute_resources(actor):
+        return False
+    if actor.role != resource.contributor_role:
+        return False
+    if actor.role == Role.STATE:
+        return resource.state_code == actor.state_code  # type: ignore[no-any-return]
+    if actor.role == Role.PARTNER:
+        return resource.partner_id == actor.partner_id  # type: ignore[no-any-return]
+    if actor.role == Role.EXPERT:
+        return resource.contributed_by_id == actor.account_id  # type: ignore[no-any-return]
+    return True
+
+
+def can_review_resources(actor: Actor | None) -> TypeGuard[Actor]:
+    """The secretariat publishes or returns what is submitted, and turns success stories into
+    case studies."""
+    return is_secretariat(actor)
+
+
+# The programmes directory -------------------------------------------------------------------------
+
+def can_add_programmes(actor: Actor | None) -> TypeGuard[Actor]:
+    """The secretariat and the partners maintain the directory."""
+    return is_secretariat(actor) or is_partner(actor)
+
+
+def can_change_programme(actor: Actor | None, programme) -> bool:  # type: ignore[no-untyped-def]
+    """The secretariat changes any programme; a partner its own."""
+    if is_secretariat(actor):
+        return True
+    return is_partner(actor) and programme.partner_id == actor.partner_id
+
+
+def programme_application_visibility(actor: Actor | None) -> ColumnElement[bool]:
+    """A State's applications are seen where its request is: by whoever may see the request."""
+    from facility.programmes.models import ProgrammeApplication
+
+    visible = select(CapacityRequest.id).where(request_visibility(actor))
+    return ProgrammeApplication.request_id.in_(visible)  # type: ignore[attr-defined, no-any-return]

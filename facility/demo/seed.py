@@ -22,6 +22,7 @@ from facility.demo.dialogue import seed_dialogue
 from facility.demo.follow_up import seed_follow_up
 from facility.demo.funds import seed_funds
 from facility.demo.governance import seed_governance
+from facility.demo.library import seed_library, seed_programmes
 from facility.demo.stories import seed_stories
 from facility.engagements.models import Engagement, EngagementStatus
 from facility.experts.models import Expert
@@ -353,6 +354,9 @@ def seed_demo(session: Session) -> list[str]:
     report += seed_stories(session, secretariat=secretariat, missions=missions)
     report += seed_dialogue(session, secretariat=secretariat, missions=missions)
     report += seed_funds(session, secretariat=secretariat)
+    report += seed_library(session, secretariat=secretariat, missions=missions, partners=partners)
+    report += seed_programmes(session, secretariat=secretariat, missions=missions,
+                              partners=partners)
     report.append(f"demo accounts (password {DEMO_PASSWORD!r}) include secretariat@{DEMO_DOMAIN}, "
                   f"norad@{DEMO_DOMAIN} and mission.bdi@{DEMO_DOMAIN}; get an API token with "
                   f"`facility tokens create --email mission.bdi@{DEMO_DOMAIN}`")

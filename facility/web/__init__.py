@@ -11,6 +11,8 @@ Layout (docs/pages.md explains how to add a page for a role):
   referrals.py  referrals: the secretariat records, the committee reads, the State answers
   dialogue.py   progress updates, the State pages (/states/{code}), a partner's reports back
   funds.py      the funds OHCHR administers (/funds), their donors' figures (the secretariat)
+  library.py    the good-practice library: contributions, the secretariat's review, files
+  programmes.py the programmes directory, and those suggested next to a State's request
   todo.py       /todo: what awaits the signed-in account (where it lands after sign-in)
 Templates live in facility/templates/<audience>/, the stylesheet in facility/static/.
 """
@@ -33,7 +35,9 @@ from facility.web import (
     dialogue,
     expert,
     funds,
+    library,
     partner,
+    programmes,
     public,
     referrals,
     secretariat,
@@ -49,7 +53,8 @@ from facility.web.templating import render
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
                     committee.router, secretariat.router, expert.router, stories.router,
-                    todo.router, referrals.router, dialogue.router, funds.router]
+                    todo.router, referrals.router, dialogue.router, funds.router,
+                    library.router, programmes.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

@@ -7,23 +7,29 @@ body sent without one (chunked) is counted while it arrives and refused as soon 
 the limit. The application receives the body only once it is complete, so no route and no
 database transaction waits on a slow client.
 
-Limits: GraphQL documents 256 KB (facility.api.endpoint), forms 1 MB, and the secretariat's
-import upload `MAX_UPLOAD_BYTES` (a 20 MB file plus the form around it).
+Limits: GraphQL documents 256 KB (facility.api.endpoint), forms 1 MB, the secretariat's
+import upload `MAX_UPLOAD_BYTES` (a 20 MB file plus the form around it), and the library's
+uploads `MAX_LIBRARY_BYTES` (a 10 MB document plus its form).
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from facility.api.endpoint import MAX_BODY_BYTES as MAX_GRAPHQL_BYTES
+from facility.library.files import MAX_FILE_BYTES
 from facility.numbers import whole_number
 from facility.web.secretariat import MAX_IMPORT_BYTES
 
 MAX_FORM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = MAX_IMPORT_BYTES + MAX_FORM_BYTES
 UPLOAD_PATHS = frozenset({"/secretariat/imports"})
+MAX_LIBRARY_BYTES = MAX_FILE_BYTES + MAX_FORM_BYTES
+LIBRARY_UPLOAD = re.compile(r"/library/(new|\d{1,11}/edit)")
 BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
@@ -33,6 +39,8 @@ def limit_for(path: str) -> int:
         return MAX_GRAPHQL_BYTES
     if path in UPLOAD_PATHS:
         return MAX_UPLOAD_BYTES
+    if LIBRARY_UPLOAD.fullmatch(path):
+        return MAX_LIBRARY_BYTES
     return MAX_FORM_BYTES
 
 

@@ -113,6 +113,10 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "control_character": _("%(field)s: remove the control characters."),
         "bidi_control": _("%(field)s: remove the text direction override characters "
                           "(such as U+202E)."),
+        "file_type": _("%(field)s: choose a PDF, Word, Excel, PowerPoint or OpenDocument file "
+                       "without macros, of at most 10 MB."),
+        "file_or_link": _("%(field)s: give either a file or a link."),
+        "known_sdg_target": _("%(field)s: use SDG target codes, such as 16.3."),
         "reused_with_other_input": _("This form was already sent with other content. Open the "
                                      "form again to make another."),
     }

@@ -106,4 +106,16 @@ LABELS.update({
     # fields of a request a procedure may make required
     "BARRIER": N_("What stands in the way"),
     "FOCAL_POINT": N_("Focal point"),
+    # the good-practice library: kinds of resource and the review
+    "TRAINING_MATERIAL": N_("Training material"),
+    "CASE_STUDY": N_("Case study"),
+    "GUIDANCE": N_("Guidance"),
+    "LESSONS_LEARNED": N_("Lessons learned"),
+    "RETURNED": N_("Returned to its contributor"),
+})
+LABELS.update({
+    # the programmes directory: kinds of agency
+    "REGIONAL": N_("Regional agency"),
+    "MULTILATERAL": N_("Multilateral agency"),
+    "BILATERAL": N_("Bilateral donor"),
 })

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from facility.auth.models import Partner
 from facility.db import reading_only
+from facility.library.service import published_by_story
 from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import OfferKind, OfferStatus
@@ -105,6 +106,8 @@ def success_stories(request: Request, db: SessionDep, page: str | None = None) -
     return render(request, "public/stories.html", {
         "stories": [contents[s.id] for s in rows],  # type: ignore[index]
         "pages": Pages(number, STORIES_PAGE_SIZE, total, {}),
+        # The case studies the library made of them (published only, as the page is public).
+        "in_library": published_by_story(db, [s.id for s in rows]),  # type: ignore[misc]
     })
 
 

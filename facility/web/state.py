@@ -29,6 +29,7 @@ from facility.errors import Conflict, PermissionDenied, StaleVersion, Validation
 from facility.needs import service as needs
 from facility.numbers import whole_number, whole_numbers
 from facility.offers import service as offers
+from facility.programmes.service import suggestions as programme_suggestions
 from facility.reference.models import MechanismType, Recommendation, RecommendationResponse, Theme
 from facility.reference.search import (
     recommendation_themes,
@@ -386,21 +387,23 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
     partners = {p.id: p.name for p in db.exec(select(Partner).where(
         col(Partner.id).in_({o.partner_id for o in offer_rows.values()})))} if offer_rows else {}
     linked = recommendations_by_id(db, ids)
+    themes = requests.themes_by_request(db, [found.id])[found.id]
     return render(request, "state/request.html", {
         "item": found, "recommendations": linked,
         # Before submission, what screening would refuse (a NOTED recommendation, say).
         "warnings": foreseen_failures(db, found, linked)
         if found.status in lifecycle.SUBMITTABLE else [],
-        "themes": requests.themes_by_request(db, [found.id])[found.id],
+        "themes": themes,
         "screening": latest_screening(db, actor=actor, request=found),
         "proposals": rows, "offers": offer_rows, "partners": partners,
         # A State may not see the experts' names: the offers it holds are all there is to name.
         "names": Names(offers={pk: o.title for pk, o in offer_rows.items()}),
         "editable": found.status in lifecycle.EDITABLE,
         "submittable": found.status in lifecycle.SUBMITTABLE,
-        "procedure_version": criteria_rules.in_force(db).version,
         "withdrawable": found.status in lifecycle.WITHDRAWABLE,
         "APPROVED": ProposalStatus.APPROVED, "errors": errors or [], "notice": notice,
+        # Programmes of other agencies and donors whose rules fit it, and where it applied.
+        "programmes": programme_suggestions(db, found, themes),
     }, status_code=status_code)
 
 
@@ -413,7 +416,8 @@ def request_page(request: Request, db: SessionDep, actor: StateActor, request_id
                "withdrawn": _("The request is withdrawn."),
                "discarded": _("The draft is discarded. It was never submitted: nobody else saw it."),
                "confirmed": _("You confirmed the proposal."),
-               "declined": _("You declined the proposal.")}
+               "declined": _("You declined the proposal."),
+               "applied": _("Recorded: your State applied to the programme.")}
     notice = notices["saved"] if saved else notices.get(done or "")
     return _request_page(request, db, actor, found, notice=notice)
 

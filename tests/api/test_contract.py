@@ -27,6 +27,8 @@ from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_in
 from tests.api.test_application_procedures import PROCEDURE_OPERATIONS
 from tests.dialogue.test_progress_updates import DIALOGUE_OPERATIONS
 from tests.dialogue.test_referrals import REFERRAL_OPERATIONS
+from tests.library.test_library import LIBRARY_OPERATIONS
+from tests.programmes.test_programmes import PROGRAMME_OPERATIONS
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
 from tests.follow_up.test_deployments import DEPLOYMENT_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
@@ -307,7 +309,7 @@ def test_every_operation_has_a_scenario():
                | COORDINATION_OPERATIONS | DEMAND_OPERATIONS | STORY_OPERATIONS
                | STATISTICS_OPERATIONS | NOTIFICATION_OPERATIONS | DEPLOYMENT_OPERATIONS
                | REFERRAL_OPERATIONS | DIALOGUE_OPERATIONS | FUND_OPERATIONS
-               | PROCEDURE_OPERATIONS)
+               | PROCEDURE_OPERATIONS | LIBRARY_OPERATIONS | PROGRAMME_OPERATIONS)
     assert covered == set(OPERATION_NAMES), (
         "graphql/operations and the scenarios differ: add a scenario for each new document "
         f"(missing: {sorted(set(OPERATION_NAMES) - covered)}; "

@@ -151,7 +151,8 @@ def serve_seeded_app(directory: Path) -> Iterator[LiveServer]:
     url = f"sqlite:///{directory / 'facility.db'}"
     people = _seed(url)
     port = _free_port()
-    app = create_app(Settings(database_url=url, env="development", secret_key="browser-tests-" + "k" * 32),
+    app = create_app(Settings(database_url=url, env="development", secret_key="browser-tests-" + "k" * 32,
+                              storage_dir=str(directory / "files")),
                      demo=True)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

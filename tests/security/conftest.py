@@ -30,6 +30,8 @@ from tests.api.helpers import offer_input, operation, request_input
 from tests.conftest import GraphQLClient
 from tests.security.world_dialogue import build_dialogue
 from tests.security.world_funds import build_funds
+from tests.security.world_library import build_library
+from tests.security.world_programmes import build_programmes
 from tests.security.world_stories import build_stories
 
 YEAR = date.today().year + 1
@@ -219,6 +221,8 @@ def _build(session: Session, gql: GraphQLClient) -> World:
     build_stories(session, ids)
     build_dialogue(session, ids)
     build_funds(session, ids)
+    build_library(session, ids)
+    build_programmes(session, ids)
 
     clients = {"anonymous": gql, "STATE": kenya, "PARTNER": norad, "EXPERT": expert,
                "COMMITTEE": members["AFRICAN"], "EX_COMMITTEE": former,

@@ -22,6 +22,8 @@ from tests.api.helpers import YEAR, offer_input, operation, request_input
 from tests.security.conftest import ROLES, World, snapshot
 from tests.security.world_dialogue import dialogue_probe, dialogue_variables
 from tests.security.world_funds import funds_probe, funds_variables
+from tests.security.world_library import library_probe, library_variables
+from tests.security.world_programmes import programme_probe, programme_variables
 from tests.security.world_stories import story_probe, story_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +163,10 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
     if (variables := dialogue_variables(ids, name, target)) is not None:
         return variables
     if (variables := funds_variables(ids, name, target)) is not None:
+        return variables
+    if (variables := library_variables(ids, name, target)) is not None:
+        return variables
+    if (variables := programme_variables(ids, name, target)) is not None:
         return variables
     raise AssertionError(f"no variables for {name}")
 
@@ -338,6 +344,10 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return answer
     if (answer := funds_probe(ids, q, name, target)) is not None:
         return answer
+    if (answer := library_probe(ids, q, name, target)) is not None:
+        return answer
+    if (answer := programme_probe(ids, q, name, target)) is not None:
+        return answer
     expert_id = ids[f"{target}_experts"][0]
     if name == "proposal.experts.personal":
         p = q(f"query($id: ID!) {{ p: proposal(id: $id) {{ {TEAM} }} }}", id=tid)["p"]
@@ -378,7 +388,7 @@ def _probe(w: World, client, name: str, target: str) -> str:
 READS_OF_ONE = {"recommendation", "request", "offer", "expert", "screening", "optimiserRun",
                 "proposal", "engagement", "followUpReport", "followUpCompliance", "supportMap",
                 "unmetDemand", "successStory", "needsAssessment", "referral", "progressUpdate",
-                "fund"}
+                "resource", "fund", "programme", "programmesForRequest"}
 REFUSAL = re.compile(r"refused (?P<op>\w+(?:\.\w+)?)(?:\(id (?:\d+|invalid)\))? for "
                      r"(?P<who>anonymous|[A-Z]+#\d+): (?P<kind>NotFound|PermissionDenied)")
 
