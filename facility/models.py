@@ -13,7 +13,7 @@ from facility.engagements.models import (
     EngagementExpert,
     FollowUpReport,
 )
-from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
+from facility.experts.models import Expert, ExpertAvailability, ExpertCheck, ExpertTheme
 from facility.idempotency import IdempotencyRecord
 from facility.jobs import Job
 from facility.notifications.models import Notification
@@ -60,6 +60,7 @@ __all__ = [
     "EngagementExpert",
     "Expert",
     "ExpertAvailability",
+    "ExpertCheck",
     "ExpertTheme",
     "FollowUpReport",
     "IdempotencyRecord",

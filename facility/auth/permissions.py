@@ -140,6 +140,12 @@ def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
     return False
 
 
+def can_record_readiness(actor: Actor | None, expert: Expert) -> bool:
+    """A person's notice period and checks are attested by the partner that nominated them
+    (it verified them); not by the person, nor by any other partner."""
+    return is_partner(actor) and expert.partner_id == actor.partner_id
+
+
 # Governance ---------------------------------------------------------------------------------
 
 

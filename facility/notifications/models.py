@@ -26,6 +26,12 @@ class NotificationKind(StrEnum):
     MOTION_OPEN = "MOTION_OPEN"  # a screening or vote is open: every member who may vote
     RUN_FINISHED = "RUN_FINISHED"  # an optimiser run ended DONE or FAILED: the secretariat
     REFERRAL_TO_ANSWER = "REFERRAL_TO_ANSWER"  # a situation is referred: the State concerned
+    # A readiness check of an expert on the ready roster expires in `offset_days` days, or has
+    # expired (offset 0): the nominating partner (facility/notifications/check_expiry.py).
+    CHECK_EXPIRING = "CHECK_EXPIRING"
+    CHECK_EXPIRED = "CHECK_EXPIRED"
+    # A request was marked urgent: every seated member (facility/requests/urgency.py).
+    REQUEST_URGENT = "REQUEST_URGENT"
 
 
 class Notification(SQLModel, table=True):
@@ -46,6 +52,8 @@ class Notification(SQLModel, table=True):
     story_id: int | None = Field(default=None, foreign_key="success_story.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="optimiser_run.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    expert_check_id: int | None = Field(default=None, foreign_key="expert_check.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="capacity_request.id", index=True)
     kind: NotificationKind = Field(sa_type=String(24))
     offset_days: int = Field(description="days before the due date; 0 for every notice but "
                                          "a report reminder")
