@@ -89,6 +89,14 @@ def ready_notice_hours(session: Session, on: date) -> dict[int, int]:
             if ready_on(e, checks.get(e.id, []), on)}  # type: ignore[arg-type]
 
 
+def of_partner(session: Session, partner_id: int, on: date) -> dict[int, Readiness]:
+    """The readiness of each person on a partner's roster (not erased) on day `on`."""
+    experts = list(session.exec(select(Expert).where(Expert.partner_id == partner_id,
+                                                     col(Expert.erased_at).is_(None))))
+    checks = checks_by_expert(session, [e.id for e in experts])  # type: ignore[misc]
+    return {e.id: readiness_of(e, checks.get(e.id, []), on) for e in experts}  # type: ignore[misc, arg-type]
+
+
 def deployable_counts(readiness: list[Readiness]) -> dict[int, int]:
     """For each notice level, how many of these people could deploy within it today (a
     person ready within 72 hours counts for two weeks and two months as well)."""

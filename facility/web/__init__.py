@@ -33,6 +33,7 @@ from facility.web import (
     expert,
     partner,
     public,
+    readiness,
     referrals,
     secretariat,
     state,
@@ -47,7 +48,7 @@ from facility.web.templating import render
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
                     committee.router, secretariat.router, expert.router, stories.router,
-                    todo.router, referrals.router, dialogue.router]
+                    todo.router, referrals.router, dialogue.router, readiness.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

@@ -31,6 +31,12 @@ LABELS: dict[str, str] = {
     "SECRETARIAT": N_("Secretariat"),
 }
 LABELS.update({
+    # readiness checks of the ready roster ("TRAINING" is above)
+    "REFERENCES": N_("References"),
+    "SECURITY_CLEARANCE": N_("Security clearance"),
+    "MEDICAL": N_("Medical check"),
+})
+LABELS.update({
     # published decisions
     "ELIGIBLE": N_("Request found eligible"),
     "INELIGIBLE": N_("Request found ineligible"),

@@ -23,6 +23,7 @@ from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
 from facility.engagements.models import DeploymentAnswerChoice, Engagement, EngagementStatus, ReportStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from facility.experts import readiness
 from facility.experts import service as experts
 from facility.experts.models import Seniority
 from facility.numbers import whole_number
@@ -325,7 +326,9 @@ def my_experts(request: Request, db: SessionDep, actor: PartnerActor, page: str 
     rows, total = experts.list_experts(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     ids = [e.id for e in rows]
     _ = gettext_for(request)
+    ready = readiness.of_partner(db, actor.partner_id, today())  # type: ignore[arg-type]
     return render(request, "partner/experts.html", {
+        "readiness_of": ready, "deployable": readiness.deployable_counts(list(ready.values())),
         "rows": rows, "themes_of": experts.themes_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "windows_of": experts.availability_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "pages": Pages(number, PAGE_SIZE, total, {}),
