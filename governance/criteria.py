@@ -78,6 +78,10 @@ class Matching(BaseModel):
 class Voting(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quorum: int = Field(3, ge=1, le=5, description="non-recused members who must vote")
+    # The urgent track (governance/urgency.py): a request marked urgent is to be screened
+    # within this many hours of its marking; the quorum rules stay the same.
+    urgent_decision_hours: int = Field(72, ge=12, le=720, description=(
+        "hours the committee has to decide the screening of a request marked urgent"))
 
 
 class CriteriaBody(BaseModel):

@@ -1,8 +1,9 @@
 """the ready roster, urgent requests and duty of care
 
-expert.notice_hours and the expert_check table (the ready roster); notification gains the
-check and the request a notice is about (rebuilt on SQLite as in 0027: no table references
-it).
+expert.notice_hours and the expert_check table (the ready roster); the urgent track's
+columns of capacity_request (added with plain ALTER TABLE, no foreign key, as in 0027);
+notification gains the check and the request a notice is about (rebuilt on SQLite as in
+0027: no table references it).
 
 Revision ID: 0029
 Revises: 0027
@@ -39,6 +40,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_expert_check")),
         sa.UniqueConstraint("expert_id", "kind", name=op.f("uq_expert_check_expert_id_kind")),
     )
+    # Plain ALTER TABLE, no foreign key on urgent_by_id: see 0027 on rebuilding capacity_request.
+    op.add_column("capacity_request", sa.Column("urgent", sa.Boolean(), nullable=False,
+                                                server_default=sa.false()))
+    op.add_column("capacity_request", sa.Column("urgent_reason", sa.Text(), nullable=True))
+    op.add_column("capacity_request", sa.Column("latest_start", sa.Date(), nullable=True))
+    op.add_column("capacity_request", sa.Column("urgent_by_id", sa.Integer(), nullable=True))
+    op.add_column("capacity_request", sa.Column("urgent_at", sa.DateTime(timezone=True),
+                                                nullable=True))
+    op.add_column("capacity_request", sa.Column("decide_by", sa.DateTime(timezone=True),
+                                                nullable=True))
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expert_check_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("request_id", sa.Integer(), nullable=True))
@@ -64,5 +75,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notification_expert_check_id"))
         batch_op.drop_column("request_id")
         batch_op.drop_column("expert_check_id")
+    for column in ("decide_by", "urgent_at", "urgent_by_id", "latest_start", "urgent_reason",
+                   "urgent"):
+        op.drop_column("capacity_request", column)
     op.drop_table("expert_check")
     op.drop_column("expert", "notice_hours")

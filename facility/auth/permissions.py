@@ -74,6 +74,12 @@ def can_change_request(actor: Actor | None, request: CapacityRequest) -> bool:
     return can_file_requests(actor) and request.state_code == actor.state_code  # type: ignore[union-attr]
 
 
+def can_mark_urgent(actor: Actor | None, request: CapacityRequest) -> bool:
+    """The urgent track (governance/urgency.py): the requesting State, or the secretariat for
+    OHCHR's own needs (it records the State's consent)."""
+    return can_change_request(actor, request) or is_secretariat(actor)
+
+
 # Offers -------------------------------------------------------------------------------------
 
 def offer_visibility(actor: Actor | None) -> ColumnElement[bool]:

@@ -292,6 +292,16 @@ def _record_expert_check(s: Scenario) -> dict:
     return data
 
 
+def _mark_request_urgent(s: Scenario) -> dict:
+    request = s.submitted_request()
+    data = run(s.kenya, "MarkRequestUrgent", id=request["id"], latestStart=f"{YEAR}-04-01",
+               reason="Detentions reported this week; the inquiry cannot wait.")
+    marked = data["result"]["request"]
+    assert (marked["urgent"], marked["latestStart"]) == (True, f"{YEAR}-04-01")
+    assert marked["decideBy"] is not None
+    return data
+
+
 # One scenario per document in graphql/operations: {operation name: what runs it}.
 SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
@@ -319,6 +329,7 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "SetExpertConsent": _set_expert_consent,
     "SetExpertReadiness": _set_expert_readiness,
     "RecordExpertCheck": _record_expert_check,
+    "MarkRequestUrgent": _mark_request_urgent,
 }
 
 

@@ -110,6 +110,9 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"id": ids[target]}
     if name in ("withdrawRequest", "declineProposal"):
         return {"id": ids[target], "reason": "Refused in the permission matrix"}
+    if name == "markRequestUrgent":
+        return {"id": ids[target], "reason": "Urgent in the permission matrix",
+                "latestStart": f"{YEAR}-04-01", "stateConsent": True}
     if name == "createOffer":
         return {"input": offer_input()}
     if name == "updateOffer":

@@ -1,0 +1,106 @@
+"""The urgent track: a State (or the secretariat, with the State's consent) marks a submitted
+request urgent; the committee is notified and has the criteria's deadline to decide; the
+optimiser serves it from ready experts whose notice lets them start in time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from facility.ids import decode_id
+from facility.notifications.models import Notification, NotificationKind
+from facility.requests.models import CapacityRequest
+from tests.api.helpers import YEAR, request_input
+from tests.governance_api.conftest import World
+
+REASON = "Mass arrests reported this week; the inquiry cannot wait."
+
+
+def _submitted(w: World, recs, client=None) -> dict:
+    client = client or w.kenya
+    made = w.op(client, "CreateRequest", input=request_input(
+        [recs["TEST-KEN-1"]], title="Urgent inquiry support"))["result"]["request"]
+    w.op(client, "SubmitRequest", id=made["id"])
+    return made
+
+
+def _mark(w: World, client, request_id: str, **overrides) -> dict:
+    variables = {"id": request_id, "reason": REASON, "latestStart": f"{YEAR}-04-01", **overrides}
+    return w.op(client, "MarkRequestUrgent", **variables)["result"]
+
+
+def test_the_state_marks_its_request_urgent_and_the_committee_is_told(world: World, recs, db_session):
+    request = _submitted(world, recs)
+    marked = _mark(world, world.kenya, request["id"])
+    assert marked["__typename"] == "RequestPayload", marked
+    shown = marked["request"]
+    assert (shown["urgent"], shown["latestStart"], shown["urgentReason"]) == (
+        True, f"{YEAR}-04-01", REASON)
+    assert shown["status"] == "SUBMITTED"  # the screening's path is unchanged
+    row = db_session.get(CapacityRequest, decode_id("CapacityRequest", request["id"]))
+    # The default criteria give the committee 72 hours from the marking.
+    decide_by = datetime.fromisoformat(shown["decideBy"])
+    assert decide_by - row.urgent_at.replace(tzinfo=decide_by.tzinfo) == timedelta(hours=72)
+    notices = db_session.exec(select(Notification).where(
+        Notification.kind == NotificationKind.REQUEST_URGENT)).all()
+    assert len(notices) == 5 and {n.request_id for n in notices} == {row.id}  # each seated member
+    assert "Urgent request" in notices[0].subject and REASON not in notices[0].body
+
+    again = _mark(world, world.kenya, request["id"])
+    assert again["__typename"] == "Conflict" and "already" in again["message"]
+
+
+def test_bad_urgent_marks_name_the_field_and_change_nothing(world: World, recs, db_session):
+    request = _submitted(world, recs)
+    for overrides, field, rule in (
+        ({"reason": "soon"}, "reason", "required"),
+        ({"latestStart": "2020-01-01"}, "latestStart", "future"),
+        ({"latestStart": f"{YEAR}-12-01"}, "latestStart", "in_window"),  # window ends 30 Sept
+    ):
+        refused = _mark(world, world.kenya, request["id"], **overrides)
+        assert refused["__typename"] == "ValidationError", refused
+        assert (refused["field"], refused["rule"]) == (field, rule)
+    stale = _mark(world, world.kenya, request["id"], expectedVersion=99)
+    assert stale["__typename"] == "Conflict"
+    row = db_session.get(CapacityRequest, decode_id("CapacityRequest", request["id"]))
+    assert not row.urgent and row.decide_by is None
+    assert not db_session.exec(select(Notification).where(
+        Notification.kind == NotificationKind.REQUEST_URGENT)).all()
+
+
+def test_the_secretariat_marks_only_with_the_states_consent(world: World, recs, db_session):
+    request = _submitted(world, recs)
+    refused = _mark(world, world.secretariat, request["id"])
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "stateConsent")
+    marked = _mark(world, world.secretariat, request["id"], stateConsent=True)
+    assert marked["request"]["urgent"] is True
+    # The State hears of it too, as well as the five members.
+    assert len(db_session.exec(select(Notification).where(
+        Notification.kind == NotificationKind.REQUEST_URGENT)).all()) == 6
+
+
+def test_only_the_requesting_state_or_the_secretariat_and_only_before_screening(world: World, recs):
+    request = _submitted(world, recs)
+    assert _mark(world, world.ghana, request["id"])["__typename"] == "NotFound"
+    assert _mark(world, world.norad, request["id"])["__typename"] == "PermissionDenied"
+    assert _mark(world, world.members["APG"], request["id"])["__typename"] == "PermissionDenied"
+    draft = world.op(world.kenya, "CreateRequest", input=request_input(
+        [recs["TEST-KEN-1"]]))["result"]["request"]
+    assert _mark(world, world.kenya, draft["id"])["__typename"] == "Conflict"
+
+
+def test_the_deadline_comes_from_the_criteria_in_force(world: World, recs, db_session):
+    from governance.models import CriteriaSet, CriteriaStatus
+
+    criteria = db_session.exec(select(CriteriaSet).where(
+        CriteriaSet.status == CriteriaStatus.IN_FORCE)).one()
+    criteria.body = {**criteria.body, "voting": {**criteria.body["voting"],
+                                                 "urgent_decision_hours": 24}}
+    db_session.add(criteria)
+    db_session.flush()
+    request = _submitted(world, recs)
+    shown = _mark(world, world.kenya, request["id"])["request"]
+    row = db_session.get(CapacityRequest, decode_id("CapacityRequest", request["id"]))
+    decide_by = datetime.fromisoformat(shown["decideBy"])
+    assert decide_by - row.urgent_at.replace(tzinfo=decide_by.tzinfo) == timedelta(hours=24)
