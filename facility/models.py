@@ -9,6 +9,7 @@ from facility.dialogue.models import ProgressUpdate, StatePageConsent
 from facility.engagements.models import (
     DeploymentAnswer,
     Engagement,
+    EngagementCareItem,
     EngagementChange,
     EngagementExpert,
     FollowUpReport,
@@ -56,6 +57,7 @@ __all__ = [
     "CriteriaSet",
     "DeploymentAnswer",
     "Engagement",
+    "EngagementCareItem",
     "EngagementChange",
     "EngagementExpert",
     "Expert",

@@ -20,6 +20,7 @@ from facility.timeutil import utcnow
 from governance.committee import require_member
 from governance.lifecycles import CRITERIA
 from governance.models import CriteriaSet, CriteriaStatus, MotionKind, motion_open_for
+from matching.instance import DEFAULT_EVALUATION_FLOOR
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -66,6 +67,10 @@ class Matching(BaseModel):
     group_floor_share: dict[str, Share] = Field(
         default_factory=lambda: dict.fromkeys(GROUP_CODES, 0.3))
     fairness_penalty: int = Field(400, ge=0)
+    # Evaluations of past deployments (matching/instance.py): 0 leaves them out; an expert never
+    # evaluated counts as `evaluation_floor` percent, so that new experts still get deployed.
+    evaluation_weight: int = Field(0, ge=0, le=1000)
+    evaluation_floor: int = Field(DEFAULT_EVALUATION_FLOOR, ge=0, le=100)
 
     @model_validator(mode="after")
     def _known_groups(self) -> Matching:

@@ -2,7 +2,8 @@
 
 expert.notice_hours and the expert_check table (the ready roster); the urgent track's
 columns of capacity_request (added with plain ALTER TABLE, no foreign key, as in 0027);
-notification gains the check and the request a notice is about (rebuilt on SQLite as in
+the engagement_care_item table (the duty-of-care checklist); notification gains the check
+and the request a notice is about (rebuilt on SQLite as in
 0027: no table references it).
 
 Revision ID: 0029
@@ -50,6 +51,18 @@ def upgrade() -> None:
                                                 nullable=True))
     op.add_column("capacity_request", sa.Column("decide_by", sa.DateTime(timezone=True),
                                                 nullable=True))
+    op.create_table(
+        "engagement_care_item",
+        sa.Column("engagement_id", sa.Integer(), nullable=False),
+        sa.Column("item", sa.String(length=24), nullable=False),
+        sa.Column("done_by_id", sa.Integer(), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["engagement.id"], ondelete="CASCADE",
+                                name=op.f("fk_engagement_care_item_engagement_id_engagement")),
+        sa.ForeignKeyConstraint(["done_by_id"], ["account.id"],
+                                name=op.f("fk_engagement_care_item_done_by_id_account")),
+        sa.PrimaryKeyConstraint("engagement_id", "item", name=op.f("pk_engagement_care_item")),
+    )
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expert_check_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("request_id", sa.Integer(), nullable=True))
@@ -75,6 +88,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notification_expert_check_id"))
         batch_op.drop_column("request_id")
         batch_op.drop_column("expert_check_id")
+    op.drop_table("engagement_care_item")
     for column in ("decide_by", "urgent_at", "urgent_by_id", "latest_start", "urgent_reason",
                    "urgent"):
         op.drop_column("capacity_request", column)

@@ -246,6 +246,15 @@ def can_record_engagement_progress(session, actor: Actor | None, engagement) -> 
     return False
 
 
+def can_record_duty_of_care(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """The duty-of-care checklist: the partner whose offer funds the engagement (it deploys
+    the team and answers for their safety)."""
+    if not is_partner(actor):
+        return False
+    offer = session.get(Offer, engagement.offer_id)
+    return offer is not None and offer.partner_id == actor.partner_id
+
+
 def can_complete_without_acceptances(actor: Actor | None) -> bool:
     """Completing an engagement whose experts have not all accepted, with a reason: the
     secretariat only (lifecycle.check_step)."""

@@ -37,6 +37,14 @@ LABELS.update({
     "MEDICAL": N_("Medical check"),
 })
 LABELS.update({
+    # the duty-of-care checklist of an engagement (CareItem, prefixed: its names are shared)
+    "CARE_BRIEFING": N_("Briefing of the team"),
+    "CARE_SECURITY_CLEARANCE": N_("Security clearance"),
+    "CARE_INSURANCE": N_("Insurance"),
+    "CARE_VISAS": N_("Visas"),
+    "CARE_MEDICAL": N_("Medical clearance"),
+})
+LABELS.update({
     # published decisions
     "ELIGIBLE": N_("Request found eligible"),
     "INELIGIBLE": N_("Request found ineligible"),

@@ -4,14 +4,15 @@ optimiser serves it from ready experts whose notice lets them start in time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
 from facility.ids import decode_id
 from facility.notifications.models import Notification, NotificationKind
 from facility.requests.models import CapacityRequest
-from tests.api.helpers import YEAR, request_input
+from facility.timeutil import today
+from tests.api.helpers import YEAR, offer_input, request_input
 from tests.governance_api.conftest import World
 
 REASON = "Mass arrests reported this week; the inquiry cannot wait."
@@ -104,3 +105,81 @@ def test_the_deadline_comes_from_the_criteria_in_force(world: World, recs, db_se
     row = db_session.get(CapacityRequest, decode_id("CapacityRequest", request["id"]))
     decide_by = datetime.fromisoformat(shown["decideBy"])
     assert decide_by - row.urgent_at.replace(tzinfo=decide_by.tzinfo) == timedelta(hours=24)
+
+
+def _expert(w: World, nationality: str, *, notice: int | None, medical_expires: date,
+            languages: tuple[str, ...] = ("en", "sw")) -> str:
+    start = today()
+    made = w.op(w.norad, "NominateExpert", input={
+        "name": f"Expert from {nationality}", "email": f"ready.{nationality.lower()}@example.org",
+        "nationality": nationality, "themes": ["Justice"], "languages": list(languages),
+        "availability": [{"start": start.isoformat(), "end": (start + timedelta(days=365)).isoformat()}],
+        "consentGiven": True})["result"]["expert"]
+    if notice is not None:
+        w.op(w.norad, "SetExpertReadiness", id=made["id"], input={"noticeHours": notice})
+    for kind in ("TRAINING", "REFERENCES", "SECURITY_CLEARANCE", "MEDICAL"):
+        expires = medical_expires if kind == "MEDICAL" else start + timedelta(days=300)
+        checked = w.op(w.norad, "RecordExpertCheck", id=made["id"], input={
+            "kind": kind, "verifiedOn": (start - timedelta(days=400)).isoformat(),
+            "expiresOn": expires.isoformat()})["result"]
+        assert checked["__typename"] == "ExpertPayload", checked
+    return made["id"]
+
+
+def test_an_urgent_request_is_proposed_from_a_ready_expert_whose_notice_fits(world: World, recs):
+    w, start = world, today()
+    good = start + timedelta(days=200)
+    # The ready expert fits less well (one of the request's two languages): only the urgent
+    # track's rules make it the one proposed.
+    ready = _expert(w, "BRA", notice=72, medical_expires=good, languages=("en",))
+    _expert(w, "FRA", notice=1440, medical_expires=good)  # ready, but two months' notice
+    _expert(w, "POL", notice=72, medical_expires=start - timedelta(days=1))  # a check expired
+    _expert(w, "ARG", notice=None, medical_expires=good)  # not on the ready roster
+    w.op(w.norad, "PublishOffer", id=w.op(w.norad, "CreateOffer", input=offer_input(
+        themes=["Justice"], eligibleGroups=None, windowStart=start.isoformat()))["result"]["offer"]["id"])
+    request = w.op(w.kenya, "CreateRequest", input=request_input(
+        [recs["TEST-KEN-1"]], expertsNeeded=1, windowStart=(start + timedelta(days=5)).isoformat(),
+        windowEnd=(start + timedelta(days=200)).isoformat()))["result"]["request"]
+    w.op(w.kenya, "SubmitRequest", id=request["id"])
+    latest = start + timedelta(days=10)
+    marked = _mark(w, w.kenya, request["id"], latestStart=latest.isoformat())
+    assert marked["__typename"] == "RequestPayload", marked
+
+    # The committee screens it as any other (the quorum unchanged), before the deadline.
+    motion = w.op(w.secretariat, "OpenScreening", requestId=request["id"])["result"]["screening"]["motion"]
+    for group in ("APG", "EEG", "GRULAC"):
+        w.op(w.members[group], "CastVote", motionId=motion["id"], choice="APPROVE")
+    decided = w.op(w.secretariat, "DecideMotion", motionId=motion["id"])["result"]
+    assert decided["motion"]["status"] == "PASSED"
+
+    started = w.op(w.secretariat, "StartOptimiserRun", timeLimit=5)["result"]
+    run = w.op(w.secretariat, "OptimiserRun", id=started["run"]["id"])["optimiserRun"]
+    assert run["status"] == "DONE", run
+    [proposal] = run["proposals"]
+    assert proposal["request"]["id"] == request["id"]
+    assert [e["id"] for e in proposal["experts"]] == [ready]
+
+
+def test_the_instance_carries_urgency_readiness_and_evaluation_criteria(world: World, recs, db_session):
+    from governance.criteria import CriteriaBody
+    from governance.runs import build_instance
+
+    w, start = world, today()
+    ready = _expert(w, "BRA", notice=336, medical_expires=start + timedelta(days=30))
+    expired = _expert(w, "POL", notice=72, medical_expires=start + timedelta(days=3))
+    request = _submitted(w, recs)
+    _mark(w, w.kenya, request["id"])
+    row = db_session.get(CapacityRequest, decode_id("CapacityRequest", request["id"]))
+    row.status = "ELIGIBLE"  # as a passed screening leaves it
+    db_session.add(row)
+    db_session.flush()
+    body = CriteriaBody.model_validate({"matching": {"evaluation_weight": 20, "evaluation_floor": 60}})
+    # On the run's day, three days on, the second expert's medical check has expired.
+    document, _held, _left = build_instance(db_session, body, as_of=start + timedelta(days=3))
+    assert (document["criteria"]["evaluation_weight"], document["criteria"]["evaluation_floor"]) == (20, 60)
+    [r] = document["requests"]
+    assert (r["urgent"], r["latest_start"]) == (True, f"{YEAR}-04-01")
+    notice = {e["id"]: e.get("notice_hours") for e in document["experts"]}
+    assert notice == {f"E{decode_id('Expert', ready)}": 336, f"E{decode_id('Expert', expired)}": None}
+    plain, _h, _l = build_instance(db_session, CriteriaBody(), as_of=start)
+    assert "evaluation_weight" not in plain["criteria"] and "evaluation_floor" not in plain["criteria"]

@@ -152,6 +152,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"timeLimit": 2}
     if name == "recordEngagementProgress":
         return {"id": ids[target], "status": "IN_PROGRESS"}
+    if name == "recordDutyOfCare":
+        return {"id": ids[target], "items": ["BRIEFING"], "done": True}
     if name == "amendEngagement":
         return {"id": ids[target], "input": {"reason": "Moved by the matrix",
                                              "end": f"{YEAR}-04-30"}}
