@@ -129,6 +129,7 @@ def test_notices_before_a_check_expires_go_once_to_the_partner(norad, nominee, d
     assert "Amina" not in notice.subject + notice.body and "medical" in notice.subject
     mine = run(norad, "Notifications")["notifications"]
     assert mine["totalCount"] == 3
+    assert {e["node"]["expert"]["id"] for e in mine["edges"]} == {nominee["id"]}
 
 
 def test_the_worker_schedules_check_notices_once_a_day(db_session, migrated_engine):

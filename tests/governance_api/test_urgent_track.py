@@ -48,6 +48,10 @@ def test_the_state_marks_its_request_urgent_and_the_committee_is_told(world: Wor
     assert len(notices) == 5 and {n.request_id for n in notices} == {row.id}  # each seated member
     assert "Urgent request" in notices[0].subject and REASON not in notices[0].body
 
+    told = world.op(world.members["APG"], "Notifications")["notifications"]["edges"]
+    [urgent] = [e["node"] for e in told if e["node"]["kind"] == "REQUEST_URGENT"]
+    assert urgent["request"] == {"id": request["id"], "urgent": True, "decideBy": shown["decideBy"]}
+
     again = _mark(world, world.kenya, request["id"])
     assert again["__typename"] == "Conflict" and "already" in again["message"]
 
