@@ -41,3 +41,21 @@ def test_the_state_marks_urgent_and_everyone_sees_the_clock(browser, world: Worl
     motion = browser.get(f"/committee/motions/{world.screening_motion.id}").text
     assert "The mission must start by March 1, 2027." in motion
     assert db_session.get(CapacityRequest, request.id).decide_by is not None
+
+
+def test_the_secretariat_marks_urgent_only_recording_the_states_consent(browser, world: World,
+                                                                         db_session):
+    request = world.kenya_request
+    browser.sign_in(world.secretariat.email)
+    action = f"/secretariat/requests/{request.id}/urgent"
+    form = {"reason": REASON, "latestStart": "2027-03-01"}
+    refused = browser.submit("/secretariat", action, form)
+    assert refused.status_code == 422
+    assert "only with the consent of the State concerned" in refused.text
+    db_session.refresh(request)
+    assert not request.urgent
+    marked = browser.submit("/secretariat", action, {**form, "stateConsent": "yes"})
+    assert marked.status_code == 303
+    assert "The committee decides its screening by" in browser.get("/secretariat").text
+    db_session.refresh(request)
+    assert request.urgent and request.urgent_by_id == world.secretariat.id
