@@ -11,6 +11,8 @@
 - RUN_FINISHED: an optimiser run ends DONE or FAILED (governance/runs.py); to the secretariat.
 - REFERRAL_TO_ANSWER: the secretariat records a referral (facility/referrals/service.py); to
   the accounts of the State concerned.
+- REQUEST_URGENT: a request is marked urgent (governance/urgency.py); to every seated member,
+  and to the State's accounts when the secretariat marked it.
 
 Only active accounts receive one. The step itself happens once (each is a change of status
 under a row lock), so its notice is queued once. Like the reminders, a message holds only
