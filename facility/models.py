@@ -9,11 +9,12 @@ from facility.dialogue.models import ProgressUpdate, StatePageConsent
 from facility.engagements.models import (
     DeploymentAnswer,
     Engagement,
+    EngagementCareItem,
     EngagementChange,
     EngagementExpert,
     FollowUpReport,
 )
-from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
+from facility.experts.models import Expert, ExpertAvailability, ExpertCheck, ExpertTheme
 from facility.funds.models import Fund, FundContribution
 from facility.idempotency import IdempotencyRecord
 from facility.jobs import Job
@@ -59,10 +60,12 @@ __all__ = [
     "CriteriaSet",
     "DeploymentAnswer",
     "Engagement",
+    "EngagementCareItem",
     "EngagementChange",
     "EngagementExpert",
     "Expert",
     "ExpertAvailability",
+    "ExpertCheck",
     "ExpertTheme",
     "FollowUpReport",
     "Fund",

@@ -1,8 +1,9 @@
 """`facility worker`: the process that does the background work the web only enqueues.
 
 It claims jobs from the queue (facility/jobs.py) one at a time and runs each kind's domain
-function: optimiser runs (with their unmet-demand analysis) and the daily follow-up
-reminders. Between jobs it keeps house: it fails optimiser runs whose worker died
+function: optimiser runs (with their unmet-demand analysis), the daily follow-up
+reminders and the daily notices before readiness checks expire. Between jobs it keeps
+house: it fails optimiser runs whose worker died
 (governance/run_claims.py), puts back in the queue the jobs of a worker that stopped beating,
 schedules the day's reminders once the configured hour has passed (no cron: of several
 workers, exactly one enqueues them, under a named lock), and e-mails the notices not sent yet
@@ -32,6 +33,7 @@ import facility.models  # noqa: F401  (every table: the handlers' foreign keys r
 from facility import jobs, locking
 from facility.config import Settings
 from facility.db import unit_of_work
+from facility.notifications.check_expiry import queue_check_notices
 from facility.notifications.flows import run_reminders
 from facility.notifications.mail import Smtp, deliver_pending
 from facility.timeutil import today, utcnow
@@ -39,6 +41,7 @@ from governance import run_claims, runs
 
 log = logging.getLogger("facility.worker")
 REMINDERS = "reminders"
+CHECK_NOTICES = "check_notices"  # notices before readiness checks expire, once a day
 HEARTBEAT = 15.0  # seconds between a running job's heartbeats
 STALE_AFTER = timedelta(minutes=2)  # a job not beating for this long lost its worker
 
@@ -60,7 +63,14 @@ def _reminders(open_session: OpenSession, settings: Settings, _payload: dict[str
     log.info("reminders of %s: %d notices queued", report.on, len(report.queued))
 
 
-HANDLERS: dict[str, Handler] = {runs.JOB_KIND: _optimiser_run, REMINDERS: _reminders}
+def _check_notices(open_session: OpenSession, _settings: Settings, _payload: dict[str, Any]) -> None:
+    with open_session() as session:
+        queued = queue_check_notices(session, on=today())
+    log.info("readiness check notices: %d checks noticed", len(queued))
+
+
+HANDLERS: dict[str, Handler] = {runs.JOB_KIND: _optimiser_run, REMINDERS: _reminders,
+                                CHECK_NOTICES: _check_notices}
 
 
 class Worker:
@@ -116,12 +126,15 @@ class Worker:
                 log.info("e-mail: %d sent, %d failed", delivery.sent, len(delivery.failed))
 
     def schedule_reminders(self) -> None:
-        """Enqueue today's reminders once the hour has come; once a day, whatever the workers."""
+        """Enqueue today's reminders and readiness check notices once the hour has come; once a
+        day each, whatever the workers (the job's key holds the day)."""
         if utcnow().hour < self.settings.reminders_hour:
             return
         with self.open_session() as session:
             locking.advisory_lock(session, "schedule-reminders")
-            jobs.enqueue(session, REMINDERS, key=f"{REMINDERS}:{today().isoformat()}")
+            day = today().isoformat()
+            jobs.enqueue(session, REMINDERS, key=f"{REMINDERS}:{day}")
+            jobs.enqueue(session, CHECK_NOTICES, key=f"{CHECK_NOTICES}:{day}")
             session.commit()
 
     def _beat(self) -> None:

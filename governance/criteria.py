@@ -23,6 +23,7 @@ from facility.validation import EARLIEST_DATE, LATEST_DATE
 from governance.committee import require_member
 from governance.lifecycles import CRITERIA
 from governance.models import CriteriaSet, CriteriaStatus, MotionKind, motion_open_for
+from matching.instance import DEFAULT_EVALUATION_FLOOR
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -69,6 +70,10 @@ class Matching(BaseModel):
     group_floor_share: dict[str, Share] = Field(
         default_factory=lambda: dict.fromkeys(GROUP_CODES, 0.3))
     fairness_penalty: int = Field(400, ge=0)
+    # Evaluations of past deployments (matching/instance.py): 0 leaves them out; an expert never
+    # evaluated counts as `evaluation_floor` percent, so that new experts still get deployed.
+    evaluation_weight: int = Field(0, ge=0, le=1000)
+    evaluation_floor: int = Field(DEFAULT_EVALUATION_FLOOR, ge=0, le=100)
 
     @model_validator(mode="after")
     def _known_groups(self) -> Matching:
@@ -81,6 +86,10 @@ class Matching(BaseModel):
 class Voting(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quorum: int = Field(3, ge=1, le=5, description="non-recused members who must vote")
+    # The urgent track (governance/urgency.py): a request marked urgent is to be screened
+    # within this many hours of its marking; the quorum rules stay the same.
+    urgent_decision_hours: int = Field(72, ge=12, le=720, description=(
+        "hours the committee has to decide the screening of a request marked urgent"))
 
 
 class DocumentKind(StrEnum):

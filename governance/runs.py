@@ -1,11 +1,12 @@
 """Optimiser runs: the instance built from the database, the background run, its proposals.
 
-A run reads every eligible request, every published offer and every expert who consents to
-matching (facility.experts.consent), takes off it the capacity the matches agreed earlier hold
-(governance/carried.py; they are not judged again), and calls `matching.solve` under the
-criteria in force. Budgets are compared
-in one currency, so the run takes the requests and offers in `RUN_CURRENCY`; the others are
-reported as not considered.
+A run reads every eligible request (an urgent one with its latest start), every published
+offer and every expert who consents to matching (facility.experts.consent), with the notice
+period of those on the ready roster that day (facility.experts.readiness), takes off it the
+capacity the matches agreed earlier hold (governance/carried.py; they are not judged again),
+and calls `matching.solve` under the criteria in force. Budgets are compared in one currency,
+so the run takes the requests and offers in `RUN_CURRENCY`; the others are reported as not
+considered.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Partner
 from facility.errors import Conflict, NotFound, ValidationFailed
-from facility.experts import consent
+from facility.experts import consent, readiness
 from facility.experts.models import Expert, ExpertAvailability, ExpertTheme
 from facility.notifications import steps
 from facility.offers.models import Offer, OfferStatus, OfferTheme
@@ -48,6 +49,7 @@ from governance.models import (
     RunStatus,
 )
 from governance.motions import open_motion
+from matching.instance import DEFAULT_EVALUATION_FLOOR
 
 log = logging.getLogger("facility.optimiser")
 JOB_KIND = "optimiser_run"
@@ -144,9 +146,16 @@ def _by_key(rows: Iterator[tuple[int, str]]) -> dict[int, list[str]]:
 
 def criteria_record(criteria: CriteriaBody) -> dict[str, Any]:
     m = criteria.matching
-    return {"request_base_value": m.request_base_value, "weights": m.weights.model_dump(),
-            "team_min_groups": m.team_min_groups, "group_floor_share": m.group_floor_share,
-            "fairness_penalty": m.fairness_penalty}
+    record = {"request_base_value": m.request_base_value, "weights": m.weights.model_dump(),
+              "team_min_groups": m.team_min_groups, "group_floor_share": m.group_floor_share,
+              "fairness_penalty": m.fairness_penalty}
+    # Optional in the format: written only when the criteria set them (the defaults are the
+    # reader's own), so instances of criteria without them are unchanged.
+    if m.evaluation_weight:
+        record["evaluation_weight"] = m.evaluation_weight
+    if m.evaluation_floor != DEFAULT_EVALUATION_FLOOR:
+        record["evaluation_floor"] = m.evaluation_floor
+    return record
 
 
 def request_record(r: CapacityRequest, *, group: str, themes: list[str],
@@ -158,6 +167,9 @@ def request_record(r: CapacityRequest, *, group: str, themes: list[str],
         "budget": r.budget, "experts_needed": r.experts_needed, "priority": r.priority,
         "submitted": (r.submitted_at or r.created_at).date().isoformat(),
         "all_supported": all_supported,
+        # The urgent track (governance/urgency.py): served from the ready roster only.
+        **({"urgent": True, "latest_start": r.latest_start.isoformat()}
+           if r.urgent and r.latest_start is not None else {}),
     }
 
 
@@ -224,6 +236,9 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
             ExpertAvailability.expert_id.in_(expert_ids))):  # type: ignore[attr-defined]
         windows.setdefault(w.expert_id, []).append([w.start.isoformat(), w.end.isoformat()])
     experts = [e for e in experts if expert_themes.get(e.id) and windows.get(e.id)]
+    # The ready roster on the run's day (facility/experts/readiness.py): a notice period only
+    # for those whose every check holds on `as_of`; the others are not on it for this run.
+    ready = readiness.ready_notice_hours(session, as_of)
 
     document = {
         "format": "facility-matching/1",
@@ -239,6 +254,7 @@ def build_instance(session: Session, criteria: CriteriaBody, *, as_of: date,
             "themes": expert_themes[e.id], "languages": list(e.languages),
             "available": windows[e.id], "max_assignments": e.max_assignments,
             "conflicts": list(e.conflict_states),
+            **({"notice_hours": ready[e.id]} if e.id in ready else {}),
         } for e in experts],
     }
     held = carried.agreed(session, offer_ids={k: f"O{k}" for k in offers},

@@ -19,6 +19,7 @@ from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.auth.models import Account
+from facility.engagements import checklist
 from facility.engagements import models as engagement_models
 from facility.engagements.models import DeploymentAnswerChoice as DeploymentAnswerChoiceEnum
 from facility.errors import NotFound, PermissionDenied
@@ -29,6 +30,7 @@ from facility.offers.schema import OfferType
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
 from facility.requests.models import CapacityRequest
 from facility.requests.schema import CapacityRequestType
+from facility.timeutil import as_utc
 from governance import (
     carried,
     committee,
@@ -52,6 +54,8 @@ CriteriaStatus = strawberry.enum(models.CriteriaStatus)
 RunStatus = strawberry.enum(models.RunStatus)
 ProposalStatus = strawberry.enum(models.ProposalStatus)
 EngagementStatus = strawberry.enum(engagement_models.EngagementStatus)
+CareItem = strawberry.enum(engagement_models.CareItem, description=(
+    "an item of the duty-of-care checklist the funding partner completes before deployment"))
 
 
 def _pk(kind: str, id: strawberry.ID) -> int:
@@ -317,6 +321,13 @@ class ExpertAnswer:
         description="why they declined: the funding partner and the secretariat only")
 
 
+@strawberry.type
+class DutyOfCareItem:
+    item: CareItem  # type: ignore[valid-type]
+    done: bool
+    done_at: datetime.datetime | None
+
+
 @strawberry.type(name="Engagement")
 class EngagementType:
     model: strawberry.Private[engagement_models.Engagement]
@@ -343,6 +354,15 @@ class EngagementType:
     @strawberry.field(description="personal data per the usual rules (Expert.personal)")
     def experts(self, info: Info) -> list[ExpertType]:
         return _experts_of(self.model)
+
+    @strawberry.field(description="the duty-of-care checklist, every item in order: the "
+                                  "engagement starts only once all are done")
+    def duty_of_care(self, info: Info) -> list[DutyOfCareItem]:
+        done = {r.item: r for r in checklist.done_by_engagement(
+            context_of(info).session, [self.model.id])[self.model.id]}  # type: ignore[list-item, index]
+        return [DutyOfCareItem(item=item, done=item in done,
+                               done_at=as_utc(done[item].done_at) if item in done else None)
+                for item in engagement_models.CareItem]
 
     @strawberry.field(description="each deployed expert's answer to the deployment, in the "
                                   "order the team lists them (answer null: not answered yet)")

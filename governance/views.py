@@ -60,7 +60,8 @@ class QueueItem:
 
 def screening_queue(session: Session, *, actor: Actor | None, limit: int,
                     offset: int) -> tuple[list[QueueItem], int]:
-    """Requests being screened (open screening motions), oldest first, with their check."""
+    """Requests being screened (open screening motions), with their check: urgent ones first,
+    the nearest deadline first (governance/urgency.py), then the others, oldest first."""
     _require_internal(actor, "screening queue")
     condition = (Motion.kind == MotionKind.SCREENING) & (Motion.status == MotionStatus.OPEN)
     total = session.exec(select(func.count()).select_from(Motion).where(condition)).one()
@@ -68,7 +69,9 @@ def screening_queue(session: Session, *, actor: Actor | None, limit: int,
         select(Motion, Screening, CapacityRequest)
         .join(Screening, Screening.motion_id == Motion.id)
         .join(CapacityRequest, CapacityRequest.id == Screening.request_id)
-        .where(condition).order_by(Motion.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+        .where(condition)
+        .order_by(CapacityRequest.decide_by.is_(None), CapacityRequest.decide_by, Motion.id)  # type: ignore[union-attr, arg-type]
+        .offset(offset).limit(limit)
     ).all()
     return [QueueItem(m, s, r) for m, s, r in rows], total
 

@@ -12,6 +12,8 @@ from facility.demo.follow_up import describe_reports
 from facility.demo.seed import seed_demo
 from facility.engagements import deployments
 from facility.engagements.models import Engagement
+from facility.experts.models import Expert
+from facility.experts.readiness import ready_notice_hours
 from facility.needs.service import needs_assessment
 from facility.notifications.models import Notification
 from facility.offers.models import Offer
@@ -20,8 +22,8 @@ from facility.reports.item10 import collect, render_html
 from facility.requests.models import CapacityRequest, RequestRecommendation
 from facility.stories import service as stories
 from facility.stories.models import StoryStatus, SuccessStory
-from facility.timeutil import today
-from governance.models import OptimiserRun, Recusal
+from facility.timeutil import as_utc, today
+from governance.models import Motion, OptimiserRun, Recusal, Screening
 
 
 def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
@@ -116,6 +118,22 @@ def test_demo_seed_is_labelled_real_and_seeded_once(db_session):
         assert any(r.covered_by_request for r in view.recommendations), code
         if code in with_engagement:
             assert any(r.engagements for r in view.recommendations), code
+
+    # The ready roster: deployable within 72 hours, two weeks and two months; one expert whose
+    # medical check expired is out of the ready pool, and partners were told of the checks
+    # that expire or expired. One request is on the urgent track, screened within its deadline.
+    on = today()
+    pool = ready_notice_hours(db_session, on)
+    assert sorted(pool.values()) == [72, 336, 1440]
+    with_notice = db_session.exec(select(Expert).where(Expert.notice_hours.is_not(None))).all()
+    assert len(with_notice) == 4 and len(pool) == 3
+    assert db_session.exec(select(func.count()).select_from(Notification).where(
+        Notification.expert_check_id.is_not(None))).one() >= 2
+    [urgent] = [r for r in requests if r.urgent]
+    assert urgent.status != "SUBMITTED" and urgent.latest_start >= on and urgent.decide_by
+    [screened] = db_session.exec(select(Screening).where(Screening.request_id == urgent.id)).all()
+    decided = db_session.get(Motion, screened.motion_id).decided_at
+    assert decided is not None and as_utc(decided) <= as_utc(urgent.decide_by)
 
     assert seed_demo(db_session) == ["accounts already exist: demo data not seeded again"]
     assert db_session.exec(select(func.count()).select_from(CapacityRequest)).one() == len(requests)

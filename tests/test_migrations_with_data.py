@@ -300,7 +300,13 @@ def test_a_database_in_use_upgrades_to_head_works_there_and_downgrades_with_its_
         version, criteria = body_in_force(session)
         assert (version, criteria.eligibility.budget_ceiling) == (1, 250_000)
         # The engagement of 0003 goes on to completion: its follow-up reports (a table of 0004)
-        # fall due, and the new audit entries chain onto the old ones.
+        # fall due, and the new audit entries chain onto the old ones. Its partner first
+        # completes the duty-of-care checklist of 0032.
+        from facility.engagements.models import CareItem, EngagementCareItem
+
+        session.add_all([EngagementCareItem(engagement_id=1, item=item,
+                                            done_by_id=ids["secretariat"]) for item in CareItem])
+        session.flush()
         for status, day in ((EngagementStatus.IN_PROGRESS, date(2027, 3, 1)),
                             (EngagementStatus.COMPLETED, date(2027, 4, 26))):
             with today_is(day):  # each step on its date; the expert accepted outside the platform

@@ -20,7 +20,9 @@ from facility.config import Settings
 from facility.engagements import deployments
 from facility.engagements.models import DeploymentAnswer
 from facility.errors import DomainError, NotFound, RefusedAfterRecording, ValidationFailed
+from facility.experts import readiness
 from facility.experts import service as experts
+from facility.experts.models import ExpertCheck
 from facility.offers import service as offers
 from facility.reference.models import Recommendation, SdgTarget, State
 from facility.reference.search import recommendation_themes, sdg_targets_by_recommendation
@@ -58,6 +60,9 @@ class Loaders:
         )
         self.expert_availability = BatchLoader(
             lambda ids: experts.availability_by_expert(session, ids), list
+        )
+        self.expert_checks: BatchLoader[int, list[ExpertCheck]] = BatchLoader(
+            lambda ids: readiness.checks_by_expert(session, ids), list
         )
         self.partners: BatchLoader[int, Partner | None] = BatchLoader(
             lambda ids: {p.id: p for p in session.exec(

@@ -74,6 +74,12 @@ def can_change_request(actor: Actor | None, request: CapacityRequest) -> bool:
     return can_file_requests(actor) and request.state_code == actor.state_code  # type: ignore[union-attr]
 
 
+def can_mark_urgent(actor: Actor | None, request: CapacityRequest) -> bool:
+    """The urgent track (governance/urgency.py): the requesting State, or the secretariat for
+    OHCHR's own needs (it records the State's consent)."""
+    return can_change_request(actor, request) or is_secretariat(actor)
+
+
 # Offers -------------------------------------------------------------------------------------
 
 def offer_visibility(actor: Actor | None) -> ColumnElement[bool]:
@@ -138,6 +144,12 @@ def can_change_expert(actor: Actor | None, expert: Expert) -> bool:
     if actor.role == Role.EXPERT:
         return expert.account_id == actor.account_id
     return False
+
+
+def can_record_readiness(actor: Actor | None, expert: Expert) -> bool:
+    """A person's notice period and checks are attested by the partner that nominated them
+    (it verified them); not by the person, nor by any other partner."""
+    return is_partner(actor) and expert.partner_id == actor.partner_id
 
 
 # Governance ---------------------------------------------------------------------------------
@@ -232,6 +244,15 @@ def can_record_engagement_progress(session, actor: Actor | None, engagement) -> 
         offer = session.get(Offer, engagement.offer_id)
         return offer is not None and offer.partner_id == actor.partner_id
     return False
+
+
+def can_record_duty_of_care(session, actor: Actor | None, engagement) -> bool:  # type: ignore[no-untyped-def]
+    """The duty-of-care checklist: the partner whose offer funds the engagement (it deploys
+    the team and answers for their safety)."""
+    if not is_partner(actor):
+        return False
+    offer = session.get(Offer, engagement.offer_id)
+    return offer is not None and offer.partner_id == actor.partner_id
 
 
 def can_complete_without_acceptances(actor: Actor | None) -> bool:

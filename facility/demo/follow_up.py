@@ -15,11 +15,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
+from facility.auth.models import Account, Role
 from facility.config import get_settings
+from facility.engagements import duty_of_care
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
 from facility.engagements.lifecycle import report_status
-from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport, ReportKind
+from facility.engagements.models import (
+    CareItem,
+    Engagement,
+    EngagementStatus,
+    FollowUpReport,
+    ReportKind,
+)
 from facility.experts.models import Expert
 from facility.notifications.reminders import queue_reminders
 from facility.offers.models import Offer, OfferStatus
@@ -50,6 +58,20 @@ def completion_reason(status: EngagementStatus) -> str:
     answers, so the secretariat completes them with a reason, as the rules ask."""
     return ("The team's acceptance was agreed outside the platform, before the demo began (demo)"
             if status == EngagementStatus.COMPLETED else "")
+
+
+def complete_duty_of_care(session: Session, engagement: Engagement) -> None:
+    """The funding partner ticks off the whole duty-of-care checklist, as it would before
+    the team deploys (the engagement may not start otherwise)."""
+    offer = session.get(Offer, engagement.offer_id)
+    assert offer is not None
+    account = session.exec(select(Account).where(Account.partner_id == offer.partner_id,
+                                                 Account.role == Role.PARTNER)
+                           .order_by(col(Account.id))).first()
+    assert account is not None, "the demo's partners each have an account"
+    duty_of_care.record(session, actor=Actor.from_account(account),
+                        engagement_id=engagement.id,  # type: ignore[arg-type]
+                        items=[item.value for item in CareItem])
 
 
 def _report_content(session: Session, engagement: Engagement) -> follow_up.ReportChanges:
@@ -119,6 +141,7 @@ def seed_follow_up(session: Session, *, secretariat: Actor,
                                 currency=request.currency, created_at=agreed_on)
         session.add(engagement)
         session.flush()
+        complete_duty_of_care(session, engagement)
         for status in (EngagementStatus.IN_PROGRESS, EngagementStatus.COMPLETED):
             engagements.record_progress(session, actor=secretariat, engagement_id=engagement.id,  # type: ignore[arg-type]
                                         status=status, reason=completion_reason(status))

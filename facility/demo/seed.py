@@ -23,6 +23,7 @@ from facility.demo.follow_up import seed_follow_up
 from facility.demo.funds import seed_funds
 from facility.demo.governance import seed_governance
 from facility.demo.library import seed_library, seed_programmes
+from facility.demo.readiness import seed_readiness
 from facility.demo.stories import seed_stories
 from facility.engagements.models import Engagement, EngagementStatus
 from facility.experts.models import Expert
@@ -346,6 +347,9 @@ def seed_demo(session: Session) -> list[str]:
                              reason="Covered by a bilateral programme signed since (demo)")
         filed += 1
     report.append(f"{filed} requests from {len(missions)} States")
+    # Before the committee screens and the optimiser runs: the urgent request is decided and
+    # matched (or not) under the urgent track's rules, from the ready roster.
+    report += seed_readiness(session, domain=DEMO_DOMAIN, missions=missions)
     report += seed_governance(session, secretariat=secretariat, password=DEMO_PASSWORD,
                               domain=DEMO_DOMAIN, missions=missions,
                               partners={a.name: a for a in partners})

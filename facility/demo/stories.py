@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from facility.auth.actor import Actor
-from facility.demo.follow_up import completion_reason, moment
+from facility.demo.follow_up import complete_duty_of_care, completion_reason, moment
 from facility.engagements import reports
 from facility.engagements import service as engagements
 from facility.engagements.models import (
@@ -58,6 +58,7 @@ def _complete_and_report(session: Session, secretariat: Actor,
     engagement.created_at = moment(engagement.start - timedelta(days=30))
     request.submitted_at = moment(engagement.start - timedelta(days=90))
     session.add_all([engagement, request])
+    complete_duty_of_care(session, engagement)
     for status in (EngagementStatus.IN_PROGRESS, EngagementStatus.COMPLETED):
         engagements.record_progress(session, actor=secretariat, engagement_id=engagement.id,  # type: ignore[arg-type]
                                     status=status, reason=completion_reason(status))

@@ -1,6 +1,7 @@
 """Engagement progress steps, what each needs, and when follow-up reports fall due.
 
-A step follows the calendar and the team: an engagement starts on or after its start date;
+A step follows the calendar and the team: an engagement starts on or after its start date,
+once its partner has completed the duty-of-care checklist (facility/engagements/duty_of_care.py);
 it completes on or after its end date, and only when every deployed expert accepted. The
 secretariat alone may complete it without those answers, with a reason it records (an
 override, audited). No one completes an engagement before its end: completion makes the
@@ -9,7 +10,7 @@ follow-up reports due, so a premature one would set wrong due dates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from facility.engagements.models import (
@@ -34,6 +35,7 @@ NEXT_STATUS = {status: next(iter(after)) for status, after in ENGAGEMENT.steps.i
 
 # Why a step cannot be taken yet (the `rule` of the error on the field `status`).
 BEFORE_START, BEFORE_END, NOT_ACCEPTED = "on_or_after_start", "on_or_after_end", "experts_accepted"
+DUTY_OF_CARE = "duty_of_care"
 
 
 def not_accepted(engagement: Engagement, answers: Iterable[DeploymentAnswer]) -> list[int]:
@@ -43,11 +45,13 @@ def not_accepted(engagement: Engagement, answers: Iterable[DeploymentAnswer]) ->
 
 
 def step_blockers(engagement: Engagement, status: E, answers: Iterable[DeploymentAnswer],
-                  on: date | None = None) -> list[str]:
-    """Why `status` cannot be recorded on `on` (rules above); empty when it can."""
+                  on: date | None = None, *, care_missing: Iterable[str] = ()) -> list[str]:
+    """Why `status` cannot be recorded on `on` (rules above); empty when it can.
+    `care_missing`: the duty-of-care items not done yet (facility/engagements/checklist.py)."""
     on = on or today()
     if status == E.IN_PROGRESS:
-        return [BEFORE_START] if on < engagement.start else []
+        blockers = [BEFORE_START] if on < engagement.start else []
+        return blockers + ([DUTY_OF_CARE] if list(care_missing) else [])
     blockers = [BEFORE_END] if on < engagement.end else []
     if status == E.COMPLETED and not_accepted(engagement, answers):
         blockers.append(NOT_ACCEPTED)
@@ -55,14 +59,19 @@ def step_blockers(engagement: Engagement, status: E, answers: Iterable[Deploymen
 
 
 def check_step(problems: Problems, engagement: Engagement, status: E,
-               answers: list[DeploymentAnswer], *, reason: str, by_secretariat: bool) -> None:
+               answers: list[DeploymentAnswer], *, reason: str, by_secretariat: bool,
+               care_missing: Sequence[str] = ()) -> None:
     """Add the problems that stop this step; a secretariat reason overrides missing answers
-    (never the dates)."""
+    (never the dates, never the duty of care)."""
     if reason and not by_secretariat:
         problems.add("reason", "secretariat_only",
                      "reason: only the secretariat records a step with a reason")
-    for blocker in step_blockers(engagement, status, answers):
-        if blocker == BEFORE_START:
+    for blocker in step_blockers(engagement, status, answers, care_missing=care_missing):
+        if blocker == DUTY_OF_CARE:
+            problems.add("status", DUTY_OF_CARE, "status: the duty-of-care checklist is not "
+                         f"complete; missing: {', '.join(care_missing)}. The partner funding "
+                         "the engagement completes it before the team deploys")
+        elif blocker == BEFORE_START:
             problems.add("status", BEFORE_START, f"status: the engagement starts on "
                          f"{engagement.start.isoformat()}; it can be marked as started from that day")
         elif blocker == BEFORE_END:

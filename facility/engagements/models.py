@@ -187,3 +187,25 @@ class DeploymentAnswer(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", description="who answered")
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_at())
     version: int = Field(default=1, description="one more for every changed answer")
+
+
+class CareItem(StrEnum):
+    """The duty-of-care checklist of a deployment (facility/engagements/duty_of_care.py)."""
+
+    BRIEFING = "BRIEFING"
+    SECURITY_CLEARANCE = "SECURITY_CLEARANCE"
+    INSURANCE = "INSURANCE"
+    VISAS = "VISAS"
+    MEDICAL = "MEDICAL"
+
+
+class EngagementCareItem(SQLModel, table=True):
+    """An item of an engagement's duty-of-care checklist that its partner has completed."""
+
+    __tablename__ = "engagement_care_item"
+
+    engagement_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True))
+    item: CareItem = Field(sa_type=String(24), primary_key=True)
+    done_by_id: int = Field(foreign_key="account.id")
+    done_at: datetime = Field(default_factory=utcnow, sa_column=_at())

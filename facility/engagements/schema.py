@@ -17,14 +17,14 @@ from facility.api.errors import (
 from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
-from facility.engagements import compliance, lifecycle, models, reports, service
+from facility.engagements import compliance, duty_of_care, lifecycle, models, reports, service
 from facility.engagements.models import Engagement
 from facility.engagements.models import EngagementStatus as EngagementStatusEnum
 from facility.errors import NotFound, PermissionDenied
 from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, RegionalGroupCode, StateType
 from facility.requests.schema import CapacityRequestType
-from governance.schema import EngagementStatus, EngagementType
+from governance.schema import CareItem, EngagementStatus, EngagementType
 
 ReportKind = strawberry.enum(models.ReportKind)
 ReportStatus = strawberry.enum(models.ReportStatus)
@@ -359,6 +359,17 @@ class FollowUpMutation:
         return mutate(info, lambda: _engagement_payload(ctx.session, service.record_progress(
             ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
             status=EngagementStatusEnum(status.value), reason=reason or "")))
+
+    @strawberry.mutation(description="the funding partner ticks items of the duty-of-care "
+                                     "checklist off (or back, done: false) before the team "
+                                     "deploys; the engagement starts only once all are done")
+    def record_duty_of_care(self, info: Info, id: strawberry.ID,
+                            items: list[CareItem],  # type: ignore[valid-type]
+                            done: bool = True) -> EngagementResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _engagement_payload(ctx.session, duty_of_care.record(
+            ctx.session, actor=ctx.actor, engagement_id=_pk("Engagement", id, "engagement"),
+            items=[i.value for i in items], done=done)))
 
     @strawberry.mutation(description="change an engagement's dates or experts, with a reason")
     def amend_engagement(self, info: Info, id: strawberry.ID,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from facility import audit, locking
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.engagements import lifecycle
+from facility.engagements import checklist, lifecycle
 from facility.engagements.deployments import REASON_MAX_LENGTH, answers_by_engagement
 from facility.engagements.models import (
     Engagement,
@@ -72,8 +72,11 @@ def record_progress(session: Session, *, actor: Actor | None, engagement_id: int
     problems = Problems()
     if reason:
         check_text(problems, "reason", reason, max_length=REASON_MAX_LENGTH)
+    care_missing = ([i.value for i in checklist.missing_for(session, engagement)]
+                    if status == EngagementStatus.IN_PROGRESS else [])
     lifecycle.check_step(problems, engagement, status, answers, reason=reason,
-                         by_secretariat=permissions.can_complete_without_acceptances(actor))
+                         by_secretariat=permissions.can_complete_without_acceptances(actor),
+                         care_missing=care_missing)
     problems.raise_if_any()
     changes: dict[str, list] = {"status": [str(engagement.status), str(status)]}
     unanswered = lifecycle.not_accepted(engagement, answers) if status == EngagementStatus.COMPLETED else []

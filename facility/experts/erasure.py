@@ -3,7 +3,8 @@
 The roster entry stays (proposals, engagements and the fairness of past runs refer to it by
 id) but everything that identifies the person is replaced: name and e-mail by a pseudonym
 derived from the id, phone and CV emptied, availability windows and declared conflicts
-deleted, consent withdrawn (so no run ever considers them again), and the entry leaves the
+deleted, readiness (notice period, checks and the notices about them) deleted, consent
+withdrawn (so no run ever considers them again), and the entry leaves the
 roster list. Their expert account gets the same treatment: pseudonymised, password removed,
 deactivated, every live token and web session revoked, and the sign-in attempts counted
 under the address (keyed hashes of it) deleted. What stays is the anonymised profile (nationality,
@@ -27,7 +28,8 @@ from facility.auth.service import normalise_email, revoke
 from facility.auth.web_sessions import email_key
 from facility.engagements.models import DeploymentAnswer
 from facility.errors import NotFound
-from facility.experts.models import Expert, ExpertAvailability
+from facility.experts.models import Expert, ExpertAvailability, ExpertCheck
+from facility.notifications.models import Notification
 from facility.timeutil import utcnow
 
 PSEUDONYM_DOMAIN = "erased.invalid"  # RFC 2606: can never be a real address
@@ -72,11 +74,16 @@ def erase_expert(session: Session, *, email: str, secret: str,
         if expert.consent_withdrawn_at is None:
             expert.consent_withdrawn_at = now
         expert.consent_scope = ""
+        expert.notice_hours = None
         expert.erased_at = now
         expert.version += 1
         expert.updated_at = now
         session.add(expert)
         session.exec(delete(ExpertAvailability).where(col(ExpertAvailability.expert_id) == expert.id))
+        # The notices about their checks go with the checks (they name the check's kind).
+        session.exec(delete(Notification).where(col(Notification.expert_check_id).in_(
+            select(ExpertCheck.id).where(col(ExpertCheck.expert_id) == expert.id))))
+        session.exec(delete(ExpertCheck).where(col(ExpertCheck.expert_id) == expert.id))
         # Why they declined a deployment is their own words (health, family): the answer stays,
         # the words go (the audit chain holds only their digest).
         session.execute(update(DeploymentAnswer).where(col(DeploymentAnswer.expert_id) == expert.id)

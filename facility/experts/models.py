@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from facility.timeutil import utcnow
@@ -46,6 +46,9 @@ class Expert(SQLModel, table=True):
     consent_withdrawn_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # The ready roster (facility/experts/readiness.py): deployable within this many hours of
+    # a call, as the nominating partner records it; None: not on the ready roster.
+    notice_hours: int | None = Field(default=None)
     erased_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True),
         description="when the person's data was pseudonymised (facility experts erase)",
@@ -77,3 +80,33 @@ class ExpertAvailability(SQLModel, table=True):
     )
     start: date
     end: date
+
+
+class CheckKind(StrEnum):
+    """What the nominating partner verifies before a person joins the ready roster
+    (facility/experts/readiness.py: every kind is required, each valid on the day)."""
+
+    TRAINING = "TRAINING"  # the roster's deployment training
+    REFERENCES = "REFERENCES"
+    SECURITY_CLEARANCE = "SECURITY_CLEARANCE"
+    MEDICAL = "MEDICAL"
+
+
+class ExpertCheck(SQLModel, table=True):
+    """One check of a person's readiness, as its partner last verified it: one row per kind,
+    replaced when verified again. Personal data (erased with the person)."""
+
+    __tablename__ = "expert_check"
+    __table_args__ = (UniqueConstraint("expert_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    expert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("expert.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: CheckKind = Field(sa_type=String(24))
+    verified_on: date
+    expires_on: date = Field(description="the first day the check no longer holds")
+    recorded_by_id: int = Field(foreign_key="account.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

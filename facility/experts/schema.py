@@ -23,12 +23,15 @@ from facility.api.model_fields import from_model
 from facility.api.pagination import Connection, connection, page_window
 from facility.auth import permissions
 from facility.errors import NotFound, ValidationFailed
-from facility.experts import consent, models, service
+from facility.experts import consent, models, readiness, service
 from facility.ids import decode_id, encode_id
 from facility.reference.schema import RegionalGroupCode, StateType, state_by_code
-from facility.timeutil import as_utc
+from facility.timeutil import as_utc, today
 
 Seniority = strawberry.enum(models.Seniority)
+CheckKind = strawberry.enum(models.CheckKind, description=(
+    "a readiness check the nominating partner verifies; every kind must hold for the ready "
+    "roster"))
 ConsentScope = strawberry.enum(consent.ConsentScope, description=(
     "ROSTER: held on the roster; MATCHING: may be proposed by the optimiser"))
 
@@ -59,6 +62,29 @@ class ExpertConsent:
     scopes: list[ConsentScope]  # type: ignore[valid-type]
     text_version: str = strawberry.field(description="the version of the consent text agreed to")
     withdrawn_at: datetime.datetime | None
+
+
+@strawberry.type
+class ExpertCheck:
+    kind: CheckKind  # type: ignore[valid-type]
+    verified_on: datetime.date
+    expires_on: datetime.date = strawberry.field(
+        description="the first day the check no longer holds")
+    valid_today: bool
+
+
+@strawberry.type
+class ExpertReadiness:
+    notice_hours: int | None = strawberry.field(description=(
+        "deployable within this many hours of a call (72, 336 = two weeks, 1440 = two "
+        "months); null: not on the ready roster"))
+    checks: list[ExpertCheck]
+    missing_checks: list[CheckKind] = strawberry.field(  # type: ignore[valid-type]
+        description="the kinds without a check valid today")
+    ready_today: bool = strawberry.field(description=(
+        "on the ready roster today: a notice period, consent to matching, every check valid"))
+    deployable_within_hours: int | None = strawberry.field(
+        description="the notice period when ready today, else null")
 
 
 @strawberry.type(name="Expert")
@@ -117,6 +143,22 @@ class ExpertType:
             return None
         return ExpertPersonal(name=self.model.name, email=self.model.email,
                               phone=self.model.phone, cv=self.model.cv)
+
+    @strawberry.field(description="notice period and checks (personal data): null unless the "
+                                  "caller may see the personal data")
+    def readiness(self, info: Info) -> ExpertReadiness | None:
+        ctx = context_of(info)
+        if not permissions.can_view_expert_personal(ctx.actor, self.model):
+            return None
+        on = today()
+        checks = ctx.loaders.expert_checks.load(self.model.id)  # type: ignore[arg-type]
+        state = readiness.readiness_of(self.model, checks, on)
+        return ExpertReadiness(
+            notice_hours=state.notice_hours,
+            checks=[ExpertCheck(kind=c.kind, verified_on=c.verified_on, expires_on=c.expires_on,
+                                valid_today=readiness.is_valid(c, on)) for c in state.checks],
+            missing_checks=readiness.missing_checks(checks, on),
+            ready_today=state.ready, deployable_within_hours=state.deployable_within_hours)
 
     version = from_model("version", int)
 
@@ -178,6 +220,22 @@ class UpdateExpertInput:
     max_assignments: int | None = strawberry.UNSET
     conflict_states: list[str] | None = strawberry.UNSET
     expected_version: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class SetExpertReadinessInput:
+    notice_hours: int | None = strawberry.field(description=(
+        "72, 336 (two weeks) or 1440 (two months); null takes the person off the ready roster"))
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RecordExpertCheckInput:
+    kind: CheckKind  # type: ignore[valid-type]
+    verified_on: datetime.date
+    expires_on: datetime.date = strawberry.field(
+        description="the first day the check no longer holds (after verifiedOn)")
+    expected_version: int | None = None
 
 
 _UPDATABLE = ("name", "email", "phone", "cv", "themes", "languages", "availability",
@@ -273,4 +331,25 @@ class ExpertMutation:
         return mutate(info, lambda: _payload(service.set_consent(
             ctx.session, actor=ctx.actor, expert_id=_expert_pk(id),
             scopes=[s.value for s in input.scopes], text_version=input.consent_text_version,
+            expected_version=input.expected_version)))
+
+    @strawberry.mutation(description="the nominating partner records the person's notice "
+                                     "period on the ready roster, or takes them off it (null)")
+    def set_expert_readiness(self, info: Info, id: strawberry.ID,
+                             input: SetExpertReadinessInput) -> ExpertResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(readiness.set_notice(
+            ctx.session, actor=ctx.actor,
+            expert=service.get_expert(ctx.session, actor=ctx.actor, expert_id=_expert_pk(id)),
+            notice_hours=input.notice_hours, expected_version=input.expected_version)))
+
+    @strawberry.mutation(description="the nominating partner records a readiness check it "
+                                     "verified (replacing the last check of that kind)")
+    def record_expert_check(self, info: Info, id: strawberry.ID,
+                            input: RecordExpertCheckInput) -> ExpertResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(readiness.record_check(
+            ctx.session, actor=ctx.actor,
+            expert=service.get_expert(ctx.session, actor=ctx.actor, expert_id=_expert_pk(id)),
+            kind=input.kind.value, verified_on=input.verified_on, expires_on=input.expires_on,
             expected_version=input.expected_version)))

@@ -27,6 +27,12 @@ class NotificationKind(StrEnum):
     RUN_FINISHED = "RUN_FINISHED"  # an optimiser run ended DONE or FAILED: the secretariat
     REFERRAL_TO_ANSWER = "REFERRAL_TO_ANSWER"  # a situation is referred: the State concerned
     REFERRAL_ANSWERED = "REFERRAL_ANSWERED"  # the State answered a referral: the secretariat
+    # A readiness check of an expert on the ready roster expires in `offset_days` days, or has
+    # expired (offset 0): the nominating partner (facility/notifications/check_expiry.py).
+    CHECK_EXPIRING = "CHECK_EXPIRING"
+    CHECK_EXPIRED = "CHECK_EXPIRED"
+    # A request was marked urgent: every seated member (facility/requests/urgency.py).
+    REQUEST_URGENT = "REQUEST_URGENT"
 
 
 class Notification(SQLModel, table=True):
@@ -47,6 +53,8 @@ class Notification(SQLModel, table=True):
     story_id: int | None = Field(default=None, foreign_key="success_story.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="optimiser_run.id", index=True)
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
+    expert_check_id: int | None = Field(default=None, foreign_key="expert_check.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="capacity_request.id", index=True)
     kind: NotificationKind = Field(sa_type=String(24))
     offset_days: int = Field(description="days before the due date; 0 for every notice but "
                                          "a report reminder")

@@ -16,10 +16,15 @@ from facility.engagements import service as engagements
 from facility.engagements.deployment_schema import Deployment
 from facility.engagements.schema import FollowUpReportType
 from facility.errors import NotFound
+from facility.experts import service as experts
+from facility.experts.models import ExpertCheck
+from facility.experts.schema import ExpertType
 from facility.ids import decode_id, encode_id
 from facility.notifications import models, service
 from facility.referrals import service as referrals
 from facility.referrals.schema import ReferralType
+from facility.requests import service as requests
+from facility.requests.schema import CapacityRequestType
 from facility.stories import service as stories
 from facility.stories.schema import SuccessStoryType
 from governance import models as governance
@@ -122,6 +127,28 @@ class NotificationType:
         ctx = context_of(info)
         return found_or_null(info, self.model.referral_id, lambda pk: ReferralType(
             model=referrals.get_referral(ctx.session, actor=ctx.actor, referral_id=pk)))
+
+    @strawberry.field(description="the request a REQUEST_URGENT notice is about, if the caller "
+                                  "may still see it")
+    def request(self, info: Info) -> CapacityRequestType | None:
+        if self.model.request_id is None:
+            return None
+        ctx = context_of(info)
+        return found_or_null(info, self.model.request_id, lambda pk: CapacityRequestType(
+            model=requests.get_request(ctx.session, actor=ctx.actor, request_id=pk)))
+
+    @strawberry.field(description="the expert whose readiness check a CHECK_EXPIRING or "
+                                  "CHECK_EXPIRED notice is about (a notice goes to their "
+                                  "partner only)")
+    def expert(self, info: Info) -> ExpertType | None:
+        if self.model.expert_check_id is None:
+            return None
+        ctx = context_of(info)
+        check = ctx.session.get(ExpertCheck, self.model.expert_check_id)
+        if check is None:
+            return None
+        return found_or_null(info, check.expert_id, lambda pk: ExpertType(
+            model=experts.get_expert(ctx.session, actor=ctx.actor, expert_id=pk)))
 
     @strawberry.field(description="the optimiser run a RUN_FINISHED notice is about")
     def optimiser_run(self, info: Info) -> RunType | None:

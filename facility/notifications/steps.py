@@ -13,6 +13,8 @@
   the accounts of the State concerned.
 - REFERRAL_ANSWERED: the State accepts or declines a referral (facility/referrals/service.py);
   to the secretariat, which follows it (never the State's reason).
+- REQUEST_URGENT: a request is marked urgent (governance/urgency.py); to every seated member,
+  and to the State's accounts when the secretariat marked it.
 
 Only active accounts receive one. The step itself happens once (each is a change of status
 under a row lock), so its notice is queued once. Like the reminders, a message holds only

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from facility.timeutil import utcnow
@@ -69,6 +69,19 @@ class CapacityRequest(SQLModel, table=True):
     procedure_version: int | None = Field(
         default=None, description="the criteria version, with its application procedure, in "
                                   "force when the State submitted the request")
+    # The urgent track (governance/urgency.py): the committee decides the screening by
+    # `decide_by`, and the optimiser serves the request from ready experts only, starting by
+    # `latest_start`. No foreign key on urgent_by_id, as for referral_id.
+    urgent: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False,
+                                                         server_default=false()))
+    urgent_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    latest_start: date | None = Field(default=None)
+    urgent_by_id: int | None = Field(default=None, description="the account that marked it")
+    urgent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    decide_by: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True),
+        description="the committee's deadline for the screening of an urgent request")
     created_by_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

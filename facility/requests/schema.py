@@ -22,6 +22,8 @@ from facility.reference.schema import RecommendationType, StateType, state_by_co
 from facility.reference.search import recommendations_by_id
 from facility.requests import models, service
 from governance import criteria
+from facility.timeutil import as_utc
+from governance import urgency
 from governance.screening import foreseen_failures
 
 RequestStatus = strawberry.enum(models.RequestStatus)
@@ -100,6 +102,20 @@ class CapacityRequestType:
     def referral_id(self) -> strawberry.ID | None:
         referral = self.model.referral_id
         return None if referral is None else strawberry.ID(encode_id("Referral", referral))
+
+    urgent = from_model("urgent", bool, description=(
+        "on the urgent track (markRequestUrgent): screened by `decideBy`, matched from ready "
+        "experts only"))
+    latest_start = from_model("latest_start", datetime.date | None, description=(
+        "an urgent request: the latest day the mission may start"))
+    urgent_reason = from_model("urgent_reason", str | None,
+                               description="an urgent request: why it cannot wait")
+
+    @strawberry.field(description="an urgent request: when the committee is to have decided "
+                                  "its screening (the criteria's voting.urgent_decision_hours "
+                                  "after the marking)")
+    def decide_by(self) -> datetime.datetime | None:
+        return as_utc(self.model.decide_by)
 
     version = from_model(
         "version", int,
@@ -321,3 +337,16 @@ class RequestMutation:
         ctx = context_of(info)
         return mutate(info, lambda: _payload(service.withdraw_request(
             ctx.session, actor=ctx.actor, request_id=_request_pk(id), reason=reason)))
+
+    @strawberry.mutation(description=(
+        "put a submitted request on the urgent track: the requesting State, or the "
+        "secretariat with the State's consent (stateConsent); the committee is notified and "
+        "decides the screening within the criteria's deadline"))
+    def mark_request_urgent(self, info: Info, id: strawberry.ID, reason: str,
+                            latest_start: datetime.date, expected_version: int | None = None,
+                            state_consent: bool = False) -> RequestResult:
+        ctx = context_of(info)
+        return mutate(info, lambda: _payload(urgency.mark_urgent(
+            ctx.session, actor=ctx.actor, request_id=_request_pk(id), reason=reason,
+            latest_start=latest_start, expected_version=expected_version,
+            state_consent=state_consent)))

@@ -39,6 +39,7 @@ from facility.web import (
     partner,
     programmes,
     public,
+    readiness,
     referrals,
     secretariat,
     state,
@@ -54,7 +55,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 AUDIENCE_ROUTERS = [public.router, account.router, tokens.router, state.router, partner.router,
                     committee.router, secretariat.router, expert.router, stories.router,
                     todo.router, referrals.router, dialogue.router, funds.router,
-                    library.router, programmes.router]
+                    library.router, programmes.router, readiness.router]
 
 
 # The handlers are plain functions: Starlette runs them in the thread pool, so rendering a

@@ -24,7 +24,7 @@ from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import criteria as criteria_rules
-from governance import decisions, motions, views
+from governance import decisions, motions, urgency, views
 from governance.models import CriteriaStatus, MotionKind, MotionStatus, VoteChoice
 
 router = page_router()
@@ -55,7 +55,8 @@ def committee_home(request: Request, db: SessionDep, actor: MemberActor,
                                          offset=(number - 1) * QUEUE_PAGE_SIZE)
     runs, _runs_total = views.list_runs(db, actor=actor, limit=RUNS_PAGE_SIZE, offset=0)
     return render(request, "committee/home.html", {
-        "queue": queue, "pages": Pages(number, QUEUE_PAGE_SIZE, total, {}), "runs": runs})
+        "queue": queue, "pages": Pages(number, QUEUE_PAGE_SIZE, total, {}), "runs": runs,
+        "clock": urgency.clock})
 
 
 # Motions: vote, recuse, decide --------------------------------------------------------------
@@ -67,6 +68,9 @@ def _motion_page(request: Request, db, actor: Actor, motion_id: int, *, errors=(
     return render(request, "committee/motion.html", {
         "view": view, "choices": list(VoteChoice), "errors": list(errors), "values": values or {},
         "conflict": conflict, "is_open": view.motion.status == MotionStatus.OPEN,
+        "clock": urgency.clock(view.request) if view.request is not None
+        and view.motion.kind == MotionKind.SCREENING and view.motion.status == MotionStatus.OPEN
+        else None,
         "is_secretariat": actor.role == Role.SECRETARIAT}, status_code=status_code)
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from facility.auth import permissions
 from facility.auth.actor import Actor
-from facility.engagements import deployments, lifecycle
+from facility.engagements import checklist, deployments, lifecycle
 from facility.engagements import service as engagements
 from facility.engagements.models import Engagement, EngagementStatus
 from facility.errors import Conflict, NotFound, ValidationFailed
@@ -27,6 +27,7 @@ from facility.web.actions import visible, write
 from facility.web.deps import PageError
 from facility.web.formdata import problem_messages
 from facility.web.i18n import gettext_for
+from facility.web.labels import LABELS
 from facility.web.templating import render
 
 # The word of each step in the page's address and its notice.
@@ -42,13 +43,21 @@ def step_named(request: Request, raw: str | None) -> EngagementStatus:
     raise PageError(400, _("This cannot be done"), _("Choose one of the progress steps offered."))
 
 
-def blocker_messages(request: Request, engagement: Engagement, status: EngagementStatus,
-                     answers: list, *, by_secretariat: bool) -> dict[str, str]:
+def blocker_messages(request: Request, db: Session, engagement: Engagement,
+                     status: EngagementStatus, answers: list, *,
+                     by_secretariat: bool) -> dict[str, str]:
     """What stops the step today, by rule, in the page's language."""
     _ = gettext_for(request)
     missing = len(lifecycle.not_accepted(engagement, answers))
     total = len(engagement.expert_ids)
+    care = ([i.value for i in checklist.missing(checklist.done_by_engagement(
+        db, [engagement.id])[engagement.id])]  # type: ignore[list-item, index]
+        if status == EngagementStatus.IN_PROGRESS else [])
     words = {
+        lifecycle.DUTY_OF_CARE: _("The duty-of-care checklist is not complete (missing: "
+                                  "%(items)s). The partner funding the engagement completes it "
+                                  "before the team deploys.")
+        % {"items": ", ".join(_(LABELS[f"CARE_{i}"]) for i in care)},
         lifecycle.BEFORE_START: _("The engagement starts on %(day)s: it can be marked as started "
                                   "from that day.") % {"day": engagement.start.isoformat()},
         lifecycle.BEFORE_END: _("The engagement ends on %(day)s: it can be marked as completed from "
@@ -63,7 +72,8 @@ def blocker_messages(request: Request, engagement: Engagement, status: Engagemen
               "ask the secretariat, who may complete it with a reason."))
         % {"missing": missing, "total": total},
     }
-    return {rule: words[rule] for rule in lifecycle.step_blockers(engagement, status, answers)}
+    return {rule: words[rule] for rule in lifecycle.step_blockers(engagement, status, answers,
+                                                                  care_missing=care)}
 
 
 def confirm_page(request: Request, db: Session, actor: Actor, engagement_id: int,
@@ -78,7 +88,8 @@ def confirm_page(request: Request, db: Session, actor: Actor, engagement_id: int
         raise _stale(request)
     by_secretariat = permissions.can_complete_without_acceptances(actor)
     answers = deployments.answers_by_engagement(db, [engagement_id])[engagement_id]
-    blockers = blocker_messages(request, engagement, status, answers, by_secretariat=by_secretariat)
+    blockers = blocker_messages(request, db, engagement, status, answers,
+                                by_secretariat=by_secretariat)
     found = requests.requests_by_id(db, actor=actor, request_ids=[engagement.request_id])
     context: dict[str, Any] = {
         "engagement": engagement, "status": status, "word": STEP_WORDS[status],
@@ -105,7 +116,7 @@ def record_step(request: Request, form: FormData, db: Session, actor: Actor, eng
     def again(failure: ValidationFailed) -> Response:
         answers = deployments.answers_by_engagement(db, [engagement_id])[engagement_id]
         engagement = engagements.get_engagement(db, actor=actor, engagement_id=engagement_id)
-        said = blocker_messages(request, engagement, status, answers,
+        said = blocker_messages(request, db, engagement, status, answers,
                                 by_secretariat=permissions.can_complete_without_acceptances(actor))
         said["secretariat_only"] = _("Reason: only the secretariat completes an engagement "
                                      "with a reason.")

@@ -20,9 +20,11 @@ from facility.engagements import deployments
 from facility.engagements.models import DeploymentAnswerChoice, EngagementStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from facility.experts import consent as consent_rules
+from facility.experts import readiness
 from facility.experts import service as experts
 from facility.experts.models import Expert
 from facility.numbers import whole_number
+from facility.timeutil import today
 from facility.web import actions
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
@@ -55,7 +57,11 @@ def _profile_page(request: Request, db, actor: Actor, *, errors=(), values=None,
         "scopes": consent_rules.scopes_of(expert) if consent_rules.is_active(expert) else [],
         "all_scopes": list(consent_rules.ConsentScope),
         "text_version": consent_rules.CONSENT_TEXT_VERSION,
-        "errors": list(errors), "values": values or {}, "conflict": conflict},
+        "errors": list(errors), "values": values or {}, "conflict": conflict,
+        # Recorded by the nominating partner; the person sees it, as their other data.
+        "readiness": readiness.readiness_of(
+            expert, readiness.checks_by_expert(db, [expert.id]).get(expert.id, []), today()),
+        "valid": lambda check: readiness.is_valid(check, today())},
         status_code=status_code)
 
 

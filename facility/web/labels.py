@@ -31,6 +31,20 @@ LABELS: dict[str, str] = {
     "SECRETARIAT": N_("Secretariat"),
 }
 LABELS.update({
+    # readiness checks of the ready roster ("TRAINING" is above)
+    "REFERENCES": N_("References"),
+    "SECURITY_CLEARANCE": N_("Security clearance"),
+    "MEDICAL": N_("Medical check"),
+})
+LABELS.update({
+    # the duty-of-care checklist of an engagement (CareItem, prefixed: its names are shared)
+    "CARE_BRIEFING": N_("Briefing of the team"),
+    "CARE_SECURITY_CLEARANCE": N_("Security clearance"),
+    "CARE_INSURANCE": N_("Insurance"),
+    "CARE_VISAS": N_("Visas"),
+    "CARE_MEDICAL": N_("Medical clearance"),
+})
+LABELS.update({
     # published decisions
     "ELIGIBLE": N_("Request found eligible"),
     "INELIGIBLE": N_("Request found ineligible"),

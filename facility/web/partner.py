@@ -18,11 +18,18 @@ from sqlmodel import select
 from facility.auth import permissions
 from facility.auth.actor import Actor
 from facility.auth.models import Role
-from facility.engagements import deployments, lifecycle, replacements
+from facility.engagements import checklist, deployments, duty_of_care, lifecycle, replacements
 from facility.engagements import reports as follow_up
 from facility.engagements import service as engagements
-from facility.engagements.models import DeploymentAnswerChoice, Engagement, EngagementStatus, ReportStatus
+from facility.engagements.models import (
+    CareItem,
+    DeploymentAnswerChoice,
+    Engagement,
+    EngagementStatus,
+    ReportStatus,
+)
 from facility.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from facility.experts import readiness
 from facility.experts import service as experts
 from facility.experts.models import Seniority
 from facility.numbers import whole_number
@@ -325,7 +332,9 @@ def my_experts(request: Request, db: SessionDep, actor: PartnerActor, page: str 
     rows, total = experts.list_experts(db, actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     ids = [e.id for e in rows]
     _ = gettext_for(request)
+    ready = readiness.of_partner(db, actor.partner_id, today())  # type: ignore[arg-type]
     return render(request, "partner/experts.html", {
+        "readiness_of": ready, "deployable": readiness.deployable_counts(list(ready.values())),
         "rows": rows, "themes_of": experts.themes_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "windows_of": experts.availability_by_expert(db, ids) if ids else {},  # type: ignore[arg-type]
         "pages": Pages(number, PAGE_SIZE, total, {}),
@@ -561,6 +570,8 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
     schedule = replacements.schedule_of(db, [x.id for x in roster])  # type: ignore[misc]
     on = today()
     reports = follow_up.reports_by_engagement(db, actor=actor, engagement_ids=ids)  # type: ignore[arg-type]
+    care_done = checklist.done_by_engagement(db, ids)  # type: ignore[arg-type]
+    care_missing = {e.id: [i.value for i in checklist.missing(care_done.get(e.id, []))] for e in rows}
     return render(request, "partner/engagements.html", {
         "rows": rows, "requests": request_rows, "states": states, "experts": team,
         "offers": offers.offers_by_id(db, actor=actor, offer_ids=[e.offer_id for e in rows]),
@@ -574,9 +585,12 @@ def _engagements_page(request: Request, db, actor: Actor, *, page: str | None = 
         # What stops the next step today (its dates, the team's answers): the page says it
         # instead of offering the step.
         "blocked": {e.id: lifecycle.step_blockers(e, lifecycle.NEXT_STATUS[e.status],
-                                                  list(answered.get(e.id, {}).values()), on)
+                                                  list(answered.get(e.id, {}).values()), on,
+                                                  care_missing=care_missing[e.id])
                     for e in rows if e.status in lifecycle.NEXT_STATUS},
         "BEFORE_START": lifecycle.BEFORE_START, "BEFORE_END": lifecycle.BEFORE_END,
+        "DUTY_OF_CARE": lifecycle.DUTY_OF_CARE, "care_items": list(CareItem),
+        "care_missing": care_missing, "SCHEDULED": EngagementStatus.SCHEDULED,
         "can_replace": {e.id: replacements.can_replace(e) for e in rows},
         "declined_by": {e.id: [i for i in e.expert_ids if i in answered.get(e.id, {})
                                and answered[e.id][i].answer == DeploymentAnswerChoice.DECLINED]
@@ -600,7 +614,8 @@ def my_engagements(request: Request, db: SessionDep, actor: PartnerActor, page: 
               "completed": _("The engagement is marked as completed. Its follow-up reports are "
                              "now due."),
               "replaced": _("The expert is replaced. The new expert now sees the deployment "
-                            "and answers it.")}.get(done or "")
+                            "and answers it."),
+              "care": _("The duty-of-care checklist is saved.")}.get(done or "")
     return _engagements_page(request, db, actor, page=page, notice=notice)
 
 
@@ -626,6 +641,36 @@ def record_progress(request: Request, form: FormDep, db: SessionDep, actor: Part
     return engagement_steps.record_step(request, form, db, actor, engagement_id,
                                         back="/partner/engagements",
                                         not_found=_not_found(request))
+
+
+@router.post("/partner/engagements/{engagement_id}/duty-of-care")
+def record_duty_of_care(request: Request, form: FormDep, db: SessionDep, actor: PartnerActor,
+                        engagement_id: int) -> Response:
+    """The checklist as ticked on the page: items newly ticked are done, items unticked undone."""
+    engagement = _funded_engagement(request, db, actor, engagement_id)
+    _ = gettext_for(request)
+    ticked = {v for v in form.getlist("items") if isinstance(v, str)}
+    done = {r.item for r in checklist.done_by_engagement(db, [engagement_id])[engagement_id]}
+    known = {i.value for i in CareItem}
+
+    def action() -> Engagement:
+        if ticked - known:
+            raise ValidationFailed.single("items", "known_item", "items: choose items of the checklist")
+        if ticked - done:
+            duty_of_care.record(db, actor=actor, engagement_id=engagement_id,
+                                items=sorted(ticked - done))
+        if done - ticked:
+            duty_of_care.record(db, actor=actor, engagement_id=engagement_id,
+                                items=sorted(done - ticked), done=False)
+        return engagement
+
+    return write(db, action, done="/partner/engagements?done=care", answers={
+        ValidationFailed: lambda _f: _engagements_page(request, db, actor, status_code=422, errors=[
+            (f"care-{engagement_id}", _("Duty of care: choose items of the checklist."))]),
+        PermissionDenied: lambda _d: _not_found(request),
+        Conflict: lambda _c: _conflict(request, _(
+            "The duty-of-care checklist is completed before the engagement starts; this one "
+            "has started."))})
 
 
 @router.post("/partner/engagements/{engagement_id}/replace")

@@ -8,6 +8,7 @@ secretariat opens too. Every write goes through the services with the viewer's A
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -32,13 +33,14 @@ from facility.reference.models import GROUP_CODES
 from facility.requests import service as requests_service
 from facility.requests.models import RequestStatus
 from facility.web import engagement_steps
+from facility.web.actions import write
 from facility.web.committee import not_found, refused
 from facility.web.deps import FormDep, SessionDep, page_router, require_role
 from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from facility.worker import run_pending
-from governance import committee, runs, screening, views
+from governance import committee, runs, screening, urgency, views
 from governance.models import RunStatus
 
 router = page_router()
@@ -64,6 +66,7 @@ def _home(request: Request, db, actor: Actor, *, page: str | None = None, errors
         "submitted": submitted, "screened": screened, "queue": queue,
         "pages": Pages(number, REQUESTS_PAGE_SIZE, total, {}), "runs": latest_runs,
         "errors": list(errors), "conflict": conflict, "time_limit": time_limit,
+        "clock": urgency.clock, "markable": urgency.MARKABLE,
     }, status_code=status_code)
 
 
@@ -87,6 +90,36 @@ def open_screening(request: Request, db: SessionDep, actor: SecretariatActor,
         return _home(request, db, actor, conflict=str(conflict), status_code=409)
     db.commit()
     return RedirectResponse(f"/committee/motions/{item.motion_id}", status_code=303)
+
+
+@router.post("/secretariat/requests/{request_id}/urgent")
+def mark_urgent(request: Request, form: FormDep, db: SessionDep, actor: SecretariatActor,
+                request_id: int) -> Response:
+    """The urgent track for OHCHR's own needs: with the consent of the State concerned, which
+    the secretariat records by ticking the box (governance/urgency.py)."""
+    _ = gettext_for(request)
+    reason = str(form.get("reason") or "")
+    consent = form.get("stateConsent") == "yes"
+    try:
+        latest = date.fromisoformat(str(form.get("latestStart") or "").strip())
+    except ValueError:
+        return _home(request, db, actor, status_code=422, errors=[(
+            f"latestStart-{request_id}", _("Latest start of the mission: enter a date as "
+                                           "year-month-day, such as 2027-03-31."))])
+    words = {"stateConsent": _("The State's consent: the secretariat marks a request urgent "
+                               "only with the consent of the State concerned."),
+             "reason": _("Why it is urgent: at least 10 characters."),
+             "latestStart": _("Latest start of the mission: within the request's window, not "
+                              "in the past.")}
+    return write(db, lambda: urgency.mark_urgent(
+        db, actor=actor, request_id=request_id, reason=reason, latest_start=latest,
+        state_consent=consent), done="/secretariat", answers={
+            ValidationFailed: lambda failure: _home(request, db, actor, status_code=422, errors=[
+                (f"{p.field}-{request_id}", words.get(p.field, p.message))
+                for p in failure.problems]),
+            NotFound: lambda _n: not_found(request),
+            Conflict: lambda conflict: _home(request, db, actor, conflict=str(conflict),
+                                             status_code=409)})
 
 
 # Optimiser runs ------------------------------------------------------------------------------

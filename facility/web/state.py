@@ -47,7 +47,7 @@ from facility.web.i18n import gettext_for
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import criteria as criteria_rules
-from governance import proposals
+from governance import proposals, urgency
 from governance.criteria import DocumentKind
 from governance.models import ProposalStatus
 from governance.names import Names
@@ -379,7 +379,7 @@ def _conflict_message(request: Request, conflict: Conflict) -> str:
 
 def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
                   errors: list[tuple[str, str]] | None = None, status_code: int = 200,
-                  notice: str | None = None) -> Response:
+                  notice: str | None = None, urgent_values: dict | None = None) -> Response:
     assert found.id is not None
     ids = requests.recommendation_ids_by_request(db, [found.id])[found.id]
     rows, _total = proposals.list_proposals(db, actor=actor, request_id=found.id, limit=20, offset=0)
@@ -404,6 +404,9 @@ def _request_page(request: Request, db, actor: Actor, found: CapacityRequest, *,
         "APPROVED": ProposalStatus.APPROVED, "errors": errors or [], "notice": notice,
         # Programmes of other agencies and donors whose rules fit it, and where it applied.
         "programmes": programme_suggestions(db, found, themes),
+        "clock": urgency.clock(found),
+        "urgent_markable": found.status in urgency.MARKABLE and not found.urgent,
+        "urgent_values": urgent_values or {},
     }, status_code=status_code)
 
 
@@ -417,6 +420,7 @@ def request_page(request: Request, db: SessionDep, actor: StateActor, request_id
                "discarded": _("The draft is discarded. It was never submitted: nobody else saw it."),
                "confirmed": _("You confirmed the proposal."),
                "declined": _("You declined the proposal."),
+               "urgent": _("The request is marked urgent. The committee is told."),
                "applied": _("Recorded: your State applied to the programme.")}
     notice = notices["saved"] if saved else notices.get(done or "")
     return _request_page(request, db, actor, found, notice=notice)
@@ -445,6 +449,43 @@ def withdraw_request(request: Request, form: FormDep, db: SessionDep, actor: Sta
              f"{'discarded' if found.status == RequestStatus.DRAFT else 'withdrawn'}", answers={
             ValidationFailed: lambda _f: _request_page(request, db, actor, found, status_code=422, errors=[
                 ("reason", _("Reason: say why the request is withdrawn."))]),
+            Conflict: lambda conflict: _conflict(request, _conflict_message(request, conflict))})
+
+
+@router.post("/state/requests/{request_id}/urgent")
+def mark_urgent(request: Request, form: FormDep, db: SessionDep, actor: StateActor,
+                request_id: int) -> Response:
+    found = _visible_request(request, db, actor, request_id)
+    _ = gettext_for(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("reason", "latestStart", "version")}
+    labels = {"reason": _("Why it is urgent"), "latestStart": _("Latest start of the mission")}
+
+    def again(errors: list[tuple[str, str]], status_code: int = 422) -> Response:
+        return _request_page(request, db, actor, found, errors=errors, status_code=status_code,
+                             urgent_values=values)
+
+    try:
+        latest = date.fromisoformat(values["latestStart"])
+    except ValueError:
+        return again([("latestStart", _("%(field)s: enter a date as year-month-day, such as "
+                                        "2027-03-31.") % {"field": labels["latestStart"]})])
+
+    def invalid(failure: ValidationFailed) -> Response:
+        words = {"in_window": _("%(field)s: must be within the request's window."),
+                 "future": _("%(field)s: must not be in the past.")}
+        errors = []
+        for problem in failure.problems:
+            template = words.get(problem.rule)
+            message = (template % {"field": labels.get(problem.field, problem.field)} if template
+                       else problem_messages(_, ValidationFailed([problem]), labels)[0][1])
+            errors.append(("urgent-reason" if problem.field == "reason" else problem.field, message))
+        return again(errors)
+
+    return write(db, lambda: urgency.mark_urgent(
+        db, actor=actor, request_id=request_id, reason=values["reason"], latest_start=latest,
+        expected_version=whole_number(values["version"])),
+        done=f"/state/requests/{request_id}?done=urgent", answers={
+            ValidationFailed: invalid,
             Conflict: lambda conflict: _conflict(request, _conflict_message(request, conflict))})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from graphql import (
 )
 
 from facility.api.schema import schema
-from tests.api.helpers import OPERATIONS_DIR, offer_input, operation, request_input, run
+from facility.timeutil import today
+from tests.api.helpers import OPERATIONS_DIR, YEAR, offer_input, operation, request_input, run
 from tests.api.test_application_procedures import PROCEDURE_OPERATIONS
 from tests.dialogue.test_progress_updates import DIALOGUE_OPERATIONS
 from tests.dialogue.test_referrals import REFERRAL_OPERATIONS
@@ -272,6 +274,38 @@ def _set_expert_consent(s: Scenario) -> dict:
     return data
 
 
+def _set_expert_readiness(s: Scenario) -> dict:
+    expert = s.expert()
+    data = run(s.norad, "SetExpertReadiness", id=expert["id"],
+               input={"noticeHours": 72, "expectedVersion": expert["version"]})
+    readiness = data["result"]["expert"]["readiness"]
+    # On the ready roster, but no check recorded yet: not deployable today.
+    assert (readiness["noticeHours"], readiness["readyToday"]) == (72, False)
+    assert readiness["missingChecks"] == ["TRAINING", "REFERENCES", "SECURITY_CLEARANCE", "MEDICAL"]
+    return data
+
+
+def _record_expert_check(s: Scenario) -> dict:
+    expert = s.expert()
+    verified, expires = (today() - timedelta(days=10)).isoformat(), f"{YEAR + 1}-01-05"
+    data = run(s.norad, "RecordExpertCheck", id=expert["id"], input={
+        "kind": "MEDICAL", "verifiedOn": verified, "expiresOn": expires})
+    [check] = data["result"]["expert"]["readiness"]["checks"]
+    assert check == {"kind": "MEDICAL", "verifiedOn": verified, "expiresOn": expires,
+                     "validToday": True}
+    return data
+
+
+def _mark_request_urgent(s: Scenario) -> dict:
+    request = s.submitted_request()
+    data = run(s.kenya, "MarkRequestUrgent", id=request["id"], latestStart=f"{YEAR}-04-01",
+               reason="Detentions reported this week; the inquiry cannot wait.")
+    marked = data["result"]["request"]
+    assert (marked["urgent"], marked["latestStart"]) == (True, f"{YEAR}-04-01")
+    assert marked["decideBy"] is not None
+    return data
+
+
 # One scenario per document in graphql/operations: {operation name: what runs it}.
 SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
@@ -297,6 +331,9 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "SuggestRecommendations": _suggest_recommendations,
     "NeedsAssessment": _needs_assessment,
     "SetExpertConsent": _set_expert_consent,
+    "SetExpertReadiness": _set_expert_readiness,
+    "RecordExpertCheck": _record_expert_check,
+    "MarkRequestUrgent": _mark_request_urgent,
 }
 
 

@@ -15,7 +15,13 @@ from sqlmodel import Session, select
 from facility.auth.actor import Actor
 from facility.auth.models import PartnerKind, Role
 from facility.auth.service import create_account
-from facility.engagements.models import Engagement, EngagementStatus, FollowUpReport
+from facility.engagements.models import (
+    CareItem,
+    Engagement,
+    EngagementCareItem,
+    EngagementStatus,
+    FollowUpReport,
+)
 from facility.engagements.service import record_progress
 from facility.experts.models import Expert
 from facility.offers.models import Offer, OfferKind, OfferStatus, OfferTheme
@@ -196,6 +202,10 @@ def build_world(session: Session) -> World:
     def step(key: str, status: EngagementStatus) -> None:
         """A step on its date; the experts accepted outside the platform (the secretariat's reason)."""
         engagement = engagements[key]
+        if status == EngagementStatus.IN_PROGRESS:  # the partner completed the duty of care
+            session.add_all([EngagementCareItem(engagement_id=engagement.id, item=item,
+                                                done_by_id=secretariat.account_id) for item in CareItem])
+            session.flush()
         with today_is(engagement.start if status == EngagementStatus.IN_PROGRESS else engagement.end):
             record_progress(session, actor=secretariat, engagement_id=engagement.id, status=status,
                             reason="Accepted by e-mail (test)")

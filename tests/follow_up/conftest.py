@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from facility.auth.models import Account, Role
-from facility.engagements.models import Engagement
+from facility.engagements.models import CareItem, Engagement, EngagementCareItem
 from facility.ids import encode_id
 from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today_is
@@ -140,6 +140,10 @@ def loop(gql, make_token, db_session, recs) -> Loop:  # noqa: F811
                             expert_ids=expert_pks[:1], start=START, end=END, budget=80000,
                             currency="USD")
     db_session.add(engagement)
+    db_session.flush()
+    # Norad completed the duty-of-care checklist (test_follow_up_story walks it).
+    db_session.add_all([EngagementCareItem(engagement_id=engagement.id, item=item,
+                                           done_by_id=staff.id) for item in CareItem])
     db_session.flush()
     committee = gql.as_(make_token("COMMITTEE", state="IND", group="APG"))
     member = db_session.exec(select(Account).where(Account.role == Role.COMMITTEE)).one()

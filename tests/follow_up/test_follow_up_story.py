@@ -10,7 +10,7 @@ from tests.follow_up.conftest import DUE_12, END, START, Loop, filled_report
 FOLLOW_UP_OPERATIONS = {
     "Engagements", "Engagement", "RecordEngagementProgress", "AmendEngagement",
     "FollowUpReports", "FollowUpReport", "SaveFollowUpReport", "SubmitFollowUpReport",
-    "ReviseFollowUpReport", "RequestFromFurtherNeeds",
+    "ReviseFollowUpReport", "RequestFromFurtherNeeds", "RecordDutyOfCare",
 }
 
 
@@ -21,6 +21,21 @@ def test_from_engagement_to_a_new_request(loop: Loop, clock, db_session):
     amended = loop.result(loop.norad, "AmendEngagement", id=engagement["id"],
                           input={"expertIds": loop.expert_ids, "reason": "Second expert joins"})
     assert [e["id"] for e in amended["engagement"]["experts"]] == loop.expert_ids
+    # Duty of care: with an item of the checklist undone, the team may not start.
+    undone = loop.result(loop.norad, "RecordDutyOfCare", id=engagement["id"],
+                         items=["INSURANCE", "VISAS"], done=False)
+    assert [i["item"] for i in undone["engagement"]["dutyOfCare"] if not i["done"]] == [
+        "INSURANCE", "VISAS"]
+    clock(START)
+    early = loop.result(loop.secretariat, "RecordEngagementProgress", id=engagement["id"],
+                        status="IN_PROGRESS")
+    assert (early["__typename"], early["rule"]) == ("ValidationError", "duty_of_care")
+    assert "missing: INSURANCE, VISAS" in early["message"]
+    assert loop.result(loop.kenya, "RecordDutyOfCare", id=engagement["id"],
+                       items=["INSURANCE"])["__typename"] == "PermissionDenied"
+    redone = loop.result(loop.norad, "RecordDutyOfCare", id=engagement["id"],
+                         items=["INSURANCE", "VISAS"])
+    assert all(i["done"] for i in redone["engagement"]["dutyOfCare"])
     for status, day in (("IN_PROGRESS", START), ("COMPLETED", END)):
         clock(day)  # each step on its date; the experts' acceptance comes by e-mail
         done = loop.result(loop.secretariat, "RecordEngagementProgress", id=engagement["id"],

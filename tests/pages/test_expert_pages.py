@@ -141,3 +141,23 @@ def test_the_page_costs_the_same_statements_whatever_the_roster(browser, expert_
         expert_of(name=f"Expert {n}")
     large = statements()
     assert len(large) == len(small) and len(large) <= 10, "\n".join(large)
+
+
+def test_an_expert_sees_the_readiness_their_partner_recorded(browser, expert_of, db_session, person):
+    from datetime import timedelta
+
+    from facility.auth.models import Account
+    from facility.experts import readiness
+    from facility.timeutil import today
+
+    account, expert = expert_of()
+    partner = db_session.exec(select(Account).where(Account.partner_id == expert.partner_id,
+                                                    Account.role == Role.PARTNER)).first()
+    readiness.set_notice(db_session, actor=Actor.from_account(partner), expert=expert,
+                         notice_hours=336, expected_version=None)
+    readiness.record_check(db_session, actor=Actor.from_account(partner), expert=expert,
+                           kind="MEDICAL", verified_on=today() - timedelta(days=400),
+                           expires_on=today() - timedelta(days=1), expected_version=None)
+    browser.sign_in(account.email)
+    page = browser.get("/expert").text
+    assert "Not ready today." in page and "Medical check" in page and "Expired" in page

@@ -13,7 +13,14 @@ from sqlmodel import select
 from facility.auth.actor import Actor
 from facility.auth.models import Account, Role
 from facility.engagements import deployments
-from facility.engagements.models import Engagement, EngagementChange, EngagementStatus, FollowUpReport
+from facility.engagements.models import (
+    CareItem,
+    Engagement,
+    EngagementCareItem,
+    EngagementChange,
+    EngagementStatus,
+    FollowUpReport,
+)
 from facility.experts import service as experts
 from facility.experts.models import Expert, ExpertAvailability
 from facility.offers.models import Offer, OfferKind, OfferStatus
@@ -59,7 +66,9 @@ class Funder:
         return self.db.get(Partner, self.account.partner_id).name  # type: ignore[attr-defined]
 
     def engagement(self, team: list[Expert], *, title: str = "Training of judges (test)",
-                   status: EngagementStatus = EngagementStatus.SCHEDULED) -> Engagement:
+                   status: EngagementStatus = EngagementStatus.SCHEDULED,
+                   cared: bool = True) -> Engagement:
+        """An engagement of this partner's offer; `cared`: its duty-of-care checklist done."""
         db = self.db
         request = CapacityRequest(
             state_code="KEN", status=RequestStatus.ACTIVE, title=title, need="Training (test)",
@@ -80,6 +89,10 @@ class Funder:
                                 budget=38_500, currency="USD", status=status)
         db.add(engagement)  # type: ignore[attr-defined]
         db.flush()  # type: ignore[attr-defined]
+        if cared:
+            db.add_all([EngagementCareItem(engagement_id=engagement.id, item=item,  # type: ignore[attr-defined]
+                                           done_by_id=self.account.id) for item in CareItem])
+            db.flush()  # type: ignore[attr-defined]
         self.made.append(engagement)
         return engagement
 
@@ -146,10 +159,23 @@ def test_a_partner_sees_its_own_engagements_with_the_answers_and_reasons(browser
 def test_progress_steps_then_the_follow_up_reports(browser, funder, db_session):
     ours = funder()
     amina = ours.expert("Amina Diallo", linked=True)
-    engagement = ours.engagement([amina])
+    engagement = ours.engagement([amina], cared=False)
     browser.sign_in(ours.account.email)
     action = f"{PAGE}/{engagement.id}/progress"
     with today_is(engagement.start):
+        # The duty-of-care checklist first: until it is complete the team may not start.
+        page = browser.get(PAGE).text
+        assert "Mark as started" not in page
+        assert ("Missing: Briefing of the team, Security clearance, Insurance, Visas, Medical "
+                "clearance.") in page
+        refused = browser.submit(PAGE, action, {"status": "IN_PROGRESS"})
+        assert refused.status_code == 422 and "The duty-of-care checklist is not complete" in refused.text
+        care = f"{PAGE}/{engagement.id}/duty-of-care"
+        saved = browser.submit(PAGE, care, {"items": ["BRIEFING", "INSURANCE", "VISAS", "MEDICAL"]})
+        assert saved.status_code == 303
+        assert "Missing: Security clearance." in browser.get(PAGE).text
+        browser.submit(PAGE, care, {"items": ["BRIEFING", "SECURITY_CLEARANCE", "INSURANCE",
+                                              "VISAS", "MEDICAL"]})
         assert "Mark as started" in browser.get(PAGE).text
         # The step has its confirmation page; nothing changes until it is confirmed there.
         confirm = browser.get(f"{action}?status=IN_PROGRESS")
@@ -366,7 +392,8 @@ def test_the_page_costs_the_same_statements_whatever_the_engagements(browser, fu
     large = statements()
     page = browser.get(PAGE).text
     assert "Pages of engagements" in page and "Reason 24" in page and "12-month report" in page
-    assert len(large) == len(small) and len(large) <= 12, "\n".join(large)
+    # 13: one more since the duty-of-care checklists (read for the whole page at once).
+    assert len(large) == len(small) and len(large) <= 13, "\n".join(large)
 
 
 def test_steps_follow_the_calendar_and_the_team_on_the_page(browser, funder, db_session):

@@ -235,7 +235,13 @@ def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> Non
     (`eng_*_open`) and one completed (`eng_*_done`) whose 12-month report is a complete draft
     (`rep_*_12`) and whose 24-month report is submitted (`rep_*_24`); and the 14-day reminders
     of the 12-month reports, queued for each State's mission and the secretariat."""
-    from facility.engagements.models import Engagement, FollowUpReport, ReportKind
+    from facility.engagements.models import (
+        CareItem,
+        Engagement,
+        EngagementCareItem,
+        FollowUpReport,
+        ReportKind,
+    )
     from facility.ids import decode_id
     from facility.notifications.models import Notification
     from facility.notifications.reminders import queue_reminders
@@ -269,6 +275,10 @@ def _follow_up(session: Session, ids: dict, *, secretariat, kenya, ghana) -> Non
                                     budget=60000, currency="USD")
             session.add(engagement)
             session.flush()
+            # The funding partner completed the duty-of-care checklist, so the team may start.
+            for item in CareItem:
+                session.add(EngagementCareItem(engagement_id=engagement.id, item=item,
+                                               done_by_id=staff.id))
             ids[f"eng_{side}_{phase}"] = encode_id("Engagement", engagement.id)  # type: ignore[arg-type]
         for status, day in (("IN_PROGRESS", date(YEAR, 1, 10)), ("COMPLETED", date(YEAR, 3, 31))):
             with today_is(day):  # each step on its date; the expert accepted outside the platform

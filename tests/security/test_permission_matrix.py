@@ -113,6 +113,9 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"id": ids[target]}
     if name in ("withdrawRequest", "declineProposal"):
         return {"id": ids[target], "reason": "Refused in the permission matrix"}
+    if name == "markRequestUrgent":
+        return {"id": ids[target], "reason": "Urgent in the permission matrix",
+                "latestStart": f"{YEAR}-04-01", "stateConsent": True}
     if name == "createOffer":
         return {"input": offer_input()}
     if name == "updateOffer":
@@ -126,6 +129,11 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"id": ids[target], "input": {"phone": "+1 555 0100"}}
     if name == "setExpertConsent":
         return {"id": ids[target], "input": {"scopes": ["ROSTER"]}}
+    if name == "setExpertReadiness":
+        return {"id": ids[target], "input": {"noticeHours": 336}}
+    if name == "recordExpertCheck":
+        return {"id": ids[target], "input": {"kind": "TRAINING", "verifiedOn": f"{YEAR - 2}-12-31",
+                                             "expiresOn": f"{YEAR + 1}-01-05"}}
     if name == "seatCommitteeMember":
         return {"regionalGroup": "APG", "memberEmail": ids["ex_committee_email"]}
     if name == "draftCriteria":
@@ -147,6 +155,8 @@ def _mutation_variables(w: World, name: str, target: str) -> dict:
         return {"timeLimit": 2}
     if name == "recordEngagementProgress":
         return {"id": ids[target], "status": "IN_PROGRESS"}
+    if name == "recordDutyOfCare":
+        return {"id": ids[target], "items": ["BRIEFING"], "done": True}
     if name == "amendEngagement":
         return {"id": ids[target], "input": {"reason": "Moved by the matrix",
                                              "end": f"{YEAR}-04-30"}}
@@ -308,6 +318,13 @@ def _probe(w: World, client, name: str, target: str) -> str:
     if name == "expert.personal":
         expert = q(f"query($id: ID!) {{ e: expert(id: $id) {{ {PERSONAL} }} }}", id=tid)["e"]
         return "null" if expert is None else _personal([expert], tid)
+    if name == "expert.readiness":
+        # The notice period and checks are personal data: shown exactly with the rest.
+        expert = q("query($id: ID!) { e: expert(id: $id) { readiness { noticeHours } } }",
+                   id=tid)["e"]
+        if expert is None:
+            return "null"
+        return "anonymised" if expert["readiness"] is None else "personal"
     if name == "experts.personal":
         data = q(f"{{ roster: experts(first: 100) {{ edges {{ node {{ {PERSONAL} }} }} }} }}")
         return _personal([e["node"] for e in data["roster"]["edges"]], tid)

@@ -451,6 +451,9 @@ def _progress_on_dates(w: Year, names: list[tuple[str, str]], until: date) -> No
         w.on(max(day, w.day))
         partner = w.gql("secretariat", "Engagement", id=w.ids[f"engagement:{name}"])
         offer_partner = "norad" if partner["engagement"]["offer"]["id"] == w.ids["offer:norad"] else "sida"
+        if status == "IN_PROGRESS":  # the duty-of-care checklist first
+            w.ok(offer_partner, "RecordDutyOfCare", id=w.ids[f"engagement:{name}"],
+                 items=["BRIEFING", "SECURITY_CLEARANCE", "INSURANCE", "VISAS", "MEDICAL"])
         done = w.ok(offer_partner, "RecordEngagementProgress", id=w.ids[f"engagement:{name}"],
                     status=status)
         assert done["engagement"]["status"] == status
