@@ -172,3 +172,9 @@ def long_date(value: date | datetime, language: str) -> str:
 
 def language_name(language: str) -> str:
     return Locale.parse(_locale(language)).get_display_name(_locale(language)) or language
+
+
+def name_of_language(code: str, reader: str) -> str:
+    """A language's name ("wo") in the reader's language ("wolof" for a French reader), from
+    the CLDR data Babel ships; a code CLDR does not know shows as written."""
+    return Locale.parse(_locale(reader)).languages.get(code.lower(), code)

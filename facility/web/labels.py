@@ -96,3 +96,36 @@ LABELS.update({
     "PENDING": N_("Awaiting the State's answer"),
     "ACCEPTED": N_("Accepted"),
 })
+LABELS.update({
+    # optimiser runs (and the jobs behind them)
+    "QUEUED": N_("Waiting to start"),
+    "RUNNING": N_("Running"),
+    "DONE": N_("Finished"),
+    "CANCELLED": N_("Cancelled"),
+    "FAILED": N_("Failed"),
+    # criteria versions
+    "IN_FORCE": N_("In force"),
+    "SUPERSEDED": N_("Superseded"),
+    # motions and votes
+    "OPEN": N_("Voting open"),
+    "PASSED": N_("Passed"),
+    "APPROVE": N_("Approve"),
+    "REJECT": N_("Reject"),
+    "ABSTAIN": N_("Abstain"),
+})
+
+# Where one code means different things by what it qualifies, the words of that use: a
+# criteria draft the committee rejected is not a rejected match, nor a failed run a failed vote.
+LABELS_OF: dict[str, dict[str, str]] = {
+    "criteria": {"REJECTED": N_("Rejected by the committee"), "DRAFT": N_("Draft")},
+    "motion": {"FAILED": N_("Not passed")},
+}
+
+# The clauses of the eligibility criteria, in the words the criteria page uses for them.
+CLAUSES: dict[str, str] = {
+    "eligibility.require_supported": N_("Every linked recommendation must be one the State supported."),
+    "eligibility.budget_ceiling": N_("Budget ceiling"),
+    "eligibility.duration": N_("Mission duration"),
+    "eligibility.max_experts": N_("Experts per request"),
+    "eligibility.accepted_kinds": N_("Kinds of support accepted"),
+}

@@ -18,9 +18,11 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from facility.reference import loader, names
 from facility.web import explanations, i18n
-from facility.web.labels import LABELS
+from facility.web.labels import CLAUSES, LABELS, LABELS_OF
 from facility.web.security import attach_cookies, csrf_token_for
+from governance.runs import RUN_CURRENCY
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -56,14 +58,48 @@ env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, languages=i
 
 
 @pass_context
-def _label(context: Context, value: object) -> str:
-    words = LABELS.get(str(value))
+def _label(context: Context, value: object, of: str | None = None) -> str:
+    """The words for a code; `of` names what it qualifies where a code means different things
+    (labels.LABELS_OF: "criteria", "motion")."""
+    words = LABELS_OF.get(of or "", {}).get(str(value)) or LABELS.get(str(value))
     if words is None:
         return str(value)
     return i18n.translations(_language(context)).gettext(words)
 
 
-env.globals["label"] = _label
+@pass_context
+def _clause(context: Context, key: str) -> str:
+    """A clause of the criteria ("eligibility.budget_ceiling") in the criteria's own words."""
+    words = CLAUSES.get(key)
+    return i18n.translations(_language(context)).gettext(words) if words else key
+
+
+@pass_context
+def _state_name(context: Context, code: str | None) -> str:
+    """A State known by its ISO3 code, by its UN short name in the page's language."""
+    if not code:
+        return ""
+    return names.in_language(loader.state_names().get(code), _language(context), code)
+
+
+@pass_context
+def _theme_name(context: Context, name: str) -> str:
+    """A theme (its English name is its identifier) in the page's language."""
+    return names.in_language(loader.theme_names().get(name), _language(context), name)
+
+
+@pass_context
+def _language_names(context: Context, codes: str | list[str] | None) -> str:
+    """Language codes ("fr", ["fr", "wo"]) as the languages' names in the page's language."""
+    listed = [codes] if isinstance(codes, str) else list(codes or ())
+    return ", ".join(i18n.name_of_language(str(c), _language(context)) for c in listed)
+
+
+# Budgets the criteria and the optimiser compare are in the runs' one currency (governance.runs).
+env.globals.update(label=_label, clause=_clause, state_name=_state_name, theme_name=_theme_name,
+                   run_currency=RUN_CURRENCY)
+env.filters.update(label=_label, state_name=_state_name, theme_name=_theme_name,
+                   language_names=_language_names)
 env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
 
 

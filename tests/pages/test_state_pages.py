@@ -449,4 +449,4 @@ def test_a_draft_with_a_noted_recommendation_warns_before_submission(browser, pe
     assert created.status_code == 303, created.text
     page = browser.get(created.headers["location"]).text
     assert "screening under the criteria in force will refuse it" in page
-    assert "eligibility.require_supported" in page and noted.source_id in page
+    assert "Every linked recommendation must be one the State supported." in page and noted.source_id in page
