@@ -29,6 +29,7 @@ from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
+from facility.reference.names import in_language
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
@@ -338,7 +339,9 @@ def _expert_form(request: Request, db, *, values: dict[str, Any], errors: list[t
     return render(request, "partner/expert_form.html", {
         "values": values, "errors": errors, "action": action, "editing": editing,
         "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
-        "states": [(s.code, s.name) for s in db.exec(select(State).order_by(State.name))],
+        # the States by their names in the reader's language, in that language's order
+        "states": sorted(((s.code, in_language(s.names, language_of(request), s.name))
+                          for s in db.exec(select(State))), key=lambda pair: pair[1].casefold()),
         "seniorities": list(Seniority), "un_languages": UN_LANGUAGES,
     }, status_code=status_code)
 

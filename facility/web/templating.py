@@ -89,6 +89,12 @@ def _theme_name(context: Context, name: str) -> str:
 
 
 @pass_context
+def _theme_names(context: Context, themes: list[str] | None) -> str:
+    """Themes (by their English names) listed in the page's language."""
+    return ", ".join(_theme_name(context, t) for t in themes or ())
+
+
+@pass_context
 def _language_names(context: Context, codes: str | list[str] | None) -> str:
     """Language codes ("fr", ["fr", "wo"]) as the languages' names in the page's language."""
     listed = [codes] if isinstance(codes, str) else list(codes or ())
@@ -99,7 +105,7 @@ def _language_names(context: Context, codes: str | list[str] | None) -> str:
 env.globals.update(label=_label, clause=_clause, state_name=_state_name, theme_name=_theme_name,
                    run_currency=RUN_CURRENCY)
 env.filters.update(label=_label, state_name=_state_name, theme_name=_theme_name,
-                   language_names=_language_names)
+                   theme_names=_theme_names, language_names=_language_names)
 env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
 
 

@@ -3,6 +3,7 @@ States and partners by their names, amounts with their currency, in English and 
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from facility.auth.actor import Actor
 from facility.auth.models import Role
 from facility.experts import service as experts
+from facility.reference import loader
 from facility.requests.models import RequestStatus
 from governance import motions
 from governance.models import VoteChoice
@@ -132,3 +134,23 @@ def test_the_public_criteria_give_the_ceiling_with_its_currency(browser, languag
     at = 0 if language == "en" else 1
     page = _page(browser, "/criteria", language)
     _shows(page, [WORDS["ceiling"][at]], ["<dd>250,000</dd>", "<dd>250\u202f000</dd>"], "/criteria")
+
+
+def test_the_public_offers_in_french_name_themes_and_states_in_french(browser, offers_of):
+    offers_of(1, eligible_states=["CIV", "COD"])
+    theme = offers_of.themes[0].name
+    french = loader.theme_names()[theme]["fr"]
+    page = html.unescape(_page(browser, "/offers", "fr"))
+    assert f">{french}</option>" in page and f"<td>{french}</td>" in page
+    assert "Côte d’Ivoire" in page or "Côte d'Ivoire" in page
+    assert "République démocratique du Congo" in page
+    assert f">{theme}</option>" not in page or theme == french
+    assert "CIV" not in page and "Ivory Coast" not in page
+
+
+def test_the_public_state_page_in_arabic_names_the_state_and_its_themes_in_arabic(browser, person):
+    mission = person(Role.STATE, state_code="BDI")
+    browser.sign_in(mission.email)
+    browser.submit("/state/updates", "/state/page-consent", {"open": "yes", "version": 0})
+    page = _page(browser, "/states/BDI", "ar")
+    assert 'dir="rtl"' in page and "<h1>بوروندي</h1>" in page
