@@ -79,7 +79,7 @@ def translations(language: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
-def _from_accept_language(header: str) -> str | None:
+def from_accept_language(header: str) -> str | None:
     """The supported language the browser prefers most (RFC 9110 quality values)."""
     choices: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
@@ -111,7 +111,7 @@ def choose_language(request: Request) -> str:
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LANGUAGES:
             return candidate
-    return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+    return from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
 
 
 def language_of(request: Request) -> str:

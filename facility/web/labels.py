@@ -6,6 +6,8 @@ words here shows as written, so a new enum member never breaks a page.
 
 from __future__ import annotations
 
+from facility.web.i18n import translations
+
 
 def N_(message: str) -> str:
     return message
@@ -120,6 +122,17 @@ LABELS_OF: dict[str, dict[str, str]] = {
     "criteria": {"REJECTED": N_("Rejected by the committee"), "DRAFT": N_("Draft")},
     "motion": {"FAILED": N_("Not passed")},
 }
+
+# The GraphQL enums whose codes take the words of one use above.
+ENUM_USE = {"CriteriaStatus": "criteria", "MotionStatus": "motion"}
+
+
+def label_in(value: object, language: str, of: str | None = None) -> str:
+    """The words for a code in a page language (one of i18n.LANGUAGES); a code without words
+    shows as written."""
+    words = LABELS_OF.get(of or "", {}).get(str(value)) or LABELS.get(str(value))
+    return translations(language).gettext(words) if words else str(value)
+
 
 # The clauses of the eligibility criteria, in the words the criteria page uses for them.
 CLAUSES: dict[str, str] = {

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from facility.reference import loader, names
 from facility.web import explanations, i18n
-from facility.web.labels import CLAUSES, LABELS, LABELS_OF
+from facility.web.labels import CLAUSES, label_in
 from facility.web.security import attach_cookies, csrf_token_for
 from governance.runs import RUN_CURRENCY
 
@@ -61,10 +61,7 @@ env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, languages=i
 def _label(context: Context, value: object, of: str | None = None) -> str:
     """The words for a code; `of` names what it qualifies where a code means different things
     (labels.LABELS_OF: "criteria", "motion")."""
-    words = LABELS_OF.get(of or "", {}).get(str(value)) or LABELS.get(str(value))
-    if words is None:
-        return str(value)
-    return i18n.translations(_language(context)).gettext(words)
+    return label_in(value, _language(context), of)
 
 
 @pass_context
