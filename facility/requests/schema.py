@@ -39,6 +39,9 @@ class CapacityRequestType:
     need = from_model("need", str)
     barrier = from_model("barrier", str, description="what stands in the way of implementation")
     status = from_model("status", RequestStatus)
+    language = from_model("language", str, description=(
+        "ISO 639-1 code of the language its author wrote the text in ('en' for texts written "
+        "before it was recorded)"))
 
     @strawberry.field
     def state(self, info: Info) -> StateType:
@@ -134,6 +137,9 @@ class CreateRequestInput:
         default=None, description="defaults to the themes of the linked recommendations")
     barrier: str = ""
     focal_point: str = ""
+    language: str | None = strawberry.field(
+        default=None, description="ISO 639-1 code of the language the text is written in, e.g. fr; "
+                                  "default en")
     state_code: str | None = strawberry.field(
         default=None, description="must be the caller's own State when given")
     idempotency_key: str | None = strawberry.field(
@@ -158,6 +164,8 @@ class UpdateRequestInput:
     priority: int | None = strawberry.field(
         default=strawberry.UNSET, description="the State's own priority, 1 (low) to 5 (high)")
     focal_point: str | None = strawberry.UNSET
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 639-1 code of the language the text is written in")
     expected_version: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="the version you read; a newer one makes the update a Conflict")
@@ -213,6 +221,7 @@ class RequestQuery:
 _UPDATABLE = (
     "title", "need", "barrier", "themes", "languages", "support_kinds", "window_start",
     "window_end", "weeks", "experts_needed", "budget", "currency", "priority", "focal_point",
+    "language",
 )
 
 
@@ -231,7 +240,7 @@ class RequestMutation:
                 window_start=input.window_start, window_end=input.window_end,
                 weeks=input.weeks, experts_needed=input.experts_needed, budget=input.budget,
                 currency=input.currency, priority=input.priority, barrier=input.barrier,
-                focal_point=input.focal_point,
+                focal_point=input.focal_point, language=input.language or "en",
             )
             return _payload(service.create_request(
                 ctx.session, actor=ctx.actor, fields=fields, state_code=input.state_code,

@@ -45,6 +45,7 @@ from facility.validation import (
     check_positive,
     check_range,
     check_text,
+    check_text_language,
     check_window,
     resolve_themes,
 )
@@ -73,6 +74,7 @@ class RequestFields:
     barrier: str = ""
     focal_point: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # ISO 639-1: the language the title and the need are written in
 
 
 def _not_found(request_id: int) -> NotFound:
@@ -168,6 +170,7 @@ def _validate(
     check_text(problems, "barrier", fields.barrier, min_length=0, max_length=10_000)
     check_text(problems, "focalPoint", fields.focal_point, min_length=0, max_length=300)
     languages = check_languages(problems, "languages", fields.languages, required=True)
+    fields.language = check_text_language(problems, "language", fields.language)
     kinds = check_enum_values(problems, "supportKinds", fields.support_kinds, SupportKind,
                               required=True)
     check_range(problems, "weeks", fields.weeks, 1, MAX_WEEKS)
@@ -246,6 +249,7 @@ def _apply(request: CapacityRequest, fields: RequestFields, languages: list[str]
     request.need = fields.need.strip()
     request.barrier = fields.barrier.strip()
     request.focal_point = fields.focal_point.strip()
+    request.language = fields.language
     request.languages = languages
     request.support_kinds = kinds
     request.window_start = fields.window_start
@@ -310,6 +314,7 @@ def current_fields(session: Session, request: CapacityRequest) -> RequestFields:
         window_start=request.window_start, window_end=request.window_end, weeks=request.weeks,
         experts_needed=request.experts_needed, budget=request.budget, currency=request.currency,
         priority=request.priority, barrier=request.barrier, focal_point=request.focal_point,
+        language=request.language,
     )
 
 
