@@ -19,6 +19,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+import pycountry
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -178,3 +179,14 @@ def name_of_language(code: str, reader: str) -> str:
     """A language's name ("wo") in the reader's language ("wolof" for a French reader), from
     the CLDR data Babel ships; a code CLDR does not know shows as written."""
     return Locale.parse(_locale(reader)).languages.get(code.lower(), code)
+
+
+@cache
+def text_language_options(reader: str) -> list[tuple[str, str]]:
+    """(code, name) of the languages a text may be written in, the UN's six first and then
+    every ISO 639-1 language (the rule of facility.validation), in the reader's language."""
+    six = [(code, name_of_language(code, reader)) for code in LANGUAGES]
+    others = sorted(((lang.alpha_2, name_of_language(lang.alpha_2, reader))
+                     for lang in pycountry.languages if hasattr(lang, "alpha_2")
+                     and lang.alpha_2 not in LANGUAGES), key=lambda pair: pair[1].casefold())
+    return six + others

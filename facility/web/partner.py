@@ -149,6 +149,7 @@ def _offer_labels(request: Request) -> dict[str, str]:
     _ = gettext_for(request)
     return {"title": _("Title"), "kind": _("Kind of support"), "themes": _("Themes"),
             "languages": _("Languages"), "budget": _("Budget"), "currency": _("Currency"),
+            "language": _("Language of the text"),
             "maxRequests": _("Requests it can support"), "windowStart": _("Available from"),
             "windowEnd": _("Available until"), "eligibleGroups": _("Open to the regional groups"),
             "eligibleStates": _("Open to the States"), "description": _("Description"),
@@ -196,7 +197,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
     reader = FormReader(form, gettext_for(request), _offer_labels(request))
     values: dict[str, Any] = {name: reader.text(name) for name in (
         "title", "kind", "budget", "currency", "maxRequests", "windowStart", "windowEnd",
-        "eligibleStates", "description", "conditions", "version", "other_languages")}
+        "eligibleStates", "description", "conditions", "version", "other_languages", "language")}
+    values["language"] = values["language"] or language_of(request)
     values.update(themes=reader.values("themes"), languages=reader.values("languages"),
                   eligibleGroups=reader.values("eligibleGroups"))
     start, end = reader.day("windowStart"), reader.day("windowEnd")
@@ -210,7 +212,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
         languages=values["languages"] + typed, budget=budget, currency=values["currency"].strip(),  # type: ignore[arg-type]
         max_requests=slots, window_start=start, window_end=end,  # type: ignore[arg-type]
         eligible_groups=values["eligibleGroups"] or None, eligible_states=states or None,
-        description=values["description"], conditions=values["conditions"])
+        description=values["description"], conditions=values["conditions"],
+        language=values["language"])
     return values, fields, []
 
 
@@ -251,6 +254,7 @@ def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer
         "eligibleGroups": offer.eligible_groups or [],
         "eligibleStates": ", ".join(offer.eligible_states or []),
         "description": offer.description, "conditions": offer.conditions, "version": str(offer.version),
+        "language": offer.language,
     }
     return _offer_form(request, db, values=values, errors=[], action=f"/partner/offers/{offer_id}/edit",
                        editing=offer)
@@ -279,7 +283,7 @@ def update_offer(request: Request, form: FormDep, db: SessionDep,
     changes = {k: getattr(fields, k) for k in (
         "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
         "window_start", "window_end", "eligible_groups", "eligible_states", "description",
-        "conditions")}
+        "conditions", "language")}
     return write(db, lambda: offers.update_offer(
         db, actor=actor, offer_id=offer_id, changes=changes,
         expected_version=whole_number(version)),

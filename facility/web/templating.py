@@ -99,6 +99,26 @@ def _language_names(context: Context, codes: str | list[str] | None) -> str:
 
 
 # Budgets the criteria and the optimiser compare are in the runs' one currency (governance.runs).
+@pass_context
+def _text_languages(context: Context) -> list[tuple[str, str]]:
+    """The languages an author may say their text is in: the UN's six first, then every other
+    ISO 639-1 language, each named in the page's language."""
+    return i18n.text_language_options(_language(context))
+
+
+@pass_context
+def _written_in(context: Context, code: str | None) -> str:
+    """"Written in French" (in the page's language) beside an author's text in another language
+    than the page's; nothing when they are the same."""
+    page = _language(context)
+    if not code or code == page:
+        return ""
+    words = i18n.translations(page).gettext("Written in %(language)s")
+    note = Markup(words) % {"language": i18n.name_of_language(code, page)}
+    return Markup('<span class="written-in">%s</span>') % note
+
+
+env.globals.update(text_languages=_text_languages, written_in=_written_in)
 env.globals.update(label=_label, clause=_clause, state_name=_state_name, theme_name=_theme_name,
                    run_currency=RUN_CURRENCY)
 env.filters.update(label=_label, state_name=_state_name, theme_name=_theme_name,
