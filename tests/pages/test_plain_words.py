@@ -75,6 +75,8 @@ def test_secretariat_pages_name_partners_states_and_run_statuses(browser, world:
     # the offers' partner of the world, by its name; never "Partner 6"
     _shows(accounts, ["Test partner", WORDS["brazil"][at]], ["Partner 1", "Partenaire 1", "<td>BRA"],
            "/secretariat/accounts")
+    seats = _page(browser, "/secretariat/seats", language)
+    _shows(seats, [f"<td>{('India', 'Inde')[at]}</td>"], ["<td>IND</td>", "(IND)"], "/secretariat/seats")
 
 
 @pytest.fixture
