@@ -92,6 +92,9 @@ LABELS.update({
     "PRINCIPAL": N_("Principal"),
 })
 LABELS.update({
+    # where a recommendation comes from
+    "upr-info": N_("UPR Info database"),
+    "uhri": N_("Universal Human Rights Index"),
     # referrals: who refers a situation, and the State's answer
     "HRC_PRESIDENT": N_("President of the Human Rights Council"),
     "OHCHR": N_("OHCHR"),
