@@ -1,7 +1,9 @@
 """Words for the codes the pages show (enum values), marked for translation in one place.
 
-Templates call `label(value)`: the value's words in the page's language; a value without
-words here shows as written, so a new enum member never breaks a page.
+Templates call `label(value)` (or `label(value, "criteria")` where a code means two things),
+GraphQL's `enumLabels` calls `label_in`: the value's words in the page's language; a value
+without words here shows as written, so a new enum member never breaks a page. `CLAUSES` words
+the clauses of the criteria as the criteria page does.
 """
 
 from __future__ import annotations

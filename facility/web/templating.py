@@ -98,7 +98,6 @@ def _language_names(context: Context, codes: str | list[str] | None) -> str:
     return ", ".join(i18n.name_of_language(str(c), _language(context)) for c in listed)
 
 
-# Budgets the criteria and the optimiser compare are in the runs' one currency (governance.runs).
 @pass_context
 def _text_languages(context: Context) -> list[tuple[str, str]]:
     """The languages an author may say their text is in: the UN's six first, then every other
@@ -118,6 +117,7 @@ def _written_in(context: Context, code: str | None) -> str:
     return Markup('<span class="written-in">%s</span>') % note
 
 
+# Budgets the criteria and the optimiser compare are in the runs' one currency (governance.runs).
 env.globals.update(text_languages=_text_languages, written_in=_written_in)
 env.globals.update(label=_label, clause=_clause, state_name=_state_name, theme_name=_theme_name,
                    run_currency=RUN_CURRENCY)
