@@ -98,6 +98,16 @@ def check_languages(problems: Problems, field: str, values: list[str], *, requir
     return cleaned
 
 
+def check_text_language(problems: Problems, field: str, value: str) -> str:
+    """The language a text is written in: one ISO 639-1 code, lower case (the rule of
+    `check_languages`)."""
+    code = value.strip().lower()
+    if pycountry.languages.get(alpha_2=code) is None:
+        problems.add(field, "iso639_1", f"{field}: {value!r} is not an ISO 639-1 language code "
+                                        "(the language the text is written in, e.g. fr)")
+    return code
+
+
 # Every date a caller gives (windows, availability, engagement dates) and every year an importer
 # reads lies in this range: the UN Charter's year to the end of the century. Beyond it a date is
 # a typing slip, and one near year 9999 breaks whatever adds a year to it (the IATI export did).

@@ -98,6 +98,7 @@ class Context:
     actor: Actor | None
     settings: Settings
     open_session: Callable[[], AbstractContextManager[Session]] | None = None
+    accept_language: str | None = None  # the request's Accept-Language header, for labels
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -91,7 +91,7 @@ BUSY = {"errors": [{"message": "the database is busy; retry in a moment",
 
 
 def execute(app_state: Any, token: str | None, query: str, variables: dict | None,
-            operation_name: str | None) -> tuple[dict[str, Any], int]:
+            operation_name: str | None, accept_language: str | None = None) -> tuple[dict[str, Any], int]:
     """Run one GraphQL document in one unit of work; returns (response body, HTTP status).
 
     A fault anywhere (opening the session, looking up the token, executing, committing) is
@@ -100,7 +100,8 @@ def execute(app_state: Any, token: str | None, query: str, variables: dict | Non
     """
     correlation_id = uuid.uuid4().hex[:12]
     try:
-        return _execute(app_state, token, query, variables, operation_name, correlation_id)
+        return _execute(app_state, token, query, variables, operation_name, correlation_id,
+                        accept_language)
     except Exception as error:
         if is_lock_timeout(error):
             log.warning("GraphQL request waited too long for the database [%s]", correlation_id)
@@ -121,7 +122,8 @@ def _only_reads(query: str, operation_name: str | None) -> bool:
 
 
 def _execute(app_state: Any, token: str | None, query: str, variables: dict | None,
-             operation_name: str | None, correlation_id: str) -> tuple[dict[str, Any], int]:
+             operation_name: str | None, correlation_id: str,
+             accept_language: str | None = None) -> tuple[dict[str, Any], int]:
     production = app_state.settings.is_production
     with app_state.open_session() as session:
         if _only_reads(query, operation_name):
@@ -136,7 +138,7 @@ def _execute(app_state: Any, token: str | None, query: str, variables: dict | No
             seated = account.role == Role.COMMITTEE and holds_seat(session, account.id)
             actor = Actor.from_account(account, seated=seated)
         context = Context(session=session, actor=actor, settings=app_state.settings,
-                          open_session=app_state.open_session)
+                          open_session=app_state.open_session, accept_language=accept_language)
         try:
             result = (production_schema if production else schema).execute_sync(
                 query, variable_values=variables, context_value=context,
@@ -203,12 +205,13 @@ async def graphql_post(request: Request) -> Response:
     slots = getattr(request.app.state, "write_slots", None)
     if slots is None or _only_reads(query, operation_name):
         result, status = await run_in_threadpool(
-            execute, request.app.state, _bearer_token(request), query, variables, operation_name)
+            execute, request.app.state, _bearer_token(request), query, variables, operation_name,
+            request.headers.get("accept-language"))
     else:
         async with slots:  # a mutation waits for a write slot here, holding no thread
             result, status = await run_in_threadpool(
                 execute, request.app.state, _bearer_token(request), query, variables,
-                operation_name)
+                operation_name, request.headers.get("accept-language"))
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
     return JSONResponse(result, status_code=status, headers=headers)
 

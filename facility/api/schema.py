@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from facility.api.document_cache import MAX_DOCUMENTS, ValidatedDocumentCache
+from facility.api.enum_labels import EnumLabelQuery
 from facility.api.errors import is_client_error
 from facility.api.limits import CheapLimitsFirst
 from facility.auth.schema import AuthQuery
@@ -55,7 +56,7 @@ MAX_TOKENS = 3000
 class Query(AuthQuery, ReferenceQuery, RequestQuery, OfferQuery, ExpertQuery, GovernanceQuery,
             FollowUpQuery, CoordinationQuery, DemandQuery, StoryQuery, StatisticsQuery,
             NotificationQuery, SemanticQuery, NeedsQuery, DeploymentQuery, ReferralQuery,
-            DialogueQuery, FundQuery, LibraryQuery, ProgrammeQuery):
+            DialogueQuery, FundQuery, LibraryQuery, ProgrammeQuery, EnumLabelQuery):
     """Everything a client can read."""
 
 

@@ -6,11 +6,11 @@ and its sessions end at their next request (web_sessions.resolve only accepts ac
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from facility import audit
 from facility.auth.actor import Actor
-from facility.auth.models import Account, Role
+from facility.auth.models import Account, Partner, Role
 from facility.auth.service import create_account
 from facility.errors import Conflict, NotFound
 from governance.committee import require_secretariat
@@ -23,6 +23,16 @@ def list_accounts(session: Session, *, actor: Actor | None, limit: int,
     rows = session.exec(select(Account).order_by(Account.role, Account.email)
                         .offset(offset).limit(limit)).all()
     return list(rows), total
+
+
+def partners_of(session: Session, *, actor: Actor | None, accounts: list[Account]) -> dict[int, str]:
+    """The names of the partners the listed accounts belong to (the accounts list names them)."""
+    require_secretariat(actor, "list accounts")
+    ids = {a.partner_id for a in accounts if a.partner_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Partner).where(col(Partner.id).in_(ids)))
+    return {p.id: p.name for p in rows if p.id is not None}
 
 
 def open_account(session: Session, *, actor: Actor | None, role: Role, email: str, name: str,

@@ -153,6 +153,8 @@ class FollowUpReport(SQLModel, table=True):
     indicators: list[dict] = Field(default_factory=list, sa_type=JSON)
     narrative: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     further_needs: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    language: str = Field(default="en", max_length=8,
+                          description="ISO 639-1 code of the language its author wrote it in")
     row_version: int = Field(default=1, description="optimistic locking of the draft")
     on_time: bool | None = Field(default=None, description="of the first submission")
     first_submitted_at: datetime | None = Field(default=None, sa_column=_at(nullable=True))

@@ -25,6 +25,7 @@ from facility.reference.models import State
 from facility.requests import service as requests
 from facility.requests.models import CapacityRequest
 from facility.timeutil import today, utcnow
+from facility.validation import check_text_language
 
 MAX_TEXT = 20_000
 MAX_SHORT = 300
@@ -38,6 +39,7 @@ class ReportChanges:
     indicators: list[dict[str, Any]] | None = None
     narrative: str | None = None
     further_needs: str | None = None
+    language: str | None = None  # ISO 639-1: the language the narrative and needs are in
 
 
 def _not_found(report_id: int) -> NotFound:
@@ -211,6 +213,8 @@ def save_report(session: Session, *, actor: Actor | None, report_id: int, change
         if len(value) > MAX_TEXT:
             problems.add(field, "max_length", f"{field}: at most {MAX_TEXT} characters")
         setattr(report, name, value.strip())
+    if changes.language is not None:
+        report.language = check_text_language(problems, "language", changes.language)
     problems.raise_if_any()
     report.row_version += 1
     report.updated_at = utcnow()
@@ -272,7 +276,7 @@ def revise_report(session: Session, *, actor: Actor | None, report_id: int) -> F
         engagement_id=report.engagement_id, kind=report.kind, due_date=report.due_date,
         version=report.version + 1, recommendations=[dict(r) for r in report.recommendations],
         indicators=[dict(i) for i in report.indicators], narrative=report.narrative,
-        further_needs=report.further_needs, on_time=report.on_time,
+        further_needs=report.further_needs, language=report.language, on_time=report.on_time,
         first_submitted_at=report.first_submitted_at,
     )
     session.add(revision)

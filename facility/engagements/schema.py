@@ -81,6 +81,10 @@ class FollowUpReportType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("FollowUpReport", self.model.id))  # type: ignore[arg-type]
 
+    language = from_model("language", str, description=(
+        "ISO 639-1 code of the language its author wrote the text in ('en' for texts written "
+        "before it was recorded)"))
+
     @strawberry.field
     def engagement(self, info: Info) -> EngagementType:
         return EngagementType(model=context_of(info).session.get(Engagement, self.model.engagement_id))  # type: ignore[arg-type]
@@ -238,6 +242,8 @@ class SaveFollowUpReportInput:
     indicators: list[IndicatorInput] | None = None
     narrative: str | None = None
     further_needs: str | None = None
+    language: str | None = strawberry.field(
+        default=None, description="ISO 639-1 code of the language the narrative and needs are in")
     expected_row_version: int | None = strawberry.field(
         default=None, description="the rowVersion you read; a newer one makes the save a Conflict")
 
@@ -270,7 +276,8 @@ def _report_changes(input: SaveFollowUpReportInput) -> reports.ReportChanges:
                        "baseline": i.baseline, "target": i.target, "current": i.current}
                       for i in input.indicators]
     return reports.ReportChanges(recommendations=recommendations, indicators=indicators,
-                                 narrative=input.narrative, further_needs=input.further_needs)
+                                 narrative=input.narrative, further_needs=input.further_needs,
+                                 language=input.language)
 
 
 @strawberry.type

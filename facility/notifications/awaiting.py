@@ -55,7 +55,7 @@ class Task:
 
     title: str  # the request's, report's engagement's or story's title; empty for a run
     path: str  # the page to act on
-    state: str = ""  # the State's name, when the step is about a State's request
+    state: str = ""  # the State's ISO3 code (pages name it), when the step is about its request
     on: date | datetime | None = None  # a due date, a start date, when it was opened
     note: str = ""  # a code the page words: OVERDUE, SCREENING_VOTED, DONE, ...
     detail: str = ""  # the offer's title, for a match to confirm
@@ -75,7 +75,7 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
 def _proposals_to_confirm(session: Session, condition, path) -> list[Task]:  # type: ignore[no-untyped-def]
     """Approved matches meeting `condition`; `path(request id, proposal id)` is where to act."""
     rows = session.exec(
-        select(CapacityRequest.id, CapacityRequest.title, State.name, Offer.title,
+        select(CapacityRequest.id, CapacityRequest.title, State.code, Offer.title,
                CapacityRequest.window_start, MatchProposal.id)
         .join(MatchProposal, MatchProposal.request_id == CapacityRequest.id)  # type: ignore[arg-type]
         .join(Offer, Offer.id == MatchProposal.offer_id)  # type: ignore[arg-type]
@@ -125,7 +125,7 @@ def for_partner(session: Session, actor: Actor) -> dict[str, list[Task]]:
         & MatchProposal.partner_confirmed_at.is_(None),  # type: ignore[union-attr]
         lambda _request_id, pk: f"/partner/proposals#proposal-{pk}")
     rows = session.exec(
-        select(Engagement.id, Engagement.start, CapacityRequest.title, State.name)
+        select(Engagement.id, Engagement.start, CapacityRequest.title, State.code)
         .join(Offer, Offer.id == Engagement.offer_id)  # type: ignore[arg-type]
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def for_expert(session: Session, actor: Actor) -> dict[str, list[Task]]:
     if expert is None:
         return {"deployments": []}
     rows = session.exec(
-        select(Engagement.id, Engagement.start, CapacityRequest.title, State.name)
+        select(Engagement.id, Engagement.start, CapacityRequest.title, State.code)
         .join(CapacityRequest, CapacityRequest.id == Engagement.request_id)  # type: ignore[arg-type]
         .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
         .outerjoin(DeploymentAnswer, (DeploymentAnswer.engagement_id == Engagement.id)
@@ -178,7 +178,7 @@ def for_committee(session: Session, actor: Actor) -> dict[str, list[Task]]:
     ids = [m.id for m in motions]
     # The request each screening or proposed match is about.
     about = {(kind, pk): (title, state) for kind, pk, title, state in session.exec(
-        select(Motion.kind, Motion.id, CapacityRequest.title, State.name)
+        select(Motion.kind, Motion.id, CapacityRequest.title, State.code)
         .outerjoin(MatchProposal, (Motion.kind == MotionKind.PROPOSAL)
                    & (MatchProposal.id == Motion.subject_id))  # type: ignore[arg-type]
         .join(CapacityRequest, ((Motion.kind == MotionKind.SCREENING)
@@ -214,13 +214,13 @@ def for_secretariat(session: Session, actor: Actor) -> dict[str, list[Task]]:
                                     Motion.subject_id == CapacityRequest.id)
     screenings = [Task(title=title, state=state, on=submitted_at, path="/secretariat")
                   for title, state, submitted_at in session.exec(
-                      select(CapacityRequest.title, State.name, CapacityRequest.submitted_at)
+                      select(CapacityRequest.title, State.code, CapacityRequest.submitted_at)
                       .join(State, State.code == CapacityRequest.state_code)  # type: ignore[arg-type]
                       .where(CapacityRequest.status == RequestStatus.SUBMITTED, ~screening_open)
                       .order_by(CapacityRequest.submitted_at, CapacityRequest.id))]  # type: ignore[arg-type]
     stories = [Task(title=title, state=state, on=answered_at, path=f"/secretariat/stories/{pk}")
                for pk, title, state, answered_at in session.exec(
-                   select(SuccessStory.id, SuccessStory.title, State.name, SuccessStory.answered_at)
+                   select(SuccessStory.id, SuccessStory.title, State.code, SuccessStory.answered_at)
                    .join(State, State.code == SuccessStory.state_code)  # type: ignore[arg-type]
                    .where(SuccessStory.status == StoryStatus.CONSENTED)
                    .order_by(SuccessStory.id))]  # type: ignore[arg-type]

@@ -31,6 +31,8 @@ class Offer(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id", index=True)
     status: OfferStatus = Field(default=OfferStatus.DRAFT, sa_type=String(12), index=True)
     title: str = Field(max_length=200)
+    language: str = Field(default="en", max_length=8,
+                          description="ISO 639-1 code of the language its author wrote it in")
     kind: OfferKind = Field(sa_type=String(24))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     eligible_groups: list[str] | None = Field(

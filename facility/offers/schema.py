@@ -38,6 +38,9 @@ class OfferType:
     kind = from_model("kind", OfferKind)
     status = from_model("status", OfferStatus)
     description = from_model("description", str)
+    language = from_model("language", str, description=(
+        "ISO 639-1 code of the language its author wrote the text in ('en' for texts written "
+        "before it was recorded)"))
 
     @strawberry.field
     def partner(self, info: Info) -> PartnerType:
@@ -97,6 +100,9 @@ class CreateOfferInput:
         default=None, description="ISO3 codes; null: all")
     description: str = ""
     conditions: str = ""
+    language: str | None = strawberry.field(
+        default=None, description="ISO 639-1 code of the language the text is written in, e.g. fr; "
+                                  "default en")
     idempotency_key: str | None = None
 
 
@@ -114,13 +120,15 @@ class UpdateOfferInput:
     eligible_states: list[str] | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     conditions: str | None = strawberry.UNSET
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 639-1 code of the language the text is written in")
     expected_version: int | None = strawberry.UNSET
 
 
 _NULLABLE = ("eligible_groups", "eligible_states")
 _UPDATABLE = ("title", "themes", "languages", "budget", "currency", "max_requests",
               "window_start", "window_end", "eligible_groups", "eligible_states",
-              "description", "conditions")
+              "description", "conditions", "language")
 
 
 def _offer_pk(id: strawberry.ID) -> int:
@@ -167,7 +175,7 @@ class OfferMutation:
                 max_requests=input.max_requests, window_start=input.window_start,
                 window_end=input.window_end, eligible_groups=input.eligible_groups,
                 eligible_states=input.eligible_states, description=input.description,
-                conditions=input.conditions,
+                conditions=input.conditions, language=input.language or "en",
             )
             return _payload(service.create_offer(ctx.session, actor=ctx.actor, fields=fields,
                                                  idempotency_key=input.idempotency_key))

@@ -26,6 +26,7 @@ from facility.validation import (
     check_range,
     check_states,
     check_text,
+    check_text_language,
     check_window,
     resolve_themes,
 )
@@ -46,6 +47,7 @@ class OfferFields:
     eligible_states: list[str] | None = None
     description: str = ""
     conditions: str = ""
+    language: str = "en"  # ISO 639-1: the language the title, description and conditions are in
 
 
 def get_offer(session: Session, *, actor: Actor | None, offer_id: int) -> Offer:
@@ -109,6 +111,7 @@ def _validate(session: Session, fields: OfferFields) -> tuple[list[Theme], Offer
     if not fields.themes:
         problems.add("themes", "required", "themes: at least one theme")
     languages = check_languages(problems, "languages", fields.languages, required=True)
+    language = check_text_language(problems, "language", fields.language)
     groups = check_groups(problems, "eligibleGroups", fields.eligible_groups)
     states = check_states(session, problems, "eligibleStates", fields.eligible_states)
     check_positive(problems, "budget", fields.budget)
@@ -117,7 +120,7 @@ def _validate(session: Session, fields: OfferFields) -> tuple[list[Theme], Offer
     check_window(problems, fields.window_start, fields.window_end,
                  start_field="windowStart", end_field="windowEnd")
     problems.raise_if_any()
-    cleaned = OfferFields(**{**asdict(fields), "kind": kind[0], "languages": languages,
+    cleaned = OfferFields(**{**asdict(fields), "kind": kind[0], "languages": languages, "language": language,
                              "eligible_groups": groups, "eligible_states": states,
                              "currency": fields.currency.upper()})
     return themes, cleaned
@@ -129,6 +132,7 @@ def _apply(offer: Offer, fields: OfferFields) -> None:
     offer.description = fields.description.strip()
     offer.conditions = fields.conditions.strip()
     offer.languages = fields.languages
+    offer.language = fields.language
     offer.eligible_groups = fields.eligible_groups
     offer.eligible_states = fields.eligible_states
     offer.budget = fields.budget
@@ -193,7 +197,7 @@ def update_offer(session: Session, *, actor: Actor | None, offer_id: int, change
         max_requests=offer.max_requests, window_start=offer.window_start,
         window_end=offer.window_end, eligible_groups=offer.eligible_groups,
         eligible_states=offer.eligible_states, description=offer.description,
-        conditions=offer.conditions,
+        conditions=offer.conditions, language=offer.language,
     )
     for name, value in changes.items():
         setattr(current, name, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from sqlmodel import Session, SQLModel, select
@@ -68,6 +69,20 @@ def _unterm_names() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     return found
 
 
+@cache
+def state_names() -> dict[str, dict[str, str]]:
+    """ISO3 -> the State's short name per UN language (as the `state` table holds them), for
+    the pages that name a State they know only by its code."""
+    return {code: short for code, (short, _formal) in _unterm_names().items()}
+
+
+@cache
+def theme_names() -> dict[str, dict[str, str]]:
+    """A theme's name (its identifier) -> its name per UN language, as the `theme` table holds."""
+    return {row["name"]: {lang: row[lang] for lang in SDG_LANGUAGES if row[lang]}
+            for row in read_csv("theme_translations.csv")}
+
+
 def load_reference_data(session: Session) -> None:
     """Insert or refresh groups, States, aliases, themes and SDGs."""
     _upsert(
@@ -108,16 +123,15 @@ def load_reference_data(session: Session) -> None:
         [{"name": name, "state_code": code} for name, code in sorted(aliases.items())],
     )
 
-    translations = {row["name"]: {lang: row[lang] for lang in SDG_LANGUAGES if row[lang]}
-                    for row in read_csv("theme_translations.csv")}
+    translations = theme_names()
     existing_themes = {t.name: t for t in session.exec(select(Theme)).all()}
     for row in read_csv("themes.csv"):
         theme = existing_themes.get(row["name"])
-        theme_names = translations.get(row["name"], {"en": row["name"]})
+        by_language = dict(translations.get(row["name"], {"en": row["name"]}))
         if theme is None:
-            session.add(Theme(name=row["name"], names=theme_names))
-        elif theme.names != theme_names:
-            theme.names = theme_names
+            session.add(Theme(name=row["name"], names=by_language))
+        elif theme.names != by_language:
+            theme.names = by_language
     session.flush()
     theme_ids = {t.name: t.id for t in session.exec(select(Theme)).all()}
     theme_aliases = {

@@ -42,6 +42,8 @@ class CapacityRequest(SQLModel, table=True):
     status: RequestStatus = Field(default=RequestStatus.DRAFT, sa_type=String(12), index=True)
     title: str = Field(max_length=200)
     need: str = Field(sa_column=Column(Text, nullable=False))
+    language: str = Field(default="en", max_length=8,
+                          description="ISO 639-1 code of the language its author wrote it in")
     barrier: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     support_kinds: list[str] = Field(default_factory=list, sa_type=JSON)
     languages: list[str] = Field(default_factory=list, sa_type=JSON)

@@ -53,6 +53,9 @@ class CapacityRequestType:
     need = from_model("need", str)
     barrier = from_model("barrier", str, description="what stands in the way of implementation")
     status = from_model("status", RequestStatus)
+    language = from_model("language", str, description=(
+        "ISO 639-1 code of the language its author wrote the text in ('en' for texts written "
+        "before it was recorded)"))
 
     @strawberry.field
     def state(self, info: Info) -> StateType:
@@ -189,6 +192,9 @@ class CreateRequestInput:
     documents: list[RequestDocumentInput] = strawberry.field(
         default_factory=list, description="what the application procedure in force asks the "
                                           "request to carry (applicationProcedures)")
+    language: str | None = strawberry.field(
+        default=None, description="ISO 639-1 code of the language the text is written in, e.g. fr; "
+                                  "default en")
     state_code: str | None = strawberry.field(
         default=None, description="must be the caller's own State when given")
     idempotency_key: str | None = strawberry.field(
@@ -215,6 +221,8 @@ class UpdateRequestInput:
     focal_point: str | None = strawberry.UNSET
     documents: list[RequestDocumentInput] | None = strawberry.field(
         default=strawberry.UNSET, description="replaces the documents the request carries")
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO 639-1 code of the language the text is written in")
     expected_version: int | None = strawberry.field(
         default=strawberry.UNSET,
         description="the version you read; a newer one makes the update a Conflict")
@@ -271,6 +279,7 @@ _UPDATABLE = (
     "title", "need", "barrier", "themes", "languages", "support_kinds", "window_start",
     "window_end", "weeks", "experts_needed", "budget", "currency", "priority", "focal_point",
     "documents",
+    "language",
 )
 
 
@@ -290,6 +299,7 @@ class RequestMutation:
                 weeks=input.weeks, experts_needed=input.experts_needed, budget=input.budget,
                 currency=input.currency, priority=input.priority, barrier=input.barrier,
                 focal_point=input.focal_point, documents=_documents(input.documents),
+                language=input.language or "en",
             )
             return _payload(service.create_request(
                 ctx.session, actor=ctx.actor, fields=fields, state_code=input.state_code,

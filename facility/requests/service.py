@@ -45,6 +45,7 @@ from facility.validation import (
     check_positive,
     check_range,
     check_text,
+    check_text_language,
     check_window,
     is_web_address,
     resolve_themes,
@@ -83,6 +84,7 @@ class RequestFields:
     # The documents it carries: [{"kind", "reference", "link"}] (governance.criteria.DocumentKind).
     documents: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # ISO 639-1: the language the title and the need are written in
 
 
 def _not_found(request_id: int) -> NotFound:
@@ -178,6 +180,7 @@ def _validate(
     check_text(problems, "barrier", fields.barrier, min_length=0, max_length=10_000)
     check_text(problems, "focalPoint", fields.focal_point, min_length=0, max_length=300)
     languages = check_languages(problems, "languages", fields.languages, required=True)
+    fields.language = check_text_language(problems, "language", fields.language)
     kinds = check_enum_values(problems, "supportKinds", fields.support_kinds, SupportKind,
                               required=True)
     check_range(problems, "weeks", fields.weeks, 1, MAX_WEEKS)
@@ -309,6 +312,7 @@ def _apply(request: CapacityRequest, fields: RequestFields, languages: list[str]
     request.need = fields.need.strip()
     request.barrier = fields.barrier.strip()
     request.focal_point = fields.focal_point.strip()
+    request.language = fields.language
     request.languages = languages
     request.support_kinds = kinds
     request.window_start = fields.window_start
@@ -375,6 +379,7 @@ def current_fields(session: Session, request: CapacityRequest) -> RequestFields:
         experts_needed=request.experts_needed, budget=request.budget, currency=request.currency,
         priority=request.priority, barrier=request.barrier, focal_point=request.focal_point,
         documents=[dict(d) for d in request.documents],
+        language=request.language,
     )
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+import pycountry
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -79,7 +80,7 @@ def translations(language: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
-def _from_accept_language(header: str) -> str | None:
+def from_accept_language(header: str) -> str | None:
     """The supported language the browser prefers most (RFC 9110 quality values)."""
     choices: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
@@ -111,7 +112,7 @@ def choose_language(request: Request) -> str:
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in LANGUAGES:
             return candidate
-    return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+    return from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
 
 
 def language_of(request: Request) -> str:
@@ -172,3 +173,20 @@ def long_date(value: date | datetime, language: str) -> str:
 
 def language_name(language: str) -> str:
     return Locale.parse(_locale(language)).get_display_name(_locale(language)) or language
+
+
+def name_of_language(code: str, reader: str) -> str:
+    """A language's name ("wo") in the reader's language ("wolof" for a French reader), from
+    the CLDR data Babel ships; a code CLDR does not know shows as written."""
+    return Locale.parse(_locale(reader)).languages.get(code.lower(), code)
+
+
+@cache
+def text_language_options(reader: str) -> list[tuple[str, str]]:
+    """(code, name) of the languages a text may be written in, the UN's six first and then
+    every ISO 639-1 language (the rule of facility.validation), in the reader's language."""
+    six = [(code, name_of_language(code, reader)) for code in LANGUAGES]
+    others = sorted(((lang.alpha_2, name_of_language(lang.alpha_2, reader))
+                     for lang in pycountry.languages if hasattr(lang, "alpha_2")
+                     and lang.alpha_2 not in LANGUAGES), key=lambda pair: pair[1].casefold())
+    return six + others

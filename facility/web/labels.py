@@ -1,10 +1,14 @@
 """Words for the codes the pages show (enum values), marked for translation in one place.
 
-Templates call `label(value)`: the value's words in the page's language; a value without
-words here shows as written, so a new enum member never breaks a page.
+Templates call `label(value)` (or `label(value, "criteria")` where a code means two things),
+GraphQL's `enumLabels` calls `label_in`: the value's words in the page's language; a value
+without words here shows as written, so a new enum member never breaks a page. `CLAUSES` words
+the clauses of the criteria as the criteria page does.
 """
 
 from __future__ import annotations
+
+from facility.web.i18n import translations
 
 
 def N_(message: str) -> str:
@@ -104,12 +108,61 @@ LABELS.update({
     "PRINCIPAL": N_("Principal"),
 })
 LABELS.update({
+    # where a recommendation comes from
+    "upr-info": N_("UPR Info database"),
+    "uhri": N_("Universal Human Rights Index"),
     # referrals: who refers a situation, and the State's answer
     "HRC_PRESIDENT": N_("President of the Human Rights Council"),
     "OHCHR": N_("OHCHR"),
     "PENDING": N_("Awaiting the State's answer"),
     "ACCEPTED": N_("Accepted"),
 })
+LABELS.update({
+    # optimiser runs (and the jobs behind them)
+    "QUEUED": N_("Waiting to start"),
+    "RUNNING": N_("Running"),
+    "DONE": N_("Finished"),
+    "CANCELLED": N_("Cancelled"),
+    "FAILED": N_("Failed"),
+    # criteria versions
+    "IN_FORCE": N_("In force"),
+    "SUPERSEDED": N_("Superseded"),
+    # motions and votes
+    "OPEN": N_("Voting open"),
+    "PASSED": N_("Passed"),
+    "APPROVE": N_("Approve"),
+    "REJECT": N_("Reject"),
+    "ABSTAIN": N_("Abstain"),
+})
+
+# Where one code means different things by what it qualifies, the words of that use: a
+# criteria draft the committee rejected is not a rejected match, nor a failed run a failed vote.
+LABELS_OF: dict[str, dict[str, str]] = {
+    "criteria": {"REJECTED": N_("Rejected by the committee"), "DRAFT": N_("Draft")},
+    "motion": {"FAILED": N_("Not passed")},
+}
+
+# The GraphQL enums whose codes take the words of one use above.
+ENUM_USE = {"CriteriaStatus": "criteria", "MotionStatus": "motion"}
+
+
+def label_in(value: object, language: str, of: str | None = None) -> str:
+    """The words for a code in a page language (one of i18n.LANGUAGES); a code without words
+    shows as written."""
+    words = LABELS_OF.get(of or "", {}).get(str(value)) or LABELS.get(str(value))
+    return translations(language).gettext(words) if words else str(value)
+
+
+# The clauses of the eligibility criteria, in the words the criteria page uses for them.
+CLAUSES: dict[str, str] = {
+    "eligibility.require_supported": N_("Every linked recommendation must be one the State supported."),
+    "eligibility.budget_ceiling": N_("Budget ceiling"),
+    "eligibility.duration": N_("Mission duration"),
+    "eligibility.max_experts": N_("Experts per request"),
+    "eligibility.accepted_kinds": N_("Kinds of support accepted"),
+}
+
+
 LABELS.update({
     # documents an application procedure may ask a request to carry (governance.criteria)
     "OFFICIAL_REQUEST": N_("Official request of the Government (note verbale or letter)"),

@@ -36,6 +36,7 @@ from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
+from facility.reference.names import in_language
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
@@ -155,6 +156,7 @@ def _offer_labels(request: Request) -> dict[str, str]:
     _ = gettext_for(request)
     return {"title": _("Title"), "kind": _("Kind of support"), "themes": _("Themes"),
             "languages": _("Languages"), "budget": _("Budget"), "currency": _("Currency"),
+            "language": _("Language of the text"),
             "maxRequests": _("Requests it can support"), "windowStart": _("Available from"),
             "windowEnd": _("Available until"), "eligibleGroups": _("Open to the regional groups"),
             "eligibleStates": _("Open to the States"), "description": _("Description"),
@@ -202,7 +204,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
     reader = FormReader(form, gettext_for(request), _offer_labels(request))
     values: dict[str, Any] = {name: reader.text(name) for name in (
         "title", "kind", "budget", "currency", "maxRequests", "windowStart", "windowEnd",
-        "eligibleStates", "description", "conditions", "version", "other_languages")}
+        "eligibleStates", "description", "conditions", "version", "other_languages", "language")}
+    values["language"] = values["language"] or language_of(request)
     values.update(themes=reader.values("themes"), languages=reader.values("languages"),
                   eligibleGroups=reader.values("eligibleGroups"))
     start, end = reader.day("windowStart"), reader.day("windowEnd")
@@ -216,7 +219,8 @@ def _read_offer(request: Request, form) -> tuple[dict[str, Any], offers.OfferFie
         languages=values["languages"] + typed, budget=budget, currency=values["currency"].strip(),  # type: ignore[arg-type]
         max_requests=slots, window_start=start, window_end=end,  # type: ignore[arg-type]
         eligible_groups=values["eligibleGroups"] or None, eligible_states=states or None,
-        description=values["description"], conditions=values["conditions"])
+        description=values["description"], conditions=values["conditions"],
+        language=values["language"])
     return values, fields, []
 
 
@@ -257,6 +261,7 @@ def edit_offer_form(request: Request, db: SessionDep, actor: PartnerActor, offer
         "eligibleGroups": offer.eligible_groups or [],
         "eligibleStates": ", ".join(offer.eligible_states or []),
         "description": offer.description, "conditions": offer.conditions, "version": str(offer.version),
+        "language": offer.language,
     }
     return _offer_form(request, db, values=values, errors=[], action=f"/partner/offers/{offer_id}/edit",
                        editing=offer)
@@ -285,7 +290,7 @@ def update_offer(request: Request, form: FormDep, db: SessionDep,
     changes = {k: getattr(fields, k) for k in (
         "title", "kind", "themes", "languages", "budget", "currency", "max_requests",
         "window_start", "window_end", "eligible_groups", "eligible_states", "description",
-        "conditions")}
+        "conditions", "language")}
     return write(db, lambda: offers.update_offer(
         db, actor=actor, offer_id=offer_id, changes=changes,
         expected_version=whole_number(version)),
@@ -347,7 +352,9 @@ def _expert_form(request: Request, db, *, values: dict[str, Any], errors: list[t
     return render(request, "partner/expert_form.html", {
         "values": values, "errors": errors, "action": action, "editing": editing,
         "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
-        "states": [(s.code, s.name) for s in db.exec(select(State).order_by(State.name))],
+        # the States by their names in the reader's language, in that language's order
+        "states": sorted(((s.code, in_language(s.names, language_of(request), s.name))
+                          for s in db.exec(select(State))), key=lambda pair: pair[1].casefold()),
         "seniorities": list(Seniority), "un_languages": UN_LANGUAGES,
     }, status_code=status_code)
 

@@ -228,7 +228,8 @@ def _accounts(request: Request, db, actor: Actor, *, page: str | None = None, er
     return render(request, "secretariat/accounts.html", {
         "accounts": rows, "pages": Pages(number, ACCOUNTS_PAGE_SIZE, total, {}), "roles": list(Role),
         "groups": GROUP_CODES, "errors": list(errors), "values": values or {}, "conflict": conflict,
-        "me": actor.account_id}, status_code=status_code)
+        "me": actor.account_id, "partners": administration.partners_of(db, actor=actor, accounts=rows)},
+        status_code=status_code)
 
 
 @router.get("/secretariat/accounts")

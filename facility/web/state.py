@@ -43,7 +43,7 @@ from facility.timeutil import today
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
 from facility.web.formdata import FormReader, field_id, form_token, problem_messages
-from facility.web.i18n import gettext_for
+from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
 from governance import criteria as criteria_rules
@@ -89,6 +89,7 @@ def _request_labels(request: Request) -> dict[str, str]:
         "focalPoint": _("Focal point"), "reason": _("Reason"), "documents": _("Documents"),
         "documents[].reference": _("Reference of the document"),
         "documents[].link": _("Web address of the document"),
+        "language": _("Language of the text"),
     }
 
 
@@ -242,11 +243,12 @@ def _read_request_form(request: Request, form, db=None, actor: Actor | None = No
                        if c.strip()]
     values = {name: reader.text(name) for name in (
         "title", "need", "barrier", "windowStart", "windowEnd", "weeks", "expertsNeeded", "budget",
-        "currency", "priority", "focalPoint", "version", "other_languages")}
+        "currency", "priority", "focalPoint", "version", "other_languages", "language")}
     values.update(themes=reader.values("themes"), languages=reader.values("languages"),
                   supportKinds=reader.values("supportKinds"))
     document_values, documents = _read_documents(reader)
     values.update(document_values)
+    values["language"] = values["language"] or language_of(request)
     ids = reader.ids("recommendationIds")
     window_start, window_end = reader.day("windowStart"), reader.day("windowEnd")
     numbers = {name: reader.integer(name) for name in ("weeks", "expertsNeeded", "budget", "priority")}
@@ -263,6 +265,7 @@ def _read_request_form(request: Request, form, db=None, actor: Actor | None = No
         window_end=window_end, weeks=numbers["weeks"], experts_needed=numbers["expertsNeeded"],  # type: ignore[arg-type]
         budget=numbers["budget"], currency=values["currency"].strip(), priority=numbers["priority"],  # type: ignore[arg-type]
         documents=documents,
+        language=values["language"],
     )
     if not unreadable:
         return values, fields, [], ids
@@ -331,6 +334,7 @@ def edit_request_form(request: Request, db: SessionDep, actor: StateActor, reque
         "currency": current.currency, "priority": str(current.priority),
         "focalPoint": current.focal_point, "version": str(found.version),
         **_document_values(current.documents),
+        "language": current.language,
     }
     return render(request, "state/request_form.html", _form_context(
         db, values=values, recommendation_ids=ids, errors=[],
@@ -354,7 +358,7 @@ def update_request(request: Request, form: FormDep, db: SessionDep,
     changes = {name: getattr(fields, name) for name in (
         "title", "need", "barrier", "focal_point", "recommendation_ids", "themes", "languages",
         "support_kinds", "window_start", "window_end", "weeks", "experts_needed", "budget",
-        "currency", "priority", "documents")}
+        "currency", "priority", "documents", "language")}
     return write(db, lambda: requests.update_request(
         db, actor=actor, request_id=request_id, changes=changes,
         expected_version=whole_number(version)),
@@ -591,7 +595,7 @@ def _report_labels(request: Request) -> dict[str, str]:
             "indicators[].name": _("Indicator name"), "indicators[].unit": _("Unit"),
             "indicators[].baseline": _("Baseline"), "indicators[].target": _("Target"),
             "indicators[].current": _("Current value"), "indicators[].type": _("Type"),
-            "confirm": _("Confirmation")}
+            "confirm": _("Confirmation"), "language": _("Language of the text")}
 
 
 def _report_page(request: Request, db, actor: Actor, report: FollowUpReport, *,
@@ -610,6 +614,8 @@ def _report_page(request: Request, db, actor: Actor, report: FollowUpReport, *,
             "indicators": [dict(i) for i in report.indicators] or [_blank_indicator()],
             "narrative": report.narrative, "further_needs": report.further_needs,
             "row_version": str(report.row_version),
+            # a report not yet written is in the language its author reads the page in
+            "language": report.language if report.narrative else language_of(request),
         }
     return render(request, "state/report.html", {
         "report": report, "engagement": engagement, "values": values,
@@ -660,7 +666,8 @@ def _read_report_form(form) -> dict[str, Any]:
     return {"recommendations": recommendations, "indicators": indicators,
             "narrative": str(form.get("narrative") or ""),
             "further_needs": str(form.get("further_needs") or ""),
-            "row_version": str(form.get("row_version") or "")}
+            "row_version": str(form.get("row_version") or ""),
+            "language": str(form.get("language") or "")}
 
 
 def _changes(values: dict[str, Any],
@@ -687,7 +694,8 @@ def _changes(values: dict[str, Any],
         indicators.append(row)
     return follow_up.ReportChanges(recommendations=items, indicators=indicators,
                                    narrative=values["narrative"],
-                                   further_needs=values["further_needs"]), errors
+                                   further_needs=values["further_needs"],
+                                   language=values["language"] or None), errors
 
 
 def _report_field_id(field: str) -> str:

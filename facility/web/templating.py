@@ -18,9 +18,11 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from facility.reference import loader, names
 from facility.web import explanations, i18n
-from facility.web.labels import LABELS
+from facility.web.labels import CLAUSES, label_in
 from facility.web.security import attach_cookies, csrf_token_for
+from governance.runs import RUN_CURRENCY
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -56,14 +58,71 @@ env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext, languages=i
 
 
 @pass_context
-def _label(context: Context, value: object) -> str:
-    words = LABELS.get(str(value))
-    if words is None:
-        return str(value)
-    return i18n.translations(_language(context)).gettext(words)
+def _label(context: Context, value: object, of: str | None = None) -> str:
+    """The words for a code; `of` names what it qualifies where a code means different things
+    (labels.LABELS_OF: "criteria", "motion")."""
+    return label_in(value, _language(context), of)
 
 
-env.globals["label"] = _label
+@pass_context
+def _clause(context: Context, key: str) -> str:
+    """A clause of the criteria ("eligibility.budget_ceiling") in the criteria's own words."""
+    words = CLAUSES.get(key)
+    return i18n.translations(_language(context)).gettext(words) if words else key
+
+
+@pass_context
+def _state_name(context: Context, code: str | None) -> str:
+    """A State known by its ISO3 code, by its UN short name in the page's language."""
+    if not code:
+        return ""
+    return names.in_language(loader.state_names().get(code), _language(context), code)
+
+
+@pass_context
+def _theme_name(context: Context, name: str) -> str:
+    """A theme (its English name is its identifier) in the page's language."""
+    return names.in_language(loader.theme_names().get(name), _language(context), name)
+
+
+@pass_context
+def _theme_names(context: Context, themes: list[str] | None) -> str:
+    """Themes (by their English names) listed in the page's language."""
+    return ", ".join(_theme_name(context, t) for t in themes or ())
+
+
+@pass_context
+def _language_names(context: Context, codes: str | list[str] | None) -> str:
+    """Language codes ("fr", ["fr", "wo"]) as the languages' names in the page's language."""
+    listed = [codes] if isinstance(codes, str) else list(codes or ())
+    return ", ".join(i18n.name_of_language(str(c), _language(context)) for c in listed)
+
+
+@pass_context
+def _text_languages(context: Context) -> list[tuple[str, str]]:
+    """The languages an author may say their text is in: the UN's six first, then every other
+    ISO 639-1 language, each named in the page's language."""
+    return i18n.text_language_options(_language(context))
+
+
+@pass_context
+def _written_in(context: Context, code: str | None) -> str:
+    """"Written in French" (in the page's language) beside an author's text in another language
+    than the page's; nothing when they are the same."""
+    page = _language(context)
+    if not code or code == page:
+        return ""
+    words = i18n.translations(page).gettext("Written in %(language)s")
+    note = Markup(words) % {"language": i18n.name_of_language(code, page)}
+    return Markup('<span class="written-in">%s</span>') % note
+
+
+# Budgets the criteria and the optimiser compare are in the runs' one currency (governance.runs).
+env.globals.update(text_languages=_text_languages, written_in=_written_in)
+env.globals.update(label=_label, clause=_clause, state_name=_state_name, theme_name=_theme_name,
+                   run_currency=RUN_CURRENCY)
+env.filters.update(label=_label, state_name=_state_name, theme_name=_theme_name,
+                   theme_names=_theme_names, language_names=_language_names)
 env.globals["new_form_token"] = lambda: secrets.token_urlsafe(18)  # see macros/forms.html
 
 

@@ -149,6 +149,14 @@ def _themes(s: Scenario) -> dict:
     return data
 
 
+def _enum_labels(s: Scenario) -> dict:
+    data = run(s.anonymous, "EnumLabels", enum="VoteChoice", language="fr")
+    assert data["enumLabels"] == [{"code": "APPROVE", "label": "Approuver"},
+                                  {"code": "REJECT", "label": "Rejeter"},
+                                  {"code": "ABSTAIN", "label": "Abstention"}]
+    return data
+
+
 def _recommendations(s: Scenario) -> dict:
     data = run(s.anonymous, "Recommendations", stateCode="KEN", response="SUPPORTED",
                theme="Justice", search="judiciary", first=5)
@@ -311,6 +319,7 @@ SCENARIOS: dict[str, Callable[[Scenario], dict]] = {
     "Me": _me,
     "States": _states,
     "Themes": _themes,
+    "EnumLabels": _enum_labels,
     "Recommendations": _recommendations,
     "SdgTargets": _sdg_targets,
     "CreateRequest": _create_request,

@@ -49,8 +49,8 @@ def test_the_screening_page_shows_the_request_in_full(browser, world: World, db_
     assert "<dt>State</dt><dd>Ghana</dd>" in page
     for shown in ("Train 80 magistrates (test).", "No curriculum on fair trials (test).",
                   "Strengthen the independence of the judiciary (1, test).", "Treaty bodies",
-                  "<td>Supported</td>", "<td>Noted</td>", theme.name, "March 1, 2027",
-                  "August 31, 2027", "en, fr", "Training, Expert mission", "(EUR)", "65,000"):
+                  "<td>Supported</td>", "<td>Noted</td>", theme.names["en"], "March 1, 2027",
+                  "August 31, 2027", "English, French", "Training, Expert mission", "€65,000"):
         assert shown in page, shown
 
 

@@ -82,7 +82,7 @@ def test_the_queue_shows_each_request_with_the_clauses_it_fails(browser, world):
     page = browser.get("/committee")
     assert page.status_code == 200
     assert world.kenya_request.title in page.text
-    assert "eligibility.budget_ceiling" in page.text
+    assert "<strong>Budget ceiling</strong>" in page.text and "eligibility.budget_ceiling" not in page.text
     assert "budget 900,000 is above the ceiling of 250,000" in page.text
     assert f'href="/committee/motions/{world.screening_motion.id}"' in page.text
 
@@ -97,7 +97,7 @@ def test_a_member_votes_on_a_screening_and_sees_the_tally(browser, world, db_ses
     assert [(v.choice, v.comment) for v in votes] == [("REJECT", "Over the budget ceiling")]
     assert _count(db_session, AuditEntry, AuditEntry.action == "vote.cast") == 1
     page = browser.get(path).text
-    assert "Your vote so far: REJECT" in page
+    assert "Your vote so far: Reject" in page
     assert "Not reached: 1 vote cast, 3 needed" in page
 
 
@@ -211,7 +211,7 @@ def test_the_run_page_lists_the_agreed_matches_it_carried_and_what_no_longer_hol
     page = html.unescape(browser.get(f"/committee/runs/{world.run.id}").text)
     assert "Matches already agreed" in page
     assert "its experts from February 1, 2027 to June 30, 2027" in page
-    assert "Completed: only the 25,000 it spent" in page
+    assert "Completed: only the $25,000 it spent" in page
     assert (f'No longer holds as agreed:</strong><ul><li>the offer "{offer.title}" is no longer '
             "open (closed)") in page
 

@@ -151,7 +151,7 @@ def test_a_partner_sees_its_own_engagements_with_the_answers_and_reasons(browser
     assert "38,500" in page and "April 1, 2027 to April 28, 2027" in page
     assert "Amina Diallo" in page and "Accepted on" in page
     assert "Brice Okafor" in page and "Declined on" in page and "Surgery planned in April" in page
-    assert "Guest Person" not in page and "An expert of another partner (SEN, Senior)" in page
+    assert "Guest Person" not in page and "An expert of another partner (Senegal, Senior)" in page
     assert "Not answered yet" in page
     assert f'href="{PAGE}" aria-current="page"' in page  # the navigation link
 

@@ -19,7 +19,7 @@ MAX_STATEMENTS = 10
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r"<td>(Offer \d+ \(demo\))</td>", html)
+    return re.findall(r"<td><span lang=\"[a-z]+\">(Offer \d+ \(demo\))</span>", html)
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

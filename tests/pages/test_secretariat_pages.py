@@ -87,7 +87,7 @@ def test_a_run_started_on_the_page_runs_and_links_its_result(browser, world, db_
     run = db_session.exec(select(OptimiserRun).order_by(OptimiserRun.id.desc())).first()
     assert response.headers["location"] == f"/secretariat/runs/{run.id}"
     page = browser.get(f"/secretariat/runs/{run.id}").text  # the tests run jobs at once
-    assert run.status == "DONE" and "<strong>DONE</strong>" in page
+    assert run.status == "DONE" and "<strong>Finished</strong>" in page
     assert f'href="/committee/runs/{run.id}"' in page and "Cancel the run" not in page
 
 

@@ -449,4 +449,55 @@ def test_a_draft_with_a_noted_recommendation_warns_before_submission(browser, pe
     assert created.status_code == 303, created.text
     page = browser.get(created.headers["location"]).text
     assert "screening under the criteria in force will refuse it" in page
-    assert "eligibility.require_supported" in page and noted.source_id in page
+    assert "Every linked recommendation must be one the State supported." in page and noted.source_id in page
+
+
+def test_a_request_records_the_language_it_is_written_in_and_tells_other_readers(
+        browser, person, recommendations, db_session):
+    account = person(Role.STATE)
+    mine = recommendations(1)
+    browser.sign_in(account.email)
+    blank = browser.get(f"/state/requests/new/details?rec={mine[0].id}&lang=fr").text
+    assert '<option value="fr" selected>français</option>' in blank  # the author's page language
+    browser.get("/state/requests?lang=en")  # back to English pages
+    refused = browser.submit(f"/state/requests/new/details?rec={mine[0].id}", "/state/requests",
+                             _form([mine[0].id], language="zz", themes=[recommendations.themes[0].name]))
+    assert refused.status_code == 422 and "Language of the text" in refused.text
+    assert db_session.exec(select(CapacityRequest)).first() is None
+    created = browser.submit(f"/state/requests/new/details?rec={mine[0].id}", "/state/requests",
+                             _form([mine[0].id], title="Formation du personnel pénitentiaire",
+                                   need="Former 200 agents (test)", language="fr",
+                                   themes=[recommendations.themes[0].name]))
+    assert created.status_code == 303, created.text
+    request = db_session.exec(select(CapacityRequest)).one()
+    assert request.language == "fr"
+    english = browser.get(f"/state/requests/{request.id}").text
+    assert '<span lang="fr">Former 200 agents (test)</span>' in english
+    assert '<span class="written-in">Written in French</span>' in english
+    french = browser.get(f"/state/requests/{request.id}?lang=fr").text
+    assert "written-in" not in french
+    spanish = browser.get(f"/state/requests/{request.id}?lang=es").text
+    assert "Escrito en francés" in spanish
+
+
+def test_a_follow_up_report_records_the_language_of_its_narrative(browser, person, recommendations,
+                                                                   db_session):
+    account = person(Role.STATE)
+    rec = recommendations(1)[0]
+    report = _report(db_session, person, account, [rec])
+    browser.sign_in(account.email)
+    path = f"/state/reports/{report.id}"
+    saved = browser.submit(path, path, _report_form(rec, narrative="Formación impartida (test)",
+                                                     language="es"))
+    assert saved.status_code == 303
+    db_session.refresh(report)
+    assert report.language == "es" and report.narrative == "Formación impartida (test)"
+    assert '<option value="es" selected>' in browser.get(path).text
+    submitted = browser.submit(path, path, _report_form(rec, row_version=str(report.row_version),
+                                                         action="submit", confirm="1",
+                                                         narrative="Formación impartida (test)",
+                                                         language="es"))
+    assert submitted.status_code == 303
+    locked = browser.get(path).text
+    assert '<span class="written-in">Written in Spanish</span>' in locked
+    assert '<p lang="es">Formación impartida (test)</p>' in locked

@@ -249,6 +249,8 @@ def _probe(w: World, client, name: str, target: str) -> str:
         return "visible" if q("{ sdgTargets { code } }")["sdgTargets"] else "null"
     if name == "regionalGroups":
         return "visible" if q("{ regionalGroups { code name } }")["regionalGroups"] else "null"
+    if name == "enumLabels":
+        return "visible" if q('{ enumLabels(enum: "RunStatus") { code label } }')["enumLabels"] else "null"
     if name == "themeLabels":
         return "visible" if q("{ themeLabels { name label } }")["themeLabels"] else "null"
     if name == "committee":
