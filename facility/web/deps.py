@@ -19,7 +19,7 @@ transaction waits on a client.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -68,7 +68,7 @@ def _parse_multipart(headers: Headers, body: bytes) -> FormData:
     """Starlette's own multipart parser (its limits and its spooled files), run to completion
     on an event loop of this thread's own."""
 
-    async def whole_body() -> AsyncIterator[bytes]:
+    async def whole_body() -> AsyncGenerator[bytes, None]:
         yield body
 
     parser = MultiPartParser(headers, whole_body(), max_files=1, max_fields=MAX_FORM_FIELDS)
