@@ -111,6 +111,7 @@ class World:
     engine: object
     browsers: dict[str, Browser] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    memo: dict[str, int] = field(default_factory=dict)  # what one kind made, for a later one
 
     # who -------------------------------------------------------------------------------
     def browser(self, who: str) -> Browser:
@@ -143,12 +144,12 @@ class World:
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
         return answer
 
-    def form(self, who: str, page: str, action: str | None = None, **overrides) -> dict:
-        """The fields of the form on `page` that posts to `action` (default: the page), as
+    def form(self, who: str, page: str, posting_to: str | None = None, **overrides) -> dict:
+        """The fields of the form on `page` that posts to `posting_to` (default: the page), as
         shown, with `overrides`."""
-        parser = _Forms(action or page)
+        parser = _Forms(posting_to or page)
         parser.feed(self.get(who, page).text)
-        assert parser.fields, f"no form posting to {action or page} on {page}"
+        assert parser.fields, f"no form posting to {posting_to or page} on {page}"
         fields: dict = {}
         for name, value in parser.fields:
             if name == "csrf_token":
@@ -513,3 +514,339 @@ def motion_decided_by_api(w: World) -> Wave:
                 for _ in range(HALF)])
     return Wave(calls, Counter({"MotionPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
                 audit=None, check=lambda: _assert_eq(_request_status(w, 12), "ELIGIBLE"))
+
+
+# Criteria: drafted, edited and proposed (pages and API) ----------------------------------
+
+def _criteria(w: World, *where):
+    from governance.models import CriteriaSet
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return list(session.exec(select(CriteriaSet).where(*where).order_by(CriteriaSet.version)))
+
+
+@kind("POST /committee/criteria")
+def criteria_drafted_on_the_page(w: World) -> Wave:
+    form = w.form(MEMBERS[0], "/committee/criteria/new", "/committee/criteria",
+                  title="Criteria drafted in the burst")
+    before = len(_criteria(w))
+    calls = ([w.post(MEMBERS[0], "/committee/criteria", {**form, "form_token": f"criteria-{i}"})
+              for i in range(HALF)]
+             + [w.post(MEMBERS[0], "/committee/criteria", {**form, "form_token": f"bad-criteria-{i}",
+                                                          "body.voting.quorum": "three"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=None,  # drafts are not audited
+                check=lambda: _assert_eq(len(_criteria(w)) - before, HALF))
+
+
+def _page_draft(w: World) -> int:
+    from governance.models import CriteriaSet
+
+    if "page criteria" not in w.memo:
+        w.memo["page criteria"] = _criteria(w, CriteriaSet.title == "Criteria drafted in the burst")[0].version
+    return w.memo["page criteria"]
+
+
+@kind("POST /committee/criteria/{version}")
+def criteria_edited_on_the_page(w: World) -> Wave:
+    version = _page_draft(w)
+    path = f"/committee/criteria/{version}"
+    form = w.form(MEMBERS[0], path, title="Criteria edited in the burst")
+    calls = ([w.post(MEMBERS[0], path, form) for _ in range(HALF)]
+             + [w.post(MEMBERS[0], path, {**form, "body.voting.quorum": "three"}) for _ in range(HALF)])
+    from governance.models import CriteriaSet
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+                check=lambda: _assert_eq([(c.title, c.row_version) for c in _criteria(
+                    w, CriteriaSet.version == version)], [("Criteria edited in the burst", 2)]))
+
+
+@kind("POST /committee/criteria/{version}/propose")
+def criteria_proposed_on_the_page(w: World) -> Wave:
+    version = _page_draft(w)
+    calls = ([w.post(MEMBERS[0], f"/committee/criteria/{version}/propose") for _ in range(HALF)]
+             + [w.post(MEMBERS[0], f"/committee/criteria/{MISSING}/propose") for _ in range(HALF)])
+    from governance.models import CriteriaSet, Motion
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(Motion, Motion.kind == "CRITERIA", Motion.status == "OPEN"), 1))
+
+
+def _in_force_body(w: World) -> dict:
+    from governance.models import CriteriaSet
+
+    return _criteria(w, CriteriaSet.status == "IN_FORCE")[0].body
+
+
+@kind("draftCriteria")
+def criteria_drafted_by_api(w: World) -> Wave:
+    body = _in_force_body(w)
+    bad = {**body, "voting": {**body["voting"], "quorum": -1}}
+    before = len(_criteria(w))
+    calls = ([w.gql(MEMBERS[1], "DraftCriteria", input={"title": "Criteria drafted by the API",
+                                                       "body": body, "idempotencyKey": f"c-{i}"})
+              for i in range(HALF - 5)]
+             + [w.gql(MEMBERS[1], "DraftCriteria", input={"title": "Criteria drafted once",
+                                                         "body": body, "idempotencyKey": "c-same"})
+                for _ in range(5)]
+             + [w.gql(MEMBERS[1], "DraftCriteria", input={"title": "Bad", "body": bad,
+                                                         "idempotencyKey": f"c-bad-{i}"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({"CriteriaPayload": HALF, "ValidationError": HALF}), audit=None,
+                check=lambda: _assert_eq(len(_criteria(w)) - before, HALF - 4))
+
+
+def _api_draft(w: World) -> int:
+    from governance.models import CriteriaSet
+
+    if "api criteria" not in w.memo:
+        w.memo["api criteria"] = _criteria(w, CriteriaSet.title == "Criteria drafted once")[0].version
+    return w.memo["api criteria"]
+
+
+@kind("updateCriteriaDraft")
+def criteria_edited_by_api(w: World) -> Wave:
+    version = _api_draft(w)
+    calls = ([w.gql(MEMBERS[1], "UpdateCriteriaDraft", version=version, expectedRowVersion=1,
+                    title="Criteria edited by the API") for _ in range(HALF)]
+             + [w.gql(MEMBERS[1], "UpdateCriteriaDraft", version=MISSING, expectedRowVersion=1,
+                      title="x") for _ in range(HALF)])
+    from governance.models import CriteriaSet
+
+    return Wave(calls, Counter({"CriteriaPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq([(c.title, c.row_version) for c in _criteria(
+                    w, CriteriaSet.version == version)], [("Criteria edited by the API", 2)]))
+
+
+@kind("proposeCriteria")
+def criteria_proposed_by_api(w: World) -> Wave:
+    version = _api_draft(w)
+    calls = ([w.gql(MEMBERS[1], "ProposeCriteria", version=version) for _ in range(HALF)]
+             + [w.gql(MEMBERS[1], "ProposeCriteria", version=MISSING) for _ in range(HALF)])
+    from governance.models import Motion
+
+    return Wave(calls, Counter({"MotionPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(Motion, Motion.kind == "CRITERIA", Motion.status == "OPEN"), 2))
+
+
+# Follow-up reports: saved and submitted (pages and API), revised, further needs filed --------
+
+def _report(w: World, pk: int):
+    from facility.engagements.models import FollowUpReport
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return session.get(FollowUpReport, pk)
+
+
+def _latest_version(w: World, report_id: int) -> int:
+    """The newest version of a report (a revision is a new row)."""
+    from facility.engagements.models import FollowUpReport
+
+    first = _report(w, report_id)
+    return w.scalar(select(func.max(FollowUpReport.id)).where(
+        FollowUpReport.engagement_id == first.engagement_id, FollowUpReport.kind == first.kind))
+
+
+@kind("POST /state/reports/{report_id}")
+def report_saved_on_the_page(w: World) -> Wave:
+    # Nigeria's 12-month report saved 25 times with the same version (one is saved, the others
+    # told it changed meanwhile), and 25 submissions of its 24-month report without the
+    # confirmation box (refused before anything is written).
+    save = w.form(mission("NGA"), "/state/reports/3", narrative="Saved in the burst", action="save")
+    unconfirmed = w.form(mission("NGA"), "/state/reports/4", action="submit")
+    unconfirmed.pop("confirm", None)
+    calls = ([w.post(mission("NGA"), "/state/reports/3", save) for _ in range(HALF)]
+             + [w.post(mission("NGA"), "/state/reports/4", unconfirmed) for _ in range(HALF)])
+
+    def check():
+        _assert_eq((_report(w, 3).narrative, _report(w, 3).row_version, _report(w, 3).submitted_at),
+                   ("Saved in the burst", 2, None))
+        _assert_eq((_report(w, 4).submitted_at, _report(w, 4).row_version), (None, 1))
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None, check=check)
+
+
+@kind("saveFollowUpReport")
+def report_saved_by_api(w: World) -> Wave:
+    report = gid("FollowUpReport", 6)
+    calls = ([w.gql(mission("SEN"), "SaveFollowUpReport", id=report,
+                    input={"narrative": "Saved by the API", "expectedRowVersion": 1}) for _ in range(HALF)]
+             + [w.gql(mission("SEN"), "SaveFollowUpReport", id=gid("FollowUpReport", 3),
+                      input={"narrative": "Not Senegal's"}) for _ in range(HALF)])  # Nigeria's
+    return Wave(calls, Counter({"FollowUpReportPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq((_report(w, 6).narrative, _report(w, 3).narrative),
+                                                     ("Saved by the API", "Saved in the burst")))
+
+
+@kind("POST /state/reports/{report_id}/request")
+def further_needs_filed_on_the_page(w: World) -> Wave:
+    # The same form (one form token) sent fifty times: one draft request, every answer sent to it.
+    from facility.requests.models import CapacityRequest
+
+    before = w.count(CapacityRequest, CapacityRequest.state_code == "BDI")
+    form = w.form(mission("BDI"), "/state/reports/1", "/state/reports/1/request")
+    assert form.get("form_token"), form
+    calls = ([w.post(mission("BDI"), "/state/reports/1/request", form) for _ in range(HALF)]
+             + [w.post(mission("BDI"), f"/state/reports/{MISSING}/request", form) for _ in range(HALF)])
+    return Wave(calls, Counter({303: HALF, 404: HALF}), audit=1,
+                check=lambda: _assert_eq(w.count(CapacityRequest, CapacityRequest.state_code == "BDI") - before, 1))
+
+
+@kind("requestFromFurtherNeeds")
+def further_needs_filed_by_api(w: World) -> Wave:
+    from facility.requests.models import CapacityRequest
+
+    before = w.count(CapacityRequest, CapacityRequest.state_code == "LKA")
+    calls = ([w.gql(mission("LKA"), "RequestFromFurtherNeeds", reportId=gid("FollowUpReport", 9),
+                    idempotencyKey="further-needs") for _ in range(HALF)]
+             + [w.gql(mission("LKA"), "RequestFromFurtherNeeds", reportId=gid("FollowUpReport", 3),
+                      idempotencyKey="not-ours") for _ in range(HALF)])  # Nigeria's
+    return Wave(calls, Counter({"FurtherNeedsRequestPayload": HALF, "NotFound": HALF}), audit=1,
+                check=lambda: _assert_eq(w.count(CapacityRequest, CapacityRequest.state_code == "LKA") - before, 1))
+
+
+@kind("reviseFollowUpReport")
+def report_revised_by_api(w: World) -> Wave:
+    calls = ([w.gql(mission("LKA"), "ReviseFollowUpReport", id=gid("FollowUpReport", 9)) for _ in range(HALF)]
+             + [w.gql(mission("LKA"), "ReviseFollowUpReport", id=gid("FollowUpReport", MISSING))
+                for _ in range(HALF)])
+
+    def check():
+        latest = _latest_version(w, 9)
+        _assert_eq((latest != 9, _report(w, latest).version, _report(w, 9).superseded), (True, 2, True))
+
+    return Wave(calls, Counter({"FollowUpReportPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=check)
+
+
+@kind("submitFollowUpReport")
+def report_submitted_by_api(w: World) -> Wave:
+    revision = _latest_version(w, 9)  # the correction opened by the kind before: complete
+    calls = ([w.gql(mission("LKA"), "SubmitFollowUpReport", id=gid("FollowUpReport", revision))
+              for _ in range(HALF)]
+             + [w.gql(mission("LKA"), "SubmitFollowUpReport", id=gid("FollowUpReport", 3))
+                for _ in range(HALF)])  # Nigeria's
+    return Wave(calls, Counter({"FollowUpReportPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_report(w, revision).submitted_at is not None, True))
+
+
+# Success stories: proposed, declined, consented, published, consent withdrawn -------------
+
+def _story_status(w: World, pk: int):
+    from facility.stories.models import SuccessStory
+
+    return w.scalar(select(SuccessStory.status).where(SuccessStory.id == pk))
+
+
+def _story_of(w: World, report_id: int):
+    from facility.stories.models import SuccessStory
+
+    return w.scalar(select(func.max(SuccessStory.id)).where(SuccessStory.report_id == report_id))
+
+
+@kind("POST /secretariat/stories")
+def story_proposed_on_the_page(w: World) -> Wave:
+    data = {"report_id": "7", "title": "Magistrates trained", "summary": "Two hundred trained.",
+            "parts": ["NARRATIVE"]}
+    from facility.stories.models import SuccessStory
+
+    calls = ([w.post("secretariat", "/secretariat/stories", data) for _ in range(HALF)]
+             + [w.post("secretariat", "/secretariat/stories", {**data, "report_id": str(MISSING)})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=1,
+                check=lambda: _assert_eq(w.count(SuccessStory, SuccessStory.report_id == 7), 1))
+
+
+@kind("proposeSuccessStory")
+def story_proposed_by_api(w: World) -> Wave:
+    story = {"title": "Case files cleared", "summary": "A backlog cleared.", "parts": ["NARRATIVE"]}
+    from facility.stories.models import SuccessStory
+
+    calls = ([w.gql("secretariat", "ProposeSuccessStory", reportId=gid("FollowUpReport", 8), input=story)
+              for _ in range(HALF)]
+             + [w.gql("secretariat", "ProposeSuccessStory", reportId=gid("FollowUpReport", MISSING),
+                      input=story) for _ in range(HALF)])
+    return Wave(calls, Counter({"SuccessStoryPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=1,
+                check=lambda: _assert_eq(w.count(SuccessStory, SuccessStory.report_id == 8), 1))
+
+
+def _story_wave(w: World, who: str, page: str | None, op: str | None, story: int, want: str,
+                data: dict | None = None, **variables) -> Wave:
+    """One story moved fifty times at once: one move, 24 refusals, 25 for a story not there."""
+    if page is not None:
+        calls = ([w.post(who, page.format(story), data) for _ in range(HALF)]
+                 + [w.post(who, page.format(MISSING), data) for _ in range(HALF)])
+        expect = Counter({303: 1, 409: HALF - 1, 404: HALF})
+    else:
+        calls = ([w.gql(who, op, id=gid("SuccessStory", story), **variables) for _ in range(HALF)]
+                 + [w.gql(who, op, id=gid("SuccessStory", MISSING), **variables) for _ in range(HALF)])
+        expect = Counter({"SuccessStoryPayload": 1, "Conflict": HALF - 1, "NotFound": HALF})
+    return Wave(calls, expect, audit=1, check=lambda: _assert_eq(_story_status(w, story), want))
+
+
+@kind("POST /state/stories/{story_id}/decline")
+def story_declined_on_the_page(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), "/state/stories/{}/decline", None, _story_of(w, 7),
+                       "DECLINED", {"reason": "Not yet"})
+
+
+@kind("declineSuccessStory")
+def story_declined_by_api(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), None, "DeclineSuccessStory", _story_of(w, 8), "DECLINED",
+                       reason="Not yet")
+
+
+def _propose_again(w: World, report_id: int) -> int:
+    w.once(w.gql("secretariat", "ProposeSuccessStory", reportId=gid("FollowUpReport", report_id),
+                 input={"title": "Second try", "summary": "Proposed again.", "parts": ["NARRATIVE"]}))
+    return _story_of(w, report_id)
+
+
+@kind("POST /state/stories/{story_id}/consent")
+def story_consented_on_the_page(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), "/state/stories/{}/consent", None, _propose_again(w, 7),
+                       "CONSENTED", {})
+
+
+@kind("consentToSuccessStory")
+def story_consented_by_api(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), None, "ConsentToSuccessStory", _propose_again(w, 8), "CONSENTED")
+
+
+@kind("POST /secretariat/stories/{story_id}/publish")
+def story_published_on_the_page(w: World) -> Wave:
+    return _story_wave(w, "secretariat", "/secretariat/stories/{}/publish", None, _story_of(w, 7),
+                       "PUBLISHED", {})
+
+
+@kind("publishSuccessStory")
+def story_published_by_api(w: World) -> Wave:
+    return _story_wave(w, "secretariat", None, "PublishSuccessStory", _story_of(w, 8), "PUBLISHED")
+
+
+@kind("POST /state/stories/{story_id}/withdraw")
+def story_withdrawn_on_the_page(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), "/state/stories/{}/withdraw", None, _story_of(w, 7),
+                       "WITHDRAWN", {"reason": "Changed our mind"})
+
+
+@kind("withdrawSuccessStoryConsent")
+def story_withdrawn_by_api(w: World) -> Wave:
+    return _story_wave(w, mission("DJI"), None, "WithdrawSuccessStoryConsent", _story_of(w, 8),
+                       "WITHDRAWN", reason="Changed our mind")
+
+
+@kind("POST /state/reports/{report_id}")
+def report_submitted_on_the_page(w: World) -> Wave:
+    # After the stories (a correction would stop them): Burundi corrects its 12-month report
+    # and submits the correction fifty times at once; one submission.
+    w.once(w.gql(mission("BDI"), "ReviseFollowUpReport", id=gid("FollowUpReport", 1)))
+    revision = _latest_version(w, 1)
+    path = f"/state/reports/{revision}"
+    submit = w.form(mission("BDI"), path, action="submit", confirm="yes")
+    calls = ([w.post(mission("BDI"), path, submit) for _ in range(HALF)]
+             + [w.post(mission("BDI"), f"/state/reports/{MISSING}", submit) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(_report(w, revision).submitted_at is not None, True))
