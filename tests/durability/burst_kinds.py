@@ -850,3 +850,209 @@ def report_submitted_on_the_page(w: World) -> Wave:
              + [w.post(mission("BDI"), f"/state/reports/{MISSING}", submit) for _ in range(HALF)])
     return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
                 check=lambda: _assert_eq(_report(w, revision).submitted_at is not None, True))
+
+
+# Referrals: recorded by the secretariat (page and API), accepted or declined by the State --
+
+def _rec_of(w: World, state_code: str) -> int:
+    from facility.reference.models import Recommendation
+
+    return w.scalar(select(func.min(Recommendation.id)).where(Recommendation.state_code == state_code))
+
+
+def _referrals(w: World, *where) -> list:
+    from facility.referrals.models import Referral
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return list(session.exec(select(Referral).where(*where).order_by(Referral.id)))
+
+
+@kind("POST /secretariat/referrals")
+def referral_recorded_on_the_page(w: World) -> Wave:
+    from facility.referrals.models import Referral
+
+    form = w.form("secretariat", "/secretariat/referrals/new", "/secretariat/referrals",
+                  documentSymbol="A/HRC/BURST/1", stateCode="NGA", title="Situation referred (page)",
+                  summary="Referred in the burst.")
+    before = len(_referrals(w))
+    calls = ([w.post("secretariat", "/secretariat/referrals", {**form, "form_token": f"ref-{i % 5}"})
+              for i in range(HALF)]
+             + [w.post("secretariat", "/secretariat/referrals", {**form, "form_token": f"bad-ref-{i}",
+                                                                 "stateCode": "XXX"}) for i in range(HALF)])
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=5,
+                check=lambda: _assert_eq(len(_referrals(w)) - before, 5))
+
+
+@kind("referSituation")
+def referral_recorded_by_api(w: World) -> Wave:
+    base = {"source": "OHCHR", "documentSymbol": "A/HRC/BURST/2", "stateCode": "NGA",
+            "title": "Situation referred (API)", "summary": "Referred in the burst."}
+    before = len(_referrals(w))
+    calls = ([w.gql("secretariat", "ReferSituation", input={**base, "idempotencyKey": f"api-ref-{i % 5}"})
+              for i in range(HALF)]
+             + [w.gql("secretariat", "ReferSituation", input={**base, "stateCode": "XXX",
+                                                              "idempotencyKey": f"api-bad-{i}"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({"ReferralPayload": HALF, "ValidationError": HALF}), audit=5,
+                check=lambda: _assert_eq(len(_referrals(w)) - before, 5))
+
+
+def _open_referrals(w: World) -> list[int]:
+    from facility.referrals.models import Referral
+
+    return [r.id for r in _referrals(w, Referral.state_code == "NGA", Referral.status == "PENDING")]
+
+
+@kind("POST /state/referrals/{referral_id}/accept")
+def referral_accepted_on_the_page(w: World) -> Wave:
+    referral = _open_referrals(w)[0]
+    path = f"/state/referrals/{referral}/accept"
+    form = w.form(mission("NGA"), f"/state/referrals/{referral}", path,
+                  recommendationIds=[str(_rec_of(w, "NGA"))])
+    calls = ([w.post(mission("NGA"), path, form) for _ in range(HALF)]
+             + [w.post(mission("NGA"), f"/state/referrals/{MISSING}/accept", form) for _ in range(HALF)])
+    from facility.referrals.models import Referral
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)], ["ACCEPTED"]))
+
+
+@kind("POST /state/referrals/{referral_id}/decline")
+def referral_declined_on_the_page(w: World) -> Wave:
+    referral = _open_referrals(w)[0]
+    path = f"/state/referrals/{referral}/decline"
+    form = w.form(mission("NGA"), f"/state/referrals/{referral}", path, reason="Handled nationally")
+    calls = ([w.post(mission("NGA"), path, form) for _ in range(HALF)]
+             + [w.post(mission("NGA"), f"/state/referrals/{MISSING}/decline", form) for _ in range(HALF)])
+    from facility.referrals.models import Referral
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)], ["DECLINED"]))
+
+
+@kind("respondToReferral")
+def referral_answered_by_api(w: World) -> Wave:
+    accept, decline = _open_referrals(w)[:2]
+    recs = [gid("Recommendation", _rec_of(w, "NGA"))]
+    calls = ([w.gql(mission("NGA"), "RespondToReferral", id=gid("Referral", accept), accept=True,
+                    recommendationIds=recs) for _ in range(20)]
+             + [w.gql(mission("NGA"), "RespondToReferral", id=gid("Referral", decline), accept=False,
+                      reason="Handled nationally") for _ in range(20)]
+             + [w.gql(mission("NGA"), "RespondToReferral", id=gid("Referral", MISSING), accept=True,
+                      recommendationIds=recs) for _ in range(10)])
+    from facility.referrals.models import Referral
+
+    return Wave(calls, Counter({"ReferralPayload": 2, "Conflict": 38, "NotFound": 10}), audit=None,
+                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id.in_([accept, decline]))],
+                                         ["ACCEPTED", "DECLINED"]))
+
+
+# Progress updates and the State's public page ---------------------------------------------
+
+def _updates(w: World, state_code: str) -> list:
+    from facility.dialogue.models import ProgressUpdate
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return list(session.exec(select(ProgressUpdate).where(ProgressUpdate.state_code == state_code)
+                                 .order_by(ProgressUpdate.id)))
+
+
+@kind("POST /state/updates")
+def update_posted_on_the_page(w: World) -> Wave:
+    form = w.form(mission("NGA"), f"/state/updates/new?rec={_rec_of(w, 'NGA')}", "/state/updates",
+                  evidence="Law adopted in the burst.", implementationStatus="PARTIALLY_IMPLEMENTED")
+    before = len(_updates(w, "NGA"))
+    calls = ([w.post(mission("NGA"), "/state/updates", {**form, "form_token": f"upd-{i % 5}"})
+              for i in range(HALF)]
+             + [w.post(mission("NGA"), "/state/updates", {**form, "form_token": f"bad-upd-{i}", "evidence": ""})
+                for i in range(HALF)])
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(len(_updates(w, "NGA")) - before, 5))
+
+
+@kind("postProgressUpdate")
+def update_posted_by_api(w: World) -> Wave:
+    base = {"recommendationId": gid("Recommendation", _rec_of(w, "NGA")),
+            "implementationStatus": "PARTIALLY_IMPLEMENTED", "evidence": "A bill tabled."}
+    before = len(_updates(w, "NGA"))
+    calls = ([w.gql(mission("NGA"), "PostProgressUpdate", input={**base, "idempotencyKey": f"u-{i % 5}"})
+              for i in range(HALF)]
+             + [w.gql(mission("NGA"), "PostProgressUpdate", input={**base, "evidence": " ",
+                                                                   "idempotencyKey": f"u-bad-{i}"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({"ProgressUpdatePayload": HALF, "ValidationError": HALF}), audit=None,
+                check=lambda: _assert_eq(len(_updates(w, "NGA")) - before, 5))
+
+
+@kind("POST /state/updates/{update_id}")
+def update_changed_on_the_page(w: World) -> Wave:
+    # Fifty saves of the same change, one after the other in the write slot: the first changes
+    # the update, the others find nothing left to change. The empty ones go to another update.
+    first, second = _updates(w, "NGA")[:2]
+    path = f"/state/updates/{first.id}"
+    form = w.form(mission("NGA"), path, evidence="Changed in the burst.")
+    other = w.form(mission("NGA"), f"/state/updates/{second.id}", evidence="")
+    calls = ([w.post(mission("NGA"), path, form) for _ in range(HALF)]
+             + [w.post(mission("NGA"), f"/state/updates/{second.id}", other) for _ in range(HALF)])
+
+    def check():
+        now = _updates(w, "NGA")
+        _assert_eq((now[0].evidence, now[0].version, now[1].version),
+                   ("Changed in the burst.", first.version + 1, second.version))
+
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=None, check=check)
+
+
+@kind("updateProgressUpdate")
+def update_changed_by_api(w: World) -> Wave:
+    second = _updates(w, "NGA")[1]
+    calls = ([w.gql(mission("NGA"), "UpdateProgressUpdate", id=gid("ProgressUpdate", second.id),
+                    input={"evidence": "Changed by the API.", "expectedVersion": second.version})
+              for _ in range(HALF)]
+             + [w.gql(mission("NGA"), "UpdateProgressUpdate", id=gid("ProgressUpdate", MISSING),
+                      input={"evidence": "x"}) for _ in range(HALF)])
+    return Wave(calls, Counter({"ProgressUpdatePayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_updates(w, "NGA")[1].evidence, "Changed by the API."))
+
+
+@kind("publishProgressUpdate")
+def update_published_by_api(w: World) -> Wave:
+    third = _updates(w, "NGA")[2]
+    calls = ([w.gql(mission("NGA"), "PublishProgressUpdate", id=gid("ProgressUpdate", third.id),
+                    expectedVersion=third.version) for _ in range(HALF)]
+             + [w.gql(mission("NGA"), "PublishProgressUpdate", id=gid("ProgressUpdate", MISSING))
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"ProgressUpdatePayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_updates(w, "NGA")[2].published_at is not None, True))
+
+
+def _page_consent(w: World, state_code: str):
+    from facility.dialogue.models import StatePageConsent
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return session.get(StatePageConsent, state_code)
+
+
+@kind("POST /state/page-consent")
+def page_opened_on_the_page(w: World) -> Wave:
+    # Nigeria opens its page from one form fifty times: once; Senegal's form is stale.
+    form = w.form(mission("NGA"), "/state/updates", "/state/page-consent")
+    calls = ([w.post(mission("NGA"), "/state/page-consent", {**form, "open": "yes"}) for _ in range(HALF)]
+             + [w.post(mission("SEN"), "/state/page-consent", {**form, "open": "yes", "version": "99"})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: AT_ONCE - 1}), audit=None,
+                check=lambda: _assert_eq((_page_consent(w, "NGA").open, _page_consent(w, "SEN")), (True, None)))
+
+
+@kind("setStatePageConsent")
+def page_closed_by_api(w: World) -> Wave:
+    version = _page_consent(w, "BDI").version
+    calls = ([w.gql(mission("BDI"), "SetStatePageConsent", open=False, expectedVersion=version)
+              for _ in range(HALF)]
+             + [w.gql(mission("DJI"), "SetStatePageConsent", open=False, expectedVersion=-1)
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"StatePageConsentPayload": 1, "Conflict": 2 * HALF - 1}), audit=None,
+                check=lambda: _assert_eq((_page_consent(w, "BDI").open, _page_consent(w, "DJI").open), (False, True)))
