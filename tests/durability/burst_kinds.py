@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import httpx
 from sqlalchemy import func
@@ -159,6 +160,13 @@ class World:
             else:
                 fields[name] = value
         return {**fields, **overrides}
+
+    def options(self, who: str, page: str, select_name: str) -> list[str]:
+        """The values a <select> on `page` offers (its empty placeholder left out)."""
+        text = self.get(who, page).text
+        found = re.search(rf'<select[^>]*name="{re.escape(select_name)}".*?</select>', text, re.S)
+        assert found, f"no select {select_name} on {page}"
+        return [v for v in re.findall(r'<option[^>]*value="([^"]*)"', found.group(0)) if v]
 
     def gql(self, who: str, name: str, **variables) -> Call:
         token = self.token(who)
@@ -1056,3 +1064,312 @@ def page_closed_by_api(w: World) -> Wave:
                 for _ in range(HALF)])
     return Wave(calls, Counter({"StatePageConsentPayload": 1, "Conflict": 2 * HALF - 1}), audit=None,
                 check=lambda: _assert_eq((_page_consent(w, "BDI").open, _page_consent(w, "DJI").open), (False, True)))
+
+
+# Offers: edited, closed (pages); created, edited, published, closed (API) ------------------
+
+def _offer(w: World, pk: int):
+    from facility.offers.models import Offer
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return session.get(Offer, pk)
+
+
+@kind("POST /partner/offers/{offer_id}/edit")
+def offer_edited_on_the_page(w: World) -> Wave:
+    # The Brazilian agency's draft (8) saved fifty times from one form, and from the same form
+    # with a negative budget (refused whole).
+    who = partner_of_offer(w, 8)
+    path = "/partner/offers/8/edit"
+    form = w.form(who, path, title="Offer edited in the burst")
+    calls = ([w.post(who, path, form) for _ in range(HALF)]
+             + [w.post(who, path, {**form, "budget": "-5"}) for _ in range(HALF)])
+    before = _offer(w, 8).version
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+                check=lambda: _assert_eq((_offer(w, 8).title, _offer(w, 8).version),
+                                         ("Offer edited in the burst", before + 1)))
+
+
+@kind("updateOffer")
+def offer_edited_by_api(w: World) -> Wave:
+    who = partner_of_offer(w, 8)
+    version = _offer(w, 8).version
+    calls = ([w.gql(who, "UpdateOffer", id=gid("Offer", 8), input={"title": "Offer edited by the API",
+                                                                  "expectedVersion": version})
+              for _ in range(HALF)]
+             + [w.gql(who, "UpdateOffer", id=gid("Offer", 1), input={"title": "Not ours"})
+                for _ in range(HALF)])  # Norad's offer
+    return Wave(calls, Counter({"OfferPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq((_offer(w, 8).title, _offer(w, 1).title != "Not ours"),
+                                         ("Offer edited by the API", True)))
+
+
+@kind("createOffer")
+def offers_created_by_api(w: World) -> Wave:
+    from facility.offers.models import Offer
+
+    year = date.today().year + 1
+    base = {"title": "Offer created by the API", "kind": "TRAINING_PROGRAMME", "themes": ["Justice"],
+            "languages": ["en"], "budget": 10000, "currency": "USD", "maxRequests": 2,
+            "windowStart": f"{year}-01-01", "windowEnd": f"{year}-12-31"}
+    who = partner_of_offer(w, 8)
+    before = w.count(Offer)
+    calls = ([w.gql(who, "CreateOffer", input={**base, "idempotencyKey": f"offer-{i % 5}"})
+              for i in range(HALF)]
+             + [w.gql(who, "CreateOffer", input={**base, "budget": -5, "idempotencyKey": f"bad-{i}"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({"OfferPayload": HALF, "ValidationError": HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(Offer) - before, 5))
+
+
+@kind("publishOffer")
+def offer_published_by_api(w: World) -> Wave:
+    who = partner_of_offer(w, 8)
+    calls = ([w.gql(who, "PublishOffer", id=gid("Offer", 8)) for _ in range(HALF)]
+             + [w.gql(who, "PublishOffer", id=gid("Offer", MISSING)) for _ in range(HALF)])
+    return Wave(calls, Counter({"OfferPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq(_offer(w, 8).status, "PUBLISHED"))
+
+
+@kind("closeOffer")
+def offer_closed_by_api(w: World) -> Wave:
+    who = partner_of_offer(w, 8)
+    calls = ([w.gql(who, "CloseOffer", id=gid("Offer", 8)) for _ in range(HALF)]
+             + [w.gql(who, "CloseOffer", id=gid("Offer", MISSING)) for _ in range(HALF)])
+    return Wave(calls, Counter({"OfferPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq(_offer(w, 8).status, "CLOSED"))
+
+
+@kind("POST /partner/offers/{offer_id}/close")
+def offer_closed_on_the_page(w: World) -> Wave:
+    who = partner_of_offer(w, 7)
+    calls = ([w.post(who, "/partner/offers/7/close") for _ in range(HALF)]
+             + [w.post(who, f"/partner/offers/{MISSING}/close") for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(_offer(w, 7).status, "CLOSED"))
+
+
+# Experts: nominated and edited by their partner, their consent, their own pages -----------
+
+def _expert(w: World, **where):
+    from facility.experts.models import Expert
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return session.exec(select(Expert).where(*[getattr(Expert, k) == v for k, v in where.items()])).one()
+
+
+@kind("POST /partner/experts")
+def expert_nominated_on_the_page(w: World) -> Wave:
+    from facility.experts.models import Expert
+
+    who = partner_of_offer(w, 1)
+    year = date.today().year + 1
+    form = w.form(who, "/partner/experts/new", "/partner/experts", name="Burst Expert",
+                  email="burst.expert@experts.example", nationality="SEN", themes=["Justice"],
+                  languages=["fr"], window_start=f"{year}-01-01", window_end=f"{year}-06-30",
+                  consentGiven="yes")
+    before = w.count(Expert)
+    calls = ([w.post(who, "/partner/experts", {**form, "form_token": "one-expert"}) for _ in range(HALF)]
+             + [w.post(who, "/partner/experts", {**form, "form_token": f"bad-{i}", "email": "not an e-mail"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=1,
+                check=lambda: _assert_eq(w.count(Expert) - before, 1))
+
+
+@kind("POST /partner/experts/{expert_id}/edit")
+def expert_edited_on_the_page(w: World) -> Wave:
+    who = partner_of_offer(w, 1)
+    expert = _expert(w, email="burst.expert@experts.example")
+    path = f"/partner/experts/{expert.id}/edit"
+    form = w.form(who, path, cv="Edited in the burst.")
+    calls = ([w.post(who, path, form) for _ in range(HALF)]
+             + [w.post(who, path, {**form, "email": "not an e-mail"}) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(_expert(w, id=expert.id).cv, "Edited in the burst."))
+
+
+@kind("updateExpert")
+def expert_edited_by_api(w: World) -> Wave:
+    who = partner_of_offer(w, 1)
+    expert = _expert(w, email="burst.expert@experts.example")
+    calls = ([w.gql(who, "UpdateExpert", id=gid("Expert", expert.id),
+                    input={"cv": "Edited by the API.", "expectedVersion": expert.version})
+              for _ in range(HALF)]
+             + [w.gql(who, "UpdateExpert", id=gid("Expert", MISSING), input={"cv": "x"})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"ExpertPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq(_expert(w, id=expert.id).cv, "Edited by the API."))
+
+
+@kind("setExpertConsent")
+def expert_consent_by_api(w: World) -> Wave:
+    who = partner_of_offer(w, 1)
+    expert = _expert(w, email="burst.expert@experts.example")
+    calls = ([w.gql(who, "SetExpertConsent", id=gid("Expert", expert.id),
+                    input={"scopes": ["ROSTER"], "expectedVersion": expert.version}) for _ in range(HALF)]
+             + [w.gql(who, "SetExpertConsent", id=gid("Expert", MISSING), input={"scopes": ["ROSTER"]})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"ExpertPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None)
+
+
+@kind("POST /expert/availability")
+def availability_added_on_the_page(w: World) -> Wave:
+    year = date.today().year + 2
+    form = w.form("expert01", "/expert", "/expert/availability",
+                  start=f"{year}-01-01", end=f"{year}-03-31")
+    calls = ([w.post("expert01", "/expert/availability", form) for _ in range(HALF)]
+             + [w.post("expert01", "/expert/availability", {**form, "end": "31/03"}) for _ in range(HALF)])
+    from facility.experts.models import ExpertAvailability
+
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(ExpertAvailability, ExpertAvailability.expert_id == 1,
+                                                 ExpertAvailability.start == date(year, 1, 1)), 1))
+
+
+@kind("POST /expert/availability/remove")
+def availability_removed_on_the_page(w: World) -> Wave:
+    year = date.today().year + 2
+    form = w.form("expert01", "/expert", "/expert/availability/remove")
+    form.update(start=f"{year}-01-01", end=f"{year}-03-31")
+    calls = ([w.post("expert01", "/expert/availability/remove", form) for _ in range(HALF)]
+             + [w.post("expert01", "/expert/availability/remove", {**form, "start": "1999-01-01"})
+                for _ in range(HALF)])
+    from facility.experts.models import ExpertAvailability
+
+    return Wave(calls, Counter({303: AT_ONCE}), audit=None,  # removing what is gone: nothing to do
+                check=lambda: _assert_eq(w.count(ExpertAvailability, ExpertAvailability.expert_id == 1,
+                                                 ExpertAvailability.start == date(year, 1, 1)), 0))
+
+
+@kind("POST /expert/consent")
+def consent_given_on_the_page(w: World) -> Wave:
+    form = w.form("expert01", "/expert", "/expert/consent", scopes=["ROSTER"])
+    calls = ([w.post("expert01", "/expert/consent", form) for _ in range(HALF)]
+             + [w.post("expert01", "/expert/consent", {**form, "scopes": ["EVERYTHING"]})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None)
+
+
+# Engagements: the team's answers, dates amended, steps recorded, an expert replaced ------
+
+def _engagement(w: World, pk: int):
+    from facility.engagements.models import Engagement
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        found = session.get(Engagement, pk)
+        return SimpleNamespace(status=found.status, start=found.start, offer_id=found.offer_id,
+                               version=found.version, expert_ids=list(found.expert_ids))
+
+
+def _expert_account(w: World, expert_id: int) -> str:
+    """An account for a deployed expert (linked by e-mail and partner), made once."""
+    from facility.auth.models import Partner, Role
+    from facility.auth.service import create_account
+    from facility.experts.models import Expert
+
+    with unit_of_work(w.engine) as session:
+        expert = session.get(Expert, expert_id)
+        if session.exec(select(Account).where(Account.email == expert.email)).first() is None:
+            create_account(session, role=Role.EXPERT, email=expert.email, name=expert.name,
+                           partner_name=session.get(Partner, expert.partner_id).name, password=PASSWORD)
+        return expert.email.split("@")[0]
+
+
+def _answers(w: World, engagement_id: int) -> int:
+    from facility.engagements.models import DeploymentAnswer
+
+    return w.count(DeploymentAnswer, DeploymentAnswer.engagement_id == engagement_id)
+
+
+@kind("POST /expert/deployments/{engagement_id}")
+def deployment_answered_on_the_page(w: World) -> Wave:
+    form = w.form("expert01", "/expert/deployments", "/expert/deployments/1", answer="accept")
+    calls = ([w.post("expert01", "/expert/deployments/1", form) for _ in range(HALF)]
+             + [w.post("expert01", f"/expert/deployments/{MISSING}", form) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(_answers(w, 1), 1))
+
+
+@kind("answerDeployment")
+def deployment_answered_by_api(w: World) -> Wave:
+    who = _expert_account(w, 26)  # on engagements 1 and 2
+    calls = ([w.gql(who, "AnswerDeployment", id=gid("Engagement", 2), accept=True, expectedVersion=0)
+              for _ in range(HALF)]
+             + [w.gql(who, "AnswerDeployment", id=gid("Engagement", 3), accept=True, expectedVersion=0)
+                for _ in range(HALF)])  # not on its team
+    return Wave(calls, Counter({"DeploymentPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_answers(w, 2), 1))
+
+
+@kind("amendEngagement")
+def engagement_amended_by_api(w: World) -> Wave:
+    # Senegal's engagement (2) brought forward to today, so that its steps can be recorded now.
+    who = partner_of_offer(w, _engagement(w, 2).offer_id)
+    today = date.today().isoformat()
+    version = _engagement(w, 2).version
+    calls = ([w.gql(who, "AmendEngagement", id=gid("Engagement", 2),
+                    input={"reason": "Brought forward", "start": today, "end": today,
+                           "expectedVersion": version}) for _ in range(HALF)]
+             + [w.gql(who, "AmendEngagement", id=gid("Engagement", MISSING),
+                      input={"reason": "x", "start": today, "end": today}) for _ in range(HALF)])
+    return Wave(calls, Counter({"EngagementPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_engagement(w, 2).start, date.today()))
+
+
+@kind("POST /partner/engagements/{engagement_id}/progress")
+def engagement_started_on_the_page(w: World) -> Wave:
+    who = partner_of_offer(w, _engagement(w, 2).offer_id)
+    path = "/partner/engagements/2/progress"
+    calls = ([w.post(who, path, {"status": "IN_PROGRESS"}) for _ in range(HALF)]
+             + [w.post(who, f"/partner/engagements/{MISSING}/progress", {"status": "IN_PROGRESS"})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(_engagement(w, 2).status, "IN_PROGRESS"))
+
+
+@kind("POST /secretariat/engagements/{engagement_id}/progress")
+def engagement_completed_by_the_secretariat(w: World) -> Wave:
+    # One of its two experts never answered: the secretariat completes it with a reason.
+    path = "/secretariat/engagements/2/progress"
+    data = {"status": "COMPLETED", "reason": "The second expert's answer came by letter"}
+    calls = ([w.post("secretariat", path, data) for _ in range(HALF)]
+             + [w.post("secretariat", path, {**data, "status": "FINISHED"}) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 400: HALF}), audit=None,
+                check=lambda: _assert_eq((_engagement(w, 2).status, _engagement(w, 1).status),
+                                         ("COMPLETED", "SCHEDULED")))
+
+
+@kind("POST /partner/engagements/{engagement_id}/replace")
+def expert_replaced_on_the_page(w: World) -> Wave:
+    # Expert 26 declines Burundi's engagement; its partner puts another of its experts in.
+    w.once(w.gql(_expert_account(w, 26), "AnswerDeployment", id=gid("Engagement", 1), accept=False,
+                 reason="Not free then", expectedVersion=0))
+    engagement = _engagement(w, 1)
+    who = partner_of_offer(w, engagement.offer_id)
+    form = w.form(who, "/partner/engagements", "/partner/engagements/1/replace",
+                  reason="Fell ill", **{"leaving-1": "26",
+                                        "joining-1": w.options(who, "/partner/engagements", "joining-1")[0]})
+    calls = ([w.post(who, "/partner/engagements/1/replace", form) for _ in range(HALF)]
+             + [w.post(who, f"/partner/engagements/{MISSING}/replace", form) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq((len(_engagement(w, 1).expert_ids), 26 in _engagement(w, 1).expert_ids),
+                                         (len(engagement.expert_ids), False)))
+
+
+@kind("recordEngagementProgress")
+def engagement_started_by_api(w: World) -> Wave:
+    engagement = _engagement(w, 1)
+    who = partner_of_offer(w, engagement.offer_id)
+    today = date.today().isoformat()
+    w.once(w.gql(who, "AmendEngagement", id=gid("Engagement", 1),
+                 input={"reason": "Brought forward", "start": today, "end": today,
+                        "expectedVersion": engagement.version}))
+    calls = ([w.gql(who, "RecordEngagementProgress", id=gid("Engagement", 1), status="IN_PROGRESS")
+              for _ in range(HALF)]
+             + [w.gql(who, "RecordEngagementProgress", id=gid("Engagement", MISSING), status="IN_PROGRESS")
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"EngagementPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_engagement(w, 1).status, "IN_PROGRESS"))
