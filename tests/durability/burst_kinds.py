@@ -37,6 +37,9 @@ AT_ONCE = 50
 HALF = AT_ONCE // 2
 PASSWORD = "demo-password-2027"  # facility.demo.seed.DEMO_PASSWORD
 DOMAIN = "demo.example.org"
+# What every page says of a write refused because the object changed since its form was read
+# (some pages answer 409, forms shown again with the message 422).
+STALE_RE = re.compile(r"in the meantime|changed since you (opened|read)")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 Call = Callable[[], httpx.Response]
@@ -203,8 +206,8 @@ class World:
 def outcome(answer: httpx.Response):
     """What an answer is: its HTTP status for a page, the payload's type for GraphQL."""
     if answer.request.url.path != "/graphql" or answer.status_code != 200:
-        if answer.status_code == 422 and "changed this in the meantime" in answer.text:
-            return "422 stale"  # the form shown again: saved by someone else since it was read
+        if answer.status_code in (409, 422) and STALE_RE.search(answer.text):
+            return "stale"  # refused: saved by someone else since the form was read
         return answer.status_code
     body = answer.json()
     if body.get("errors"):
@@ -250,8 +253,8 @@ def partner_of_offer(w: World, offer_id: int) -> str:
 
 
 def proposal(w: World, pk: int):
-    from governance.models import MatchProposal
     from facility.requests.models import CapacityRequest
+    from governance.models import MatchProposal
 
     with Session(w.engine) as session:
         reading_only(session)
@@ -369,9 +372,10 @@ def draft_edited_on_the_page(w: World) -> Wave:
 
         _assert_eq(w.scalar(select(CapacityRequest.title).where(CapacityRequest.id == 11)),
                    "Edited in the burst")
-        assert w.scalar(select(CapacityRequest.title).where(CapacityRequest.id == 12)) != "Edited in the burst"
+        untouched = w.scalar(select(CapacityRequest.title).where(CapacityRequest.id == 12))
+        assert untouched != "Edited in the burst"
 
-    return Wave(calls, Counter({303: 1, "422 stale": HALF - 1, 422: HALF}), audit=None, check=check)
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None, check=check)
 
 
 @kind("updateRequest")
@@ -402,6 +406,18 @@ def request_withdrawn_by_api(w: World) -> Wave:
     return Wave(calls, Counter({"RequestPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
                 audit=None, check=lambda: _assert_eq((_request_status(w, 15), _request_status(w, 16)),
                                                   ("WITHDRAWN", "ELIGIBLE")))
+
+
+def _open_criteria_motions(w: World) -> int:
+    from governance.models import Motion
+
+    return w.count(Motion, Motion.kind == "CRITERIA", Motion.status == "OPEN")
+
+
+def _requests_of(w: World, state_code: str) -> int:
+    from facility.requests.models import CapacityRequest
+
+    return w.count(CapacityRequest, CapacityRequest.state_code == state_code)
 
 
 def _open_motion(w: World, kind_name: str, subject: int) -> int:
@@ -447,7 +463,8 @@ def _one_vote_each(w: World, motion_id: int) -> None:
     from governance.motions import tally
 
     _assert_eq(w.count(Vote, Vote.motion_id == motion_id), 40)
-    _assert_eq(w.scalar(select(func.count(func.distinct(Vote.seat_id))).where(Vote.motion_id == motion_id)), 5)
+    seats = select(func.count(func.distinct(Vote.seat_id))).where(Vote.motion_id == motion_id)
+    _assert_eq(w.scalar(seats), 5)
     with Session(w.engine) as session:
         reading_only(session)
         counted = tally(session, session.get(Motion, motion_id))
@@ -552,7 +569,8 @@ def _page_draft(w: World) -> int:
     from governance.models import CriteriaSet
 
     if "page criteria" not in w.memo:
-        w.memo["page criteria"] = _criteria(w, CriteriaSet.title == "Criteria drafted in the burst")[0].version
+        drafted = _criteria(w, CriteriaSet.title == "Criteria drafted in the burst")
+        w.memo["page criteria"] = drafted[0].version
     return w.memo["page criteria"]
 
 
@@ -575,10 +593,9 @@ def criteria_proposed_on_the_page(w: World) -> Wave:
     version = _page_draft(w)
     calls = ([w.post(MEMBERS[0], f"/committee/criteria/{version}/propose") for _ in range(HALF)]
              + [w.post(MEMBERS[0], f"/committee/criteria/{MISSING}/propose") for _ in range(HALF)])
-    from governance.models import CriteriaSet, Motion
 
     return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
-                check=lambda: _assert_eq(w.count(Motion, Motion.kind == "CRITERIA", Motion.status == "OPEN"), 1))
+                check=lambda: _assert_eq(_open_criteria_motions(w), 1))
 
 
 def _in_force_body(w: World) -> dict:
@@ -632,10 +649,9 @@ def criteria_proposed_by_api(w: World) -> Wave:
     version = _api_draft(w)
     calls = ([w.gql(MEMBERS[1], "ProposeCriteria", version=version) for _ in range(HALF)]
              + [w.gql(MEMBERS[1], "ProposeCriteria", version=MISSING) for _ in range(HALF)])
-    from governance.models import Motion
 
     return Wave(calls, Counter({"MotionPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
-                check=lambda: _assert_eq(w.count(Motion, Motion.kind == "CRITERIA", Motion.status == "OPEN"), 2))
+                check=lambda: _assert_eq(_open_criteria_motions(w), 2))
 
 
 # Follow-up reports: saved and submitted (pages and API), revised, further needs filed --------
@@ -673,7 +689,7 @@ def report_saved_on_the_page(w: World) -> Wave:
                    ("Saved in the burst", 2, None))
         _assert_eq((_report(w, 4).submitted_at, _report(w, 4).row_version), (None, 1))
 
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None, check=check)
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None, check=check)
 
 
 @kind("saveFollowUpReport")
@@ -699,7 +715,7 @@ def further_needs_filed_on_the_page(w: World) -> Wave:
     calls = ([w.post(mission("BDI"), "/state/reports/1/request", form) for _ in range(HALF)]
              + [w.post(mission("BDI"), f"/state/reports/{MISSING}/request", form) for _ in range(HALF)])
     return Wave(calls, Counter({303: HALF, 404: HALF}), audit=1,
-                check=lambda: _assert_eq(w.count(CapacityRequest, CapacityRequest.state_code == "BDI") - before, 1))
+                check=lambda: _assert_eq(_requests_of(w, "BDI") - before, 1))
 
 
 @kind("requestFromFurtherNeeds")
@@ -712,7 +728,7 @@ def further_needs_filed_by_api(w: World) -> Wave:
              + [w.gql(mission("LKA"), "RequestFromFurtherNeeds", reportId=gid("FollowUpReport", 3),
                       idempotencyKey="not-ours") for _ in range(HALF)])  # Nigeria's
     return Wave(calls, Counter({"FurtherNeedsRequestPayload": HALF, "NotFound": HALF}), audit=1,
-                check=lambda: _assert_eq(w.count(CapacityRequest, CapacityRequest.state_code == "LKA") - before, 1))
+                check=lambda: _assert_eq(_requests_of(w, "LKA") - before, 1))
 
 
 @kind("reviseFollowUpReport")
@@ -786,7 +802,7 @@ def _story_wave(w: World, who: str, page: str | None, op: str | None, story: int
     if page is not None:
         calls = ([w.post(who, page.format(story), data) for _ in range(HALF)]
                  + [w.post(who, page.format(MISSING), data) for _ in range(HALF)])
-        expect = Counter({303: 1, 409: HALF - 1, 404: HALF})
+        expect = Counter({303: 1, "stale": HALF - 1, 404: HALF})
     else:
         calls = ([w.gql(who, op, id=gid("SuccessStory", story), **variables) for _ in range(HALF)]
                  + [w.gql(who, op, id=gid("SuccessStory", MISSING), **variables) for _ in range(HALF)])
@@ -878,7 +894,6 @@ def _referrals(w: World, *where) -> list:
 
 @kind("POST /secretariat/referrals")
 def referral_recorded_on_the_page(w: World) -> Wave:
-    from facility.referrals.models import Referral
 
     form = w.form("secretariat", "/secretariat/referrals/new", "/secretariat/referrals",
                   documentSymbol="A/HRC/BURST/1", stateCode="NGA", title="Situation referred (page)",
@@ -922,8 +937,9 @@ def referral_accepted_on_the_page(w: World) -> Wave:
              + [w.post(mission("NGA"), f"/state/referrals/{MISSING}/accept", form) for _ in range(HALF)])
     from facility.referrals.models import Referral
 
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
-                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)], ["ACCEPTED"]))
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)],
+                                         ["ACCEPTED"]))
 
 
 @kind("POST /state/referrals/{referral_id}/decline")
@@ -935,8 +951,9 @@ def referral_declined_on_the_page(w: World) -> Wave:
              + [w.post(mission("NGA"), f"/state/referrals/{MISSING}/decline", form) for _ in range(HALF)])
     from facility.referrals.models import Referral
 
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
-                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)], ["DECLINED"]))
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id == referral)],
+                                         ["DECLINED"]))
 
 
 @kind("respondToReferral")
@@ -952,7 +969,8 @@ def referral_answered_by_api(w: World) -> Wave:
     from facility.referrals.models import Referral
 
     return Wave(calls, Counter({"ReferralPayload": 2, "Conflict": 38, "NotFound": 10}), audit=None,
-                check=lambda: _assert_eq([r.status for r in _referrals(w, Referral.id.in_([accept, decline]))],
+                check=lambda: _assert_eq([r.status for r in _referrals(
+                    w, Referral.id.in_([accept, decline]))],
                                          ["ACCEPTED", "DECLINED"]))
 
 
@@ -974,7 +992,8 @@ def update_posted_on_the_page(w: World) -> Wave:
     before = len(_updates(w, "NGA"))
     calls = ([w.post(mission("NGA"), "/state/updates", {**form, "form_token": f"upd-{i % 5}"})
               for i in range(HALF)]
-             + [w.post(mission("NGA"), "/state/updates", {**form, "form_token": f"bad-upd-{i}", "evidence": ""})
+             + [w.post(mission("NGA"), "/state/updates",
+                       {**form, "form_token": f"bad-upd-{i}", "evidence": ""})
                 for i in range(HALF)])
     return Wave(calls, Counter({303: HALF, 422: HALF}), audit=None,
                 check=lambda: _assert_eq(len(_updates(w, "NGA")) - before, 5))
@@ -1051,8 +1070,9 @@ def page_opened_on_the_page(w: World) -> Wave:
     calls = ([w.post(mission("NGA"), "/state/page-consent", {**form, "open": "yes"}) for _ in range(HALF)]
              + [w.post(mission("SEN"), "/state/page-consent", {**form, "open": "yes", "version": "99"})
                 for _ in range(HALF)])
-    return Wave(calls, Counter({303: 1, 409: AT_ONCE - 1}), audit=None,
-                check=lambda: _assert_eq((_page_consent(w, "NGA").open, _page_consent(w, "SEN")), (True, None)))
+    return Wave(calls, Counter({303: 1, "stale": AT_ONCE - 1}), audit=None,
+                check=lambda: _assert_eq((_page_consent(w, "NGA").open, _page_consent(w, "SEN")),
+                                         (True, None)))
 
 
 @kind("setStatePageConsent")
@@ -1063,7 +1083,8 @@ def page_closed_by_api(w: World) -> Wave:
              + [w.gql(mission("DJI"), "SetStatePageConsent", open=False, expectedVersion=-1)
                 for _ in range(HALF)])
     return Wave(calls, Counter({"StatePageConsentPayload": 1, "Conflict": 2 * HALF - 1}), audit=None,
-                check=lambda: _assert_eq((_page_consent(w, "BDI").open, _page_consent(w, "DJI").open), (False, True)))
+                check=lambda: _assert_eq((_page_consent(w, "BDI").open, _page_consent(w, "DJI").open),
+                                         (False, True)))
 
 
 # Offers: edited, closed (pages); created, edited, published, closed (API) ------------------
@@ -1083,10 +1104,12 @@ def offer_edited_on_the_page(w: World) -> Wave:
     who = partner_of_offer(w, 8)
     path = "/partner/offers/8/edit"
     form = w.form(who, path, title="Offer edited in the burst")
+    other = partner_of_offer(w, 7)
+    bad = w.form(other, "/partner/offers/7/edit", budget="-5")
     calls = ([w.post(who, path, form) for _ in range(HALF)]
-             + [w.post(who, path, {**form, "budget": "-5"}) for _ in range(HALF)])
+             + [w.post(other, "/partner/offers/7/edit", bad) for _ in range(HALF)])
     before = _offer(w, 8).version
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None,
                 check=lambda: _assert_eq((_offer(w, 8).title, _offer(w, 8).version),
                                          ("Offer edited in the burst", before + 1)))
 
@@ -1100,7 +1123,8 @@ def offer_edited_by_api(w: World) -> Wave:
               for _ in range(HALF)]
              + [w.gql(who, "UpdateOffer", id=gid("Offer", 1), input={"title": "Not ours"})
                 for _ in range(HALF)])  # Norad's offer
-    return Wave(calls, Counter({"OfferPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}), audit=None,
+    return Wave(calls, Counter({"OfferPayload": 1, "Conflict": HALF - 1, "PermissionDenied": HALF}),
+                audit=None,
                 check=lambda: _assert_eq((_offer(w, 8).title, _offer(w, 1).title != "Not ours"),
                                          ("Offer edited by the API", True)))
 
@@ -1184,9 +1208,11 @@ def expert_edited_on_the_page(w: World) -> Wave:
     expert = _expert(w, email="burst.expert@experts.example")
     path = f"/partner/experts/{expert.id}/edit"
     form = w.form(who, path, cv="Edited in the burst.")
+    other = f"/partner/experts/{_expert(w, email=f'expert02@{DOMAIN}').id}/edit"  # also theirs
+    bad = w.form(who, other, email="not an e-mail")
     calls = ([w.post(who, path, form) for _ in range(HALF)]
-             + [w.post(who, path, {**form, "email": "not an e-mail"}) for _ in range(HALF)])
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+             + [w.post(who, other, bad) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None,
                 check=lambda: _assert_eq(_expert(w, id=expert.id).cv, "Edited in the burst."))
 
 
@@ -1223,7 +1249,7 @@ def availability_added_on_the_page(w: World) -> Wave:
              + [w.post("expert01", "/expert/availability", {**form, "end": "31/03"}) for _ in range(HALF)])
     from facility.experts.models import ExpertAvailability
 
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None,
                 check=lambda: _assert_eq(w.count(ExpertAvailability, ExpertAvailability.expert_id == 1,
                                                  ExpertAvailability.start == date(year, 1, 1)), 1))
 
@@ -1246,10 +1272,11 @@ def availability_removed_on_the_page(w: World) -> Wave:
 @kind("POST /expert/consent")
 def consent_given_on_the_page(w: World) -> Wave:
     form = w.form("expert01", "/expert", "/expert/consent", scopes=["ROSTER"])
+    other = _expert_account(w, 26)
+    bad = w.form(other, "/expert", "/expert/consent", scopes=["EVERYTHING"])
     calls = ([w.post("expert01", "/expert/consent", form) for _ in range(HALF)]
-             + [w.post("expert01", "/expert/consent", {**form, "scopes": ["EVERYTHING"]})
-                for _ in range(HALF)])
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None)
+             + [w.post(other, "/expert/consent", bad) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 422: HALF}), audit=None)
 
 
 # Engagements: the team's answers, dates amended, steps recorded, an expert replaced ------
@@ -1289,7 +1316,7 @@ def deployment_answered_on_the_page(w: World) -> Wave:
     form = w.form("expert01", "/expert/deployments", "/expert/deployments/1", answer="accept")
     calls = ([w.post("expert01", "/expert/deployments/1", form) for _ in range(HALF)]
              + [w.post("expert01", f"/expert/deployments/{MISSING}", form) for _ in range(HALF)])
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 404: HALF}), audit=None,
                 check=lambda: _assert_eq(_answers(w, 1), 1))
 
 
@@ -1354,8 +1381,9 @@ def expert_replaced_on_the_page(w: World) -> Wave:
                                         "joining-1": w.options(who, "/partner/engagements", "joining-1")[0]})
     calls = ([w.post(who, "/partner/engagements/1/replace", form) for _ in range(HALF)]
              + [w.post(who, f"/partner/engagements/{MISSING}/replace", form) for _ in range(HALF)])
-    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=None,
-                check=lambda: _assert_eq((len(_engagement(w, 1).expert_ids), 26 in _engagement(w, 1).expert_ids),
+    return Wave(calls, Counter({303: 1, "stale": HALF - 1, 404: HALF}), audit=None,
+                check=lambda: _assert_eq((len(_engagement(w, 1).expert_ids),
+                                          26 in _engagement(w, 1).expert_ids),
                                          (len(engagement.expert_ids), False)))
 
 
@@ -1373,3 +1401,277 @@ def engagement_started_by_api(w: World) -> Wave:
                 for _ in range(HALF)])
     return Wave(calls, Counter({"EngagementPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
                 audit=None, check=lambda: _assert_eq(_engagement(w, 1).status, "IN_PROGRESS"))
+
+
+# The secretariat: accounts, seats, optimiser runs, an import ------------------------------
+
+def _account(w: World, email: str):
+    with Session(w.engine) as session:
+        reading_only(session)
+        return session.exec(select(Account).where(Account.email == email)).first()
+
+
+@kind("POST /secretariat/accounts")
+def account_created_on_the_page(w: World) -> Wave:
+    # The same new account sent fifty times: one account, the others told the e-mail is taken;
+    # half without a role (refused).
+    data = {"role": "COMMITTEE", "email": f"new.member@{DOMAIN}", "name": "New member",
+            "state_code": "GHA", "group_code": "AFRICAN", "partner_name": "",
+            "password": "a long and unusual pass phrase"}
+    calls = ([w.post("secretariat", "/secretariat/accounts", data) for _ in range(HALF)]
+             + [w.post("secretariat", "/secretariat/accounts", {**data, "role": "KING",
+                                                                 "email": f"bad.{i}@{DOMAIN}"})
+                for i in range(HALF)])
+    return Wave(calls, Counter({303: 1, 422: AT_ONCE - 1}), audit=1,
+                check=lambda: _assert_eq((_account(w, f"new.member@{DOMAIN}") is not None,
+                                          w.count(Account, Account.email.like(f"bad.%@{DOMAIN}"))),
+                                         (True, 0)))
+
+
+@kind("POST /secretariat/seats")
+def seat_filled_on_the_page(w: World) -> Wave:
+    from governance.models import CommitteeSeat
+
+    data = {"group_code": "AFRICAN", "member_email": f"new.member@{DOMAIN}"}
+    calls = ([w.post("secretariat", "/secretariat/seats", data) for _ in range(HALF)]
+             + [w.post("secretariat", "/secretariat/seats", {**data, "member_email": f"nobody@{DOMAIN}"})
+                for _ in range(HALF)])
+    member = _account(w, f"new.member@{DOMAIN}").id
+    # Seating the member who holds the seat changes nothing: every answer is the seat's page.
+    return Wave(calls, Counter({303: HALF, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(CommitteeSeat, CommitteeSeat.account_id == member), 1))
+
+
+@kind("seatCommitteeMember")
+def seat_filled_by_api(w: World) -> Wave:
+    from governance.models import CommitteeSeat
+
+    calls = ([w.gql("secretariat", "SeatCommitteeMember", regionalGroup="AFRICAN",
+                    memberEmail=f"committee.african@{DOMAIN}") for _ in range(HALF)]
+             + [w.gql("secretariat", "SeatCommitteeMember", regionalGroup="AFRICAN",
+                      memberEmail=f"nobody@{DOMAIN}") for _ in range(HALF)])
+    member = w.account_id("committee.african")
+    # The earlier member back in the seat: one new seat row; the others find them seated.
+    return Wave(calls, Counter({"SeatPayload": HALF, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(CommitteeSeat, CommitteeSeat.account_id == member), 2))
+
+
+@kind("POST /secretariat/accounts/{account_id}/deactivate")
+def account_deactivated_on_the_page(w: World) -> Wave:
+    target = w.account_id(mission("LIE"))
+    calls = ([w.post("secretariat", f"/secretariat/accounts/{target}/deactivate") for _ in range(HALF)]
+             + [w.post("secretariat", f"/secretariat/accounts/{MISSING}/deactivate") for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 404: HALF}), audit=1,
+                check=lambda: _assert_eq(_account(w, f"{mission('LIE')}@{DOMAIN}").active, False))
+
+
+def _runs(w: World, *where) -> list:
+    from governance.models import OptimiserRun
+
+    with Session(w.engine) as session:
+        reading_only(session)
+        return list(session.exec(select(OptimiserRun).where(*where).order_by(OptimiserRun.id)))
+
+
+@kind("POST /secretariat/runs")
+def run_started_on_the_page(w: World) -> Wave:
+    # No worker runs beside this server: the run stays queued, and another start is refused
+    # while it is.
+    before = len(_runs(w))
+    calls = ([w.post("secretariat", "/secretariat/runs", {"time_limit": "5"}) for _ in range(HALF)]
+             + [w.post("secretariat", "/secretariat/runs", {"time_limit": "soon"}) for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 409: HALF - 1, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(len(_runs(w)) - before, 1))
+
+
+@kind("POST /secretariat/runs/{run_id}/cancel")
+def run_cancelled_on_the_page(w: World) -> Wave:
+    run = _runs(w)[-1].id
+    calls = ([w.post("secretariat", f"/secretariat/runs/{run}/cancel") for _ in range(HALF)]
+             + [w.post("secretariat", f"/secretariat/runs/{MISSING}/cancel") for _ in range(HALF)])
+    # The page's cancel of a run already cancelled is a no-op that shows the run again.
+    return Wave(calls, Counter({303: HALF, 404: HALF}), audit=None,
+                check=lambda: _assert_eq(_runs(w)[-1].status, "CANCELLED"))
+
+
+@kind("startOptimiserRun")
+def run_started_by_api(w: World) -> Wave:
+    before = len(_runs(w))
+    calls = ([w.gql("secretariat", "StartOptimiserRun", timeLimit=5, idempotencyKey="one-run")
+              for _ in range(HALF)]
+             + [w.gql("secretariat", "StartOptimiserRun", timeLimit=-1, idempotencyKey=f"bad-{i}")
+                for i in range(HALF)])
+    return Wave(calls, Counter({"RunPayload": HALF, "ValidationError": HALF}), audit=None,
+                check=lambda: _assert_eq(len(_runs(w)) - before, 1))
+
+
+@kind("cancelOptimiserRun")
+def run_cancelled_by_api(w: World) -> Wave:
+    run = _runs(w)[-1].id
+    calls = ([w.gql("secretariat", "CancelOptimiserRun", id=gid("OptimiserRun", run)) for _ in range(HALF)]
+             + [w.gql("secretariat", "CancelOptimiserRun", id=gid("OptimiserRun", MISSING))
+                for _ in range(HALF)])
+    return Wave(calls, Counter({"RunPayload": 1, "Conflict": HALF - 1, "NotFound": HALF}),
+                audit=None, check=lambda: _assert_eq(_runs(w)[-1].status, "CANCELLED"))
+
+
+@kind("POST /secretariat/imports")
+def import_on_the_page(w: World) -> Wave:
+    # The same small file imported fifty times at once (its rows stored once, found unchanged
+    # afterwards), and a UHRI import of a file that is not one.
+    from pathlib import Path
+
+    from facility.reference.models import Recommendation
+
+    sample = (Path(__file__).resolve().parents[2] / "facility" / "demo" / "data"
+              / "upr_slovenia_cycles2-4_uhri_thematic.csv")
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv = ("".join(lines[:4])).encode()
+    before = w.count(Recommendation)
+    calls = ([w.post("secretariat", "/secretariat/imports", {"format": "uhri-themes"},
+                     files={"file": ("rows.csv", csv, "text/csv")}) for _ in range(HALF)]
+             + [w.post("secretariat", "/secretariat/imports", {"format": "uhri"},
+                       files={"file": ("rows.txt", csv, "text/plain")}) for _ in range(HALF)])
+    return Wave(calls, Counter({200: HALF, 422: HALF}), audit=None,
+                check=lambda: _assert_eq(w.count(Recommendation), before))  # the demo has them all
+
+
+# Every account: notices read, API tokens, the password, signing in and out ----------------
+
+def _notification_of(w: World, who: str) -> int:
+    from facility.notifications.models import Notification
+
+    return w.scalar(select(func.min(Notification.id)).where(Notification.account_id == w.account_id(who),
+                                                            Notification.read_at.is_(None)))
+
+
+@kind("POST /account/notifications/{notification_id}/read")
+def notice_read_on_the_page(w: World) -> Wave:
+    from facility.notifications.models import Notification
+
+    mine, theirs = _notification_of(w, mission("BDI")), _notification_of(w, mission("DJI"))
+    calls = ([w.post(mission("BDI"), f"/account/notifications/{mine}/read") for _ in range(HALF)]
+             + [w.post(mission("BDI"), f"/account/notifications/{theirs}/read") for _ in range(HALF)])
+    read = lambda pk: w.scalar(select(Notification.read_at).where(Notification.id == pk))  # noqa: E731
+    return Wave(calls, Counter({303: HALF, 404: HALF}), audit=None,
+                check=lambda: _assert_eq((read(mine) is not None, read(theirs)), (True, None)))
+
+
+@kind("markNotificationRead")
+def notice_read_by_api(w: World) -> Wave:
+    from facility.notifications.models import Notification
+
+    mine, theirs = _notification_of(w, mission("BDI")), _notification_of(w, mission("DJI"))
+    calls = ([w.gql(mission("BDI"), "MarkNotificationRead", id=gid("Notification", mine))
+              for _ in range(HALF)]
+             + [w.gql(mission("BDI"), "MarkNotificationRead", id=gid("Notification", theirs))
+                for _ in range(HALF)])
+    read = lambda pk: w.scalar(select(Notification.read_at).where(Notification.id == pk))  # noqa: E731
+    return Wave(calls, Counter({"NotificationPayload": HALF, "NotFound": HALF}), audit=None,
+                check=lambda: _assert_eq((read(mine) is not None, read(theirs)), (True, None)))
+
+
+def _tokens(w: World, who: str, live: bool = True) -> int:
+    from facility.auth.models import ApiToken
+
+    where = [ApiToken.account_id == w.account_id(who)]
+    if live:
+        where.append(ApiToken.revoked_at.is_(None))
+    return w.count(ApiToken, *where)
+
+
+@kind("POST /account/tokens")
+def tokens_issued_on_the_page(w: World) -> Wave:
+    # Each press issues a token shown once (no form token: a second press is a second token).
+    before = _tokens(w, mission("SVN"))
+    calls = ([w.post(mission("SVN"), "/account/tokens", {"label": "Reporting script"}) for _ in range(HALF)]
+             + [w.post(mission("SVN"), "/account/tokens", {"label": " "}) for _ in range(HALF)])
+    return Wave(calls, Counter({200: HALF, 422: HALF}), audit=HALF,
+                check=lambda: _assert_eq(_tokens(w, mission("SVN")) - before, HALF))
+
+
+@kind("POST /account/tokens/{token_id}/revoke")
+def token_revoked_on_the_page(w: World) -> Wave:
+    from facility.auth.models import ApiToken
+
+    token = w.scalar(select(func.min(ApiToken.id)).where(ApiToken.account_id == w.account_id(mission("SVN")),
+                                                         ApiToken.revoked_at.is_(None)))
+    theirs = w.scalar(select(func.min(ApiToken.id)).where(
+        ApiToken.account_id == w.account_id(mission("BDI"))))
+    before = _tokens(w, mission("SVN"))
+    calls = ([w.post(mission("SVN"), f"/account/tokens/{token}/revoke") for _ in range(HALF)]
+             + [w.post(mission("SVN"), f"/account/tokens/{theirs}/revoke") for _ in range(HALF)])
+    # Once revoked, the token is no longer one of the account's: 404, as another's is.
+    return Wave(calls, Counter({303: 1, 404: AT_ONCE - 1}), audit=1,
+                check=lambda: _assert_eq(_tokens(w, mission("SVN")), before - 1))
+
+
+@kind("POST /account/password")
+def password_changed_on_the_page(w: World) -> Wave:
+    # Colombia changes its password from one form fifty times at once: changed once (the
+    # others no longer know the current password, or their session ended with the change);
+    # Mexico's 25 give a wrong current password.
+    new = "another long and unusual phrase"
+    data = {"current_password": PASSWORD, "new_password": new, "confirmation": new}
+    calls = ([w.post(mission("COL"), "/account/password", data) for _ in range(HALF)]
+             + [w.post(mission("MEX"), "/account/password", {**data, "current_password": "wrong one"})
+                for _ in range(HALF)])
+    return Wave(calls, Counter({303: 1, 422: AT_ONCE - 1}), audit=None)
+
+
+@kind("POST /account/sign-in")
+def signed_in(w: World) -> Wave:
+    from facility.auth.models import WebSession
+
+    def attempt(email: str, password: str) -> Call:
+        def call() -> httpx.Response:
+            with httpx.Client(base_url=w.url, follow_redirects=False, timeout=120) as client:
+                page = client.get("/account/sign-in")
+                return client.post("/account/sign-in", data={
+                    "csrf_token": CSRF_RE.search(page.text).group(1), "email": email, "password": password})
+        return call
+
+    who = w.account_id(mission("BRB"))
+    before = w.count(WebSession, WebSession.account_id == who)
+    calls = ([attempt(f"{mission('BRB')}@{DOMAIN}", PASSWORD) for _ in range(HALF)]
+             + [attempt(f"{mission('SEN')}@{DOMAIN}", "not the password") for _ in range(HALF)])
+    # Five wrong passwords are told so; from then on the account is held off (429, back-off).
+    return Wave(calls, Counter({303: HALF, 401: 5, 429: HALF - 5}), audit=None,
+                check=lambda: _assert_eq(w.count(WebSession, WebSession.account_id == who) - before, HALF))
+
+
+@kind("POST /account/sign-out")
+def signed_out(w: World) -> Wave:
+    b = w.browser(mission("BGD"))
+    calls = [w.post(mission("BGD"), "/account/sign-out") for _ in range(AT_ONCE)]
+    # One signs out; the other 49 forms belong to the session that ended (403, expired).
+    return Wave(calls, Counter({303: 1, 403: AT_ONCE - 1}), audit=None,
+                check=lambda: _assert_eq(httpx.get(f"{w.url}/state/requests", cookies=b.cookies,
+                                                   follow_redirects=False).status_code, 303))
+
+
+# What the burst covers --------------------------------------------------------------------
+
+# Sent fifty at a time by tests/durability/test_write_burst.py::test_fifty_simultaneous_writes_of_each_kind
+# (on its own fresh database: form tokens and idempotency keys distinct and repeated).
+COVERED_ELSEWHERE = {
+    "POST /state/requests": "test_write_burst.py: valid per form token, one form 50 times, invalid",
+    "POST /state/requests/{request_id}/submit": "test_write_burst.py: one draft submitted 50 times",
+    "POST /partner/offers": "test_write_burst.py: valid per form token, invalid",
+    "POST /partner/offers/{offer_id}/publish": "test_write_burst.py: one offer published 50 times",
+    "createRequest": "test_write_burst.py: keys distinct and repeated, invalid input",
+    "submitRequest": "test_write_burst.py: one submission sent 50 times",
+    "nominateExpert": "test_write_burst.py: 50 distinct keys",
+}
+
+# Writes the burst leaves out, each with its reason (none today).
+EXEMPT: dict[str, str] = {}
+
+
+def covered() -> dict[str, str]:
+    """Every route or mutation the bursts send, or exempt, and by what."""
+    found = {**COVERED_ELSEWHERE, **{f: f"exempt: {why}" for f, why in EXEMPT.items()}}
+    for name, covers, _build in KINDS:
+        for item in covers:
+            found.setdefault(item, f"burst_kinds.{name}")
+    return found

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -69,15 +70,18 @@ def _gist(answer) -> str:
 
 def test_fifty_simultaneous_writes_of_every_kind(world: World):
     only = {n for n in os.environ.get("FACILITY_BURST_KINDS", "").split(",") if n}
-    problems = []
+    problems, took = [], {}
     with Probe(world.url) as probe:
         for name, _covers, build in KINDS:
             if only and name not in only:
                 continue
+            started = time.monotonic()
             wave = build(world)
             assert len(wave.calls) == 50, (name, len(wave.calls))
             audits = world.audits()
+            fired = time.monotonic()
             answers = at_once(wave.calls)
+            took[name] = (fired - started, time.monotonic() - fired)
             got = Counter(outcome(a) for a in answers)
             errors = [(a.status_code, a.text[:300]) for a in answers if a.status_code >= 500]
             if errors:
@@ -94,6 +98,9 @@ def test_fifty_simultaneous_writes_of_every_kind(world: World):
                     wave.check()
                 except AssertionError as failed:
                     problems.append((name, "rows", str(failed)[:300]))
+    slowest = sorted(took.items(), key=lambda item: -sum(item[1]))[:8]
+    print(f"{len(took)} kinds; slowest /healthz {max(probe.latencies):.3f} s; slowest kinds "
+          f"(preparing, the wave):", [(n, round(a, 2), round(b, 2)) for n, (a, b) in slowest])
     assert not problems, "\n".join(map(str, problems))
     assert probe.latencies, "the probe never answered"
     assert max(probe.latencies) < HEALTHZ_BOUND, sorted(probe.latencies)[-5:]
