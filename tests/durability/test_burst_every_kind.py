@@ -70,24 +70,29 @@ def _gist(answer) -> str:
 
 def test_fifty_simultaneous_writes_of_every_kind(world: World):
     only = {n for n in os.environ.get("FACILITY_BURST_KINDS", "").split(",") if n}
-    problems, took = [], {}
+    problems, took, windows = [], {}, []
     with Probe(world.url) as probe:
         for name, _covers, build in KINDS:
             if only and name not in only:
                 continue
             started = time.monotonic()
-            wave = build(world)
+            try:
+                wave = build(world)
+            except AssertionError as failed:  # what it needed was not there: say so, go on
+                problems.append((name, "preparing", str(failed)[:300]))
+                continue
             assert len(wave.calls) == 50, (name, len(wave.calls))
             audits = world.audits()
             fired = time.monotonic()
             answers = at_once(wave.calls)
             took[name] = (fired - started, time.monotonic() - fired)
-            got = Counter(outcome(a) for a in answers)
+            windows.append((name, started, time.monotonic()))
+            got = wave.counted(Counter(outcome(a) for a in answers))
             errors = [(a.status_code, a.text[:300]) for a in answers if a.status_code >= 500]
             if errors:
                 problems.append((name, "5xx", errors[:3]))
-            if got != wave.expect:
-                samples = {o: _gist(next(a for a in answers if outcome(a) == o))
+            if got != wave.counted(wave.expect):
+                samples = {o: _gist(next((a for a in answers if outcome(a) == o), answers[0]))
                            for o in got if got[o] != wave.expect.get(o)}
                 problems.append((name, "answers", dict(got), "expected", dict(wave.expect), samples))
             added = world.audits() - audits
@@ -103,4 +108,6 @@ def test_fifty_simultaneous_writes_of_every_kind(world: World):
           f"(preparing, the wave):", [(n, round(a, 2), round(b, 2)) for n, (a, b) in slowest])
     assert not problems, "\n".join(map(str, problems))
     assert probe.latencies, "the probe never answered"
-    assert max(probe.latencies) < HEALTHZ_BOUND, sorted(probe.latencies)[-5:]
+    slow = [(round(took_, 2), [n for n, a, b in windows if a <= at + took_ and at <= b])
+            for at, took_ in probe.samples if took_ >= HEALTHZ_BOUND / 2]
+    assert max(probe.latencies) < HEALTHZ_BOUND, slow

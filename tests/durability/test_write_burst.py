@@ -130,6 +130,7 @@ class Probe:
 
     def __init__(self, url: str) -> None:
         self.url, self.latencies, self._stop = url, [], threading.Event()
+        self.samples: list[tuple[float, float]] = []  # (when it was asked, how long it took)
         self._thread = threading.Thread(target=self._run)
 
     def _run(self) -> None:
@@ -138,6 +139,7 @@ class Probe:
                 started = time.monotonic()
                 assert client.get("/healthz").status_code == 200
                 self.latencies.append(time.monotonic() - started)
+                self.samples.append((started, self.latencies[-1]))
                 time.sleep(0.05)
 
     def __enter__(self) -> Probe:
