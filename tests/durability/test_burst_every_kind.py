@@ -11,6 +11,9 @@ check of its tables). All kinds run on one server per database.
 Meanwhile a probe asks /healthz every 50 ms, and no answer may take 2 s: /healthz is answered
 from the event loop alone (facility.web.public), so a slow one means a blocked event loop
 (database work, form parsing or a lock wait on it), which is what this test is there to find.
+
+About five minutes a database on two busy cores (95 writes x 50). To try a few kinds while
+writing one: FACILITY_BURST_KINDS=name,name (the kinds before it may be needed for its data).
 """
 
 from __future__ import annotations
