@@ -46,7 +46,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Writing requests queue here, on the event loop, not in threads: however many
-        # arrive at once, readers (and /healthz) always find a thread (see web.deps.write_slot).
+        # arrive at once, readers (and /readyz) always find a thread (see web.deps.write_slot).
         app.state.write_slots = asyncio.Semaphore(concurrent_writers(engine))
         yield
 

@@ -3,7 +3,7 @@
 SQLite gets foreign keys, WAL and a busy timeout, and SQLAlchemy (not pysqlite) controls
 transactions so that SAVEPOINTs work (pysqlite's own BEGIN handling breaks them). SQLite
 transactions begin IMMEDIATE: writers queue instead of failing; a session marked
-`reading_only` (page GETs, GraphQL queries, /healthz) begins DEFERRED instead, so that in WAL
+`reading_only` (page GETs, GraphQL queries, /readyz) begins DEFERRED instead, so that in WAL
 mode it reads its snapshot without waiting for any writer. A writer that waits longer than
 `LOCK_TIMEOUT_SECONDS` fails with an error `is_lock_timeout` recognises; the pages and the API
 answer it 503 with Retry-After. PostgreSQL is the database for concurrent production load.

@@ -120,6 +120,7 @@ def cancel_run(session: Session, *, actor: Actor | None, run_id: int) -> Optimis
     run = session.get(OptimiserRun, run_id)
     if run is None:
         raise NotFound(f"no optimiser run with id {run_id}")
+    locking.lock(session, run)  # cancelled once however many times it is asked at once
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise Conflict(f"run {run_id} is already {run.status.lower()}")
     run.cancel_requested = True

@@ -13,6 +13,7 @@ from facility.auth.actor import Actor
 from facility.auth.models import Account, Partner, Role
 from facility.auth.service import create_account
 from facility.errors import Conflict, NotFound
+from facility.locking import lock
 from governance.committee import require_secretariat
 
 
@@ -60,6 +61,7 @@ def deactivate_account(session: Session, *, actor: Actor | None, account_id: int
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"no account with id {account_id}")
+    lock(session, account)  # fifty deactivations at once: one, the others find it done
     if account.id == actor.account_id:
         raise Conflict("you cannot deactivate your own account")
     if not account.active:

@@ -15,6 +15,7 @@ from facility import audit
 from facility.auth.models import Account, ApiToken, Partner, PartnerKind, Role
 from facility.auth.passwords import check_password
 from facility.errors import Conflict, NotFound, Problems
+from facility.locking import advisory_lock, lock
 from facility.reference.models import GROUP_CODES, State
 from facility.timeutil import utcnow
 from facility.validation import check_characters
@@ -79,6 +80,8 @@ def create_account(
     """Create an account bound to its tenant: a State, a partner, or a committee seat's group."""
     problems = Problems()
     email = normalise_email(email)
+    # Two creations of one address at once: the second waits here and sees the first.
+    advisory_lock(session, f"account-email:{email}")
     if not EMAIL_RE.match(email):
         problems.add("email", "format", f"email: {email!r} is not an e-mail address")
     elif session.exec(select(Account).where(Account.email == email)).first():
@@ -191,6 +194,8 @@ def revoke_own_token(session: Session, *, account: Account, token_id: int) -> Ap
     """Revoke one of the account's own live tokens (by its id, as the account page lists
     them); another account's token, or one already revoked, is not found."""
     row = session.get(ApiToken, token_id)
+    if row is not None:
+        lock(session, row)  # revoked once however many times it is asked at once
     if row is None or row.account_id != account.id or row.revoked_at is not None:
         raise NotFound("no such token for your account")
     revoke(session, row, actor_account_id=account.id)

@@ -214,7 +214,11 @@ def change_password(session: Session, *, account: Account, current_password: str
     """Set a new password; every other session of the account ends (this one stays signed in)
     and every API token of the account is revoked."""
     problems = Problems()
-    if not verify_password(account.password_hash, current_password[:MAX_PASSWORD_LENGTH]):
+    # The stored hash under the account's row lock: of simultaneous changes from one form, the
+    # first changes it and the others are checked against the new one.
+    stored = session.execute(select(Account.password_hash).where(col(Account.id) == account.id)
+                             .with_for_update()).scalar_one()
+    if not verify_password(stored, current_password[:MAX_PASSWORD_LENGTH]):
         problems.add("current_password", "correct", "Current password: is not correct.")
     problems.items += password_problems(new_password, confirmation,
                                         current_password=current_password, account=account).items

@@ -22,6 +22,7 @@ from facility.dialogue.lifecycle import UPDATE
 from facility.dialogue.models import ProgressUpdate, StatePageConsent, UpdateStatus
 from facility.engagements.models import ImplementationStatus
 from facility.errors import Conflict, NotFound, PermissionDenied, Problems, StaleVersion
+from facility.locking import advisory_lock, lock
 from facility.reference.models import Recommendation
 from facility.timeutil import utcnow
 from facility.validation import check_characters, check_text, is_web_address
@@ -210,7 +211,12 @@ def set_page_consent(session: Session, *, actor: Actor | None, open: bool,
     if not permissions.can_set_state_page_consent(actor):
         raise PermissionDenied("only a State's mission opens or closes its public page")
     assert actor is not None and actor.state_code is not None
+    # The first answer inserts the row: concurrent ones queue on the State's name instead of
+    # both inserting it (one would fail on the key).
+    advisory_lock(session, f"state-page-consent:{actor.state_code}")
     consent = page_consent(session, actor.state_code)
+    if consent is not None:
+        lock(session, consent)
     if consent is None:
         if expected_version not in (None, 0):
             raise StaleVersion(f"the page consent changed since you read it (expectedVersion "

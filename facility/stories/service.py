@@ -28,6 +28,7 @@ from facility.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from facility.locking import lock
 from facility.notifications import steps
 from facility.offers.models import Offer
 from facility.reference.models import Recommendation, State
@@ -149,6 +150,9 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
     if not permissions.can_manage_stories(actor):
         raise PermissionDenied("only the secretariat proposes success stories")
     report = reports.get_report(session, actor=actor, report_id=report_id)
+    # The engagement's row lock, before the checks: two proposals at once for its report (or
+    # another version of it) queue here, and the second sees the first one's story.
+    engagement = lock(session, session.get(Engagement, report.engagement_id))
     if report.submitted_at is None:
         raise Conflict("only a submitted report can become a success story; this version is "
                        "a draft")
@@ -172,7 +176,6 @@ def propose_story(session: Session, *, actor: Actor | None, report_id: int, titl
                           "write the summary the public will read")
     cleaned = _check_parts(problems, parts)
     problems.raise_if_any()
-    engagement = session.get(Engagement, report.engagement_id)
     request = session.get(CapacityRequest, engagement.request_id)  # type: ignore[union-attr]
     assert actor is not None and request is not None
     story = SuccessStory(report_id=report_id, state_code=request.state_code, title=title,
@@ -190,11 +193,14 @@ def _answerable(session: Session, actor: Actor | None, story_id: int,
     if not permissions.can_answer_story(actor, story):
         raise PermissionDenied("only the mission of the State whose report it is consents to, "
                                "declines or withdraws a success story")
-    _check_row_version(story, expected_row_version)
+    _check_row_version(session, story, expected_row_version)
     return story
 
 
-def _check_row_version(story: SuccessStory, expected: int | None) -> None:
+def _check_row_version(session: Session, story: SuccessStory, expected: int | None) -> None:
+    """Refuse a stale copy. The story's row is locked (and reloaded) first, so that fifty
+    simultaneous answers move it once and the others see where it went."""
+    lock(session, story)
     if expected is not None and expected != story.row_version:
         raise StaleVersion(f"the story changed since you read it (rowVersion {expected}, now "
                        f"{story.row_version}); reload it")
@@ -248,7 +254,7 @@ def publish_story(session: Session, *, actor: Actor | None, story_id: int,
     if not permissions.can_manage_stories(actor):
         raise PermissionDenied("only the secretariat publishes success stories")
     story = get_story(session, actor=actor, story_id=story_id)
-    _check_row_version(story, expected_row_version)
+    _check_row_version(session, story, expected_row_version)
     STORY.move(story, StoryStatus.PUBLISHED, refusal=(
         f"a story is published only once the State has consented; this one is {story.status}"))
     story.published_at = utcnow()

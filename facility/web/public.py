@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +28,7 @@ from governance.criteria import body_in_force
 from governance.publication import published_decisions
 
 router = page_router()
+log = logging.getLogger(__name__)
 
 OFFERS_PAGE_SIZE = 20
 DECISIONS_PAGE_SIZE = 50
@@ -116,9 +120,18 @@ def about(request: Request) -> Response:
     return render(request, "public/about.html")
 
 
-# /healthz needs no viewer, form or CSRF check: one reading session in one thread, so it
-# answers as soon as the event loop and the database do, however busy the pages are.
+# Two probes without viewer, form or CSRF check. /healthz is liveness: it answers from the
+# event loop itself, touching neither the database nor the thread pool, so a burst of page work
+# (every pool thread busy, writers queued for the write slots or the database lock) never
+# delays it; a slow /healthz means a blocked event loop, which is what it is there to reveal.
+# /readyz is readiness: one reading session in a pool thread, so it also says that the
+# database answers (503 when it does not: a balancer then sends no traffic here).
 health_router = APIRouter()
+
+
+@health_router.get("/healthz")
+async def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
 
 
 def _database_answers(request: Request) -> None:
@@ -127,7 +140,12 @@ def _database_answers(request: Request) -> None:
         db.exec(select(1)).one()
 
 
-@health_router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    await run_in_threadpool(_database_answers, request)
+@health_router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        await run_in_threadpool(_database_answers, request)
+    except SQLAlchemyError as error:
+        log.warning("readiness: the database does not answer (%s)", type(error).__name__)
+        return JSONResponse({"status": "database unavailable"}, status_code=503,
+                            headers={"Retry-After": "5"})
     return JSONResponse({"status": "ok"})

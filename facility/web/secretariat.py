@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from facility.auth import administration
 from facility.auth.actor import Actor
@@ -333,13 +334,16 @@ def import_form(request: Request, actor: SecretariatActor) -> Response:
 
 
 @router.post("/secretariat/imports")
-def import_file(request: Request, db: SessionDep, actor: SecretariatActor,
-                file: Annotated[UploadFile | None, File()] = None,
-                format: Annotated[str, Form()] = "",
-                skip_invalid: Annotated[str, Form()] = "") -> Response:
+def import_file(request: Request, form: FormDep, db: SessionDep,
+                actor: SecretariatActor) -> Response:
     # A plain `def`: decoding and importing a 20 MB file runs in the thread pool, not on the
-    # event loop (the upload itself was received, bounded, by facility.web.body_limits).
+    # event loop (the upload was received, bounded, by facility.web.body_limits and parsed in
+    # a pool thread by facility.web.deps.submitted_form).
     _ = gettext_for(request)
+    upload = form.get("file")
+    file = upload if isinstance(upload, UploadFile) else None
+    format = str(form.get("format") or "")
+    skip_invalid = str(form.get("skip_invalid") or "")
     values = {"format": format, "skip_invalid": skip_invalid == "yes"}
     errors: list[tuple[str, str]] = []
     if format not in IMPORT_FORMATS:

@@ -8,13 +8,11 @@ page, a payload or an error member); the database holds exactly the rows that sh
 (one per distinct form token or idempotency key, none for an invalid one, one transition for
 the same submission sent 50 times).
 
-Meanwhile a probe asks /healthz every 50 ms. Its bound of 2 s is a correctness bound on
-blocking, not a performance figure: before page routes ran in the thread pool, a burst of 12
-form posts held the event loop and /healthz answered after 30 s; a request that waits for
-another one's database lock on the event loop, or in every thread of the pool, waits up to
-the 10 s lock timeout. The same machine may be busy with other work (CI shares its cores), so
-the bound is 2 s beyond twice the slowest /healthz answer during 50 simultaneous *reads*
-measured first: writes may cost others what reads cost them, not what a blocked server does.
+Meanwhile a probe asks /healthz every 50 ms, and no answer may take 2 s. /healthz is answered
+from the event loop alone (facility.web.public: no database, no thread), so a slow one means a
+blocked event loop: before page routes ran in the thread pool, a burst of 12 form posts held
+the loop and /healthz answered after 30 s; before the import's multipart body was parsed in a
+thread, a 19 MB upload held it for 2.6 s.
 """
 
 from __future__ import annotations
@@ -54,7 +52,7 @@ pytestmark = pytest.mark.slow
 
 FACILITY = Path(sys.executable).with_name("facility")
 AT_ONCE = 50
-HEALTHZ_BOUND = 2.0  # seconds; see the module docstring
+HEALTHZ_BOUND = 2.0  # seconds, on both databases, however busy the machine; see the docstring
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -112,6 +110,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, free_tcp_port: int) -
             create_account(session, role=Role.PARTNER, email="pages.partner@burst.example",
                            name="Partner (pages)", partner_name="Burst partner",
                            partner_kind=PartnerKind.DONOR_AGENCY, password=PASSWORD)
+            create_account(session, role=Role.SECRETARIAT, email="pages.staff@burst.example",
+                           name="Secretariat (pages)", password=PASSWORD)
         url = f"http://127.0.0.1:{free_tcp_port}"
         process = _start(db.url, free_tcp_port, tmp_path / "server.log")
         try:
@@ -130,6 +130,7 @@ class Probe:
 
     def __init__(self, url: str) -> None:
         self.url, self.latencies, self._stop = url, [], threading.Event()
+        self.samples: list[tuple[float, float]] = []  # (when it was asked, how long it took)
         self._thread = threading.Thread(target=self._run)
 
     def _run(self) -> None:
@@ -138,6 +139,7 @@ class Probe:
                 started = time.monotonic()
                 assert client.get("/healthz").status_code == 200
                 self.latencies.append(time.monotonic() - started)
+                self.samples.append((started, self.latencies[-1]))
                 time.sleep(0.05)
 
     def __enter__(self) -> Probe:
@@ -203,13 +205,12 @@ def test_fifty_simultaneous_writes_of_each_kind(served: Served):
     s = served
     n = AT_ONCE
     drafts = lambda: s.count(CapacityRequest)  # noqa: E731
-    with Probe(s.url) as reads:  # the reference: as many simultaneous reads
+    with Probe(s.url) as probe:
+        # Reads too: fifty of two pages at once.
         answers = at_once([lambda: httpx.get(f"{s.url}/offers", timeout=60) for _ in range(n)]
                           + [lambda: httpx.get(f"{s.url}/state/requests", cookies=s.state,
                                                timeout=60) for _ in range(n)])
         assert _kinds(answers) == {200: 2 * n}
-    bound = HEALTHZ_BOUND + 2 * max(reads.latencies, default=0)
-    with Probe(s.url) as probe:
         # Page forms: a valid request per form token, the same form 50 times, invalid ones.
         before = drafts()
         answers = at_once([_page_post(s, "state", "/state/requests", {
@@ -272,7 +273,25 @@ def test_fifty_simultaneous_writes_of_each_kind(served: Served):
         assert _typenames(answers) == {"ExpertPayload": n}
         assert s.count(Expert) == experts_before + n
     assert probe.latencies, "the probe never answered"
-    assert max(probe.latencies) < bound, (bound, sorted(probe.latencies)[-5:])
+    assert max(probe.latencies) < HEALTHZ_BOUND, sorted(probe.latencies)[-5:]
+
+
+def test_a_large_import_does_not_hold_the_event_loop(served: Served):
+    """Three 19 MB uploads at once: their multipart bodies are parsed in pool threads, so
+    /healthz keeps answering meanwhile (parsed on the event loop, one held it for 2.6 s)."""
+    s = served
+    staff, staff_csrf = _sign_in(s.url, "pages.staff@burst.example")
+    # Refused once parsed and read (a UHRI import is .xlsx or .json), so that the test measures
+    # the upload and not the import of 19 MB of rows.
+    body = b"Recommendation,Country\n" + b"x" * (19 * 1024 * 1024)
+    upload = lambda: httpx.post(  # noqa: E731
+        f"{s.url}/secretariat/imports", data={"csrf_token": staff_csrf, "format": "uhri"},
+        files={"file": ("export.txt", body, "text/plain")}, cookies=staff, timeout=120)
+    with Probe(s.url) as probe:
+        answers = at_once([upload for _ in range(3)])
+    assert [a.status_code for a in answers] == [422] * 3
+    assert "a UHRI export is a .xlsx or a .json file" in answers[0].text
+    assert max(probe.latencies) < HEALTHZ_BOUND, sorted(probe.latencies)[-5:]
 
 
 def _raw(url: str, head: str, body_chunks: list[bytes] = ()) -> bytes:

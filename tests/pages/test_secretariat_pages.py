@@ -283,3 +283,25 @@ def test_the_accounts_list_is_paginated_at_a_fixed_cost(browser, world, db_sessi
     large, text = statements("/secretariat/accounts")
     assert len(large) == len(small), "\n".join(large)
     assert "Page 1 of 2" in text and statements("/secretariat/accounts?page=2")[1].count("<tr>") > 1
+
+
+def test_an_uploaded_file_is_parsed_in_a_pool_thread_not_on_the_event_loop(browser, person, monkeypatch):
+    """A 20 MB upload arrives whole (facility.web.body_limits); parsing it (and spooling its
+    file to disk) on the event loop held every other request, /healthz included, for seconds.
+    The parser must run where the page routes run, in the thread pool."""
+    import threading
+
+    from starlette.formparsers import MultiPartParser
+
+    threads = []
+    parse = MultiPartParser.parse
+
+    async def recorded(self):
+        threads.append(threading.current_thread().name)
+        return await parse(self)
+
+    monkeypatch.setattr(MultiPartParser, "parse", recorded)
+    browser.sign_in(person(Role.SECRETARIAT).email)
+    response = _upload(browser, UPR_HEADER + "x" * (2 * 1024 * 1024), fmt="uhri")
+    assert response.status_code == 422  # not a UHRI export: refused once read
+    assert threads and all(name.startswith("AnyIO worker thread") for name in threads), threads
