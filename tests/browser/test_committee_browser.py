@@ -159,7 +159,7 @@ def test_the_members_criteria_pages_pass_axe(page, live_server, committee):
     page.goto("/committee/criteria")
     assert_accessible(page)
     page.get_by_role("link", name="Start a new draft from the criteria in force").click()
-    page.get_by_label("Title").fill("Lower budget ceiling (demo)")
+    page.get_by_label("Title", exact=True).fill("Lower budget ceiling (demo)")
     page.get_by_label("eligibility.budget_ceiling").fill("150000")
     page.get_by_role("button", name="Create the draft").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Criteria version")

@@ -143,7 +143,7 @@ def _wait_for_run(page) -> str:
     """Reload the run's page (it has no script refreshing it) until the run ends; its status."""
     deadline = time.monotonic() + RUN_WAIT
     status = page.get_by_role("status").locator("strong")
-    while status.inner_text() in ("QUEUED", "RUNNING"):
+    while status.inner_text() in ("Waiting to start", "Running"):
         assert time.monotonic() < deadline, f"the optimiser run did not end within {RUN_WAIT} seconds"
         page.wait_for_timeout(200)
         page.reload()
@@ -272,7 +272,7 @@ def test_request_offer_decision_confirmation_and_public_view(chromium, live_serv
     staff.get_by_label("Time limit in seconds").fill(str(RUN_TIME_LIMIT))
     staff.get_by_role("button", name="Start a run").click()
     run_id = int(re.fullmatch(r".*/secretariat/runs/(\d+)", staff.url).group(1))
-    assert _wait_for_run(staff) == "DONE"
+    assert _wait_for_run(staff) == "Finished"
     assert_accessible(staff)
     screenshot(staff, "secretariat-run-done")
 

@@ -70,7 +70,9 @@ def test_criteria_are_those_in_force_one_rule_a_row(world, http, db_session):
     assert {r["version"] for r in body["rows"]} == {current.version}
     quorum = next(r for r in body["rows"] if r["part"] == "voting" and r["rule"] == "quorum")
     assert quorum["value"] == 3
-    assert {r["part"] for r in body["rows"]} == {"eligibility", "matching", "voting"}
+    assert {r["part"] for r in body["rows"]} == {"eligibility", "matching", "voting", "procedure"}
+    documents = next(r for r in body["rows"] if r["rule"] == "required_documents")
+    assert (documents["part"], documents["value"]) == ("procedure", [])  # the defaults ask none
     rows = _csv(http.get("/exports/criteria.csv"))
     assert next(r for r in rows if r["rule"] == "require_supported")["value"] == "true"
 
