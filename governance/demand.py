@@ -29,6 +29,10 @@ from facility.reference.models import State, Theme
 from facility.requests.models import CapacityRequest, RequestTheme
 from governance.models import OptimiserRun, RunStatus
 
+# The currency every run compares budgets in (governance.runs reads it from here: the
+# analysis of a run and the run itself speak of the same money).
+RUN_CURRENCY = "USD"
+
 
 @dataclass(frozen=True)
 class CauseCount:
@@ -38,12 +42,15 @@ class CauseCount:
 
 @dataclass(frozen=True)
 class DemandSlice:
-    """Unmet requests sharing one value of a dimension (a theme, a group, a language, a kind)."""
+    """Unmet requests sharing one value of a dimension (a theme, a group, a language, a kind).
+    Budgets are summed per currency, never across currencies: `budgets` is (currency, total)
+    for each, `budget` the total in the runs' currency (governance.runs.RUN_CURRENCY)."""
 
     key: str
     requests: int
     budget: int
     causes: tuple[CauseCount, ...]
+    budgets: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,8 +121,12 @@ def _slices(items: Iterable[tuple[str, UnmetRequest]]) -> tuple[DemandSlice, ...
     out = []
     for key, rows in members.items():
         causes = Counter(c for u in rows for c in set(u.causes))
+        budgets: Counter[str] = Counter()
+        for u in rows:
+            budgets[u.request.currency] += u.request.budget
         out.append(DemandSlice(
-            key=key, requests=len(rows), budget=sum(u.request.budget for u in rows),
+            key=key, requests=len(rows), budget=budgets.get(RUN_CURRENCY, 0),
+            budgets=tuple(sorted(budgets.items())),
             causes=tuple(CauseCount(c, n) for c, n in sorted(causes.items(), key=lambda x: (-x[1], x[0])))))
     return tuple(sorted(out, key=lambda s: (-s.requests, s.key)))
 

@@ -33,13 +33,24 @@ class CauseCountType:
     requests: int
 
 
+@strawberry.type
+class SliceBudget:
+    currency: str
+    amount: int
+
+
 @strawberry.type(name="DemandSlice")
 class DemandSliceType:
     model: strawberry.Private[demand.DemandSlice]
 
     key = from_model("key", str, description="the theme, regional group, language code or kind of support")
     requests = from_model("requests", int, description="unmet requests with this value")
-    budget = from_model("budget", int, description="their estimated budgets, summed")
+    budget = from_model("budget", int, description="their estimated budgets in the runs' "
+                                                    "currency (USD), summed; see budgets")
+
+    @strawberry.field(description="their estimated budgets summed per currency, never across")
+    def budgets(self) -> list[SliceBudget]:
+        return [SliceBudget(currency=c, amount=a) for c, a in self.model.budgets]
 
     @strawberry.field(description="how many of them each cause kept unmatched")
     def causes(self) -> list[CauseCountType]:

@@ -39,7 +39,7 @@ from facility.requests.models import (
     RequestTheme,
 )
 from facility.timeutil import today, utcnow
-from governance import carried, run_claims
+from governance import carried, demand, run_claims
 from governance.committee import require_secretariat
 from governance.criteria import CriteriaBody, body_in_force, get_criteria
 from governance.models import (
@@ -53,7 +53,7 @@ from matching.instance import DEFAULT_EVALUATION_FLOOR
 
 log = logging.getLogger("facility.optimiser")
 JOB_KIND = "optimiser_run"
-RUN_CURRENCY = "USD"
+RUN_CURRENCY = demand.RUN_CURRENCY
 MAX_TIME_LIMIT = 600.0
 OpenSession = Callable[[], AbstractContextManager[Session]]
 

@@ -46,6 +46,7 @@ def test_partner_sees_why_and_the_expert_that_would_match_the_request(world: Wor
     assert unmet["causes"] == ["EXPERT_LANGUAGE"]
     assert unmet["reasons"] == []  # the plain-language reasons are the committee's
     assert demand["byLanguage"] == [{"key": "sw", "requests": 1, "budget": 60000,
+                                     "budgets": [{"currency": "USD", "amount": 60000}],
                                      "causes": [{"cause": "EXPERT_LANGUAGE", "requests": 1}]}]
     assert [s["key"] for s in demand["byRegionalGroup"]] == ["AFRICAN"]
     assert {s["key"] for s in demand["bySupportKind"]} == {"TRAINING", "EXPERT_MISSION"}
@@ -97,3 +98,21 @@ def test_the_partner_page_shows_why_and_what_would_help(world: World, recs, app,
     assert "One more expert on Justice speaking Swahili" in text
     assert "too few experts speaking its languages (1)" in text
     assert "Fewer eligible experts than needed" not in text  # the reasons are the committee's
+
+
+def test_budgets_are_summed_per_currency_never_across():
+    """Requests in other currencies (left out of the run, cause other_currency) are totalled on
+    their own: a slice never adds euros to dollars."""
+    from types import SimpleNamespace
+
+    from governance.demand import UnmetRequest, _slices
+
+    def unmet(budget: int, currency: str) -> UnmetRequest:
+        return UnmetRequest(request=SimpleNamespace(budget=budget, currency=currency),  # type: ignore[arg-type]
+                            causes=("other_currency",) if currency != "USD" else ("offer_budget",),
+                            reasons=())
+
+    [justice] = _slices([("Justice", unmet(60_000, "USD")), ("Justice", unmet(40_000, "EUR")),
+                         ("Justice", unmet(10_000, "USD"))])
+    assert (justice.requests, justice.budget, justice.budgets) == (
+        3, 70_000, (("EUR", 40_000), ("USD", 70_000)))

@@ -5,6 +5,7 @@ request, on the committee's page for it."""
 from __future__ import annotations
 
 import html
+import re
 
 from sqlmodel import select
 
@@ -23,6 +24,8 @@ def test_unmet_demand_shows_what_the_demos_run_left_unmatched(browser, db_sessio
     assert f"left {len(seeded.unmatched)} eligible requests unmatched" in page
     assert "still being computed" not in page
     assert "Every eligible request was matched" not in page
+    # Budgets with their currency, per currency (never a bare sum across currencies).
+    assert re.search(r'<td class="num">\$[\d,]+</td>', page), page
 
 
 def test_a_run_started_on_the_demo_proposes_or_explains_every_eligible_request(browser, db_session):
