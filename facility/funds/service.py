@@ -117,6 +117,10 @@ def record_contribution(session: Session, *, actor: Actor | None, fund_id: int,
     assert actor is not None
     fund, _partner = get_fund(session, fund_id)
     clean = _validate(session, fields)
+    # Two officers recording the first figures of one line at once: one makes the row, the
+    # other then finds it (instead of a unique-key error).
+    locking.advisory_lock(session, f"fund_contribution:{fund_id}:{clean.donor_state_code}:"
+                                   f"{clean.year}:{clean.currency}")
     row = session.exec(select(FundContribution).where(
         FundContribution.fund_id == fund_id, FundContribution.donor_state_code == clean.donor_state_code,
         FundContribution.year == clean.year, FundContribution.currency == clean.currency)).first()
