@@ -15,8 +15,8 @@ from facility.api.errors import (
     ValidationError,
 )
 from facility.auth.schema import PartnerType
-from facility.funds import models, service, views
 from facility.errors import NotFound, ValidationFailed
+from facility.funds import models, service, views
 from facility.ids import decode_id, encode_id
 from facility.reference.schema import StateType, state_by_code
 

@@ -119,8 +119,8 @@ class NotificationType:
         return found_or_null(info, self.model.story_id, lambda pk: SuccessStoryType.many(
             ctx.session, [stories.get_story(ctx.session, actor=ctx.actor, story_id=pk)])[0])
 
-    @strawberry.field(description="the referral a REFERRAL_TO_ANSWER or REFERRAL_ANSWERED notice is about, if the "
-                                  "caller may still see it")
+    @strawberry.field(description="the referral a REFERRAL_TO_ANSWER or REFERRAL_ANSWERED notice "
+                                  "is about, if the caller may still see it")
     def referral(self, info: Info) -> ReferralType | None:
         if self.model.referral_id is None:
             return None

@@ -21,9 +21,8 @@ from facility.ids import decode_id, encode_id
 from facility.reference.schema import RecommendationType, StateType, state_by_code
 from facility.reference.search import recommendations_by_id
 from facility.requests import models, service
-from governance import criteria
 from facility.timeutil import as_utc
-from governance import urgency
+from governance import criteria, urgency
 from governance.screening import foreseen_failures
 
 RequestStatus = strawberry.enum(models.RequestStatus)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from facility.timeutil import today_is
 from governance import criteria as criteria_rules
 from governance.models import CriteriaSet

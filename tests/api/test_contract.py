@@ -29,8 +29,6 @@ from tests.api.helpers import OPERATIONS_DIR, YEAR, offer_input, operation, requ
 from tests.api.test_application_procedures import PROCEDURE_OPERATIONS
 from tests.dialogue.test_progress_updates import DIALOGUE_OPERATIONS
 from tests.dialogue.test_referrals import REFERRAL_OPERATIONS
-from tests.library.test_library import LIBRARY_OPERATIONS
-from tests.programmes.test_programmes import PROGRAMME_OPERATIONS
 from tests.exports.test_coordination import COORDINATION_OPERATIONS
 from tests.follow_up.test_deployments import DEPLOYMENT_OPERATIONS
 from tests.follow_up.test_follow_up_story import FOLLOW_UP_OPERATIONS
@@ -40,6 +38,8 @@ from tests.funds.test_funds import FUND_OPERATIONS
 from tests.governance_api.test_governance_e2e import E2E_OPERATIONS
 from tests.governance_api.test_governance_rules import RULES_OPERATIONS
 from tests.governance_api.test_unmet_demand import DEMAND_OPERATIONS
+from tests.library.test_library import LIBRARY_OPERATIONS
+from tests.programmes.test_programmes import PROGRAMME_OPERATIONS
 from tests.statistics.test_public_statistics import STATISTICS_OPERATIONS
 
 SDL_PATH = Path(__file__).resolve().parents[2] / "graphql" / "schema.graphql"

@@ -14,10 +14,11 @@ FUND = "Voluntary Fund for Technical Cooperation (browser test)"
 
 @pytest.fixture(scope="module")
 def fund_partner(live_server) -> str:
+    from sqlmodel import Session
+
     from facility.auth.models import PartnerKind, Role
     from facility.auth.service import create_account
     from facility.db import make_engine
-    from sqlmodel import Session
 
     engine = make_engine(live_server.database_url)
     with Session(engine) as session:

@@ -17,7 +17,7 @@ from facility.funds.models import FundMandate
 from facility.ids import decode_id, encode_id
 from facility.offers.models import Offer
 from facility.reference.models import MechanismType, Recommendation
-from facility.requests.models import CapacityRequest, RequestRecommendation, RequestStatus
+from facility.requests.models import CapacityRequest, RequestStatus
 from facility.timeutil import today, utcnow
 from governance.models import OptimiserRun, RunStatus
 from tests.api.helpers import YEAR, offer_input, request_input, run
@@ -266,10 +266,10 @@ def test_the_secretariat_registers_a_fund_and_records_figures_on_its_pages(
 
 
 def test_demo_funds_show_pledges_and_a_fund_without_offers(tmp_path):
+    from facility.bootstrap import upgrade
     from facility.db import make_engine, unit_of_work
     from facility.demo.seed import seed_demo
     from facility.funds import views
-    from facility.bootstrap import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     upgrade(engine)

@@ -26,7 +26,7 @@ def _adopt_procedure(db_session) -> None:
     criteria_rules.adopt(db_session, draft, actor_account_id=None)
 
 
-def test_the_form_shows_the_procedure_and_submission_checks_it(browser, person, recommendations,
+def test_the_form_shows_the_procedure_and_submission_checks_it(browser, person, recommendations,  # noqa: F811
                                                                db_session):
     _adopt_procedure(db_session)
     mine = recommendations(1)
@@ -46,15 +46,15 @@ def test_the_form_shows_the_procedure_and_submission_checks_it(browser, person, 
     assert "Documents" in refused.text and "Focal point" in refused.text
     assert db_session.get(CapacityRequest, request_id).status == RequestStatus.DRAFT
 
-    short = browser.submit(f"/state/requests/{request_id}/edit", f"/state/requests/{request_id}/edit",
-                           {**_form([mine[0].id], themes=themes), "version": "1", "focalPoint": "Ministry of Justice",
-                            "doc-OFFICIAL_REQUEST-reference": "x"})
+    edit = f"/state/requests/{request_id}/edit"
+    filled = {**_form([mine[0].id], themes=themes), "version": "1",
+              "focalPoint": "Ministry of Justice"}
+    short = browser.submit(edit, edit, {**filled, "doc-OFFICIAL_REQUEST-reference": "x"})
     assert short.status_code == 422
     assert 'href="#doc-OFFICIAL_REQUEST-reference"' in short.text  # the error points at its input
-    edited = browser.submit(f"/state/requests/{request_id}/edit", f"/state/requests/{request_id}/edit",
-                            {**_form([mine[0].id], themes=themes), "version": "1", "focalPoint": "Ministry of Justice",
-                             "doc-OFFICIAL_REQUEST-reference": "Note verbale No. 12/2027",
-                             "doc-OFFICIAL_REQUEST-link": "https://mfa.example.org/note-12"})
+    edited = browser.submit(edit, edit, {**filled,
+                                         "doc-OFFICIAL_REQUEST-reference": "Note verbale No. 12/2027",
+                                         "doc-OFFICIAL_REQUEST-link": "https://mfa.example.org/note-12"})
     assert edited.status_code == 303, edited.text
     submitted = browser.submit(f"/state/requests/{request_id}", f"/state/requests/{request_id}/submit", {})
     assert submitted.status_code == 303, submitted.text
