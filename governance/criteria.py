@@ -137,9 +137,11 @@ class Procedure(BaseModel):
         """Why a request cannot be submitted on `day` under this call, or None if it can."""
         name = self.call_title or "the call for requests"
         if self.call_opens and day < self.call_opens:
-            return f"{name} opens on {self.call_opens.isoformat()}"
+            return (f"{name} opens on {self.call_opens.isoformat()}; the request stays a draft "
+                    "until then")
         if self.call_closes and day > self.call_closes:
-            return f"{name} closed on {self.call_closes.isoformat()}"
+            return (f"{name} closed on {self.call_closes.isoformat()}; the request stays a "
+                    "draft for the next call")
         return None
 
 

@@ -207,8 +207,7 @@ class FundQuery:
     @strawberry.field(description="the funds OHCHR administers (public)")
     def funds(self, info: Info) -> list[FundType]:
         session = context_of(info).session
-        return [FundType(page=views.fund_page(session, fund.partner_id))
-                for fund, _partner in service.list_funds(session)]
+        return [FundType(page=page) for page in views.fund_pages(session)]
 
     @strawberry.field
     def fund(self, info: Info, id: strawberry.ID) -> FundType | None:

@@ -20,6 +20,7 @@ from facility.offers.models import Offer, OfferStatus
 from facility.reference.models import MechanismType, Recommendation
 from facility.requests.models import CapacityRequest, RequestRecommendation
 from governance import demand
+from governance.models import OptimiserRun
 from governance.runs import RUN_CURRENCY
 from matching.demand import NEW_OFFER_CAUSES, TOP_UP_CAUSES
 
@@ -130,8 +131,18 @@ def _in_mandate(session: Session, fund: Fund, request_ids: set[int]) -> set[int]
 
 def fund_page(session: Session, fund_id: int) -> FundPage:
     fund, partner = service.get_fund(session, fund_id)
-    rows = service.contributions(session, fund_id)
+    return _page(session, fund, partner, demand.latest_run(session))
+
+
+def fund_pages(session: Session) -> list[FundPage]:
+    """Every fund's page, by short name; the latest run read once for all of them."""
     run = demand.latest_run(session)
+    return [_page(session, fund, partner, run) for fund, partner in service.list_funds(session)]
+
+
+def _page(session: Session, fund: Fund, partner: Partner, run: OptimiserRun | None) -> FundPage:
+    fund_id = fund.partner_id
+    rows = service.contributions(session, fund_id)
     unfunded = None
     would_fund: list[WouldFund] = []
     if run is not None:

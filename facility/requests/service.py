@@ -419,9 +419,7 @@ def submit_request(session: Session, *, actor: Actor | None, request_id: int) ->
     version, body = criteria.body_in_force(session)
     closed = body.procedure.closed_on(today())
     if closed:
-        raise CallClosed(f"submission: {closed}; the request stays a draft until then"
-                         if body.procedure.call_opens and today() < body.procedure.call_opens
-                         else f"submission: {closed}; the request stays a draft for the next call")
+        raise CallClosed(f"submission: {closed}")
     procedure_problems(request, body.procedure).raise_if_any()
     lifecycle.transition(request, RequestStatus.SUBMITTED)
     request.submitted_at = utcnow()

@@ -11,10 +11,13 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from sqlmodel import select
 from starlette.datastructures import FormData
 
 from facility.errors import ValidationFailed
 from facility.numbers import whole_number, whole_numbers
+from facility.reference.models import State
+from facility.reference.names import in_language
 from facility.validation import EARLIEST_DATE, LATEST_DATE
 
 Gettext = Callable[[str], str]
@@ -105,7 +108,6 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
         "linked": _("%(field)s: not a recommendation of this request."),
         "unique": _("%(field)s: listed twice."),
         "taken": _("%(field)s: already taken; choose another."),
-        "whole_number": _("%(field)s: give a whole number, without decimals."),
         "url": _("%(field)s: each link must be a web address starting with http:// or https://."),
         "complete": _("%(field)s: give a status for every recommendation."),
         "format": _("%(field)s: enter an e-mail address, such as name@example.org."),
@@ -145,3 +147,13 @@ def problem_messages(gettext: Gettext, failure: ValidationFailed,
 def _generic(field: str) -> str:
     """`indicators[3].name` -> `indicators[].name`, to find the label of a row's column."""
     return re.sub(r"\[\d+\]", "[]", field)
+
+
+def state_choices(db, language: str, *, members_only: bool = True) -> list[tuple[str, str]]:
+    """The options of a State select: (ISO3 code, the UN short name in the reader's language),
+    in that language's order; observer States only where they belong (`members_only=False`)."""
+    query = select(State)
+    if members_only:
+        query = query.where(~State.is_observer)  # type: ignore[arg-type]
+    return sorted(((s.code, in_language(s.names, language, s.name)) for s in db.exec(query)),
+                  key=lambda pair: pair[1].casefold())

@@ -16,16 +16,14 @@ from sqlmodel import col, select
 
 from facility.auth.actor import Actor
 from facility.auth.models import Partner, PartnerKind, Role
-from facility.errors import Conflict, NotFound, ValidationFailed
+from facility.errors import NotFound, ValidationFailed
 from facility.funds import service as funds
 from facility.funds import views
 from facility.funds.models import Fund, FundMandate
 from facility.numbers import whole_number
-from facility.reference.models import State
-from facility.reference.names import in_language
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.formdata import problem_messages
+from facility.web.formdata import FormReader, problem_messages, state_choices
 from facility.web.i18n import gettext_for, language_of
 from facility.web.labels import N_
 from facility.web.templating import render
@@ -45,22 +43,14 @@ def _not_found(request: Request) -> PageError:
     return PageError(404, _("Page not found"), _("There is no such fund."))
 
 
-def _state_names(db, codes: set[str], language: str) -> dict[str, str]:
-    if not codes:
-        return {}
-    states = db.exec(select(State).where(col(State.code).in_(codes))).all()
-    return {s.code: in_language(s.names, language, s.name) for s in states}
-
-
 def _page(request: Request, db, fund_id: int) -> dict:
     page = visible(lambda: views.fund_page(db, fund_id), _not_found(request))
-    donors = _state_names(db, {c.donor_state_code for c in page.contributions}, language_of(request))
-    return {"page": page, "donors": donors, "mandate_words": MANDATE_WORDS}
+    return {"page": page, "mandate_words": MANDATE_WORDS}
 
 
 @router.get("/funds")
 def fund_list(request: Request, db: SessionDep) -> Response:
-    pages = [views.fund_page(db, fund.partner_id) for fund, _partner in funds.list_funds(db)]
+    pages = views.fund_pages(db)
     return render(request, "public/funds.html", {"pages": pages, "mandate_words": MANDATE_WORDS})
 
 
@@ -90,7 +80,7 @@ def _candidates(db) -> list[Partner]:
 
 def _register_form(request: Request, db, *, values: dict | None = None, errors=(),
                    done: str | None = None, status_code: int = 200) -> Response:
-    pages = [views.fund_page(db, fund.partner_id) for fund, _partner in funds.list_funds(db)]
+    pages = views.fund_pages(db)
     return render(request, "secretariat/funds.html", {
         "pages": pages, "candidates": _candidates(db), "mandates": list(FundMandate),
         "mandate_words": MANDATE_WORDS, "values": values or {}, "errors": list(errors),
@@ -129,12 +119,8 @@ def register_fund(request: Request, form: FormDep, db: SessionDep, actor: Secret
 def _contributions_form(request: Request, db, fund_id: int, *, values: dict | None = None,
                         errors=(), done: str | None = None, status_code: int = 200) -> Response:
     context = _page(request, db, fund_id)
-    language = language_of(request)
-    states = db.exec(select(State).where(col(State.is_observer).is_(False))).all()
-    context.update({
-        "states": sorted(((s.code, in_language(s.names, language, s.name)) for s in states),
-                         key=lambda pair: pair[1]),
-        "values": values or {}, "errors": list(errors), "done": done})
+    context.update({"states": state_choices(db, language_of(request)), "values": values or {},
+                    "errors": list(errors), "done": done})
     return render(request, "secretariat/fund.html", context, status_code=status_code)
 
 
@@ -147,29 +133,23 @@ def secretariat_fund(request: Request, db: SessionDep, actor: SecretariatActor, 
 @router.post("/secretariat/funds/{fund_id}/contributions")
 def record_contribution(request: Request, form: FormDep, db: SessionDep, actor: SecretariatActor,
                         fund_id: int) -> Response:
-    names = ("donorStateCode", "year", "currency", "pledged", "paid", "version")
-    values = {name: _text(form, name) for name in names}
     _ = gettext_for(request)
+    reader = FormReader(form, _, _labels(request))
+    values = {name: reader.text(name).strip()
+              for name in ("donorStateCode", "year", "currency", "pledged", "paid")}
 
-    def invalid(failure: ValidationFailed) -> Response:
+    def invalid(errors: list[tuple[str, str]]) -> Response:
         return _contributions_form(request, db, fund_id, values=values, status_code=422,
-                                   errors=problem_messages(_, failure, _labels(request)))
+                                   errors=errors)
 
-    numbers = {}
-    for name in ("year", "pledged", "paid"):
-        numbers[name] = whole_number(values[name].replace(",", "").replace(" ", ""))
-        if numbers[name] is None:
-            return invalid(ValidationFailed.single(name, "whole_number",
-                                                   f"{name}: give a whole number"))
-    version = whole_number(values["version"]) if values["version"] else None
+    year, pledged, paid = (reader.integer(name) for name in ("year", "pledged", "paid"))
+    if reader.errors:
+        return invalid(reader.errors)
     return write(db, lambda: funds.record_contribution(
-        db, actor=actor, fund_id=fund_id, expected_version=version,
-        fields=funds.ContributionFields(
-            donor_state_code=values["donorStateCode"], year=numbers["year"],  # type: ignore[arg-type]
-            currency=values["currency"] or "USD", pledged=numbers["pledged"],  # type: ignore[arg-type]
-            paid=numbers["paid"])),  # type: ignore[arg-type]
+        db, actor=actor, fund_id=fund_id, fields=funds.ContributionFields(
+            donor_state_code=values["donorStateCode"], year=year,  # type: ignore[arg-type]
+            currency=values["currency"] or "USD", pledged=pledged, paid=paid)),  # type: ignore[arg-type]
         done=f"/secretariat/funds/{fund_id}?done=recorded",
-        answers={ValidationFailed: invalid, NotFound: lambda _e: _not_found(request),
-                 Conflict: lambda _c: PageError(409, _("This cannot be done now"), _(
-                     "These figures changed since you opened the page. Reload the page and "
-                     "enter them again."))})
+        answers={ValidationFailed: lambda failure: invalid(
+                     problem_messages(_, failure, _labels(request))),
+                 NotFound: lambda _e: _not_found(request)})

@@ -36,7 +36,6 @@ from facility.numbers import whole_number
 from facility.offers import service as offers
 from facility.offers.models import Offer, OfferKind, OfferStatus
 from facility.reference.models import GROUP_CODES, RegionalGroup, SdgGoal, State, Theme
-from facility.reference.names import in_language
 from facility.reference.search import recommendations_by_id, sdg_goals_by_recommendation
 from facility.requests import service as requests
 from facility.requests.models import RequestStatus
@@ -44,7 +43,7 @@ from facility.timeutil import today
 from facility.web import engagement_steps
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.formdata import FormReader, form_token, problem_messages
+from facility.web.formdata import FormReader, form_token, problem_messages, state_choices
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -353,8 +352,7 @@ def _expert_form(request: Request, db, *, values: dict[str, Any], errors: list[t
         "values": values, "errors": errors, "action": action, "editing": editing,
         "all_themes": [t.name for t in db.exec(select(Theme).order_by(Theme.name))],
         # the States by their names in the reader's language, in that language's order
-        "states": sorted(((s.code, in_language(s.names, language_of(request), s.name))
-                          for s in db.exec(select(State))), key=lambda pair: pair[1].casefold()),
+        "states": state_choices(db, language_of(request), members_only=False),
         "seniorities": list(Seniority), "un_languages": UN_LANGUAGES,
     }, status_code=status_code)
 

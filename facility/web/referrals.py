@@ -33,7 +33,7 @@ from facility.referrals.models import Referral, ReferralSource, ReferralStatus
 from facility.validation import storable
 from facility.web.actions import visible, write
 from facility.web.deps import FormDep, PageError, SessionDep, page_router, require_role
-from facility.web.formdata import form_token, problem_messages
+from facility.web.formdata import form_token, problem_messages, state_choices
 from facility.web.i18n import gettext_for, language_of
 from facility.web.pagination import Pages, page_number
 from facility.web.templating import render
@@ -125,10 +125,7 @@ def staff_referrals(request: Request, db: SessionDep, actor: StaffActor,
 
 def _referral_form(request: Request, db, *, values: dict | None = None, errors=(),
                    status_code: int = 200) -> Response:
-    language = language_of(request)
-    states = sorted(((s.code, in_language(s.names, language, s.name))
-                     for s in db.exec(select(State).where(~State.is_observer))),  # type: ignore[arg-type]
-                    key=lambda pair: pair[1].casefold())
+    states = state_choices(db, language_of(request))
     return render(request, "secretariat/referral_form.html", {
         "values": values or {"source": "", "documentSymbol": "", "stateCode": "", "title": "",
                              "summary": "", "recommendations": ""},
